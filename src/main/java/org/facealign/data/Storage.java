@@ -1,0 +1,174 @@
+package org.facealign.data;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Reads and writes files through Hadoop's FileSystem, so every path may be local ({@code /x},
+ * {@code file:///x}), HDFS ({@code hdfs://}) or S3 ({@code s3a://}). Serializable so executors can carry
+ * it: the Hadoop configuration travels as its key/value pairs (Hadoop's {@code Configuration} itself is
+ * not serializable).
+ */
+public final class Storage implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final java.util.Map<String, String> settings;
+  private transient Configuration conf;
+
+  private Storage(java.util.Map<String, String> settings) {
+    this.settings = settings;
+  }
+
+  /** Storage over a copy of {@code conf} (for example Spark's {@code hadoopConfiguration()}). */
+  public static Storage of(Configuration conf) {
+    java.util.Map<String, String> m = new java.util.HashMap<>();
+    for (java.util.Map.Entry<String, String> e : conf) {
+      m.put(e.getKey(), e.getValue());
+    }
+    return new Storage(m);
+  }
+
+  /** Storage with Hadoop's defaults: the local file system for plain paths. */
+  public static Storage local() {
+    return of(new Configuration());
+  }
+
+  public synchronized Configuration conf() {
+    if (conf == null) {
+      Configuration c = new Configuration(false);
+      settings.forEach(c::set);
+      conf = c;
+    }
+    return conf;
+  }
+
+  public FileSystem fs(String path) throws IOException {
+    return new Path(path).getFileSystem(conf());
+  }
+
+  /** A path's fully qualified form ({@code file:/work/x}, {@code hdfs://nn/x}). */
+  public String qualify(String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf()).makeQualified(p).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code child} resolved against directory {@code parent}, unless it is absolute or a URI. */
+  public static String resolve(String parent, String child) {
+    Path c = new Path(child);
+    if (c.toUri().getScheme() != null || c.isAbsolute()) {
+      return child;
+    }
+    return new Path(new Path(parent), child).toString();
+  }
+
+  public boolean exists(String path) throws IOException {
+    return fs(path).exists(new Path(path));
+  }
+
+  public boolean isDirectory(String path) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf());
+    return fs.exists(p) && fs.getFileStatus(p).isDirectory();
+  }
+
+  /** Every entry directly in {@code dir}, sorted by name; empty if it does not exist. */
+  public List<FileStatus> list(String dir) throws IOException {
+    Path p = new Path(dir);
+    FileSystem fs = p.getFileSystem(conf());
+    List<FileStatus> r = new ArrayList<>();
+    if (!fs.exists(p)) {
+      return r;
+    }
+    for (FileStatus s : fs.listStatus(p)) {
+      r.add(s);
+    }
+    r.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+    return r;
+  }
+
+  /**
+   * Reads a whole file, refusing one longer than {@code maxBytes} before reading it.
+   *
+   * @throws DataException naming the file if it is missing, too large or unreadable
+   */
+  public byte[] readBytes(String path, long maxBytes) {
+    Path p = new Path(path);
+    try {
+      FileSystem fs = p.getFileSystem(conf());
+      long len = fs.getFileStatus(p).getLen();
+      if (len > maxBytes) {
+        throw new DataException(path, "file is " + len + " bytes, more than the limit of " + maxBytes);
+      }
+      try (InputStream in = fs.open(p)) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(16, len));
+        in.transferTo(out);
+        return out.toByteArray();
+      }
+    } catch (FileNotFoundException e) {
+      throw new DataException(path, "file not found");
+    } catch (IOException e) {
+      throw new DataException(path, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a UTF-8 text file (at most 64 MiB). */
+  public String readText(String path) {
+    return new String(readBytes(path, 64L << 20), StandardCharsets.UTF_8);
+  }
+
+  /** Writes {@code bytes} to {@code path}, replacing it, creating parent directories. */
+  public void write(String path, byte[] bytes) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf());
+    try (FSDataOutputStream out = fs.create(p, true)) {
+      out.write(bytes);
+    }
+  }
+
+  public void writeText(String path, String text) throws IOException {
+    write(path, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Opens {@code path} for writing, replacing it. */
+  public OutputStream create(String path) throws IOException {
+    Path p = new Path(path);
+    return p.getFileSystem(conf()).create(p, true);
+  }
+
+  public void mkdirs(String dir) throws IOException {
+    Path p = new Path(dir);
+    p.getFileSystem(conf()).mkdirs(p);
+  }
+
+  /** Deletes a file or directory tree; false if there was nothing. */
+  public boolean delete(String path) throws IOException {
+    Path p = new Path(path);
+    return p.getFileSystem(conf()).delete(p, true);
+  }
+
+  /** Renames {@code from} to {@code to} (atomic on HDFS and local file systems). */
+  public void rename(String from, String to) throws IOException {
+    Path a = new Path(from);
+    FileSystem fs = a.getFileSystem(conf());
+    if (!fs.rename(a, new Path(to))) {
+      throw new IOException("cannot rename " + from + " to " + to);
+    }
+  }
+}
