@@ -1,0 +1,274 @@
+package org.facealign.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.facealign.data.LandmarkScheme;
+
+/**
+ * The resolved, validated configuration of one run: {@code reference.conf} (every key, with its
+ * default and meaning), overlaid by a user file ({@code --conf}), then by command-line overrides
+ * ({@code -D key=value}, program arguments, so they work the same under spark-submit and locally). JVM
+ * system properties are deliberately not read: one place to look for what a run used.
+ *
+ * <p>Validation happens here, once, at start: a key that {@code reference.conf} does not have, a value
+ * of the wrong type, or a value out of range fails with a {@link ConfigException} that names the key.
+ * Typed views ({@link #spark()}, {@link #data()}, {@link #train()}, {@link #eval()}) are immutable
+ * records; {@link #render()} is what is saved beside every output so a run can be reproduced.
+ */
+public final class FacealignConfig {
+  /** The root path of every key of the project. */
+  public static final String ROOT = "facealign";
+
+  private final Config config;
+  private final Spark spark;
+  private final Data data;
+  private final Train train;
+  private final Eval eval;
+
+  private FacealignConfig(Config resolved) {
+    this.config = resolved;
+    Config f = resolved.getConfig(ROOT);
+    this.spark = Spark.from(f.getConfig("spark"));
+    this.data = Data.from(f.getConfig("data"));
+    this.train = Train.from(f.getConfig("train"));
+    this.eval = Eval.from(f.getConfig("eval"));
+  }
+
+  /** The defaults alone. */
+  public static FacealignConfig defaults() {
+    return load(null, Map.of());
+  }
+
+  /**
+   * Loads the configuration.
+   *
+   * @param userText the text of a user file (HOCON or JSON), or null
+   * @param overrides {@code key=value} overrides (values parsed as HOCON values, so lists and numbers work)
+   */
+  public static FacealignConfig load(String userText, Map<String, String> overrides) {
+    Config reference = ConfigFactory.parseResources(
+        FacealignConfig.class.getClassLoader(), "reference.conf",
+        ConfigParseOptions.defaults().setAllowMissing(false));
+    Config user = ConfigFactory.empty();
+    if (userText != null) {
+      user = ConfigFactory.parseString(userText, ConfigParseOptions.defaults().setOriginDescription("--conf file"));
+    }
+    Config cli = ConfigFactory.empty();
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      String key = e.getKey().startsWith(ROOT + ".") ? e.getKey() : ROOT + "." + e.getKey();
+      cli = cli.withValue(key, parseValue(key, e.getValue()));
+    }
+    Config layered = cli.withFallback(user);
+    checkKnownKeys(layered, reference);
+    Config resolved = layered.withFallback(reference).resolve();
+    try {
+      resolved.checkValid(reference, ROOT);
+    } catch (ConfigException.ValidationFailed e) {
+      throw new ConfigException.Generic("invalid configuration: " + e.getMessage());
+    }
+    return new FacealignConfig(resolved);
+  }
+
+  private static ConfigValue parseValue(String key, String text) {
+    try {
+      Config c = ConfigFactory.parseString("v = " + text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF));
+      return c.getValue("v").withOrigin(ConfigValueFactory.fromAnyRef(text, "-D " + key).origin());
+    } catch (ConfigException e) {
+      return ConfigValueFactory.fromAnyRef(text, "-D " + key);
+    }
+  }
+
+  private static void checkKnownKeys(Config given, Config reference) {
+    Set<String> unknown = new TreeSet<>();
+    for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
+      String key = e.getKey();
+      if (!reference.hasPathOrNull(key)) {
+        unknown.add(key + " (" + e.getValue().origin().description() + ")");
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ConfigException.Generic("unknown configuration key" + (unknown.size() > 1 ? "s: " : ": ")
+          + String.join(", ", unknown) + "; every key is listed in reference.conf");
+    }
+  }
+
+  public Spark spark() {
+    return spark;
+  }
+
+  public Data data() {
+    return data;
+  }
+
+  public Train train() {
+    return train;
+  }
+
+  public Eval eval() {
+    return eval;
+  }
+
+  /** The underlying Typesafe Config (root, including {@code facealign}). */
+  public Config raw() {
+    return config;
+  }
+
+  /** The {@code facealign} subtree as HOCON, without comments: what is saved beside outputs. */
+  public String render() {
+    return ROOT + " " + config.getConfig(ROOT).root()
+        .render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setFormatted(true).setJson(false));
+  }
+
+  /** A SHA-256 of the canonical JSON of the whole {@code facealign} subtree. */
+  public String hash() {
+    return sha256(config.getConfig(ROOT).root().render(ConfigRenderOptions.concise()));
+  }
+
+  static String sha256(String s) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ConfigException bad(Config c, String key, String why) {
+    return new ConfigException.BadValue(c.origin(), key, why);
+  }
+
+  /**
+   * Spark settings.
+   *
+   * @param master master used when spark-submit gives none
+   * @param appName application name prefix
+   * @param partitions partitions for per-face work, 0 = automatic
+   * @param serializer "kryo" or "java"
+   */
+  public record Spark(String master, String appName, int partitions, String serializer) {
+    static Spark from(Config c) {
+      int partitions = c.getInt("partitions");
+      if (partitions < 0) {
+        throw bad(c, "facealign.spark.partitions", "must be 0 (automatic) or positive, got " + partitions);
+      }
+      String ser = c.getString("serializer").toLowerCase(Locale.ROOT);
+      if (!ser.equals("kryo") && !ser.equals("java")) {
+        throw bad(c, "facealign.spark.serializer", "must be kryo or java, got " + ser);
+      }
+      return new Spark(c.getString("master"), c.getString("app-name"), partitions, ser);
+    }
+  }
+
+  /**
+   * Data settings.
+   *
+   * @param boxPolicy "detector" or "landmarks"
+   * @param boxMargin margin per side for the landmarks policy, fraction of the extent
+   * @param maxFileBytes largest image file read
+   * @param maxPixels largest declared image size decoded
+   * @param scheme the landmark scheme
+   */
+  public record Data(String boxPolicy, double boxMargin, long maxFileBytes, long maxPixels, LandmarkScheme scheme) {
+    static Data from(Config c) {
+      String policy = c.getString("box-policy").toLowerCase(Locale.ROOT);
+      if (!policy.equals("detector") && !policy.equals("landmarks")) {
+        throw bad(c, "facealign.data.box-policy", "must be detector or landmarks, got " + policy);
+      }
+      double margin = c.getDouble("box-margin");
+      if (!(margin > -0.5 && margin < 2)) {
+        throw bad(c, "facealign.data.box-margin", "must be in (-0.5, 2), got " + margin);
+      }
+      long maxFile = c.getBytes("max-file-bytes");
+      long maxPixels = c.getLong("max-pixels");
+      if (maxFile < 1 || maxPixels < 1) {
+        throw bad(c, "facealign.data.max-file-bytes", "size limits must be positive");
+      }
+      Config s = c.getConfig("scheme");
+      LandmarkScheme scheme;
+      try {
+        List<Integer> eyeA = s.getIntList("eye-a");
+        List<Integer> eyeB = s.getIntList("eye-b");
+        List<Integer> corners = s.getIntList("outer-corners");
+        if (corners.size() != 2) {
+          throw new IllegalArgumentException("outer-corners needs two indices");
+        }
+        scheme = new LandmarkScheme(s.getInt("points"), toArray(s.getIntList("flip-map")),
+            toArray(eyeA), toArray(eyeB), corners.get(0), corners.get(1));
+      } catch (IllegalArgumentException e) {
+        throw bad(c, "facealign.data.scheme", e.getMessage());
+      }
+      return new Data(policy, margin, maxFile, maxPixels, scheme);
+    }
+  }
+
+  /**
+   * Training settings.
+   *
+   * @param model mean, deepreg or msrrn
+   * @param seed seed of all random choices
+   * @param flip add mirrored faces
+   * @param subset subset trained on
+   */
+  public record Train(String model, long seed, boolean flip, String subset) {
+    /** Models this build can train. */
+    public static final List<String> MODELS = List.of("mean", "deepreg", "msrrn");
+
+    static Train from(Config c) {
+      String model = c.getString("model").toLowerCase(Locale.ROOT);
+      if (!MODELS.contains(model)) {
+        throw bad(c, "facealign.train.model", "must be one of " + MODELS + ", got " + model);
+      }
+      return new Train(model, c.getLong("seed"), c.getBoolean("flip"), c.getString("subset"));
+    }
+  }
+
+  /**
+   * Evaluation settings.
+   *
+   * @param cedMax right end of the CED plot
+   */
+  public record Eval(double cedMax) {
+    static Eval from(Config c) {
+      double m = c.getDouble("ced-max");
+      if (!(m > 0 && m <= 1)) {
+        throw bad(c, "facealign.eval.ced-max", "must be in (0, 1], got " + m);
+      }
+      return new Eval(m);
+    }
+  }
+
+  private static int[] toArray(List<Integer> l) {
+    int[] a = new int[l.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = l.get(i);
+    }
+    return a;
+  }
+
+  /** The keys a user may set, for {@code --help} style listings. */
+  public static List<String> knownKeys() {
+    Config reference = ConfigFactory.parseResources(FacealignConfig.class.getClassLoader(), "reference.conf");
+    List<String> keys = new ArrayList<>();
+    for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
+      keys.add(e.getKey());
+    }
+    keys.sort(null);
+    return keys;
+  }
+}
