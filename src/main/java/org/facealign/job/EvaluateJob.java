@@ -1,0 +1,184 @@
+package org.facealign.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.DataException;
+import org.facealign.data.Failure;
+import org.facealign.data.GrayImage;
+import org.facealign.data.ImageDecoder;
+import org.facealign.data.LandmarkScheme;
+import org.facealign.data.Shape;
+import org.facealign.data.Storage;
+import org.facealign.eval.FaceResult;
+import org.facealign.eval.Report;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelCache;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.ModelStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code evaluate}: predicts every test face of a prepared set with a saved model on the executors
+ * (the model's files travel once per executor as a broadcast and are decoded once per JVM), collects
+ * the per-face errors, and writes the report: {@code report.json}, {@code faces.csv}, {@code ced.png},
+ * {@code report.html}, plus {@code config.conf}.
+ *
+ * <p>The report's counts cover the test inputs: those that failed to load in {@code prepare} and those
+ * that failed here are both listed, so {@code in = ok + failed}. The preparation of the whole data set
+ * (training faces included) is summarised in the report's {@code prepare} section.
+ */
+public final class EvaluateJob {
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
+
+  private EvaluateJob() {}
+
+  record Outcome(FaceResult result, Failure failure) implements Serializable {}
+
+  /** Evaluates {@code modelDir} on the test subsets of {@code preparedDir}, writing the report to {@code outDir}. */
+  public static Report run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
+      String outDir) throws IOException {
+    PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
+    Map<String, byte[]> files = ModelStore.readFiles(st, modelDir);
+    LandmarkModel model = ModelStore.decode(files, modelDir);
+    ModelHeader h = model.header();
+    checkCompatible(h, summary, modelDir);
+
+    List<String> tests = summary.testSubsets();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
+    Broadcast<Storage> storage = jsc.broadcast(st);
+    long maxFileBytes = cfg.data().maxFileBytes();
+    long maxPixels = cfg.data().maxPixels();
+    LandmarkScheme scheme = h.scheme();
+    String source = modelDir;
+
+    List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
+        .filter(col("subset").isin(tests.toArray()))
+        .javaRDD()
+        .map(PreparedFace::fromRow)
+        .mapPartitions(it -> {
+          LandmarkModel m = ModelCache.get(modelFiles.value(), source);
+          List<Outcome> out = new ArrayList<>();
+          while (it.hasNext()) {
+            out.add(predict(it.next(), m, storage.value(), maxFileBytes, maxPixels, scheme));
+          }
+          return out.iterator();
+        })
+        .collect();
+
+    Map<String, List<FaceResult>> bySubset = new LinkedHashMap<>();
+    for (String s : tests) {
+      bySubset.put(s, new ArrayList<>());
+    }
+    List<Failure> failures = new ArrayList<>();
+    for (Failure f : PreparedSet.readFailures(st, preparedDir)) {
+      if (tests.contains(f.subset())) {
+        failures.add(f);
+      }
+    }
+    long prepareFailed = failures.size();
+    for (Outcome o : outcomes) {
+      if (o.result() != null) {
+        bySubset.get(o.result().subset()).add(o.result());
+      } else {
+        failures.add(o.failure());
+      }
+    }
+    for (List<FaceResult> l : bySubset.values()) {
+      l.sort((a, b) -> a.faceId().compareTo(b.faceId()));
+    }
+    long in = 0;
+    for (String s : tests) {
+      Counts c = summary.bySubset().get(s);
+      in += c == null ? 0 : c.in();
+    }
+    long ok = outcomes.stream().filter(o -> o.result() != null).count();
+    Counts counts = new Counts(in, ok, failures.size());
+    LOG.info("evaluate: {} ({} failed to load, {} failed to predict)", counts, prepareFailed, failures.size() - prepareFailed);
+
+    Report.Builder report = Report.builder().created(Instant.now());
+    for (Map.Entry<String, List<FaceResult>> e : bySubset.entrySet()) {
+      report.addSubset(e.getKey(), e.getValue());
+    }
+    for (Map.Entry<String, List<String>> d : summary.derivedSubsets().entrySet()) {
+      report.deriveUnion(d.getKey(), d.getValue());
+    }
+    report.counts(counts.in(), counts.ok(), counts.failed())
+        .failures(failures)
+        .model(modelDescription(h, modelDir))
+        .config(cfg.render())
+        .section("prepare", prepareSection(summary, PreparedSet.readFailures(st, preparedDir)));
+    Report built = report.build();
+    for (Map.Entry<String, byte[]> f : built.render().entrySet()) {
+      st.write(Storage.resolve(outDir, f.getKey()), f.getValue());
+    }
+    st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
+    LOG.info("evaluate: report written to {}", Storage.resolve(outDir, "report.html"));
+    return built;
+  }
+
+  static Outcome predict(PreparedFace f, LandmarkModel m, Storage st, long maxFileBytes, long maxPixels,
+      LandmarkScheme scheme) {
+    try {
+      GrayImage img = ImageDecoder.decode(st.readBytes(f.imagePath(), maxFileBytes), f.imagePath(), maxPixels);
+      Shape pred = m.predict(img, f.box());
+      return new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), pred, f.landmarks(), scheme), null);
+    } catch (DataException e) {
+      return new Outcome(null, Failure.of(f.id(), f.subset(), "predict", e));
+    } catch (RuntimeException e) {
+      return new Outcome(null, new Failure(f.id(), f.subset(), f.imagePath(), "predict",
+          "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+    }
+  }
+
+  static void checkCompatible(ModelHeader h, PreparedSet.Summary s, String modelDir) {
+    if (!h.boxPolicy().equals(s.boxPolicy()) || (h.boxPolicy().equals("landmarks") && h.boxMargin() != s.boxMargin())) {
+      throw new IllegalArgumentException("model " + modelDir + " was trained with box policy " + h.boxPolicy()
+          + " but the test faces were prepared with " + s.boxPolicy()
+          + ": the face box must be found the same way at training and test time");
+    }
+    if (h.scheme().numPoints() != s.points()) {
+      throw new IllegalArgumentException("model " + modelDir + " predicts " + h.scheme().numPoints()
+          + " points but the test faces have " + s.points());
+    }
+  }
+
+  static Map<String, Object> modelDescription(ModelHeader h, String dir) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", h.kind());
+    m.put("path", dir);
+    m.put("box_policy", h.boxPolicy());
+    m.put("data_hash", h.provenance().dataHash());
+    m.put("training_faces", h.provenance().trainingFaces());
+    m.put("seed", h.provenance().seed());
+    m.put("git_revision", h.provenance().gitRevision());
+    m.put("version", h.provenance().version());
+    m.put("created_at", h.provenance().createdAt());
+    return m;
+  }
+
+  static JsonNode prepareSection(PreparedSet.Summary s, List<Failure> all) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("data_root", s.dataRoot());
+    m.put("layout", s.layout());
+    m.put("counts", s.counts());
+    m.put("by_subset", s.bySubset());
+    m.put("missing_parts", s.missingParts());
+    m.put("notes", s.notes());
+    m.put("failures", all);
+    return PreparedSet.JSON.valueToTree(m);
+  }
+}

@@ -1,0 +1,37 @@
+package org.facealign.job;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.facealign.config.FacealignConfig;
+
+/**
+ * Creates the Spark session of a run. Whatever spark-submit (or {@code spark.*} system properties)
+ * set wins; the configuration only fills what is missing, so the same main class runs under
+ * spark-submit on a cluster and embedded in local mode.
+ */
+public final class SparkSessions {
+  private SparkSessions() {}
+
+  /** The session for subcommand {@code what}, created or reused. */
+  public static SparkSession create(FacealignConfig cfg, String what) {
+    SparkConf conf = new SparkConf(true);
+    conf.setIfMissing("spark.master", cfg.spark().master());
+    conf.setIfMissing("spark.app.name", cfg.spark().appName() + " " + what);
+    if (cfg.spark().serializer().equals("kryo")) {
+      conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+      conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+    }
+    conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+
+  /** Partitions for {@code items} units of per-face work. */
+  public static int partitions(SparkSession spark, FacealignConfig cfg, long items) {
+    int p = cfg.spark().partitions();
+    if (p == 0) {
+      p = 4 * spark.sparkContext().defaultParallelism();
+    }
+    return (int) Math.max(1, Math.min(p, Math.max(1, items)));
+  }
+}

@@ -1,0 +1,75 @@
+package org.facealign.job;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.Shape;
+import org.facealign.data.Storage;
+import org.facealign.model.MeanShapeModel;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.ModelStore;
+import org.facealign.model.Provenance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code train}: fits a model on the training subset of a prepared set and saves it with its
+ * provenance. The mean-shape model is one distributed aggregation of box-frame shapes.
+ */
+public final class TrainJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+  private TrainJob() {}
+
+  /** Trains the configured model from {@code preparedDir} and saves it to {@code modelDir}. */
+  public static MeanShapeModel run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir)
+      throws IOException {
+    String kind = cfg.train().model();
+    if (!kind.equals("mean")) {
+      throw new UnsupportedOperationException("training model '" + kind + "' is not available in this build yet; "
+          + "use facealign.train.model = mean");
+    }
+    PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
+    checkSamePolicy(summary, cfg);
+    String subset = cfg.train().subset();
+    Dataset<Row> faces = spark.read().parquet(PreparedSet.facesDir(preparedDir)).filter(col("subset").equalTo(subset));
+    JavaRDD<Shape> shapes = faces.javaRDD().map(PreparedFace::fromRow).map(f -> f.landmarks().toBoxFrame(f.box()));
+    MeanShapeModel.Accumulator acc = shapes.treeAggregate(new MeanShapeModel.Accumulator(cfg.data().scheme(), cfg.train().flip()),
+        MeanShapeModel.Accumulator::add, MeanShapeModel.Accumulator::merge);
+    if (acc.count() == 0) {
+      throw new IllegalArgumentException("the prepared set " + preparedDir + " has no faces in subset '" + subset + "'");
+    }
+    List<String> hashes = faces.select("content_hash").as(Encoders.STRING()).collectAsList();
+    long n = hashes.size();
+    Provenance prov = Provenance.now(dataHash(hashes), n, cfg.train().seed(), cfg.hash(), cfg.render());
+    ModelHeader header = new ModelHeader("mean", cfg.data().scheme(), cfg.data().boxPolicy(), cfg.data().boxMargin(), prov);
+    MeanShapeModel model = new MeanShapeModel(header, acc.mean(), acc.count());
+    ModelStore.save(model, st, modelDir);
+    LOG.info("train: mean shape of {} faces ({} shapes with mirrors) saved to {}", n, acc.count(), modelDir);
+    return model;
+  }
+
+  /** SHA-256 over the sorted per-face content hashes: independent of order, partitioning and storage location. */
+  static String dataHash(List<String> contentHashes) {
+    String joined = String.join("\n", contentHashes.stream().sorted().toList());
+    return ModelStore.sha256(joined.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static void checkSamePolicy(PreparedSet.Summary summary, FacealignConfig cfg) {
+    boolean same = summary.boxPolicy().equals(cfg.data().boxPolicy())
+        && (summary.boxPolicy().equals("detector") || summary.boxMargin() == cfg.data().boxMargin());
+    if (!same) {
+      throw new IllegalArgumentException("the prepared set's faces have boxes from policy " + summary.boxPolicy()
+          + " (margin " + summary.boxMargin() + ") but the configuration asks for " + cfg.data().boxPolicy()
+          + " (margin " + cfg.data().boxMargin() + "): prepare again with the same facealign.data.box-policy");
+    }
+  }
+}
