@@ -1,0 +1,25 @@
+# Shared by the launch scripts: JVM flags for Spark 3.5 on Java 17 (the list spark-submit adds for
+# itself; pom.xml gives the test JVM the same list) and ND4J's off-heap limits.
+FACEALIGN_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FACEALIGN_JAR="$FACEALIGN_HOME/target/facealign-job.jar"
+FACEALIGN_OPENS="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+ --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+ --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+ --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+ --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+ --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+ --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+ --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+ -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true"
+# ND4J keeps arrays off the Java heap: cap them separately (javacpp reads these).
+FACEALIGN_ND4J_MEMORY="${FACEALIGN_ND4J_MEMORY:--Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=12G}"
+
+# Builds the job jar if it is missing or older than any source, resource or build file.
+facealign_build_if_stale() {
+  local cp="$FACEALIGN_HOME/target/spark-classpath.txt"
+  if [ ! -f "$FACEALIGN_JAR" ] || [ ! -f "$cp" ] \
+     || [ -n "$(find "$FACEALIGN_HOME/src/main" "$FACEALIGN_HOME/pom.xml" -newer "$FACEALIGN_JAR" -print -quit)" ]; then
+    echo "building $FACEALIGN_JAR ..." >&2
+    (cd "$FACEALIGN_HOME" && ./mvnw -B -q -DskipTests package) >&2
+  fi
+}

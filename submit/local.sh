@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs any facealign subcommand in Spark local mode, through spark-submit's own entry point, building
+# the job jar first if it is missing or older than the sources. No Spark installation is needed: the
+# Spark and Hadoop jars the build resolved are used.
+#
+#   submit/local.sh pipeline --data ../shared/data/300W --out out/mean --model mean
+#   submit/local.sh prepare --help
+#
+# Environment: FACEALIGN_MASTER (default local[*]), FACEALIGN_DRIVER_MEMORY (default 6g),
+# FACEALIGN_ND4J_MEMORY (javacpp off-heap limits), SPARK_CONF (extra "--conf k=v" arguments).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+facealign_build_if_stale
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+# shellcheck disable=SC2086
+exec "$JAVA" $FACEALIGN_OPENS $FACEALIGN_ND4J_MEMORY -Xmx"${FACEALIGN_DRIVER_MEMORY:-6g}" \
+  -Djava.awt.headless=true -Dlog4j2.configurationFile="$FACEALIGN_HOME/conf/log4j2.properties" \
+  -cp "$FACEALIGN_JAR:$(cat "$FACEALIGN_HOME/target/spark-classpath.txt")" \
+  org.apache.spark.deploy.SparkSubmit --master "${FACEALIGN_MASTER:-local[*]}" \
+  --conf spark.driver.memory="${FACEALIGN_DRIVER_MEMORY:-6g}" ${SPARK_CONF:-} \
+  --class org.facealign.cli.Main "$FACEALIGN_JAR" "$@"
