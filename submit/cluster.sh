@@ -8,7 +8,8 @@
 #
 # Data and outputs are Hadoop paths: hdfs://, s3a:// (set spark.hadoop.fs.s3a.* through SPARK_CONF),
 # or file:// on a shared mount. Environment: MASTER (required), DEPLOY_MODE (default cluster),
-# EXECUTORS, EXECUTOR_CORES, EXECUTOR_MEMORY, EXECUTOR_OFFHEAP (ND4J), SPARK_CONF (extra --conf k=v).
+# EXECUTORS, EXECUTOR_CORES, EXECUTOR_MEMORY, EXECUTOR_OFFHEAP (ND4J), SPARK_CONF (extra --conf k=v),
+# EXTRA_FILES (comma-separated files to ship beside conf/cluster.conf).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 : "${MASTER:?set MASTER to yarn, k8s://..., or spark://host:port}"
@@ -27,6 +28,6 @@ exec "$SPARK_SUBMIT" --master "$MASTER" --deploy-mode "${DEPLOY_MODE:-cluster}" 
   --conf spark.executor.memoryOverhead="${EXECUTOR_OVERHEAD:-6g}" \
   --conf "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxbytes=$OFFHEAP -Dorg.bytedeco.javacpp.maxphysicalbytes=$OFFHEAP" \
   --conf "spark.driver.extraJavaOptions=-Dorg.bytedeco.javacpp.maxbytes=$OFFHEAP" \
-  --files "$FACEALIGN_HOME/conf/cluster.conf" \
+  --files "$FACEALIGN_HOME/conf/cluster.conf${EXTRA_FILES:+,$EXTRA_FILES}" \
   "${extra[@]}" ${SPARK_CONF:-} \
   "$FACEALIGN_JAR" "$@"

@@ -6,6 +6,6 @@
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 export SPARK_CONF="${SPARK_CONF:-} --conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1
- --conf spark.executor.resource.gpu.discoveryScript=./gpu-discovery.sh --files $here/gpu-discovery.sh
- --conf spark.executor.cores=1"
+ --conf spark.executor.resource.gpu.discoveryScript=./gpu-discovery.sh --conf spark.executor.cores=1"
+export EXTRA_FILES="$(cd "$here" && pwd)/gpu-discovery.sh${EXTRA_FILES:+,$EXTRA_FILES}"
 exec "$here/cluster.sh" "$@"
