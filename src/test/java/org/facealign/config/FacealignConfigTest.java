@@ -1,0 +1,92 @@
+package org.facealign.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigException;
+import java.util.Map;
+import org.facealign.data.LandmarkScheme;
+import org.junit.jupiter.api.Test;
+
+class FacealignConfigTest {
+
+  @Test
+  void defaultsDescribeThe300wProtocol() {
+    FacealignConfig c = FacealignConfig.defaults();
+    assertEquals("detector", c.data().boxPolicy());
+    assertEquals(LandmarkScheme.IBUG_68, c.data().scheme());
+    assertEquals("mean", c.train().model());
+    assertEquals("local[*]", c.spark().master());
+    assertEquals(64L << 20, c.data().maxFileBytes());
+  }
+
+  @Test
+  void fileThenCommandLineOverride() {
+    FacealignConfig c = FacealignConfig.load("facealign.train { seed = 5, flip = false }\nfacealign.data.max-file-bytes = 1M",
+        Map.of("train.seed", "7", "facealign.data.box-policy", "landmarks"));
+    assertEquals(7, c.train().seed());
+    assertEquals(false, c.train().flip());
+    assertEquals("landmarks", c.data().boxPolicy());
+    assertEquals(1L << 20, c.data().maxFileBytes());
+  }
+
+  @Test
+  void unknownKeyInFileIsNamed() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load("facealign.train.sead = 3", Map.of()));
+    assertTrue(e.getMessage().contains("facealign.train.sead"), e.getMessage());
+  }
+
+  @Test
+  void unknownKeyOnCommandLineIsNamed() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("data.box-polcy", "detector")));
+    assertTrue(e.getMessage().contains("facealign.data.box-polcy"), e.getMessage());
+  }
+
+  @Test
+  void illTypedValueIsNamed() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load("facealign.train.seed = many", Map.of()));
+    assertTrue(e.getMessage().contains("facealign.train.seed"), e.getMessage());
+  }
+
+  @Test
+  void outOfRangeValuesAreNamed() {
+    ConfigException a = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("data.box-policy", "guess")));
+    assertTrue(a.getMessage().contains("box-policy"), a.getMessage());
+    ConfigException b = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("train.model", "svm")));
+    assertTrue(b.getMessage().contains("facealign.train.model"), b.getMessage());
+    ConfigException c = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("data.scheme.flip-map", "[1, 0, 2]")));
+    assertTrue(c.getMessage().contains("facealign.data.scheme"), c.getMessage());
+  }
+
+  @Test
+  void renderedConfigReloadsToTheSameHash() {
+    FacealignConfig c = FacealignConfig.load(null, Map.of("train.seed", "11", "data.box-margin", "0.2"));
+    FacealignConfig again = FacealignConfig.load(c.render(), Map.of());
+    assertEquals(c.hash(), again.hash());
+    assertEquals(11, again.train().seed());
+    assertNotEquals(FacealignConfig.defaults().hash(), c.hash());
+  }
+
+  @Test
+  void everyReferenceKeyIsDocumented() throws Exception {
+    String text;
+    try (var in = FacealignConfig.class.getClassLoader().getResourceAsStream("reference.conf")) {
+      text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    String[] lines = text.split("\n");
+    for (int i = 1; i < lines.length; i++) {
+      String l = lines[i].trim();
+      if (l.matches("[a-z-]+ = .*") && !l.startsWith("#")) {
+        assertTrue(lines[i - 1].trim().startsWith("#"), "key without a comment line above it: " + l);
+      }
+    }
+  }
+}
