@@ -1,0 +1,102 @@
+package org.facealign.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class GeometryTest {
+
+  @Test
+  void inverseAndCompositionUndoEachOther() {
+    SimilarityTransform t = SimilarityTransform.of(1.7, 0.3, 12, -5);
+    SimilarityTransform id = t.inverse().after(t);
+    assertEquals(1, id.a(), 1e-12);
+    assertEquals(0, id.b(), 1e-12);
+    assertEquals(0, id.tx(), 1e-12);
+    assertEquals(0, id.ty(), 1e-12);
+    assertEquals(1.7, t.scale(), 1e-12);
+    assertEquals(0.3, t.angle(), 1e-12);
+  }
+
+  @Test
+  void rotationAboutKeepsTheCentre() {
+    SimilarityTransform r = SimilarityTransform.rotationAbout(Math.toRadians(90), 10, 20);
+    assertEquals(10, r.applyX(10, 20), 1e-12);
+    assertEquals(20, r.applyY(10, 20), 1e-12);
+    // (11, 20) -> (10, 21): x-right, y-down pixel axes, positive angle turns +x into +y
+    assertEquals(10, r.applyX(11, 20), 1e-12);
+    assertEquals(21, r.applyY(11, 20), 1e-12);
+  }
+
+  @Test
+  void boxGoesToTheCanonicalCentre() {
+    FaceBox box = new FaceBox(100, 50, 300, 250);
+    SimilarityTransform t = SimilarityTransform.boxToCanonical(box, 128, 0.25);
+    int n = SimilarityTransform.canonicalSize(128, 0.25);
+    assertEquals(192, n);
+    assertEquals((n - 1) / 2.0, t.applyX(200, 150), 1e-12);
+    assertEquals((n - 1) / 2.0, t.applyY(200, 150), 1e-12);
+    assertEquals(128, t.applyX(300, 150) - t.applyX(100, 150), 1e-12);
+  }
+
+  @Test
+  void identityWarpCopiesAndTranslationMovesADot() {
+    float[] px = new float[40 * 30];
+    px[12 * 40 + 7] = 255;
+    GrayImage img = GrayImage.wrap(40, 30, px);
+    assertArrayEquals(px, ImageWarp.warp(img, SimilarityTransform.IDENTITY, 40, 30).toArray(), 0f);
+    GrayImage moved = ImageWarp.warp(img, new SimilarityTransform(1, 0, 5, 3), 40, 30);
+    assertEquals(255, moved.get(12, 15), 1e-4);
+    assertEquals(0, moved.get(7, 12), 1e-4);
+  }
+
+  @Test
+  void warpAgreesWithTheShapeTransform() {
+    // a smooth blob centred at (31.3, 22.8): after any similarity, its intensity-weighted centroid is
+    // where the transform sends the centre
+    int w = 80;
+    int h = 60;
+    float[] px = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        double d2 = (x - 31.3) * (x - 31.3) + (y - 22.8) * (y - 22.8);
+        px[y * w + x] = (float) (255 * Math.exp(-d2 / (2 * 3.0 * 3.0)));
+      }
+    }
+    GrayImage img = GrayImage.wrap(w, h, px);
+    Random r = new Random(1);
+    for (int k = 0; k < 5; k++) {
+      SimilarityTransform t = SimilarityTransform.of(0.8 + 0.6 * r.nextDouble(), r.nextDouble() - 0.5, 5 * r.nextDouble(), 5 * r.nextDouble());
+      GrayImage out = ImageWarp.warp(img, t, 100, 100);
+      double sx = 0;
+      double sy = 0;
+      double sw = 0;
+      for (int y = 0; y < 100; y++) {
+        for (int x = 0; x < 100; x++) {
+          double v = out.get(x, y);
+          sx += v * x;
+          sy += v * y;
+          sw += v;
+        }
+      }
+      assertEquals(t.applyX(31.3, 22.8), sx / sw, 0.05);
+      assertEquals(t.applyY(31.3, 22.8), sy / sw, 0.05);
+    }
+  }
+
+  @Test
+  void strongShrinkingAveragesInsteadOfSkipping() {
+    // a one-pixel checkerboard shrunk 4x is uniform grey, not aliased black or white
+    int n = 64;
+    float[] px = new float[n * n];
+    for (int i = 0; i < px.length; i++) {
+      px[i] = ((i % n + i / n) % 2) * 255f;
+    }
+    GrayImage small = ImageWarp.warp(GrayImage.wrap(n, n, px), new SimilarityTransform(0.25, 0, 0, 0), 16, 16);
+    for (float v : small.toArray()) {
+      assertEquals(127.5, v, 1.0);
+    }
+  }
+}
