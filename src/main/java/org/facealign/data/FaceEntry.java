@@ -1,0 +1,54 @@
+package org.facealign.data;
+
+import java.io.Serializable;
+import java.util.Objects;
+
+/**
+ * One face as discovery finds it on the driver: where its files are and what is already known to be
+ * wrong, but nothing read from inside the files except the detector box. It is small and serializable so
+ * the driver can parallelise the entries; executors then load each one with {@link FaceReader}.
+ *
+ * <p>Problems are recorded, not thrown, so that one bad file never stops discovery and every input
+ * appears in the job's report.
+ *
+ * @param id unique and stable across runs, e.g. {@code lfpw/testset/image_0001_01}
+ * @param subset the subset the face belongs to (training, common, challenging, or a list file's name)
+ * @param imagePath the image, or null when there is none (an annotation without image)
+ * @param annotationPath the {@code .pts} file, or null when there is none
+ * @param detectorBox the data set's face-detector box, or null
+ * @param boxProblem why {@code detectorBox} is null (null when there is a box)
+ * @param problem why this entry cannot be used at all, or null when it can
+ */
+public record FaceEntry(
+    String id,
+    String subset,
+    String imagePath,
+    String annotationPath,
+    FaceBox detectorBox,
+    String boxProblem,
+    String problem)
+    implements Serializable {
+
+  public FaceEntry {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(subset, "subset");
+    if (imagePath == null && annotationPath == null) {
+      throw new IllegalArgumentException("face entry " + id + " has neither an image nor an annotation");
+    }
+  }
+
+  /** True when nothing is known to be wrong, so the entry is worth loading. */
+  public boolean usable() {
+    return problem == null;
+  }
+
+  /** The file to name in messages about this entry: the image, else the annotation. */
+  public String source() {
+    return imagePath != null ? imagePath : annotationPath;
+  }
+
+  /** The {@link Face} of this entry with the given landmarks (null for unannotated images). */
+  public Face toFace(Shape landmarks) {
+    return new Face(id, imagePath, annotationPath, subset, landmarks, detectorBox);
+  }
+}

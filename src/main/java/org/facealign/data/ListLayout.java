@@ -1,0 +1,126 @@
+package org.facealign.data;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Discovers faces from a plain list file, for data sets that are not laid out like 300-W (or a chosen
+ * selection of faces). Each line is
+ *
+ * <pre>
+ * IMAGE PTS [x_min y_min x_max y_max]
+ * </pre>
+ *
+ * <p>with an optional detector box in 0-based pixels; {@code #} starts a comment line, blank lines are
+ * skipped, and relative paths are resolved against the list file's folder (so a list travels with its
+ * data). Paths therefore cannot contain spaces.
+ *
+ * <p>As with {@link W300Layout}, a bad line does not fail discovery: it becomes an entry whose {@link
+ * FaceEntry#problem()} names {@code list:line}, so it shows up in the job's failure report. Whether the
+ * files exist is not checked here (that would be one request per file on S3); a missing file fails when
+ * the entry is loaded. Entries keep the order of the list; the id is the image path relative to the list
+ * file's folder, without extension, so it is stable across runs.
+ */
+public final class ListLayout {
+  private ListLayout() {}
+
+  /**
+   * Reads a list file.
+   *
+   * @param storage the file system access
+   * @param listPath the list file
+   * @param subset the subset every entry belongs to (see {@link #subsetName})
+   * @throws DataException if the list file itself cannot be read
+   */
+  public static Discovery discover(Storage storage, String listPath, String subset) {
+    String text = storage.readText(listPath);
+    String dir = listDir(listPath);
+    String[] lines = TextNumbers.lines(text);
+    List<FaceEntry> entries = new ArrayList<>();
+    Map<String, Integer> idLine = new HashMap<>();
+    int withBox = 0;
+    for (int i = 0; i < lines.length; i++) {
+      int lineNo = i + 1;
+      String l = lines[i].strip();
+      if (l.isEmpty() || l.startsWith("#")) {
+        continue;
+      }
+      String[] tok = l.split("\\s+");
+      String image = Storage.resolve(dir, tok[0]);
+      String pts = tok.length >= 2 ? Storage.resolve(dir, tok[1]) : null;
+      String id = idFor(dir, tok[0]);
+      String problem = null;
+      FaceBox box = null;
+      String boxProblem = null;
+      if (tok.length != 2 && tok.length != 6) {
+        problem = DataException.atLine(listPath, lineNo,
+            "expected 'IMAGE PTS [x_min y_min x_max y_max]', found " + tok.length + " field" + (tok.length == 1 ? "" : "s"))
+            .getMessage();
+      } else if (tok.length == 6) {
+        try {
+          double x0 = TextNumbers.parseFinite(tok[2], listPath, lineNo, "x_min");
+          double y0 = TextNumbers.parseFinite(tok[3], listPath, lineNo, "y_min");
+          double x1 = TextNumbers.parseFinite(tok[4], listPath, lineNo, "x_max");
+          double y1 = TextNumbers.parseFinite(tok[5], listPath, lineNo, "y_max");
+          if (!(x1 > x0 && y1 > y0)) {
+            throw DataException.atLine(listPath, lineNo, "empty or inverted box: " + x0 + " " + y0 + " " + x1 + " " + y1);
+          }
+          box = new FaceBox(x0, y0, x1, y1);
+          withBox++;
+        } catch (DataException e) {
+          problem = e.getMessage();
+        }
+      } else {
+        boxProblem = listPath + ":" + lineNo + " gives no box";
+      }
+      Integer first = idLine.putIfAbsent(id, lineNo);
+      if (first != null) {
+        id = id + "@" + lineNo;
+        if (problem == null) {
+          problem = DataException.atLine(listPath, lineNo, "same image as line " + first).getMessage();
+        }
+      }
+      if (problem != null) {
+        box = null;
+        boxProblem = null;
+      }
+      entries.add(new FaceEntry(id, subset, image, pts, box, boxProblem, problem));
+    }
+    long bad = entries.stream().filter(e -> !e.usable()).count();
+    List<String> notes = List.of(listPath + ": " + entries.size() + " entries (" + subset + "), "
+        + withBox + " with a detector box, " + bad + " malformed");
+    return new Discovery(entries, List.of(), notes);
+  }
+
+  /** The subset a list file defines by default: its file name without extension. */
+  public static String subsetName(String listPath) {
+    String name = new Path(listPath).getName();
+    int dot = name.lastIndexOf('.');
+    return dot > 0 ? name.substring(0, dot) : name;
+  }
+
+  private static String listDir(String listPath) {
+    Path parent = new Path(listPath).getParent();
+    return parent == null ? "." : parent.toString();
+  }
+
+  private static String idFor(String dir, String imageToken) {
+    String rel = imageToken;
+    Path p = new Path(imageToken);
+    if (p.isAbsolute() || p.toUri().getScheme() != null) {
+      String prefix = dir.endsWith("/") ? dir : dir + "/";
+      if (imageToken.startsWith(prefix)) {
+        rel = imageToken.substring(prefix.length());
+      }
+    }
+    while (rel.startsWith("./")) {
+      rel = rel.substring(2);
+    }
+    int slash = rel.lastIndexOf('/');
+    int dot = rel.lastIndexOf('.');
+    return dot > slash + 1 ? rel.substring(0, dot) : rel;
+  }
+}

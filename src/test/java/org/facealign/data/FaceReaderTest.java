@@ -1,0 +1,141 @@
+package org.facealign.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FaceReaderTest {
+  private static final Storage STORAGE = Storage.local();
+  private static final FaceReader.Limits LIMITS = FaceReader.Limits.defaults();
+  private static final LandmarkScheme IBUG = LandmarkScheme.IBUG_68;
+
+  @TempDir Path tmp;
+  private SyntheticFaces.SyntheticFace face;
+  private Path image;
+  private Path pts;
+
+  @BeforeEach
+  void writeFace() throws Exception {
+    face = new SyntheticFaces(21, new SyntheticFaces.Options(64, 0.5, 0.6, 10, 2, 0.01)).next();
+    image = tmp.resolve("f.png");
+    pts = tmp.resolve("f.pts");
+    Files.write(image, ImageDecoder.encode(face.image(), "png"));
+    Files.writeString(pts, PtsFormat.format(face.landmarks()));
+  }
+
+  private FaceEntry entry() {
+    return new FaceEntry("set/f", "training", image.toString(), pts.toString(), face.detectorBox(), null, null);
+  }
+
+  private static String sha256(byte[] a, byte[] b) throws Exception {
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    md.update(a);
+    md.update(b);
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  @Test
+  void loadsLandmarksImageAndHash() throws Exception {
+    LoadedFace lf = FaceReader.load(entry(), STORAGE, LIMITS, IBUG);
+    assertEquals("set/f", lf.face().id());
+    assertEquals("training", lf.face().subset());
+    assertEquals(face.detectorBox(), lf.face().detectorBox());
+    for (int i = 0; i < 68; i++) {
+      assertEquals(face.landmarks().x(i), lf.face().landmarks().x(i), 1e-6);
+      assertEquals(face.landmarks().y(i), lf.face().landmarks().y(i), 1e-6);
+    }
+    assertEquals(64, lf.image().width());
+    assertEquals(face.image().get(31, 40), lf.image().get(31, 40));
+    assertEquals(sha256(Files.readAllBytes(image), Files.readAllBytes(pts)), lf.contentHash());
+    assertEquals(64, lf.contentHash().length());
+  }
+
+  @Test
+  void hashIsStableAndFollowsTheAnnotation() throws Exception {
+    String h1 = FaceReader.load(entry(), STORAGE, LIMITS, IBUG).contentHash();
+    assertEquals(h1, FaceReader.load(entry(), STORAGE, LIMITS, IBUG).contentHash());
+    String original = Files.readString(pts);
+    Files.writeString(pts, PtsFormat.format(face.landmarks().translate(1, 0)));
+    String h2 = FaceReader.load(entry(), STORAGE, LIMITS, IBUG).contentHash();
+    assertNotEquals(h1, h2);
+    Files.writeString(pts, original);
+    assertEquals(h1, FaceReader.load(entry(), STORAGE, LIMITS, IBUG).contentHash());
+  }
+
+  @Test
+  void landmarksOutsideTheImageAreAccepted() throws Exception {
+    Files.writeString(pts, PtsFormat.format(face.landmarks().translate(-40, 0)));
+    LoadedFace lf = FaceReader.load(entry(), STORAGE, LIMITS, IBUG);
+    assertTrue(lf.face().landmarks().extent().x0() < 0);
+  }
+
+  @Test
+  void degenerateAnnotationsAreRejected() throws Exception {
+    double[] same = new double[136];
+    Arrays.fill(same, 12.0);
+    Files.writeString(pts, PtsFormat.format(Shape.of(same)));
+    DataException e = assertThrows(DataException.class, () -> FaceReader.load(entry(), STORAGE, LIMITS, IBUG));
+    assertEquals(pts.toString(), e.source());
+    assertEquals("degenerate annotation: all 68 points are at the same position", e.reason());
+
+    // Both eyes' points at the same place: inter-pupil distance 0.
+    double[] xy = face.landmarks().toArray();
+    for (int i = 36; i <= 47; i++) {
+      xy[2 * i] = 30.25;
+      xy[2 * i + 1] = 20.5;
+    }
+    Files.writeString(pts, PtsFormat.format(Shape.of(xy)));
+    e = assertThrows(DataException.class, () -> FaceReader.load(entry(), STORAGE, LIMITS, IBUG));
+    assertEquals("degenerate annotation: inter-pupil distance is 0.000 px, less than 1", e.reason());
+  }
+
+  @Test
+  void sixtySevenPointsFailNamingTheFile() throws Exception {
+    double[] xy = Arrays.copyOf(face.landmarks().toArray(), 134);
+    Files.writeString(pts, PtsFormat.format(Shape.of(xy)));
+    DataException e = assertThrows(DataException.class, () -> FaceReader.load(entry(), STORAGE, LIMITS, IBUG));
+    assertEquals(pts + ":2", e.source());
+    assertTrue(e.getMessage().contains("f.pts:2: n_points is 67 but the landmark scheme has 68 points"), e.getMessage());
+  }
+
+  @Test
+  void problemsAndLimits() throws Exception {
+    FaceEntry orphan = new FaceEntry("set/g", "training", null, pts.toString(), null, null, "annotation has no image");
+    DataException e = assertThrows(DataException.class, () -> FaceReader.load(orphan, STORAGE, LIMITS, IBUG));
+    assertEquals(pts + ": annotation has no image", e.getMessage());
+
+    long size = Files.size(image);
+    FaceReader.Limits small = new FaceReader.Limits(size - 1, 1_000_000);
+    e = assertThrows(DataException.class, () -> FaceReader.load(entry(), STORAGE, small, IBUG));
+    assertEquals(image + ": file is " + size + " bytes, more than the limit of " + (size - 1), e.getMessage());
+
+    FaceReader.Limits fewPixels = new FaceReader.Limits(1 << 20, 64 * 63);
+    e = assertThrows(DataException.class, () -> FaceReader.load(entry(), STORAGE, fewPixels, IBUG));
+    assertEquals(image + ": declared size 64x64 = 4096 pixels exceeds the limit of 4032", e.getMessage());
+
+    Files.delete(image);
+    e = assertThrows(DataException.class, () -> FaceReader.load(entry(), STORAGE, LIMITS, IBUG));
+    assertEquals(image + ": file not found", e.getMessage());
+  }
+
+  @Test
+  void imageOnly() throws Exception {
+    LoadedFace lf = FaceReader.loadImageOnly(image.toString(), "new/1", "unlabelled", null, STORAGE, LIMITS);
+    assertNull(lf.face().landmarks());
+    assertNull(lf.face().annotationPath());
+    assertEquals("new/1", lf.face().id());
+    assertEquals(sha256(Files.readAllBytes(image), new byte[0]), lf.contentHash());
+    assertEquals(face.image().get(10, 50), lf.image().get(10, 50));
+  }
+}
