@@ -43,11 +43,16 @@ public final class FacealignConfig {
 
   private FacealignConfig(Config resolved) {
     this.config = resolved;
-    Config f = resolved.getConfig(ROOT);
-    this.spark = Spark.from(f.getConfig("spark"));
-    this.data = Data.from(f.getConfig("data"));
-    this.train = Train.from(f.getConfig("train"));
-    this.eval = Eval.from(f.getConfig("eval"));
+    try {
+      Config f = resolved.getConfig(ROOT);
+      this.spark = Spark.from(f.getConfig("spark"));
+      this.data = Data.from(f.getConfig("data"));
+      this.train = Train.from(f.getConfig("train"));
+      this.eval = Eval.from(f.getConfig("eval"));
+    } catch (ConfigException.WrongType | ConfigException.Missing e) {
+      // Typesafe names the key relative to the section it was read from: make it the full key.
+      throw new ConfigException.Generic("invalid configuration: " + qualifyKeys(e.getMessage()), e);
+    }
   }
 
   /** The defaults alone. */
@@ -83,6 +88,22 @@ public final class FacealignConfig {
       throw new ConfigException.Generic("invalid configuration: " + e.getMessage());
     }
     return new FacealignConfig(resolved);
+  }
+
+  /** Rewrites "N: key has type" (a key relative to its section) into the full facealign.* key. */
+  private static String qualifyKeys(String message) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(.*?: )?([a-z-]+(\\.[a-z-]+)*) has type").matcher(message);
+    if (!m.find()) {
+      return message;
+    }
+    String key = m.group(2);
+    for (String section : List.of("spark", "data", "train", "eval", "data.scheme")) {
+      String full = ROOT + "." + section + "." + key;
+      if (ConfigFactory.defaultReference().hasPath(full)) {
+        return message.substring(0, m.start(2)) + full + message.substring(m.end(2));
+      }
+    }
+    return message;
   }
 
   private static ConfigValue parseValue(String key, String text) {
@@ -131,7 +152,7 @@ public final class FacealignConfig {
 
   /** The {@code facealign} subtree as HOCON, without comments: what is saved beside outputs. */
   public String render() {
-    return ROOT + " " + config.getConfig(ROOT).root()
+    return config.withOnlyPath(ROOT).root()
         .render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setFormatted(true).setJson(false));
   }
 

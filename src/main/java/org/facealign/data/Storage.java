@@ -14,6 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -55,15 +56,25 @@ public final class Storage implements Serializable {
     return conf;
   }
 
+  /**
+   * The file system of {@code path}. For local paths this is the raw local file system: Hadoop's
+   * default one writes a {@code .crc} side file beside every file and refuses to read a file whose
+   * side file disagrees, which would hide our own, clearer checks (models carry SHA-256 sums).
+   */
   public FileSystem fs(String path) throws IOException {
-    return new Path(path).getFileSystem(conf());
+    return fsOf(new Path(path));
+  }
+
+  private FileSystem fsOf(Path p) throws IOException {
+    FileSystem fs = p.getFileSystem(conf());
+    return fs instanceof LocalFileSystem local ? local.getRaw() : fs;
   }
 
   /** A path's fully qualified form ({@code file:/work/x}, {@code hdfs://nn/x}). */
   public String qualify(String path) {
     try {
       Path p = new Path(path);
-      return p.getFileSystem(conf()).makeQualified(p).toString();
+      return fsOf(p).makeQualified(p).toString();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -84,14 +95,14 @@ public final class Storage implements Serializable {
 
   public boolean isDirectory(String path) throws IOException {
     Path p = new Path(path);
-    FileSystem fs = p.getFileSystem(conf());
+    FileSystem fs = fsOf(p);
     return fs.exists(p) && fs.getFileStatus(p).isDirectory();
   }
 
   /** Every entry directly in {@code dir}, sorted by name; empty if it does not exist. */
   public List<FileStatus> list(String dir) throws IOException {
     Path p = new Path(dir);
-    FileSystem fs = p.getFileSystem(conf());
+    FileSystem fs = fsOf(p);
     List<FileStatus> r = new ArrayList<>();
     if (!fs.exists(p)) {
       return r;
@@ -111,7 +122,7 @@ public final class Storage implements Serializable {
   public byte[] readBytes(String path, long maxBytes) {
     Path p = new Path(path);
     try {
-      FileSystem fs = p.getFileSystem(conf());
+      FileSystem fs = fsOf(p);
       long len = fs.getFileStatus(p).getLen();
       if (len > maxBytes) {
         throw new DataException(path, "file is " + len + " bytes, more than the limit of " + maxBytes);
@@ -136,7 +147,7 @@ public final class Storage implements Serializable {
   /** Writes {@code bytes} to {@code path}, replacing it, creating parent directories. */
   public void write(String path, byte[] bytes) throws IOException {
     Path p = new Path(path);
-    FileSystem fs = p.getFileSystem(conf());
+    FileSystem fs = fsOf(p);
     try (FSDataOutputStream out = fs.create(p, true)) {
       out.write(bytes);
     }
@@ -149,24 +160,24 @@ public final class Storage implements Serializable {
   /** Opens {@code path} for writing, replacing it. */
   public OutputStream create(String path) throws IOException {
     Path p = new Path(path);
-    return p.getFileSystem(conf()).create(p, true);
+    return fsOf(p).create(p, true);
   }
 
   public void mkdirs(String dir) throws IOException {
     Path p = new Path(dir);
-    p.getFileSystem(conf()).mkdirs(p);
+    fsOf(p).mkdirs(p);
   }
 
   /** Deletes a file or directory tree; false if there was nothing. */
   public boolean delete(String path) throws IOException {
     Path p = new Path(path);
-    return p.getFileSystem(conf()).delete(p, true);
+    return fsOf(p).delete(p, true);
   }
 
   /** Renames {@code from} to {@code to} (atomic on HDFS and local file systems). */
   public void rename(String from, String to) throws IOException {
     Path a = new Path(from);
-    FileSystem fs = a.getFileSystem(conf());
+    FileSystem fs = fsOf(a);
     if (!fs.rename(a, new Path(to))) {
       throw new IOException("cannot rename " + from + " to " + to);
     }

@@ -1,7 +1,6 @@
 package org.facealign.job;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -43,12 +42,8 @@ public record PreparedFace(
   });
 
   public Row toRow() {
-    List<Double> b = List.of(box.x0(), box.y0(), box.x1(), box.y1());
-    List<Double> l = new ArrayList<>();
-    for (double v : landmarks.toArray()) {
-      l.add(v);
-    }
-    return RowFactory.create(id, subset, imagePath, annotationPath, contentHash, width, height, b, l);
+    double[] b = {box.x0(), box.y0(), box.x1(), box.y1()};
+    return RowFactory.create(id, subset, imagePath, annotationPath, contentHash, width, height, b, landmarks.toArray());
   }
 
   public static PreparedFace fromRow(Row r) {

@@ -19,7 +19,7 @@ public final class SparkSessions {
     conf.setIfMissing("spark.app.name", cfg.spark().appName() + " " + what);
     if (cfg.spark().serializer().equals("kryo")) {
       conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-      conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator");
+      conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator," + KryoRecords.class.getName());
     }
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
     conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");

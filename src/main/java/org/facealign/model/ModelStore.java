@@ -227,7 +227,10 @@ public final class ModelStore {
         try {
           files.put(name, storage.readBytes(Storage.resolve(dir, name), Long.MAX_VALUE));
         } catch (DataException e) {
-          // decode() reports the missing file with the model's name
+          if (!e.reason().equals("file not found")) {
+            throw new ModelFormatException(dir + ": cannot read " + name + ": " + e.reason(), e);
+          }
+          // a missing file: decode() reports it with the model's name
         }
       }
     }
