@@ -45,7 +45,7 @@ public final class Report {
   public static final String CED = "ced.png";
   public static final String HTML = "report.html";
 
-  /** x-axis end of the CED figure. */
+  /** Default x-axis end of the CED figure. */
   public static final double CED_X_MAX = 0.15;
 
   static final Set<String> RESERVED_KEYS =
@@ -91,8 +91,10 @@ public final class Report {
   private final String config;
   private final Map<String, JsonNode> sections;
   private final List<Figure> figures;
+  private final double cedMax;
 
   private Report(Builder b) {
+    this.cedMax = b.cedMax;
     this.created = b.created != null ? b.created : Instant.now();
     this.subsets = Collections.unmodifiableMap(new LinkedHashMap<>(b.subsets));
     Map<String, Map<Normalisation, ErrorStats>> st = new LinkedHashMap<>();
@@ -203,7 +205,7 @@ public final class Report {
     Map<String, double[]> bySubset = new LinkedHashMap<>();
     subsets.forEach((name, results) -> bySubset.put(name, Normalisation.INTER_PUPIL.errors(results)));
     return CedPlot.png(bySubset, "Cumulative error distribution", "NME (inter-pupil normalised)",
-        CED_X_MAX, 800, 600);
+        cedMax, 800, 600);
   }
 
   static String csvField(String s) {
@@ -233,8 +235,18 @@ public final class Report {
     private String config = "";
     private final Map<String, JsonNode> sections = new LinkedHashMap<>();
     private final List<Figure> figures = new ArrayList<>();
+    private double cedMax = CED_X_MAX;
 
     private Builder() {}
+
+    /** Right end of the CED figure's error axis (default {@link #CED_X_MAX}). */
+    public Builder cedMax(double xMax) {
+      if (!(xMax > 0)) {
+        throw new IllegalArgumentException("CED axis end must be positive: " + xMax);
+      }
+      this.cedMax = xMax;
+      return this;
+    }
 
     /** The creation time written to the report (UTC). */
     public Builder created(Instant created) {

@@ -109,7 +109,7 @@ public final class EvaluateJob {
     Counts counts = new Counts(in, ok, failures.size());
     LOG.info("evaluate: {} ({} failed to load, {} failed to predict)", counts, prepareFailed, failures.size() - prepareFailed);
 
-    Report.Builder report = Report.builder().created(Instant.now());
+    Report.Builder report = Report.builder().created(Instant.now()).cedMax(cfg.eval().cedMax());
     for (Map.Entry<String, List<FaceResult>> e : bySubset.entrySet()) {
       report.addSubset(e.getKey(), e.getValue());
     }

@@ -49,7 +49,7 @@ public record Provenance(
 
     /** The git commit the build was made from, with "-dirty" if the tree had changes; "unknown" if none. */
     public static String gitRevision() {
-      String id = GIT.getProperty("git.commit.id", "").trim();
+      String id = GIT.getProperty("git.commit.id.full", "").trim();
       if (id.isEmpty() || id.startsWith("${")) {
         return "unknown";
       }
