@@ -99,13 +99,19 @@ class PipelineTest {
     Files.writeString(test.resolve("boxes.txt"), boxes.toString());
 
     Path out = dir.resolve("out");
-    int code = Main.run("pipeline", "--data", data.toString(), "--out", out.toString(), "-D", "spark.master=local[2]");
+    // data given as a file:// URI: every read goes through Hadoop's FileSystem
+    int code = Main.run("pipeline", "--data", data.toUri().toString(), "--out", out.toString(), "-D", "spark.master=local[2]");
     assertEquals(0, code);
     JsonNode r = JSON.readTree(out.resolve("report.json").toFile());
     assertEquals(11, r.at("/counts/in").asInt());
     assertEquals(5, r.at("/counts/ok").asInt());
     assertEquals(6, r.at("/counts/failed").asInt());
     assertEquals(5, r.at("/subsets/common/faces").asInt());
+    // parts of the layout that are absent are reported, and their subsets are empty, not errors
+    assertEquals("[\"lfpw/trainset\",\"helen/trainset\",\"helen/testset\",\"ibug\"]",
+        r.at("/prepare/missing_parts").toString().replace(" ", ""));
+    assertEquals(0, r.at("/subsets/challenging/faces").asInt());
+    assertEquals(12, r.at("/prepare/by_subset/training/ok").asInt());
     Map<String, String> reasons = new HashMap<>();
     for (JsonNode f : r.get("failures")) {
       String id = f.get("face_id").asText();
