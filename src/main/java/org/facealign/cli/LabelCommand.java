@@ -1,15 +1,13 @@
 package org.facealign.cli;
 
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 @Command(name = "label", mixinStandardHelpOptions = true,
     description = "Batch-label an image archive: find faces, predict landmarks, write Parquet. Not built in this version.")
-final class LabelCommand implements Callable<Integer> {
+final class LabelCommand extends NotBuiltCommand {
   @Override
-  public Integer call() {
-    System.err.println("facealign label: not built in this version. Batch labelling (face detection, landmark "
-        + "prediction, Parquet output with every input accounted for) is planned; use predict for single images.");
-    return 2;
+  String message() {
+    return "facealign label: not built in this version. Batch labelling (face detection, landmark prediction, "
+        + "Parquet output with every input accounted for) is planned; use predict for single images.";
   }
 }

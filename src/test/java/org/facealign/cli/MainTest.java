@@ -1,0 +1,65 @@
+package org.facealign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.facealign.data.ImageDecoder;
+import org.facealign.data.LandmarkScheme;
+import org.facealign.data.PtsFormat;
+import org.facealign.data.Shape;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.model.MeanShapeModel;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.ModelStore;
+import org.facealign.model.Provenance;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+
+  @Test
+  void everySubcommandHasHelp() {
+    for (String sub : new String[] {"prepare", "train", "evaluate", "pipeline", "predict", "label", "bench"}) {
+      String out = capture(() -> assertEquals(0, Main.run(sub, "--help")));
+      assertTrue(out.contains("Usage: facealign " + sub), out);
+    }
+    assertEquals(2, Main.run("prepare"));        // missing required options
+    assertEquals(2, Main.run("no-such-command"));
+  }
+
+  @Test
+  void predictPlacesTheMeanShapeInTheGivenBox(@TempDir Path dir) throws Exception {
+    SyntheticFaces.SyntheticFace face = new SyntheticFaces(5, SyntheticFaces.Options.defaults()).next();
+    Path image = dir.resolve("face.png");
+    Files.write(image, ImageDecoder.encode(face.image(), "png"));
+    Shape unit = SyntheticFaces.TEMPLATE;
+    Provenance p = Provenance.now("h", 1, 1, "c", "facealign {}");
+    ModelStore.save(new MeanShapeModel(new ModelHeader("mean", LandmarkScheme.IBUG_68, "detector", 0.1, p), unit, 1),
+        Storage.local(), dir.resolve("model").toString());
+    Path pts = dir.resolve("out.pts");
+    String json = capture(() -> assertEquals(0, Main.run("predict", "--model", dir.resolve("model").toString(),
+        "--image", image.toString(), "--box", "10", "20", "110", "140", "--write-pts", pts.toString())));
+    assertTrue(json.contains("\"landmarks\""), json);
+    Shape written = PtsFormat.parse(Files.readString(pts), pts.toString(), 68);
+    assertEquals(10 + unit.x(30) * 100, written.x(30), 1e-5);
+    assertEquals(20 + unit.y(30) * 120, written.y(30), 1e-5);
+  }
+
+  static String capture(Runnable r) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      r.run();
+    } finally {
+      System.setOut(old);
+    }
+    return buf.toString(StandardCharsets.UTF_8);
+  }
+}
