@@ -1,0 +1,49 @@
+package org.facealign.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.facealign.cli.Main;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.model.ModelStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pipeline with data and outputs on a real (in-process) HDFS: every path is an hdfs:// URI. */
+class HdfsPipelineTest {
+
+  @Test
+  void pipelineReadsAndWritesHdfs(@TempDir Path dir) throws Exception {
+    Path local = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(local, Map.of("afw", 10, "lfpw/testset", 4, "ibug", 2), 11L,
+        SyntheticFaces.Options.defaults());
+    Configuration conf = new Configuration();
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
+    MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+    try {
+      cluster.waitActive();
+      FileSystem fs = cluster.getFileSystem();
+      String root = fs.getUri().toString();
+      fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toString()), new org.apache.hadoop.fs.Path("/300W"));
+      String out = root + "/runs/one";
+      int code = Main.run("pipeline", "--data", root + "/300W", "--out", out, "-D", "spark.master=local[2]");
+      assertEquals(0, code);
+      Storage st = Storage.of(conf);
+      JsonNode r = PipelineTest.JSON.readTree(st.readBytes(out + "/report.json", 1 << 24));
+      assertEquals(4, r.at("/subsets/common/faces").asInt());
+      assertEquals(2, r.at("/subsets/challenging/faces").asInt());
+      assertEquals(6, r.at("/counts/ok").asInt());
+      assertTrue(r.at("/prepare/data_root").asText().startsWith("hdfs://"), r.at("/prepare/data_root").asText());
+      assertEquals(10, ModelStore.load(st, out + "/model").header().provenance().trainingFaces());
+    } finally {
+      cluster.shutdown();
+    }
+  }
+}
