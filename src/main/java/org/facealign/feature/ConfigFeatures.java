@@ -39,7 +39,7 @@ public final class ConfigFeatures {
    * Version of the feature code: part of {@link #canonical()}. Bump it whenever the code would produce
    * different features from an unchanged configuration (gradient, binning, blur, pooling, normalisation).
    */
-  public static final int FEATURE_CODE_VERSION = 1;
+  public static final int FEATURE_CODE_VERSION = 2;
 
   /** Face box mean side in canonical (normalised) pixels. */
   private final int faceSize;

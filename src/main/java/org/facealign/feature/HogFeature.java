@@ -14,10 +14,10 @@ import org.facealign.data.GrayImage;
  *   <li>Gradient: central differences {@code gx = (I(x+1, y) - I(x-1, y)) / 2}, likewise {@code gy};
  *       on the first and last column (row) the one-sided difference {@code I(1) - I(0)}, {@code I(w-1) -
  *       I(w-2)}; zero if the image is one pixel wide (high). Magnitude {@code m = sqrt(gx² + gy²)}.
- *   <li>Unsigned orientation {@code θ = atan2(gy, gx)} folded into {@code [0°, 180°)}. Bin {@code b}
- *       (of {@code hogBins} = 9) has its centre at {@code (b + 1/2) 180° / bins} (10°, 30°, ..., 170°);
- *       {@code m} is split linearly between the two nearest centres, cyclically (175° gives 3/4 to bin 8
- *       and 1/4 to bin 0).
+ *   <li>Unsigned orientation {@code θ = atan2(gy, gx)} ({@link FastAtan2}, within 1e-8 rad of {@link
+ *       Math#atan2}) folded into {@code [0°, 180°)}. Bin {@code b} (of {@code hogBins} = 9) has its
+ *       centre at {@code (b + 1/2) 180° / bins} (10°, 30°, ..., 170°); {@code m} is split linearly
+ *       between the two nearest centres, cyclically (175° gives 3/4 to bin 8 and 1/4 to bin 0).
  *   <li>Cells: each pixel votes into the one cell containing it ({@code hogCellSize} = 8 px square
  *       cells), no spatial interpolation.
  *   <li>Blocks of {@code hogBlockCells x hogBlockCells} cells (2 x 2) every {@code hogBlockStride} cells
@@ -40,8 +40,8 @@ import org.facealign.data.GrayImage;
  *   <li>{@link #EPSILON} = 1 (gradient units x pixels): small against the ~10²-10⁴ norms of a textured
  *       8-bit block, large enough that sensor noise in a flat block is not blown up to unit norm.
  *   <li>No spatial (trilinear) interpolation and no Gaussian block window (the simpler variant of many
- *       implementations); no gamma correction; gradients without the 1/2 of central differences change
- *       nothing but the meaning of ε.
+ *       implementations); no gamma correction. The gradient keeps the 1/2 of central differences
+ *       (Dalal &amp; Triggs' [-1, 0, 1] mask omits it), which only rescales ε.
  *   <li>Own implementation rather than BoofCV's dense HOG, so that every convention above is ours and an
  *       independent reference can check it exactly.
  * </ul>
@@ -137,7 +137,7 @@ public final class HogFeature {
         if (m == 0) {
           continue;
         }
-        double theta = Math.atan2(gy, gx);
+        double theta = FastAtan2.atan2(gy, gx);
         if (theta < 0) {
           theta += Math.PI;
         }

@@ -17,7 +17,8 @@ import org.facealign.data.GrayImage;
  *   <li>Gradient by central differences, {@code gx = (I(x+1, y) - I(x-1, y)) / 2} (likewise {@code
  *       gy}); on the first and last column (row) the one-sided differences {@code I(1) - I(0)} and
  *       {@code I(w-1) - I(w-2)}; zero if the canvas is one pixel wide (high).
- *   <li>Signed orientation {@code θ = atan2(gy, gx)} in {@code [0°, 360°)}, image axes (x right, y
+ *   <li>Signed orientation {@code θ = atan2(gy, gx)} ({@link FastAtan2}, within 1e-8 rad of {@link
+ *       Math#atan2}) in {@code [0°, 360°)}, image axes (x right, y
  *       down): 0° is a gradient pointing right (dark left, bright right), 90° one pointing down (dark
  *       above, bright below). Bin {@code k} of {@code n = orientations} (8) is <b>centred</b> at {@code k
  *       360°/n} (0°, 45°, ..., 315°); the magnitude is split linearly between the two nearest centres,
@@ -74,7 +75,6 @@ public final class ResponseMaps {
   private float[] scratch;
   /** Integral nodes, orientation-interleaved: {@code integral[((j * (width + 1)) + i) * n + k]}. */
   private double[] integral;
-  private double[] rowSums;
 
   /** Maps with {@code config.orientations()} bins blurred by {@code config.blurSigma()}; call {@link #process}. */
   public ResponseMaps(ConfigFeatures config) {
@@ -127,7 +127,6 @@ public final class ResponseMaps {
       maps = new float[n][w * h];
       scratch = new float[w * h];
       integral = new double[(w + 1) * (h + 1) * n];
-      rowSums = new double[n];
     }
     orientationMaps(canvas);
     for (int k = 0; k < n; k++) {
@@ -190,6 +189,42 @@ public final class ResponseMaps {
     checkProcessed();
     Arrays.fill(out, offset, offset + numOrientations, 0);
     accumulateIntegral(x, y, 1, out, offset);
+  }
+
+  /**
+   * {@link #integralAt} on the grid {@code xs[0..nx) x ys[0..ny)}: the {@code n} integrals at {@code
+   * (xs[q], ys[r])} go to {@code out[(r nx + q) n ..]}, exactly as {@link #integralAt} computes them. A
+   * descriptor's (C+1)² cell corners thus cost (C+1)² x 4 x n multiply-adds and no other work.
+   */
+  public void integralGrid(double[] xs, int nx, double[] ys, int ny, double[] out) {
+    checkProcessed();
+    int w = width;
+    int h = height;
+    int n = numOrientations;
+    int below = (w + 1) * n;
+    double[] s = integral;
+    for (int r = 0; r < ny; r++) {
+      double v = ys[r] + 0.5;
+      v = v > 0 ? (v < h ? v : h) : 0; // NaN -> 0
+      int j = Math.min((int) v, h - 1);
+      double fv = v - j;
+      for (int q = 0; q < nx; q++) {
+        double u = xs[q] + 0.5;
+        u = u > 0 ? (u < w ? u : w) : 0;
+        int i = Math.min((int) u, w - 1);
+        double fu = u - i;
+        double w00 = (1 - fu) * (1 - fv);
+        double w10 = fu * (1 - fv);
+        double w01 = (1 - fu) * fv;
+        double w11 = fu * fv;
+        int p00 = j * below + i * n;
+        int p01 = p00 + below;
+        int o = (r * nx + q) * n;
+        for (int k = 0; k < n; k++) {
+          out[o + k] = w00 * s[p00 + k] + w10 * s[p00 + n + k] + w01 * s[p01 + k] + w11 * s[p01 + n + k];
+        }
+      }
+    }
   }
 
   /** {@code out[offset + k] += sign * integral of map k up to (x, y)}, for every k. */
@@ -290,7 +325,7 @@ public final class ResponseMaps {
         if (m == 0) {
           continue;
         }
-        double t = Math.atan2(gy, gx) * binsPerRadian; // (-n/2, n/2]
+        double t = FastAtan2.atan2(gy, gx) * binsPerRadian; // (-n/2, n/2]
         if (t < 0) {
           t += n;
         }
@@ -313,20 +348,31 @@ public final class ResponseMaps {
     int r = (kernel.length - 1) / 2;
     float[] k = kernel;
     float[] tmp = scratch;
-    // horizontal: m -> tmp
+    // horizontal: m -> tmp; the interior as one pass per kernel tap (a loop the JIT vectorises), the
+    // r pixels at each end with the kernel cut to the canvas and renormalised
     for (int y = 0; y < h; y++) {
       int row = y * w;
-      for (int x = 0; x < w; x++) {
-        int lo = Math.max(-r, -x);
-        int hi = Math.min(r, w - 1 - x);
-        float s = 0;
-        for (int d = lo; d <= hi; d++) {
-          s += k[d + r] * m[row + x + d];
+      int from = Math.min(r, w);
+      int to = Math.max(from, w - r); // interior: [from, to)
+      if (to > from) {
+        Arrays.fill(tmp, row + from, row + to, 0);
+        for (int d = -r; d <= r; d++) {
+          float kd = k[d + r];
+          int src = row + d;
+          for (int x = from; x < to; x++) {
+            tmp[row + x] += kd * m[src + x];
+          }
         }
-        if (lo != -r || hi != r) {
-          s /= (float) (kernelCumulative[hi + r + 1] - kernelCumulative[lo + r]);
+        for (int x = 0; x < from; x++) {
+          tmp[row + x] = cutKernel(m, row, x, w);
         }
-        tmp[row + x] = s;
+        for (int x = to; x < w; x++) {
+          tmp[row + x] = cutKernel(m, row, x, w);
+        }
+      } else {
+        for (int x = 0; x < w; x++) {
+          tmp[row + x] = cutKernel(m, row, x, w);
+        }
       }
     }
     // vertical: tmp -> m, row by row so that the inner loop runs along memory
@@ -351,6 +397,21 @@ public final class ResponseMaps {
     }
   }
 
+  /** The horizontal blur at column x of a row, the kernel cut to {@code [0, w)} and renormalised. */
+  private float cutKernel(float[] m, int row, int x, int w) {
+    int r = (kernel.length - 1) / 2;
+    int lo = Math.max(-r, -x);
+    int hi = Math.min(r, w - 1 - x);
+    float s = 0;
+    for (int d = lo; d <= hi; d++) {
+      s += kernel[d + r] * m[row + x + d];
+    }
+    if (lo != -r || hi != r) {
+      s /= (float) (kernelCumulative[hi + r + 1] - kernelCumulative[lo + r]);
+    }
+    return s;
+  }
+
   /** Integral images of every blurred map, orientation-interleaved, in double precision. */
   private void integrate() {
     int w = width;
@@ -360,18 +421,20 @@ public final class ResponseMaps {
     double[] s = integral;
     Arrays.fill(s, 0, stride, 0);
     for (int y = 0; y < h; y++) {
-      Arrays.fill(rowSums, 0);
       int above = y * stride;
       int here = above + stride;
-      for (int kk = 0; kk < n; kk++) {
-        s[here + kk] = 0;
-      }
-      for (int x = 0; x < w; x++) {
-        int px = y * w + x;
-        int node = (x + 1) * n;
-        for (int kk = 0; kk < n; kk++) {
-          rowSums[kk] += maps[kk][px];
-          s[here + node + kk] = s[above + node + kk] + rowSums[kk];
+      Arrays.fill(s, here, here + n, 0);
+      for (int k = 0; k < n; k++) {
+        float[] m = maps[k];
+        int px = y * w;
+        int a = above + n + k;
+        int b = here + n + k;
+        double run = 0;
+        for (int x = 0; x < w; x++) {
+          run += m[px + x];
+          s[b] = s[a] + run;
+          a += n;
+          b += n;
         }
       }
     }

@@ -56,6 +56,8 @@ public final class ShapeIndexedSift {
   /** Interpolated integrals at the (C+1)² cell corners, n each. */
   private final double[] corners;
   private final double[] raw;
+  private final double[] gridX;
+  private final double[] gridY;
   private final float[] plus;
   private final float[] minus;
 
@@ -75,6 +77,8 @@ public final class ShapeIndexedSift {
     this.length = cells * cells * orientations;
     this.corners = new double[(cells + 1) * (cells + 1) * orientations];
     this.raw = new double[length];
+    this.gridX = new double[cells + 1];
+    this.gridY = new double[cells + 1];
     this.plus = new float[length];
     this.minus = new float[length];
   }
@@ -202,12 +206,11 @@ public final class ShapeIndexedSift {
     double side = (double) patchSize / c;
     double x0 = x - patchSize / 2.0;
     double y0 = y - patchSize / 2.0;
-    for (int r = 0; r <= c; r++) {
-      double cy = y0 + r * side;
-      for (int q = 0; q <= c; q++) {
-        maps.integralAt(x0 + q * side, cy, corners, (r * (c + 1) + q) * n);
-      }
+    for (int q = 0; q <= c; q++) {
+      gridX[q] = x0 + q * side;
+      gridY[q] = y0 + q * side;
     }
+    maps.integralGrid(gridX, c + 1, gridY, c + 1, corners);
     double ss = 0;
     for (int r = 0; r < c; r++) {
       for (int q = 0; q < c; q++) {

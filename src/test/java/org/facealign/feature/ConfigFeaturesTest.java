@@ -38,7 +38,7 @@ class ConfigFeaturesTest {
   @Test
   void canonicalTextOfTheDefaultsIsPinned() {
     // Changing this text invalidates every stored feature: do it on purpose, with FEATURE_CODE_VERSION.
-    assertEquals("facealign.features;FEATURE_CODE_VERSION=1;faceSize=128;margin=0.25;hogSize=64;hogCellSize=8;"
+    assertEquals("facealign.features;FEATURE_CODE_VERSION=2;faceSize=128;margin=0.25;hogSize=64;hogCellSize=8;"
         + "hogBins=9;hogBlockCells=2;hogBlockStride=1;hogClip=0.2;orientations=8;blurSigma=2;siftCells=4;"
         + "patchSizes=32,32,32,32,16;jacobianEpsilon=2;clip=0.2", ConfigFeatures.defaults().canonical());
     assertEquals(64, ConfigFeatures.defaults().hash().length());

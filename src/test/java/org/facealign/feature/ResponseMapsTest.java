@@ -57,6 +57,26 @@ class ResponseMapsTest {
   }
 
   @Test
+  void integralGridEqualsIntegralAtPointByPoint() {
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.random(W, H, 6));
+    double[] xs = {-30, -0.5, 0, 3.7, 35.25, W - 0.5, W + 4};
+    double[] ys = {-2, 0.2, 17.9, H - 1, 1e9};
+    double[] grid = new double[xs.length * ys.length * 8];
+    maps.integralGrid(xs, xs.length, ys, ys.length, grid);
+    double[] one = new double[8];
+    for (int r = 0; r < ys.length; r++) {
+      for (int q = 0; q < xs.length; q++) {
+        maps.integralAt(xs[q], ys[r], one, 0);
+        for (int k = 0; k < 8; k++) {
+          assertEquals(one[k], grid[(r * xs.length + q) * 8 + k], 0.0);
+        }
+      }
+    }
+    // the integral up to the far corner is the whole canvas
+    assertEquals(maps.rectSum(5, -1, -1, W, H), grid[((ys.length - 1) * xs.length + xs.length - 1) * 8 + 5], 1e-9 * grid[grid.length - 3]);
+  }
+
+  @Test
   void rectanglesOutsideTheCanvasSumToZeroAndNeverThrow() {
     ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.random(W, H, 2));
     double[][] outside = {
