@@ -99,7 +99,7 @@ public final class ShapeIndexedSift {
   public void describeInto(ResponseMaps maps, Shape canonicalShape, int patchSize, float[] out, int offset) {
     int p = canonicalShape.numPoints();
     checkOut(out, offset, length * p);
-    checkMaps(maps);
+    checkMaps(maps, patchSize);
     for (int i = 0; i < p; i++) {
       landmark(maps, canonicalShape.x(i), canonicalShape.y(i), patchSize, out, offset + i * length);
     }
@@ -111,7 +111,7 @@ public final class ShapeIndexedSift {
    */
   public void describeLandmark(ResponseMaps maps, double x, double y, int patchSize, float[] out, int offset) {
     checkOut(out, offset, length);
-    checkMaps(maps);
+    checkMaps(maps, patchSize);
     landmark(maps, x, y, patchSize, out, offset);
   }
 
@@ -132,7 +132,7 @@ public final class ShapeIndexedSift {
     }
     int p = canonicalShape.numPoints();
     checkOut(out, offset, 2 * length * p);
-    checkMaps(maps);
+    checkMaps(maps, patchSize);
     double inv = 1 / (2 * eps);
     for (int i = 0; i < p; i++) {
       double x = canonicalShape.x(i);
@@ -260,7 +260,10 @@ public final class ShapeIndexedSift {
     }
   }
 
-  private void checkMaps(ResponseMaps maps) {
+  private void checkMaps(ResponseMaps maps, int patchSize) {
+    if (patchSize < 1) {
+      throw new IllegalArgumentException("patch size must be at least 1 pixel, got " + patchSize);
+    }
     if (maps.numOrientations() != orientations) {
       throw new IllegalArgumentException("maps have " + maps.numOrientations() + " orientations, the descriptor " + orientations);
     }

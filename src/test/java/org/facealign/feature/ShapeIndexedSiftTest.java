@@ -185,5 +185,6 @@ class ShapeIndexedSiftTest {
     assertThrows(IllegalArgumentException.class, () -> sift.describeInto(maps, s, 16, new float[d.length], 1));
     assertThrows(IllegalArgumentException.class,
         () -> sift.describe(new ResponseMaps(4, 2.0).process(Reference.random(10, 10, 1)), s, 16));
+    assertThrows(IllegalArgumentException.class, () -> sift.describe(maps, s, 0));
   }
 }
