@@ -1,0 +1,190 @@
+package org.facealign.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.facealign.data.GrayImage;
+import org.junit.jupiter.api.Test;
+
+class ResponseMapsTest {
+  private static final double SIGMA = 2.0;
+
+  /** A non-square canvas, so that width and height cannot be swapped unnoticed. */
+  private static final int W = 70;
+  private static final int H = 54;
+
+  @Test
+  void blurredMapsEqualTheDirectReference() {
+    GrayImage img = Reference.random(W, H, 21);
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(img);
+    double[][] ref = Reference.blurredMaps(img, 8, SIGMA);
+    for (int k = 0; k < 8; k++) {
+      float[] m = maps.map(k);
+      double scale = Reference.maxAbs(ref[k]);
+      for (int i = 0; i < m.length; i++) {
+        assertEquals(ref[k][i], m[i], 1e-5 * scale, "orientation " + k + " pixel " + i);
+      }
+    }
+  }
+
+  @Test
+  void rectSumEqualsCoverageWeightedSums() {
+    GrayImage img = Reference.blobs(W, H, 5, 6);
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(img);
+    double[][] ref = Reference.blurredMaps(img, 8, SIGMA);
+    double[][] rects = {
+      {10, 12, 30, 20}, // integer corners (pixel centres)
+      {9.5, 11.5, 29.5, 19.5}, // on pixel edges
+      {3.25, 7.8, 17.1, 31.45}, // fractional
+      {-6.3, -2.7, 8.2, 9.9}, // across the top-left border
+      {60.4, 40.6, 80.2, 70.3}, // across the bottom-right border
+      {-20, -20, 100, 100}, // the whole canvas and more
+      {-0.5, -0.5, W - 0.5, H - 0.5}, // exactly the canvas
+      {30.3, 20.2, 30.3, 40}, // zero width
+      {25.7, 20.1, 12.2, 33.3}, // inverted in x: signed
+    };
+    double[] all = new double[8];
+    for (double[] r : rects) {
+      maps.rectSums(r[0], r[1], r[2], r[3], all, 0);
+      for (int k = 0; k < 8; k++) {
+        double expected = Reference.coverageSum(ref[k], W, H, r[0], r[1], r[2], r[3]);
+        double got = maps.rectSum(k, r[0], r[1], r[2], r[3]);
+        double tol = 1e-4 * Math.max(Math.abs(expected), 1e-3);
+        assertEquals(expected, got, tol, java.util.Arrays.toString(r) + " orientation " + k);
+        assertEquals(got, all[k], 1e-9 * Math.max(1, Math.abs(got)));
+      }
+    }
+  }
+
+  @Test
+  void integralGridEqualsIntegralAtPointByPoint() {
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.random(W, H, 6));
+    double[] xs = {-30, -0.5, 0, 3.7, 35.25, W - 0.5, W + 4};
+    double[] ys = {-2, 0.2, 17.9, H - 1, 1e9};
+    double[] grid = new double[xs.length * ys.length * 8];
+    maps.integralGrid(xs, xs.length, ys, ys.length, grid);
+    double[] one = new double[8];
+    for (int r = 0; r < ys.length; r++) {
+      for (int q = 0; q < xs.length; q++) {
+        maps.integralAt(xs[q], ys[r], one, 0);
+        for (int k = 0; k < 8; k++) {
+          assertEquals(one[k], grid[(r * xs.length + q) * 8 + k], 0.0);
+        }
+      }
+    }
+    // the integral up to the far corner is the whole canvas
+    assertEquals(maps.rectSum(5, -1, -1, W, H), grid[((ys.length - 1) * xs.length + xs.length - 1) * 8 + 5], 1e-9 * grid[grid.length - 3]);
+  }
+
+  @Test
+  void rectanglesOutsideTheCanvasSumToZeroAndNeverThrow() {
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.random(W, H, 2));
+    double[][] outside = {
+      {-40, -40, -20, -10}, {W + 5, 0, W + 40, H}, {0, H + 0.01, W, 500}, {-1e9, -1e9, -1e8, 1e9},
+      {Double.NEGATIVE_INFINITY, 10, -3, 20}, {-0.5 - 1e-12, 0, -0.5, H},
+    };
+    for (double[] r : outside) {
+      for (int k = 0; k < 8; k++) {
+        assertEquals(0, maps.rectSum(k, r[0], r[1], r[2], r[3]), 1e-9, java.util.Arrays.toString(r));
+      }
+    }
+    double total = maps.rectSum(3, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+    double canvas = maps.rectSum(3, -0.5, -0.5, W - 0.5, H - 0.5);
+    assertEquals(canvas, total, 1e-9 * canvas);
+    assertTrue(Double.isFinite(maps.rectSum(0, Double.NaN, 0, 10, 10)));
+  }
+
+  @Test
+  void theBlurKeepsEnergyInsideTheCanvas() {
+    // the kernel is renormalised at the borders, so total energy per orientation is the raw total
+    GrayImage img = Reference.random(W, H, 4);
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(img);
+    double raw = 0;
+    for (int y = 0; y < H; y++) {
+      for (int x = 0; x < W; x++) {
+        double[] g = Reference.gradient(img, x, y);
+        raw += Math.hypot(g[0], g[1]);
+      }
+    }
+    double blurred = 0;
+    for (int k = 0; k < 8; k++) {
+      blurred += maps.rectSum(k, -1, -1, W, H);
+    }
+    // not equal in general (renormalisation moves weight), but close: the borders are a small part
+    assertEquals(raw, blurred, 0.05 * raw);
+  }
+
+  /** Energy fraction per bin over the interior (away from the canvas border). */
+  private static double[] fractions(ResponseMaps maps, double inset) {
+    double[] e = new double[maps.numOrientations()];
+    double total = 0;
+    for (int k = 0; k < e.length; k++) {
+      e[k] = maps.rectSum(k, inset, inset, maps.width() - 1 - inset, maps.height() - 1 - inset);
+      total += e[k];
+    }
+    for (int k = 0; k < e.length; k++) {
+      e[k] /= total;
+    }
+    return e;
+  }
+
+  private static GrayImage stepEdge(int w, int h, boolean vertical, boolean brightAfter) {
+    float[] px = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        boolean after = vertical ? x >= w / 2 : y >= h / 2;
+        px[y * w + x] = after == brightAfter ? 200 : 40;
+      }
+    }
+    return GrayImage.wrap(w, h, px);
+  }
+
+  @Test
+  void aVerticalStepEdgeLandsInTheZeroDegreeBin() {
+    // dark left, bright right: gradient at 0°, the centre of bin 0
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(stepEdge(64, 48, true, true));
+    double[] f = fractions(maps, 4);
+    System.out.printf("step edge 0 deg: fraction in bin 0 = %.6f%n", f[0]);
+    assertTrue(f[0] > 0.9);
+    assertEquals(1.0, f[0], 1e-9);
+    // rotated by 90° (dark above, bright below): bin 2; by 180° (bright left): bin 4; 270°: bin 6
+    assertEquals(1.0, fractions(new ResponseMaps(8, SIGMA).process(stepEdge(64, 48, false, true)), 4)[2], 1e-9);
+    assertEquals(1.0, fractions(new ResponseMaps(8, SIGMA).process(stepEdge(64, 48, true, false)), 4)[4], 1e-9);
+    assertEquals(1.0, fractions(new ResponseMaps(8, SIGMA).process(stepEdge(64, 48, false, false)), 4)[6], 1e-9);
+  }
+
+  @Test
+  void obliqueGradientsSplitLinearlyBetweenTheTwoNearestBins() {
+    // a linear ramp has one gradient direction everywhere (central differences are exact on it)
+    double[][] cases = {{22.5, 0, 0.5}, {100, 2, 1 - 10 / 45.0}, {350, 7, 1 - 35 / 45.0}, {-135, 5, 1}};
+    for (double[] c : cases) {
+      ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.ramp(60, 60, c[0], 1.0));
+      double[] f = fractions(maps, 0);
+      int k = (int) c[1];
+      assertEquals(c[2], f[k], 1e-5, "ramp at " + c[0] + " deg, bin " + k);
+      assertEquals(1 - c[2], f[(k + 1) % 8], 1e-5, "ramp at " + c[0] + " deg, bin " + (k + 1) % 8);
+    }
+  }
+
+  @Test
+  void aConstantCanvasHasNoEnergy() {
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.constant(40, 30, 90));
+    for (int k = 0; k < 8; k++) {
+      assertEquals(0, maps.rectSum(k, -1, -1, 50, 50));
+    }
+  }
+
+  @Test
+  void processReusesAnInstanceAcrossCanvases() {
+    GrayImage a = Reference.random(W, H, 8);
+    GrayImage b = Reference.blobs(50, 40, 8, 3);
+    ResponseMaps reused = new ResponseMaps(8, SIGMA).process(a).process(b).process(a);
+    ResponseMaps fresh = new ResponseMaps(8, SIGMA).process(a);
+    for (int k = 0; k < 8; k++) {
+      assertEquals(fresh.rectSum(k, 3.3, 4.4, 50.5, 41.1), reused.rectSum(k, 3.3, 4.4, 50.5, 41.1));
+    }
+    reused.process(b);
+    assertEquals(50, reused.width());
+    assertEquals(40, reused.height());
+  }
+}
