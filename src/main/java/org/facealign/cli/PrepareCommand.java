@@ -15,6 +15,23 @@ final class PrepareCommand extends SparkCommand {
   @Mixin
   DataOptions input = new DataOptions();
 
+  @Option(names = "--store", paramLabel = "DIR",
+      description = "Feature store to reuse and extend (default: facealign.features.store, else OUT/features).")
+  String store;
+
+  @Option(names = "--no-features", description = "Prepare the faces only; compute no features (enough for the mean model).")
+  boolean noFeatures;
+
+  String storeFor(FacealignConfig cfg, String out) {
+    if (noFeatures) {
+      return null;
+    }
+    if (store != null) {
+      return store;
+    }
+    return cfg.featureStore().isEmpty() ? Storage.resolve(out, "features") : cfg.featureStore();
+  }
+
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory of the prepared set.")
   String out;
 
@@ -25,7 +42,11 @@ final class PrepareCommand extends SparkCommand {
 
   @Override
   void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
-    PreparedSet.Summary s = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(input.data, input.tests), out);
+    PreparedSet.Summary s = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(input.data, input.tests), out,
+        storeFor(cfg, out));
     System.out.println("prepare: " + s.counts() + " -> " + out);
+    if (s.features() != null) {
+      System.out.println("features: " + s.features());
+    }
   }
 }

@@ -18,7 +18,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.facealign.augment.ConfigAugment;
 import org.facealign.data.LandmarkScheme;
+import org.facealign.feature.ConfigFeatures;
 
 /**
  * The resolved, validated configuration of one run: {@code reference.conf} (every key, with its
@@ -40,6 +42,9 @@ public final class FacealignConfig {
   private final Data data;
   private final Train train;
   private final Eval eval;
+  private final ConfigFeatures features;
+  private final String featureStore;
+  private final ConfigAugment augment;
 
   private FacealignConfig(Config resolved) {
     this.config = resolved;
@@ -49,6 +54,9 @@ public final class FacealignConfig {
       this.data = Data.from(f.getConfig("data"));
       this.train = Train.from(f.getConfig("train"));
       this.eval = Eval.from(f.getConfig("eval"));
+      this.features = features(f.getConfig("features"));
+      this.featureStore = f.getString("features.store");
+      this.augment = augment(f.getConfig("augment"), train.seed());
     } catch (ConfigException.WrongType | ConfigException.Missing e) {
       // Typesafe names the key relative to the section it was read from: make it the full key.
       throw new ConfigException.Generic("invalid configuration: " + qualifyKeys(e.getMessage()), e);
@@ -97,7 +105,7 @@ public final class FacealignConfig {
       return message;
     }
     String key = m.group(2);
-    for (String section : List.of("spark", "data", "train", "eval", "data.scheme")) {
+    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment")) {
       String full = ROOT + "." + section + "." + key;
       if (ConfigFactory.defaultReference().hasPath(full)) {
         return message.substring(0, m.start(2)) + full + message.substring(m.end(2));
@@ -143,6 +151,52 @@ public final class FacealignConfig {
 
   public Eval eval() {
     return eval;
+  }
+
+  /** Feature extraction settings (validated). */
+  public ConfigFeatures features() {
+    return features;
+  }
+
+  /** The feature store directory, or empty for the run's own. */
+  public String featureStore() {
+    return featureStore;
+  }
+
+  /** Augmentation settings (validated), seeded by {@code train.seed}. */
+  public ConfigAugment augment() {
+    return augment;
+  }
+
+  private static ConfigFeatures features(Config c) {
+    List<Integer> patches = c.getIntList("patch-sizes");
+    try {
+      ConfigFeatures f = ConfigFeatures.builder()
+        .faceSize(c.getInt("face-size")).margin(c.getDouble("margin"))
+        .hogSize(c.getInt("hog-size")).hogCellSize(c.getInt("hog-cell-size")).hogBins(c.getInt("hog-bins"))
+        .hogBlockCells(c.getInt("hog-block-cells")).hogBlockStride(c.getInt("hog-block-stride"))
+        .hogClip(c.getDouble("hog-clip")).orientations(c.getInt("orientations")).blurSigma(c.getDouble("blur-sigma"))
+        .siftCells(c.getInt("sift-cells")).patchSizes(toArray(patches))
+        .jacobianEpsilon(c.getDouble("jacobian-epsilon")).clip(c.getDouble("clip"))
+        .build();
+      f.checkValidity();
+      return f;
+    } catch (IllegalArgumentException e) {
+      throw bad(c, "facealign.features", e.getMessage());
+    }
+  }
+
+  private static ConfigAugment augment(Config c, long seed) {
+    try {
+      ConfigAugment a = ConfigAugment.defaults()
+          .withFlip(c.getBoolean("flip")).withNoiseSigma(c.getDouble("noise-sigma"))
+          .withMaxRotationDeg(c.getDouble("max-rotation-deg")).withCopies(c.getInt("copies"))
+          .withCropSizes(c.getIntList("crop-sizes")).withCropMargin(c.getDouble("crop-margin")).withSeed(seed);
+      a.checkValidity();
+      return a;
+    } catch (IllegalArgumentException e) {
+      throw bad(c, "facealign.augment", e.getMessage());
+    }
   }
 
   /** The underlying Typesafe Config (root, including {@code facealign}). */
@@ -243,10 +297,9 @@ public final class FacealignConfig {
    *
    * @param model mean, deepreg or msrrn
    * @param seed seed of all random choices
-   * @param flip add mirrored faces
    * @param subset subset trained on
    */
-  public record Train(String model, long seed, boolean flip, String subset) {
+  public record Train(String model, long seed, String subset) {
     /** Models this build can train. */
     public static final List<String> MODELS = List.of("mean", "deepreg", "msrrn");
 
@@ -255,7 +308,7 @@ public final class FacealignConfig {
       if (!MODELS.contains(model)) {
         throw bad(c, "facealign.train.model", "must be one of " + MODELS + ", got " + model);
       }
-      return new Train(model, c.getLong("seed"), c.getBoolean("flip"), c.getString("subset"));
+      return new Train(model, c.getLong("seed"), c.getString("subset"));
     }
   }
 

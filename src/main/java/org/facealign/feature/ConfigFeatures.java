@@ -34,7 +34,7 @@ import org.facealign.data.SimilarityTransform;
  *       the 192-px canvas (32 px of margin = half a 32-px patch plus the box-to-jaw slack).
  * </ul>
  */
-public final class ConfigFeatures {
+public final class ConfigFeatures implements java.io.Serializable {
   /**
    * Version of the feature code: part of {@link #canonical()}. Bump it whenever the code would produce
    * different features from an unchanged configuration (gradient, binning, blur, pooling, normalisation).

@@ -85,9 +85,12 @@ public final class PrepareJob {
   /** A discovered data set with its subset roles. */
   record Layout(String kind, Discovery discovery, List<String> testSubsets, Map<String, List<String>> derived) {}
 
-  /** Runs the job and writes {@code outDir}; returns the summary written. */
-  public static PreparedSet.Summary run(SparkSession spark, FacealignConfig cfg, Storage st, DataSpec spec, String outDir)
-      throws IOException {
+  /**
+   * Runs the job and writes {@code outDir}, then brings the feature store {@code store} up to date
+   * (null: no features); returns the summary written.
+   */
+  public static PreparedSet.Summary run(SparkSession spark, FacealignConfig cfg, Storage st, DataSpec spec, String outDir,
+      String store) throws IOException {
     String trainSubset = cfg.train().subset();
     Layout layout = discover(st, spec, trainSubset);
     List<FaceEntry> entries = layout.discovery().entries();
@@ -128,9 +131,14 @@ public final class PrepareJob {
       PreparedSet.Summary summary = new PreparedSet.Summary(st.qualify(spec.data()), layout.kind(), trainSubset,
           layout.testSubsets(), layout.derived(), cfg.data().boxPolicy(), cfg.data().boxMargin(),
           scheme.numPoints(), total, bySubset, layout.discovery().missingParts(), layout.discovery().notes(),
-          cfg.hash());
+          cfg.hash(), null);
       st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
       PreparedSet.writeFailures(st, outDir, failures);
+      if (store != null) {
+        // the faces are on disk: the store reads them back, so the loaded images need not stay cached
+        outcomes.unpersist(false);
+        summary = summary.withFeatures(FeatureStore.update(spark, cfg, st, outDir, store));
+      }
       PreparedSet.writeSummary(st, outDir, summary);
       LOG.info("prepare: {} -> {}", total, outDir);
       for (Failure f : failures) {

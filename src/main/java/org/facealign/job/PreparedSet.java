@@ -48,11 +48,20 @@ public final class PreparedSet {
    * @param missingParts parts of the layout that were not there
    * @param notes anything else discovery noticed
    * @param configHash hash of the configuration used
+   * @param features what the feature-store update did (null when no store was updated)
    */
   public record Summary(
       String dataRoot, String layout, String trainSubset, List<String> testSubsets,
       Map<String, List<String>> derivedSubsets, String boxPolicy, double boxMargin, int points, Counts counts,
-      Map<String, Counts> bySubset, List<String> missingParts, List<String> notes, String configHash) {}
+      Map<String, Counts> bySubset, List<String> missingParts, List<String> notes, String configHash,
+      FeatureStore.UpdateResult features) {
+
+    /** The same summary with the feature-store result. */
+    public Summary withFeatures(FeatureStore.UpdateResult f) {
+      return new Summary(dataRoot, layout, trainSubset, testSubsets, derivedSubsets, boxPolicy, boxMargin, points,
+          counts, bySubset, missingParts, notes, configHash, f);
+    }
+  }
 
   public static String facesDir(String dir) {
     return Storage.resolve(dir, "faces");

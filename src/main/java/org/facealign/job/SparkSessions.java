@@ -14,7 +14,15 @@ public final class SparkSessions {
 
   /** The session for subcommand {@code what}, created or reused. */
   public static SparkSession create(FacealignConfig cfg, String what) {
+    return create(cfg, what, null);
+  }
+
+  /** As {@link #create(FacealignConfig, String)}, with a master that overrides every other setting (benchmarks). */
+  public static SparkSession create(FacealignConfig cfg, String what, String master) {
     SparkConf conf = new SparkConf(true);
+    if (master != null) {
+      conf.setMaster(master);
+    }
     conf.setIfMissing("spark.master", cfg.spark().master());
     conf.setIfMissing("spark.app.name", cfg.spark().appName() + " " + what);
     if (cfg.spark().serializer().equals("kryo")) {

@@ -42,7 +42,7 @@ public final class TrainJob {
     String subset = cfg.train().subset();
     Dataset<Row> faces = spark.read().parquet(PreparedSet.facesDir(preparedDir)).filter(col("subset").equalTo(subset));
     JavaRDD<Shape> shapes = faces.javaRDD().map(PreparedFace::fromRow).map(f -> f.landmarks().toBoxFrame(f.box()));
-    MeanShapeModel.Accumulator acc = shapes.treeAggregate(new MeanShapeModel.Accumulator(cfg.data().scheme(), cfg.train().flip()),
+    MeanShapeModel.Accumulator acc = shapes.treeAggregate(new MeanShapeModel.Accumulator(cfg.data().scheme(), cfg.augment().flip()),
         MeanShapeModel.Accumulator::add, MeanShapeModel.Accumulator::merge);
     if (acc.count() == 0) {
       throw new IllegalArgumentException("the prepared set " + preparedDir + " has no faces in subset '" + subset + "'");

@@ -24,12 +24,24 @@ class FacealignConfigTest {
 
   @Test
   void fileThenCommandLineOverride() {
-    FacealignConfig c = FacealignConfig.load("facealign.train { seed = 5, flip = false }\nfacealign.data.max-file-bytes = 1M",
+    FacealignConfig c = FacealignConfig.load("facealign.train { seed = 5 }\nfacealign.augment.flip = false\nfacealign.data.max-file-bytes = 1M",
         Map.of("train.seed", "7", "facealign.data.box-policy", "landmarks"));
     assertEquals(7, c.train().seed());
-    assertEquals(false, c.train().flip());
+    assertEquals(false, c.augment().flip());
+    assertEquals(7, c.augment().seed());
     assertEquals("landmarks", c.data().boxPolicy());
     assertEquals(1L << 20, c.data().maxFileBytes());
+  }
+
+  @Test
+  void featureAndAugmentDefaultsAreTheLibraryDefaults() {
+    FacealignConfig c = FacealignConfig.defaults();
+    assertEquals(org.facealign.feature.ConfigFeatures.defaults().canonical(), c.features().canonical());
+    assertEquals(org.facealign.augment.ConfigAugment.defaults().withSeed(c.train().seed()).canonical(),
+        c.augment().canonical());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("features.patch-sizes", "[32, 0]")));
+    assertTrue(e.getMessage().contains("facealign.features"), e.getMessage());
   }
 
   @Test

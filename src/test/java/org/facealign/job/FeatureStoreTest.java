@@ -1,0 +1,96 @@
+package org.facealign.job;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.GrayImage;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The feature store's reuse contract, on synthetic 300-W-style data in Spark local mode. */
+class FeatureStoreTest {
+  static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSessions.create(FacealignConfig.load(null, Map.of("spark.master", "local[2]")), "test");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  static FeatureStore.UpdateResult prepare(FacealignConfig cfg, Path data, Path out, Path store) throws Exception {
+    return PrepareJob.run(spark, cfg, Storage.local(), new PrepareJob.DataSpec(data.toString(), List.of()),
+        out.toString(), store.toString()).features();
+  }
+
+  @Test
+  void computesOnlyWhatItLacks(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 8, "lfpw/testset", 3), 21L, SyntheticFaces.Options.defaults());
+    Path store = dir.resolve("store");
+    FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]"));
+
+    FeatureStore.UpdateResult first = prepare(cfg, data, dir.resolve("p1"), store);
+    assertEquals(11, first.computed());
+    assertEquals(0, first.reused());
+    // training faces are stored with their mirror, test faces alone
+    assertEquals(8 * 2 + 3, first.rows());
+
+    FeatureStore.UpdateResult again = prepare(cfg, data, dir.resolve("p2"), store);
+    assertEquals(0, again.computed());
+    assertEquals(11, again.reused());
+
+    // ten new training images: ten computed
+    SyntheticFaces.writeW300Layout(data, Map.of("helen/trainset", 10), 22L, SyntheticFaces.Options.defaults());
+    FeatureStore.UpdateResult more = prepare(cfg, data, dir.resolve("p3"), store);
+    assertEquals(10, more.computed());
+    assertEquals(11, more.reused());
+
+    // another feature configuration: another directory, everything computed again
+    FacealignConfig other = FacealignConfig.load(null, Map.of("spark.master", "local[2]", "features.blur-sigma", "1.5"));
+    assertNotEquals(FeatureStore.dirFor(store.toString(), cfg), FeatureStore.dirFor(store.toString(), other));
+    FeatureStore.UpdateResult changed = prepare(other, data, dir.resolve("p4"), store);
+    assertEquals(21, changed.computed());
+    assertEquals(0, changed.reused());
+
+    // the stored rows: canonical landmarks inside the canvas, 1764-d HOG, mirrored variant present
+    String fdir = FeatureStore.dirFor(store.toString(), cfg);
+    FeatureStore.Manifest m = FeatureStore.readManifest(Storage.local(), fdir, FeatureStore.featureHash(cfg));
+    assertEquals(2, m.batches().size());
+    List<Row> rows = spark.read().parquet(FeatureStore.batchDirs(fdir, m)).collectAsList();
+    assertEquals(8 * 2 + 3 + 10 * 2, rows.size());
+    int size = cfg.features().canvasSize();
+    for (Row r : rows) {
+      assertEquals(size, r.getInt(r.fieldIndex("canvas_size")));
+      assertEquals(1764, r.getList(r.fieldIndex("hog")).size());
+      List<Double> l = r.getList(r.fieldIndex("landmarks"));
+      for (double v : l) {
+        assertTrue(v > 0 && v < size, "canonical landmark " + v);
+      }
+    }
+    assertEquals(18, rows.stream().filter(r -> r.getString(r.fieldIndex("variant")).equals("flip")).count());
+  }
+
+  @Test
+  void canvasCodecKeepsOneSixtyFourthOfAGreyLevel() {
+    GrayImage g = GrayImage.wrap(2, 2, new float[] {0.5f, 127.26f, 255f, 300.1f});
+    byte[] b = FeatureStore.encodeCanvas(g);
+    assertEquals(8, b.length);
+    assertArrayEquals(new float[] {0.5f, 127.265625f, 255f, 300.09375f}, FeatureStore.decodeCanvas(b, 2).toArray(), 1e-6f);
+  }
+}
