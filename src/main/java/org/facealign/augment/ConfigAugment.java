@@ -2,11 +2,10 @@ package org.facealign.augment;
 
 import java.io.Serializable;
 import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.facealign.data.Decimals;
 
 /**
  * How training faces are augmented and cropped. Immutable; build from {@link #defaults()} with the
@@ -133,8 +132,8 @@ public record ConfigAugment(
   public String canonical() {
     StringBuilder b = new StringBuilder("augment-v").append(RECIPE_VERSION);
     b.append(" flip=").append(flip);
-    b.append(" noiseSigma=").append(decimal(noiseSigma));
-    b.append(" maxRotationDeg=").append(decimal(maxRotationDeg));
+    b.append(" noiseSigma=").append(Decimals.shortest(noiseSigma));
+    b.append(" maxRotationDeg=").append(Decimals.shortest(maxRotationDeg));
     b.append(" copies=").append(copies);
     b.append(" cropSizes=");
     if (cropSizes == null) {
@@ -144,26 +143,9 @@ public record ConfigAugment(
         b.append(i == 0 ? "" : ",").append(cropSizes.get(i));
       }
     }
-    b.append(" cropMargin=").append(decimal(cropMargin));
+    b.append(" cropMargin=").append(Decimals.shortest(cropMargin));
     b.append(" seed=").append(seed);
     return b.toString();
   }
 
-  /** The shortest plain decimal that parses back to {@code v} (NaN and infinities by name). */
-  static String decimal(double v) {
-    if (!Double.isFinite(v)) {
-      return Double.isNaN(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity");
-    }
-    if (v == 0) {
-      return (1 / v < 0) ? "-0" : "0";
-    }
-    BigDecimal exact = new BigDecimal(v);
-    for (int digits = 1; digits < 17; digits++) {
-      BigDecimal r = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
-      if (Double.parseDouble(r.toString()) == v) {
-        return r.stripTrailingZeros().toPlainString();
-      }
-    }
-    return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros().toPlainString();
-  }
 }

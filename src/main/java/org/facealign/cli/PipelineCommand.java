@@ -21,22 +21,8 @@ final class PipelineCommand extends SparkCommand {
   @Mixin
   DataOptions input = new DataOptions();
 
-  @Option(names = "--store", paramLabel = "DIR",
-      description = "Feature store to reuse and extend (default: facealign.features.store, else OUT/features).")
-  String store;
-
-  @Option(names = "--no-features", description = "Prepare the faces only; compute no features (enough for the mean model).")
-  boolean noFeatures;
-
-  String storeFor(FacealignConfig cfg, String out) {
-    if (noFeatures) {
-      return null;
-    }
-    if (store != null) {
-      return store;
-    }
-    return cfg.featureStore().isEmpty() ? Storage.resolve(out, "features") : cfg.featureStore();
-  }
+  @Mixin
+  StoreOptions features = new StoreOptions();
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
   String out;
@@ -59,7 +45,7 @@ final class PipelineCommand extends SparkCommand {
     String prepared = Storage.resolve(out, "prepared");
     String modelDir = Storage.resolve(out, "model");
     var summary = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(input.data, input.tests), prepared,
-        storeFor(cfg, out));
+        features.storeFor(cfg, out));
     System.out.println("prepare: " + summary.counts() + " -> " + prepared);
     if (summary.features() != null) {
       System.out.println("features: " + summary.features());

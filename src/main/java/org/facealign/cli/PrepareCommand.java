@@ -15,22 +15,8 @@ final class PrepareCommand extends SparkCommand {
   @Mixin
   DataOptions input = new DataOptions();
 
-  @Option(names = "--store", paramLabel = "DIR",
-      description = "Feature store to reuse and extend (default: facealign.features.store, else OUT/features).")
-  String store;
-
-  @Option(names = "--no-features", description = "Prepare the faces only; compute no features (enough for the mean model).")
-  boolean noFeatures;
-
-  String storeFor(FacealignConfig cfg, String out) {
-    if (noFeatures) {
-      return null;
-    }
-    if (store != null) {
-      return store;
-    }
-    return cfg.featureStore().isEmpty() ? Storage.resolve(out, "features") : cfg.featureStore();
-  }
+  @Mixin
+  StoreOptions features = new StoreOptions();
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory of the prepared set.")
   String out;
@@ -43,7 +29,7 @@ final class PrepareCommand extends SparkCommand {
   @Override
   void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     PreparedSet.Summary s = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(input.data, input.tests), out,
-        storeFor(cfg, out));
+        features.storeFor(cfg, out));
     System.out.println("prepare: " + s.counts() + " -> " + out);
     if (s.features() != null) {
       System.out.println("features: " + s.features());

@@ -53,6 +53,27 @@ abstract class SparkCommand implements Callable<Integer> {
     List<String> tests = new ArrayList<>();
   }
 
+  /** Where features go: the store to reuse and extend, or none. */
+  static final class StoreOptions {
+    @Option(names = "--store", paramLabel = "DIR",
+        description = "Feature store to reuse and extend (default: facealign.features.store, else OUT/features).")
+    String store;
+
+    @Option(names = "--no-features", description = "Prepare the faces only; compute no features (enough for the mean model).")
+    boolean noFeatures;
+
+    /** The store directory for a run writing {@code out}, or null for no features. */
+    String storeFor(FacealignConfig cfg, String out) {
+      if (noFeatures) {
+        return null;
+      }
+      if (store != null) {
+        return store;
+      }
+      return cfg.featureStore().isEmpty() ? Storage.resolve(out, "features") : cfg.featureStore();
+    }
+  }
+
   /** Which model to train. */
   static final class ModelKindOption {
     @Option(names = "--model", paramLabel = "KIND", description = "mean, deepreg or msrrn (default: facealign.train.model).")

@@ -1,12 +1,11 @@
 package org.facealign.feature;
 
 import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.facealign.data.Decimals;
 import org.facealign.data.SimilarityTransform;
 
 /**
@@ -259,22 +258,22 @@ public final class ConfigFeatures implements java.io.Serializable {
     StringBuilder s = new StringBuilder("facealign.features");
     s.append(";FEATURE_CODE_VERSION=").append(FEATURE_CODE_VERSION);
     s.append(";faceSize=").append(faceSize);
-    s.append(";margin=").append(decimal(margin));
+    s.append(";margin=").append(Decimals.shortest(margin));
     s.append(";hogSize=").append(hogSize);
     s.append(";hogCellSize=").append(hogCellSize);
     s.append(";hogBins=").append(hogBins);
     s.append(";hogBlockCells=").append(hogBlockCells);
     s.append(";hogBlockStride=").append(hogBlockStride);
-    s.append(";hogClip=").append(decimal(hogClip));
+    s.append(";hogClip=").append(Decimals.shortest(hogClip));
     s.append(";orientations=").append(orientations);
-    s.append(";blurSigma=").append(decimal(blurSigma));
+    s.append(";blurSigma=").append(Decimals.shortest(blurSigma));
     s.append(";siftCells=").append(siftCells);
     s.append(";patchSizes=");
     for (int i = 0; i < patchSizes.length; i++) {
       s.append(i == 0 ? "" : ",").append(patchSizes[i]);
     }
-    s.append(";jacobianEpsilon=").append(decimal(jacobianEpsilon));
-    s.append(";clip=").append(decimal(clip));
+    s.append(";jacobianEpsilon=").append(Decimals.shortest(jacobianEpsilon));
+    s.append(";clip=").append(Decimals.shortest(clip));
     return s.toString();
   }
 
@@ -286,21 +285,6 @@ public final class ConfigFeatures implements java.io.Serializable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
-  }
-
-  /** The shortest decimal (fewest significant digits) that parses back to exactly {@code v}. */
-  static String decimal(double v) {
-    if (v == 0) {
-      return (1 / v < 0) ? "-0" : "0";
-    }
-    BigDecimal exact = new BigDecimal(v);
-    for (int digits = 1; digits < 17; digits++) {
-      BigDecimal r = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
-      if (Double.parseDouble(r.toString()) == v) {
-        return r.stripTrailingZeros().toPlainString();
-      }
-    }
-    return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros().toPlainString();
   }
 
   @Override
