@@ -87,18 +87,4 @@ class ConfigAugmentTest {
     assertEquals(List.of(50, 100), c.cropSizes());
     assertThrows(UnsupportedOperationException.class, () -> c.cropSizes().add(1));
   }
-
-  @Test
-  void numbersAreWrittenAsTheShortestDecimalThatReadsBack() {
-    assertEquals("0.1", ConfigAugment.decimal(0.1));
-    assertEquals("0.30000000000000004", ConfigAugment.decimal(0.1 + 0.2));
-    assertEquals("15", ConfigAugment.decimal(15));
-    assertEquals("0", ConfigAugment.decimal(0.0));
-    assertEquals("-0", ConfigAugment.decimal(-0.0));
-    assertEquals("100000000000000000000000", ConfigAugment.decimal(1e23));
-    assertEquals("0.0000001", ConfigAugment.decimal(1e-7));
-    for (double v : new double[] {Math.PI, Math.nextUp(0.5), 2e-300, Double.MAX_VALUE, -123.456}) {
-      assertEquals(v, Double.parseDouble(ConfigAugment.decimal(v)), 0);
-    }
-  }
 }

@@ -132,16 +132,4 @@ class ConfigFeaturesTest {
     c.patchSizes()[1] = 1;
     assertArrayEquals(new int[] {32, 16}, c.patchSizes());
   }
-
-  @Test
-  void decimalsAreShortestAndExact() {
-    assertEquals("0.002", ConfigFeatures.decimal(0.002));
-    assertEquals("0.1", ConfigFeatures.decimal(0.1));
-    assertEquals("2", ConfigFeatures.decimal(2.0));
-    assertEquals("1.5", ConfigFeatures.decimal(1.5));
-    assertEquals("-0", ConfigFeatures.decimal(-0.0));
-    for (double v : new double[] {Math.nextUp(2.0), 0.25 + 1e-12, 1e-300, Math.PI, 123456.789e10}) {
-      assertEquals(v, Double.parseDouble(ConfigFeatures.decimal(v)));
-    }
-  }
 }
