@@ -63,4 +63,17 @@ public final class GrayImage implements Serializable {
     }
     return new GrayImage(width, height, r);
   }
+
+  /** The {@code w x h} window whose top-left pixel is (x0, y0), copied; it must lie inside the image. */
+  public GrayImage crop(int x0, int y0, int w, int h) {
+    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > width || y0 + h > height) {
+      throw new IllegalArgumentException("crop " + w + "x" + h + " at (" + x0 + ", " + y0 + ") outside a "
+          + width + "x" + height + " image");
+    }
+    float[] r = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      System.arraycopy(pixels, (y0 + y) * width + x0, r, y * w, w);
+    }
+    return new GrayImage(w, h, r);
+  }
 }

@@ -16,9 +16,48 @@ public final class ImageWarp {
    * The {@code width x height} image whose pixel (x, y) is the source at {@code srcToDst.inverse()(x, y)}.
    */
   public static GrayImage warp(GrayImage src, SimilarityTransform srcToDst, int width, int height) {
+    return warp(src, srcToDst, width, height, true);
+  }
+
+  /** {@link #warp}, optionally without cropping the source first (the reference the crop must equal). */
+  static GrayImage warp(GrayImage src, SimilarityTransform srcToDst, int width, int height, boolean crop) {
+    // Halvings needed to bring the scale to at least 1/2, as long as the image stays 4 px or more.
+    int halvings = 0;
+    double sc = srcToDst.scale();
+    for (int w = src.width(), h = src.height(); sc < 0.5 && w >= 4 && h >= 4; w /= 2, h /= 2) {
+      sc *= 2;
+      halvings++;
+    }
+    // Only the part of the source the output reads is halved: the bounding box of the output's
+    // footprint, widened by 2^(halvings+1) + 2 pixels for the bilinear neighbours and the 2x2 blocks,
+    // with its origin on a multiple of 2^halvings so that the halved crop has exactly the pixels the
+    // halved full image has there (the result does not depend on the crop; a test checks it).
+    int step = 1 << halvings;
+    SimilarityTransform inv0 = srcToDst.inverse();
+    double minX = Double.MAX_VALUE;
+    double minY = Double.MAX_VALUE;
+    double maxX = -Double.MAX_VALUE;
+    double maxY = -Double.MAX_VALUE;
+    for (int corner = 0; corner < 4; corner++) {
+      double cx = (corner & 1) == 0 ? -0.5 : width - 0.5;
+      double cy = (corner & 2) == 0 ? -0.5 : height - 0.5;
+      double x = inv0.applyX(cx, cy);
+      double y = inv0.applyY(cx, cy);
+      minX = Math.min(minX, x);
+      minY = Math.min(minY, y);
+      maxX = Math.max(maxX, x);
+      maxY = Math.max(maxY, y);
+    }
+    int pad = 2 * step + 2;
+    int[] xs = span(minX - pad, maxX + pad, step, src.width());
+    int[] ys = span(minY - pad, maxY + pad, step, src.height());
     GrayImage s = src;
     SimilarityTransform t = srcToDst;
-    while (t.scale() < 0.5 && s.width() >= 4 && s.height() >= 4) {
+    if (crop && (xs[1] - xs[0] < src.width() || ys[1] - ys[0] < src.height())) {
+      s = src.crop(xs[0], ys[0], xs[1] - xs[0], ys[1] - ys[0]);
+      t = srcToDst.after(new SimilarityTransform(1, 0, xs[0], ys[0]));
+    }
+    for (int i = 0; i < halvings; i++) {
       s = halve(s);
       // pixel (x, y) of the halved image covers source pixels 2x..2x+1: its centre is at 2x + 0.5
       t = t.after(new SimilarityTransform(2, 0, 0.5, 0.5));
@@ -33,6 +72,19 @@ public final class ImageWarp {
       }
     }
     return GrayImage.wrap(width, height, out);
+  }
+
+  /**
+   * The source columns (or rows) [from, to) to keep for the footprint [lo, hi]: clamped to [0, size),
+   * {@code from} a multiple of {@code step}, and at least {@code 2 step} wide (as the whole image is when
+   * it is halved) so that a footprint beyond the border still keeps the border pixels it clamps to.
+   */
+  private static int[] span(double lo, double hi, int step, int size) {
+    int need = Math.min(size, 2 * step);
+    int to = (int) Math.min(size, Math.max(need, Math.ceil(hi)));
+    int from = (int) Math.max(0, Math.min(to - need, Math.floor(lo)));
+    from -= from % step;
+    return new int[] {from, to};
   }
 
   /** Bilinear sample at {@code (x, y)}, coordinates clamped to the image. */

@@ -8,13 +8,14 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.Function;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -22,13 +23,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
-import org.apache.spark.util.LongAccumulator;
 import org.facealign.augment.Augmenter;
 import org.facealign.augment.ConfigAugment;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.GrayImage;
-import org.facealign.data.ImageDecoder;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.feature.ConfigFeatures;
@@ -53,7 +51,8 @@ import scala.Tuple2;
  *
  * <p>A face's key is the SHA-256 of its content hash (image and annotation bytes), its face box and its
  * role (training faces are augmented, test faces are not); a run computes only the faces whose key no
- * batch holds yet ("N computed, M reused") and appends one batch. Changing any feature or augmentation
+ * batch holds yet ("N computed, M reused"), in {@code prepare}'s loading pass (the image is decoded once),
+ * and appends one batch. Changing any feature or augmentation
  * setting changes the hash, hence the directory: nothing stale is ever read.
  *
  * <p>Choice, measured (JMH, {@code submit/bench-jmh.sh FeatureBench}): the 8 orientation response maps
@@ -94,7 +93,7 @@ public final class FeatureStore {
    *
    * @param computed faces whose features were computed now
    * @param reused faces already in the store
-   * @param failed faces that could not be computed (image unreadable since prepare)
+   * @param failed faces whose features could not be computed (each also among the run's failures)
    * @param rows rows written (one per face and variant)
    * @param dir the store directory of this feature configuration
    */
@@ -161,88 +160,90 @@ public final class FeatureStore {
     return m.batches().stream().map(b -> Storage.resolve(dir, "batches/" + b.id())).toArray(String[]::new);
   }
 
-  /** Brings the store up to date with every face of {@code preparedDir}: computes only what it lacks. */
-  public static UpdateResult update(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String store)
-      throws IOException {
+  /**
+   * A store opened for one run: its directory and manifest, and the keys its batches already hold
+   * (read once on the driver and broadcast, so that executors compute only the faces the store lacks
+   * in the same pass that loads them: each image is decoded once). Keys are 64 hex characters: a
+   * store of a million faces broadcasts about 100 MB.
+   */
+  public record Opened(String dir, String hash, Manifest manifest, Set<String> known) {}
+
+  /** Opens (creating if need be) the directory of {@code cfg}'s feature configuration in {@code store}. */
+  public static Opened open(SparkSession spark, FacealignConfig cfg, Storage st, String store) throws IOException {
     String hash = featureHash(cfg);
     String dir = dirFor(store, cfg);
     st.writeText(Storage.resolve(dir, "config.txt"), canonical(cfg));
     Manifest manifest = readManifest(st, dir, hash);
-    String trainSubset = cfg.train().subset();
-
-    JavaPairRDD<String, PreparedFace> keyed = spark.read().parquet(PreparedSet.facesDir(preparedDir)).javaRDD()
-        .map(PreparedFace::fromRow)
-        .mapToPair(f -> new Tuple2<>(faceKey(f, f.subset().equals(trainSubset)), f))
-        .reduceByKey((a, b) -> a.id().compareTo(b.id()) <= 0 ? a : b);
-    long total = keyed.count();
-    JavaPairRDD<String, PreparedFace> fresh = keyed;
+    Set<String> known = new HashSet<>();
     if (!manifest.batches().isEmpty()) {
-      JavaPairRDD<String, Boolean> known = spark.read().parquet(batchDirs(dir, manifest)).select("face_key").distinct()
-          .javaRDD().mapToPair(r -> new Tuple2<>(r.getString(0), Boolean.TRUE));
-      fresh = keyed.subtractByKey(known);
-    }
-    fresh = fresh.persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      long computed = fresh.count();
-      if (computed == 0) {
-        UpdateResult r = new UpdateResult(0, total, 0, 0, dir);
-        LOG.info("features: {}", r);
-        return r;
+      for (Row r : spark.read().parquet(batchDirs(dir, manifest)).select("face_key").distinct().collectAsList()) {
+        known.add(r.getString(0));
       }
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      Broadcast<Storage> storage = jsc.broadcast(st);
-      LongAccumulator failed = spark.sparkContext().longAccumulator("feature failures");
-      ConfigFeatures features = cfg.features();
-      ConfigAugment augment = cfg.augment();
-      LandmarkScheme scheme = cfg.data().scheme();
-      long maxFileBytes = cfg.data().maxFileBytes();
-      long maxPixels = cfg.data().maxPixels();
-      JavaRDD<Row> rows = fresh.mapPartitions(it -> {
-        Computer c = new Computer(features, augment, scheme);
-        List<Row> out = new ArrayList<>();
-        while (it.hasNext()) {
-          Tuple2<String, PreparedFace> kf = it.next();
-          PreparedFace f = kf._2();
-          try {
-            GrayImage img = ImageDecoder.decode(storage.value().readBytes(f.imagePath(), maxFileBytes), f.imagePath(), maxPixels);
-            out.addAll(c.rows(kf._1(), f, img, f.subset().equals(trainSubset)));
-          } catch (RuntimeException e) {
-            LOG.warn("features: {} failed: {}", f.id(), e.getMessage());
-            failed.add(1);
-          }
-        }
-        return out.iterator();
-      });
-      String batchId = Instant.now().toString().replace(":", "").replace(".", "") + "-" + UUID.randomUUID().toString().substring(0, 8);
-      String batchDir = Storage.resolve(dir, "batches/" + batchId);
-      spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(batchDir);
-      long written = spark.read().parquet(batchDir).count();
-      List<Batch> batches = new ArrayList<>(manifest.batches());
-      batches.add(new Batch(batchId, computed - failed.value(), written, Instant.now().toString()));
-      writeManifest(st, dir, new Manifest(hash, batches));
-      UpdateResult r = new UpdateResult(computed - failed.value(), total - computed, failed.value(), written, dir);
-      LOG.info("features: {}", r);
-      return r;
-    } finally {
-      fresh.unpersist(false);
+    }
+    return new Opened(dir, hash, manifest, known);
+  }
+
+  /**
+   * One loaded face as the store sees it.
+   *
+   * @param key its store key ({@link #faceKey})
+   * @param faceId the face's id
+   * @param fresh whether the store lacked the key, so that this run computed its rows
+   * @param rows the computed rows; null when not fresh, or in the light copy used for counting
+   */
+  public record Keyed(String key, String faceId, boolean fresh, List<Row> rows) implements Serializable {
+    /** This entry without its rows. */
+    public Keyed light() {
+      return rows == null ? this : new Keyed(key, faceId, fresh, null);
     }
   }
 
+  /**
+   * Appends the rows computed by this run as one batch and records it in the manifest. {@code keys}
+   * has one light entry per loaded face (cache it: it is read a few times); {@code rows} gives the rows
+   * of the fresh faces whose ids are not in the set it is passed. A key that several faces share (the
+   * same image, annotation and box twice) is written once, under the smallest face id. {@code failed}
+   * counts the faces whose features failed (they are not in {@code keys}).
+   */
+  public static UpdateResult append(SparkSession spark, Storage st, Opened store, JavaRDD<Keyed> keys,
+      Function<Set<String>, JavaRDD<Row>> rows, long failed) throws IOException {
+    long total = keys.map(Keyed::key).distinct().count();
+    JavaPairRDD<String, String> freshIds = keys.filter(Keyed::fresh).mapToPair(k -> new Tuple2<>(k.key(), k.faceId()));
+    JavaPairRDD<String, String> winners = freshIds.reduceByKey((a, b) -> a.compareTo(b) <= 0 ? a : b);
+    long computed = winners.count();
+    if (computed == 0) {
+      UpdateResult r = new UpdateResult(0, total, failed, 0, store.dir());
+      LOG.info("features: {}", r);
+      return r;
+    }
+    Set<String> losers = new HashSet<>(freshIds.subtract(winners).values().collect());
+    String batchId = Instant.now().toString().replace(":", "").replace(".", "") + "-" + UUID.randomUUID().toString().substring(0, 8);
+    String batchDir = Storage.resolve(store.dir(), "batches/" + batchId);
+    spark.createDataFrame(rows.apply(losers), SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(batchDir);
+    long written = spark.read().parquet(batchDir).count();
+    List<Batch> batches = new ArrayList<>(store.manifest().batches());
+    batches.add(new Batch(batchId, computed, written, Instant.now().toString()));
+    writeManifest(st, store.dir(), new Manifest(store.hash(), batches));
+    UpdateResult r = new UpdateResult(computed, total - computed, failed, written, store.dir());
+    LOG.info("features: {}", r);
+    return r;
+  }
+
   /** Computes the rows of one face: Spark-free, one instance per partition (it holds scratch buffers). */
-  static final class Computer implements Serializable {
+  public static final class Computer implements Serializable {
     private final FaceNormaliser normaliser;
     private final HogFeature hog;
     private final Augmenter augmenter;
     private final LandmarkScheme scheme;
 
-    Computer(ConfigFeatures features, ConfigAugment augment, LandmarkScheme scheme) {
+    public Computer(ConfigFeatures features, ConfigAugment augment, LandmarkScheme scheme) {
       this.normaliser = new FaceNormaliser(features);
       this.hog = new HogFeature(features);
       this.augmenter = new Augmenter(augment);
       this.scheme = scheme;
     }
 
-    List<Row> rows(String key, PreparedFace f, GrayImage image, boolean training) {
+    public List<Row> rows(String key, PreparedFace f, GrayImage image, boolean training) {
       List<Row> out = new ArrayList<>();
       List<Augmenter.Sample> samples = training
           ? augmenter.expand(f.id(), image, f.landmarks(), f.box(), scheme)

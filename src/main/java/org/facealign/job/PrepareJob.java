@@ -12,6 +12,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.facealign.augment.ConfigAugment;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.BoxPolicy;
 import org.facealign.data.DataException;
@@ -24,6 +25,7 @@ import org.facealign.data.ListLayout;
 import org.facealign.data.LoadedFace;
 import org.facealign.data.Storage;
 import org.facealign.data.W300Layout;
+import org.facealign.feature.ConfigFeatures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -47,8 +49,14 @@ public final class PrepareJob {
    */
   public record DataSpec(String data, List<String> testLists) {}
 
-  /** One face's outcome: a prepared face or a failure. */
-  record Outcome(PreparedFace face, Failure failure) implements Serializable {}
+  /**
+   * One face's outcome: a prepared face (with its feature-store entry when a store is kept) or a failure.
+   */
+  record Outcome(PreparedFace face, FeatureStore.Keyed features, Failure failure) implements Serializable {
+    Outcome light() {
+      return features == null ? this : new Outcome(face, features.light(), failure);
+    }
+  }
 
   /** Finds the faces of {@code spec} and names its subsets. */
   static Layout discover(Storage st, DataSpec spec, String trainSubset) throws IOException {
@@ -103,19 +111,35 @@ public final class PrepareJob {
     BoxPolicy policy = BoxPolicy.parse(cfg.data().boxPolicy(), cfg.data().boxMargin());
     FaceReader.Limits limits = new FaceReader.Limits(cfg.data().maxFileBytes(), cfg.data().maxPixels());
 
+    // With a store, the faces it lacks get their features in the pass that loads them (one decode).
+    FeatureStore.Opened opened = store == null ? null : FeatureStore.open(spark, cfg, st, store);
+    Broadcast<java.util.Set<String>> known = opened == null ? null : jsc.broadcast(opened.known());
+    ConfigFeatures features = cfg.features();
+    ConfigAugment augment = cfg.augment();
+    // Serialised in memory: the cached outcomes hold the computed canvases and spill to disk cheaply.
     JavaRDD<Outcome> outcomes = jsc.parallelize(entries, SparkSessions.partitions(spark, cfg, entries.size()))
-        .map(e -> load(e, storage.value(), limits, scheme, policy))
-        .persist(StorageLevel.MEMORY_AND_DISK());
+        .mapPartitions(it -> {
+          FeatureStore.Computer computer = known == null ? null : new FeatureStore.Computer(features, augment, scheme);
+          List<Outcome> out = new ArrayList<>();
+          while (it.hasNext()) {
+            out.add(load(it.next(), storage.value(), limits, scheme, policy, trainSubset, computer,
+                known == null ? null : known.value()));
+          }
+          return out.iterator();
+        })
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    // Everything but the rows, for the counts: a few kB per face, kept deserialised in memory.
+    JavaRDD<Outcome> light = outcomes.map(Outcome::light).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      spark.createDataFrame(outcomes.filter(o -> o.face() != null).map(o -> o.face().toRow()), PreparedFace.SCHEMA)
+      spark.createDataFrame(light.filter(o -> o.face() != null).map(o -> o.face().toRow()), PreparedFace.SCHEMA)
           .write().mode(SaveMode.Overwrite).parquet(PreparedSet.facesDir(outDir));
-      List<Failure> failures = new ArrayList<>(outcomes.filter(o -> o.failure() != null).map(Outcome::failure).collect());
+      List<Failure> failures = new ArrayList<>(light.filter(o -> o.failure() != null).map(Outcome::failure).collect());
       failures.sort((a, b) -> a.faceId().compareTo(b.faceId()));
       Map<String, Counts> bySubset = new LinkedHashMap<>();
       for (String s : layout.discovery().subsets()) {
         bySubset.put(s, Counts.ZERO);
       }
-      Map<String, Tuple2<Long, Long>> tallies = outcomes
+      Map<String, Tuple2<Long, Long>> tallies = light
           .mapToPair(o -> new Tuple2<>(o.face() != null ? o.face().subset() : o.failure().subset(),
               new Tuple2<>(1L, o.face() != null ? 1L : 0L)))
           .reduceByKey((a, b) -> new Tuple2<>(a._1() + b._1(), a._2() + b._2()))
@@ -134,10 +158,13 @@ public final class PrepareJob {
           cfg.hash(), null);
       st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
       PreparedSet.writeFailures(st, outDir, failures);
-      if (store != null) {
-        // the faces are on disk: the store reads them back, so the loaded images need not stay cached
-        outcomes.unpersist(false);
-        summary = summary.withFeatures(FeatureStore.update(spark, cfg, st, outDir, store));
+      if (opened != null) {
+        long featureFailures = failures.stream().filter(f -> f.stage().equals(FEATURES_STAGE)).count();
+        summary = summary.withFeatures(FeatureStore.append(spark, st, opened,
+            light.filter(o -> o.features() != null).map(Outcome::features),
+            losers -> outcomes.filter(o -> o.features() != null && o.features().fresh()
+                && !losers.contains(o.features().faceId())).flatMap(o -> o.features().rows().iterator()),
+            featureFailures));
       }
       PreparedSet.writeSummary(st, outDir, summary);
       LOG.info("prepare: {} -> {}", total, outDir);
@@ -146,21 +173,47 @@ public final class PrepareJob {
       }
       return summary;
     } finally {
+      light.unpersist(false);
       outcomes.unpersist(false);
     }
   }
 
-  static Outcome load(FaceEntry e, Storage st, FaceReader.Limits limits, LandmarkScheme scheme, BoxPolicy policy) {
+  /** The failure stage of a face whose features could not be computed. */
+  static final String FEATURES_STAGE = "features";
+
+  /**
+   * Loads one face and, when {@code computer} is given and {@code known} lacks its key, computes its
+   * feature-store rows from the image just decoded.
+   */
+  static Outcome load(FaceEntry e, Storage st, FaceReader.Limits limits, LandmarkScheme scheme, BoxPolicy policy,
+      String trainSubset, FeatureStore.Computer computer, java.util.Set<String> known) {
+    PreparedFace face;
+    LoadedFace lf;
     try {
-      LoadedFace lf = FaceReader.load(e, st, limits, scheme);
-      return new Outcome(new PreparedFace(e.id(), e.subset(), e.imagePath(), e.annotationPath(), lf.contentHash(),
-          lf.image().width(), lf.image().height(), policy.boxFor(lf.face()), lf.face().landmarks()), null);
+      lf = FaceReader.load(e, st, limits, scheme);
+      face = new PreparedFace(e.id(), e.subset(), e.imagePath(), e.annotationPath(), lf.contentHash(),
+          lf.image().width(), lf.image().height(), policy.boxFor(lf.face()), lf.face().landmarks());
     } catch (DataException ex) {
-      return new Outcome(null, Failure.of(e.id(), e.subset(), "load", ex));
+      return new Outcome(null, null, Failure.of(e.id(), e.subset(), "load", ex));
     } catch (RuntimeException | OutOfMemoryError ex) {
       // Anything else a decoder throws on hostile input: still this face's failure, not the job's.
-      return new Outcome(null, new Failure(e.id(), e.subset(), e.imagePath(), "load",
+      return new Outcome(null, null, new Failure(e.id(), e.subset(), e.imagePath(), "load",
           "unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()));
+    }
+    if (computer == null) {
+      return new Outcome(face, null, null);
+    }
+    boolean training = e.subset().equals(trainSubset);
+    String key = FeatureStore.faceKey(face, training);
+    if (known.contains(key)) {
+      return new Outcome(face, new FeatureStore.Keyed(key, face.id(), false, null), null);
+    }
+    try {
+      return new Outcome(face, new FeatureStore.Keyed(key, face.id(), true, computer.rows(key, face, lf.image(), training)),
+          null);
+    } catch (RuntimeException | OutOfMemoryError ex) {
+      return new Outcome(null, null, new Failure(e.id(), e.subset(), e.imagePath(), FEATURES_STAGE,
+          ex.getClass().getSimpleName() + ": " + ex.getMessage()));
     }
   }
 }

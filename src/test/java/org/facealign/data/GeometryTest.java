@@ -99,4 +99,29 @@ class GeometryTest {
       assertEquals(127.5, v, 1.0);
     }
   }
+
+  @Test
+  void croppingTheSourceFirstChangesNoPixel() {
+    // Random images and transforms, shrinking up to 16x, outputs inside, across and outside the border:
+    // the crop-then-halve path must equal halving the whole image.
+    Random r = new Random(7);
+    for (int k = 0; k < 60; k++) {
+      int w = 40 + r.nextInt(400);
+      int h = 40 + r.nextInt(400);
+      float[] px = new float[w * h];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = 255 * r.nextFloat();
+      }
+      GrayImage img = GrayImage.wrap(w, h, px);
+      double scale = Math.pow(2, -4 + 5 * r.nextDouble());
+      double cx = -0.3 * w + 1.6 * w * r.nextDouble();
+      double cy = -0.3 * h + 1.6 * h * r.nextDouble();
+      int size = 8 + r.nextInt(60);
+      // maps (cx, cy) to the output centre, rotated
+      SimilarityTransform t = SimilarityTransform.of(scale, 2 * Math.PI * r.nextDouble(), 0, 0);
+      t = new SimilarityTransform(t.a(), t.b(), size / 2.0 - t.applyX(cx, cy), size / 2.0 - t.applyY(cx, cy));
+      assertArrayEquals(ImageWarp.warp(img, t, size, size, false).toArray(), ImageWarp.warp(img, t, size, size).toArray(),
+          1e-4f, "case " + k + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size);
+    }
+  }
 }

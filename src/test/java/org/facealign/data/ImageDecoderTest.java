@@ -50,6 +50,27 @@ class ImageDecoderTest {
   }
 
   @Test
+  void interleavedByteRastersGiveTheSameLumaAsGetRgb() throws Exception {
+    // The direct byte path (3-byte BGR, 4-byte ABGR) against Java2D's per-pixel getRGB.
+    Random r = new Random(3);
+    for (int type : new int[] {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR}) {
+      BufferedImage img = new BufferedImage(37, 23, type);
+      for (int y = 0; y < 23; y++) {
+        for (int x = 0; x < 37; x++) {
+          img.setRGB(x, y, 0xff000000 | r.nextInt(1 << 24));
+        }
+      }
+      GrayImage g = ImageDecoder.toGray(img);
+      for (int y = 0; y < 23; y++) {
+        for (int x = 0; x < 37; x++) {
+          int argb = img.getRGB(x, y);
+          assertEquals(luma((argb >> 16) & 0xff, (argb >> 8) & 0xff, argb & 0xff), g.get(x, y), 1e-3, "type " + type);
+        }
+      }
+    }
+  }
+
+  @Test
   void argbPngIgnoresAlpha() throws Exception {
     BufferedImage img = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
     img.setRGB(0, 0, (0x10 << 24) | (200 << 16) | (100 << 8) | 50);
