@@ -76,7 +76,7 @@ abstract class SparkCommand implements Callable<Integer> {
 
   /** Which model to train. */
   static final class ModelKindOption {
-    @Option(names = "--model", paramLabel = "KIND", description = "mean, deepreg or msrrn (default: facealign.train.model).")
+    @Option(names = "--model", paramLabel = "KIND", description = "mean, sequentialreg, deepreglocal, deepreg or msrrn (default: facealign.train.model).")
     String kind;
 
     Map<String, String> overrides() {

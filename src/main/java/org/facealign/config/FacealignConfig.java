@@ -57,6 +57,7 @@ public final class FacealignConfig {
       this.features = features(f.getConfig("features"));
       this.featureStore = f.getString("features.store");
       this.augment = augment(f.getConfig("augment"), train.seed());
+      deepreg(); // validated now, so a bad value fails at start
     } catch (ConfigException.WrongType | ConfigException.Missing e) {
       // Typesafe names the key relative to the section it was read from: make it the full key.
       throw new ConfigException.Generic("invalid configuration: " + qualifyKeys(e.getMessage()), e);
@@ -105,7 +106,7 @@ public final class FacealignConfig {
       return message;
     }
     String key = m.group(2);
-    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment")) {
+    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg")) {
       String full = ROOT + "." + section + "." + key;
       if (ConfigFactory.defaultReference().hasPath(full)) {
         return message.substring(0, m.start(2)) + full + message.substring(m.end(2));
@@ -161,6 +162,19 @@ public final class FacealignConfig {
   /** The feature store directory, or empty for the run's own. */
   public String featureStore() {
     return featureStore;
+  }
+
+  /** DeepReg training settings (validated). */
+  public org.facealign.model.deepreg.ConfigDeepReg deepreg() {
+    Config c = config.getConfig(ROOT + ".deepreg");
+    try {
+      return new org.facealign.model.deepreg.ConfigDeepReg(c.getInt("stages"), c.getInt("starts"), c.getDouble("ridge"),
+          c.getDouble("global-ridge"), c.getInt("validation-faces"), c.getDouble("dropout"), c.getInt("epochs"),
+          c.getDouble("learning-rate"), c.getDouble("momentum"), c.getInt("batch"), c.getDouble("lr-drop"),
+          c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"));
+    } catch (IllegalArgumentException e) {
+      throw bad(c, "facealign.deepreg", e.getMessage());
+    }
   }
 
   /** Augmentation settings (validated), seeded by {@code train.seed}. */
@@ -295,13 +309,13 @@ public final class FacealignConfig {
   /**
    * Training settings.
    *
-   * @param model mean, deepreg or msrrn
+   * @param model mean, sequentialreg, deepreglocal, deepreg or msrrn
    * @param seed seed of all random choices
    * @param subset subset trained on
    */
   public record Train(String model, long seed, String subset) {
     /** Models this build can train. */
-    public static final List<String> MODELS = List.of("mean", "deepreg", "msrrn");
+    public static final List<String> MODELS = List.of("mean", "sequentialreg", "deepreglocal", "deepreg", "msrrn");
 
     static Train from(Config c) {
       String model = c.getString("model").toLowerCase(Locale.ROOT);

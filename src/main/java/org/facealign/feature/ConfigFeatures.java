@@ -277,6 +277,46 @@ public final class ConfigFeatures implements java.io.Serializable {
     return s.toString();
   }
 
+  /**
+   * The settings {@link #canonical()} wrote (what a saved model carries).
+   *
+   * @throws IllegalArgumentException if the text is malformed, or was written by another version of the
+   *     feature code (its features would not be the ones the model was trained on)
+   */
+  public static ConfigFeatures parseCanonical(String text) {
+    String[] parts = text.split(";");
+    if (parts.length < 2 || !parts[0].equals("facealign.features")) {
+      throw new IllegalArgumentException("not a feature configuration: " + text);
+    }
+    java.util.Map<String, String> kv = new java.util.HashMap<>();
+    for (int i = 1; i < parts.length; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException("malformed feature setting '" + parts[i] + "' in " + text);
+      }
+      kv.put(parts[i].substring(0, eq), parts[i].substring(eq + 1));
+    }
+    if (!String.valueOf(FEATURE_CODE_VERSION).equals(kv.get("FEATURE_CODE_VERSION"))) {
+      throw new IllegalArgumentException("features of code version " + kv.get("FEATURE_CODE_VERSION")
+          + ", this build computes version " + FEATURE_CODE_VERSION + ": retrain the model");
+    }
+    try {
+      ConfigFeatures f = builder().faceSize(Integer.parseInt(kv.get("faceSize"))).margin(Double.parseDouble(kv.get("margin")))
+          .hogSize(Integer.parseInt(kv.get("hogSize"))).hogCellSize(Integer.parseInt(kv.get("hogCellSize")))
+          .hogBins(Integer.parseInt(kv.get("hogBins"))).hogBlockCells(Integer.parseInt(kv.get("hogBlockCells")))
+          .hogBlockStride(Integer.parseInt(kv.get("hogBlockStride"))).hogClip(Double.parseDouble(kv.get("hogClip")))
+          .orientations(Integer.parseInt(kv.get("orientations"))).blurSigma(Double.parseDouble(kv.get("blurSigma")))
+          .siftCells(Integer.parseInt(kv.get("siftCells")))
+          .patchSizes(java.util.Arrays.stream(kv.get("patchSizes").split(",")).mapToInt(Integer::parseInt).toArray())
+          .jacobianEpsilon(Double.parseDouble(kv.get("jacobianEpsilon"))).clip(Double.parseDouble(kv.get("clip")))
+          .build();
+      f.checkValidity();
+      return f;
+    } catch (NullPointerException | NumberFormatException e) {
+      throw new IllegalArgumentException("incomplete or malformed feature configuration: " + text, e);
+    }
+  }
+
   /** SHA-256 of {@link #canonical()} (UTF-8), 64 lower-case hex digits. */
   public String hash() {
     try {

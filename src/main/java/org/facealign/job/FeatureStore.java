@@ -29,6 +29,7 @@ import org.facealign.config.FacealignConfig;
 import org.facealign.data.GrayImage;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
+import org.facealign.feature.Canvas16;
 import org.facealign.feature.ConfigFeatures;
 import org.facealign.feature.FaceNormaliser;
 import org.facealign.feature.HogFeature;
@@ -70,7 +71,7 @@ public final class FeatureStore {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureStore.class);
 
   /** Fixed-point scale of stored canvases: value = stored / 64. */
-  public static final int CANVAS_SCALE = 64;
+  public static final int CANVAS_SCALE = Canvas16.SCALE;
 
   /** Parquet schema of the rows. Coordinates are canonical-canvas pixels. */
   public static final StructType SCHEMA = DataTypes.createStructType(new StructField[] {
@@ -260,22 +261,12 @@ public final class FeatureStore {
     }
   }
 
-  /** A canvas as little-endian unsigned 16-bit fixed point (1/{@value #CANVAS_SCALE} grey level). */
+  /** A canvas in its stored form ({@link Canvas16}). */
   public static byte[] encodeCanvas(GrayImage g) {
-    float[] px = g.toArray();
-    ByteBuffer b = ByteBuffer.allocate(2 * px.length).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : px) {
-      b.putShort((short) Math.max(0, Math.min(65535, Math.round(v * CANVAS_SCALE))));
-    }
-    return b.array();
+    return Canvas16.encode(g);
   }
 
   public static GrayImage decodeCanvas(byte[] bytes, int size) {
-    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    float[] px = new float[size * size];
-    for (int i = 0; i < px.length; i++) {
-      px[i] = (b.getShort() & 0xffff) / (float) CANVAS_SCALE;
-    }
-    return GrayImage.wrap(size, size, px);
+    return Canvas16.decode(bytes, size);
   }
 }

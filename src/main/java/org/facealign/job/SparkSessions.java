@@ -29,6 +29,10 @@ public final class SparkSessions {
       conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
       conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator," + KryoRecords.class.getName());
     }
+    // DeepReg's distributed normal equations ship one (d+1)² float Gram matrix (303 MB for 68 landmarks)
+    // per task to the driver.
+    conf.setIfMissing("spark.kryoserializer.buffer.max", "1g");
+    conf.setIfMissing("spark.driver.maxResultSize", "4g");
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
     conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
     return SparkSession.builder().config(conf).getOrCreate();

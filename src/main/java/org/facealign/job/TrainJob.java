@@ -11,6 +11,7 @@ import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.Shape;
 import org.facealign.data.Storage;
+import org.facealign.model.LandmarkModel;
 import org.facealign.model.MeanShapeModel;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -30,12 +31,14 @@ public final class TrainJob {
   private TrainJob() {}
 
   /** Trains the configured model from {@code preparedDir} and saves it to {@code modelDir}. */
-  public static MeanShapeModel run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir)
+  public static LandmarkModel run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir)
       throws IOException {
     String kind = cfg.train().model();
+    if (List.of("sequentialreg", "deepreglocal", "deepreg").contains(kind)) {
+      return DeepRegJob.train(spark, cfg, st, preparedDir, modelDir);
+    }
     if (!kind.equals("mean")) {
-      throw new UnsupportedOperationException("training model '" + kind + "' is not available in this build yet; "
-          + "use facealign.train.model = mean");
+      throw new UnsupportedOperationException("training model '" + kind + "' is not available in this build yet");
     }
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
     checkSamePolicy(summary, cfg);

@@ -53,6 +53,9 @@ public final class ModelStore {
 
   static {
     register(MeanShapeModel.CODEC);
+    for (org.facealign.model.deepreg.Variant v : org.facealign.model.deepreg.Variant.values()) {
+      register(org.facealign.model.deepreg.DeepRegModel.codec(v));
+    }
   }
 
   private ModelStore() {}

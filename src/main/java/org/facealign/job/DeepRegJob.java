@@ -1,0 +1,141 @@
+package org.facealign.job;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.Storage;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.ModelStore;
+import org.facealign.model.Provenance;
+import org.facealign.model.deepreg.ConfigDeepReg;
+import org.facealign.model.deepreg.DeepRegModel;
+import org.facealign.model.deepreg.ShapeUnits;
+import org.facealign.model.deepreg.TrainingSample;
+import org.facealign.model.deepreg.Variant;
+import org.facealign.train.SequentialTrainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code train} for the DeepReg kinds: reads the prepared set's training faces from the feature store,
+ * holds out the validation faces, pre-trains the cascade sequentially and saves the model.
+ */
+public final class DeepRegJob {
+  private static final Logger LOG = LoggerFactory.getLogger(DeepRegJob.class);
+
+  private DeepRegJob() {}
+
+  /** Face ids of the training faces held out for validation: the first n by a seeded hash of the id. */
+  static Set<String> validationFaces(List<String> trainIds, int n, long seed) {
+    List<String> ids = new ArrayList<>(trainIds);
+    ids.sort(Comparator.comparing((String id) -> ModelStore.sha256((seed + "|" + id).getBytes(StandardCharsets.UTF_8)))
+        .thenComparing(Comparator.naturalOrder()));
+    return new HashSet<>(ids.subList(0, Math.min(n, Math.max(0, ids.size() - 1))));
+  }
+
+  /** The store rows of the prepared set's training faces, as samples. */
+  static JavaRDD<TrainingSample> trainingSamples(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir,
+      PreparedSet.Summary summary) throws IOException {
+    if (summary.features() == null) {
+      throw new IllegalArgumentException("the prepared set " + preparedDir + " has no feature store: run prepare "
+          + "without --no-features");
+    }
+    String dir = summary.features().dir();
+    String hash = FeatureStore.featureHash(cfg);
+    if (!dir.endsWith("/" + hash.substring(0, 16))) {
+      throw new IllegalArgumentException("the feature store " + dir + " was made with other feature settings than "
+          + "this configuration's (" + hash.substring(0, 16) + "): prepare again with the same configuration");
+    }
+    FeatureStore.Manifest m = FeatureStore.readManifest(st, dir, hash);
+    String subset = cfg.train().subset();
+    List<String> keys = spark.read().parquet(PreparedSet.facesDir(preparedDir)).filter(col("subset").equalTo(subset))
+        .javaRDD().map(PreparedFace::fromRow).map(f -> FeatureStore.faceKey(f, true)).collect();
+    Broadcast<Set<String>> wanted = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(new HashSet<>(keys));
+    ShapeUnits units = new ShapeUnits(cfg.features());
+    return spark.read().parquet(FeatureStore.batchDirs(dir, m)).filter(col("role").equalTo("train")).javaRDD()
+        .filter(r -> wanted.value().contains(r.<String>getAs("face_key")))
+        .map(r -> sample(r, units));
+  }
+
+  static TrainingSample sample(Row r, ShapeUnits units) {
+    return new TrainingSample(r.getAs("face_id"), r.getAs("variant"), r.<Integer>getAs("canvas_size"), r.getAs("canvas"),
+        toFloats(r.getList(r.fieldIndex("hog"))), units.toUnits(toDoubles(r.getList(r.fieldIndex("landmarks")))));
+  }
+
+  private static float[] toFloats(List<Object> l) {
+    float[] f = new float[l.size()];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = ((Number) l.get(i)).floatValue();
+    }
+    return f;
+  }
+
+  private static double[] toDoubles(List<Object> l) {
+    double[] d = new double[l.size()];
+    for (int i = 0; i < d.length; i++) {
+      d[i] = ((Number) l.get(i)).doubleValue();
+    }
+    return d;
+  }
+
+  /** Trains the configured DeepReg variant and saves it to {@code modelDir}. */
+  public static DeepRegModel train(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir)
+      throws IOException {
+    Variant variant = Variant.of(cfg.train().model());
+    ConfigDeepReg dr = cfg.deepreg();
+    ConfigFeatures features = cfg.features();
+    if (dr.stages() > features.numStages()) {
+      throw new IllegalArgumentException("facealign.deepreg.stages = " + dr.stages() + " needs as many "
+          + "facealign.features.patch-sizes, there are " + features.numStages());
+    }
+    if (variant.joint() && dr.epochs() > 0) {
+      throw new UnsupportedOperationException(variant.kind() + " needs joint training, which this build does not have "
+          + "yet; train sequentialreg, or set facealign.deepreg.epochs = 0 for the pre-trained cascade alone");
+    }
+    PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
+    TrainJob.checkSamePolicy(summary, cfg);
+    JavaRDD<TrainingSample> all = trainingSamples(spark, cfg, st, preparedDir, summary)
+        .persist(StorageLevel.MEMORY_AND_DISK_SER());
+    try {
+      List<String> ids = all.map(TrainingSample::faceId).distinct().collect();
+      if (ids.isEmpty()) {
+        throw new IllegalArgumentException("no training faces of " + preparedDir + " in its feature store");
+      }
+      Broadcast<Set<String>> held = JavaSparkContext.fromSparkContext(spark.sparkContext())
+          .broadcast(validationFaces(ids, dr.validationFaces(), cfg.train().seed()));
+      JavaRDD<TrainingSample> train = all.filter(s -> !held.value().contains(s.faceId()))
+          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      long n = train.count();
+      LOG.info("train: {} on {} samples of {} faces ({} faces held out for validation)", variant.kind(), n,
+          ids.size() - held.value().size(), held.value().size());
+      SequentialTrainer.Result r = SequentialTrainer.fit(JavaSparkContext.fromSparkContext(spark.sparkContext()), train,
+          features, dr, variant.global(), cfg.train().seed());
+      train.unpersist(false);
+      List<String> hashes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
+          .filter(col("subset").equalTo(cfg.train().subset())).select("content_hash")
+          .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+      Provenance prov = Provenance.now(TrainJob.dataHash(hashes), hashes.size(), cfg.train().seed(), cfg.hash(), cfg.render());
+      ModelHeader header = new ModelHeader(variant.kind(), cfg.data().scheme(), cfg.data().boxPolicy(), cfg.data().boxMargin(), prov);
+      DeepRegModel model = new DeepRegModel(header, r.cascade());
+      ModelStore.save(model, st, modelDir);
+      LOG.info("train: {} with {} stages saved to {}", variant.kind(), r.cascade().numStages(), modelDir);
+      return model;
+    } finally {
+      all.unpersist(false);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package org.facealign.model.deepreg;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.feature.ResponseMaps;
+import org.facealign.feature.ShapeIndexedSift;
+
+/**
+ * The DeepReg regression cascade (Shi, Shan, Chen, "Deep Regression for Face Alignment", 2014), as plain
+ * maths over a face's canonical canvas: an initial shape {@code s0} from the global layer on the HOG of
+ * the face ({@code s0 = W0 g + b0}), or the mean shape when there is no global layer (DeepRegLocal), then
+ * local layers {@code s_t = s_{t-1} + W_t φ_t + b_t} with {@code φ_t = h(I, s_{t-1})} the shape-indexed
+ * descriptors ({@link ShapeIndexedSift}) with stage t's patch size. Shapes are in {@link ShapeUnits}.
+ *
+ * <p>Dropout: the weights held here are those used at test time. The joint trainer uses inverted dropout
+ * (kept inputs scaled by 1/(1-p) while training), which is the paper's "p W at test time" with the
+ * scaling moved to training, so no rescaling happens here.
+ *
+ * <p>Immutable and thread-safe; the per-thread scratch lives in a {@link Workspace}.
+ */
+public final class Cascade implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
+  private final ConfigFeatures features;
+  private final ShapeUnits units;
+  private final LinearMap global;
+  private final double[] meanShape;
+  /** An array, not a List: Kryo (Spark's broadcasts) cannot rebuild Java's immutable lists. */
+  private final LinearMap[] stages;
+
+  /**
+   * @param features the feature settings the cascade was trained with (patch size of stage t:
+   *     {@code features.patchSize(t)})
+   * @param global the global layer on the HOG, or null to start from {@code meanShape}
+   * @param meanShape the mean training shape in units (used when {@code global} is null; kept either way)
+   * @param stages the local layers, at most {@code features.numStages()}
+   */
+  public Cascade(ConfigFeatures features, LinearMap global, double[] meanShape, List<LinearMap> stages) {
+    this.features = features;
+    this.units = new ShapeUnits(features);
+    this.global = global;
+    this.meanShape = meanShape.clone();
+    this.stages = stages.toArray(new LinearMap[0]);
+    int out = meanShape.length;
+    if (global != null && (global.outputs() != out || global.inputs() != features.hogDimension())) {
+      throw new IllegalArgumentException("global layer is " + global.outputs() + "x" + global.inputs() + ", expected "
+          + out + "x" + features.hogDimension());
+    }
+    if (stages.size() > features.numStages()) {
+      throw new IllegalArgumentException(stages.size() + " local stages but only " + features.numStages() + " patch sizes");
+    }
+    int d = features.descriptorLength() * (out / 2);
+    for (LinearMap m : stages) {
+      if (m.outputs() != out || m.inputs() != d) {
+        throw new IllegalArgumentException("local layer is " + m.outputs() + "x" + m.inputs() + ", expected " + out + "x" + d);
+      }
+    }
+  }
+
+  public ConfigFeatures features() {
+    return features;
+  }
+
+  public ShapeUnits units() {
+    return units;
+  }
+
+  /** The global layer, or null (DeepRegLocal). */
+  public LinearMap global() {
+    return global;
+  }
+
+  public double[] meanShape() {
+    return meanShape.clone();
+  }
+
+  public List<LinearMap> stages() {
+    return List.of(stages);
+  }
+
+  public int numStages() {
+    return stages.length;
+  }
+
+  public int numPoints() {
+    return meanShape.length / 2;
+  }
+
+  /** This cascade with one more local layer. */
+  public Cascade withStage(LinearMap stage) {
+    List<LinearMap> s = new ArrayList<>(List.of(stages));
+    s.add(stage);
+    return new Cascade(features, global, meanShape, s);
+  }
+
+  /** This cascade with its first {@code n} local layers. */
+  public Cascade truncated(int n) {
+    return new Cascade(features, global, meanShape, List.of(stages).subList(0, n));
+  }
+
+  /** This cascade with other layers (same shapes): what joint training returns. */
+  public Cascade withLayers(LinearMap newGlobal, List<LinearMap> newStages) {
+    return new Cascade(features, newGlobal, meanShape, newStages);
+  }
+
+  /** The initial shape s0 (units). */
+  public double[] initial(float[] hog) {
+    double[] s = meanShape.clone();
+    if (global != null) {
+      java.util.Arrays.fill(s, 0);
+      global.applyAdd(hog, s);
+    }
+    return s;
+  }
+
+  /** φ_t = h(I, s) for local stage {@code t} (0-based), into the workspace's buffer, which it returns. */
+  public float[] descriptors(int t, ResponseMaps maps, double[] s, Workspace ws) {
+    ws.sift.describeInto(maps, units.toCanonical(s), features.patchSize(t), ws.phi, 0);
+    return ws.phi;
+  }
+
+  /** Applies local stage {@code t} (0-based) to {@code s} in place. */
+  public void refine(int t, ResponseMaps maps, double[] s, Workspace ws) {
+    stages[t].applyAdd(descriptors(t, maps, s, ws), s);
+  }
+
+  /** The shapes after each stage, {@code s_0 .. s_T} (units). */
+  public double[][] trajectory(ResponseMaps maps, float[] hog, Workspace ws) {
+    double[][] out = new double[stages.length + 1][];
+    double[] s = initial(hog);
+    out[0] = s.clone();
+    for (int t = 0; t < stages.length; t++) {
+      refine(t, maps, s, ws);
+      out[t + 1] = s.clone();
+    }
+    return out;
+  }
+
+  /** The final shape s_T (units). */
+  public double[] run(ResponseMaps maps, float[] hog, Workspace ws) {
+    double[] s = initial(hog);
+    for (int t = 0; t < stages.length; t++) {
+      refine(t, maps, s, ws);
+    }
+    return s;
+  }
+
+  /** A fresh workspace for this cascade's features (one per thread). */
+  public Workspace workspace() {
+    return new Workspace(features, numPoints());
+  }
+
+  /** Per-thread scratch: the descriptor extractor and its output buffer. */
+  public static final class Workspace {
+    final ShapeIndexedSift sift;
+    final float[] phi;
+
+    public Workspace(ConfigFeatures features, int points) {
+      this.sift = new ShapeIndexedSift(features);
+      this.phi = new float[features.descriptorLength() * points];
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package org.facealign.model.deepreg;
+
+import java.io.Serializable;
+
+/**
+ * Settings of DeepReg training (Shi, Shan, Chen 2014); {@code facealign.deepreg} in the configuration.
+ *
+ * @param stages local layers T (paper: 5); each uses {@code features.patch-sizes[t]}
+ * @param starts starting shapes per training sample in sequential pre-training: the model's own s0 and
+ *     {@code starts - 1} random similarity perturbations of it (SDM's practice; the paper does not say)
+ * @param ridge ridge penalty of the local layers, relative to the mean diagonal of the Gram matrix
+ * @param globalRidge ridge penalty of the global layer on the HOG, likewise relative
+ * @param validationFaces training faces held out for validation, with all their variants (paper: 200)
+ * @param dropout probability of dropping an input of a layer during joint training (paper: 0.5)
+ * @param epochs maximum epochs of joint training
+ * @param learningRate initial SGD learning rate of joint training (paper: 1e-2)
+ * @param momentum SGD momentum (paper: 0.9)
+ * @param batch mini-batch size (paper: 100)
+ * @param lrDrop factor applied to the learning rate when the validation error stops falling
+ * @param patience epochs without a better validation error before the learning rate drops
+ * @param earlyStop epochs without a better validation error before training stops
+ * @param workers parameter-averaging workers of joint training; 0 = the Spark default parallelism
+ * @param averagingFrequency mini-batches each worker fits between two parameter averagings
+ */
+public record ConfigDeepReg(
+    int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
+    double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
+    int averagingFrequency) implements Serializable {
+
+  /** The defaults of {@code reference.conf}. */
+  public static ConfigDeepReg defaults() {
+    return new ConfigDeepReg(5, 5, 0.05, 0.01, 200, 0.5, 30, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5);
+  }
+
+  /** @throws IllegalArgumentException naming the first invalid field */
+  public ConfigDeepReg {
+    check(stages >= 1, "stages must be at least 1, got " + stages);
+    check(starts >= 1, "starts must be at least 1, got " + starts);
+    check(ridge > 0 && Double.isFinite(ridge), "ridge must be positive, got " + ridge);
+    check(globalRidge > 0 && Double.isFinite(globalRidge), "global-ridge must be positive, got " + globalRidge);
+    check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
+    check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
+    check(epochs >= 0, "epochs must be 0 or more, got " + epochs);
+    check(learningRate > 0, "learning-rate must be positive, got " + learningRate);
+    check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
+    check(batch >= 1, "batch must be at least 1, got " + batch);
+    check(lrDrop > 0 && lrDrop <= 1, "lr-drop must be in (0, 1], got " + lrDrop);
+    check(patience >= 1, "patience must be at least 1, got " + patience);
+    check(earlyStop >= 1, "early-stop must be at least 1, got " + earlyStop);
+    check(workers >= 0, "workers must be 0 or more, got " + workers);
+    check(averagingFrequency >= 1, "averaging-frequency must be at least 1, got " + averagingFrequency);
+  }
+
+  private static void check(boolean ok, String why) {
+    if (!ok) {
+      throw new IllegalArgumentException(why);
+    }
+  }
+}

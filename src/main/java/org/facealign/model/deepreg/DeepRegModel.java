@@ -1,0 +1,191 @@
+package org.facealign.model.deepreg;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.facealign.data.FaceBox;
+import org.facealign.data.GrayImage;
+import org.facealign.data.Shape;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.feature.FaceNormaliser;
+import org.facealign.feature.HogFeature;
+import org.facealign.feature.NormalisedFace;
+import org.facealign.feature.ResponseMaps;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelCodec;
+import org.facealign.model.ModelHeader;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A trained DeepReg model (SequentialReg, DeepRegLocal or DeepReg, {@link Variant}): the face is brought
+ * to the canonical canvas, its HOG gives s0 (or the mean shape does), the {@link Cascade} refines it, and
+ * the shape is mapped back to image pixels. Immutable; {@link #predict} is thread-safe (one feature
+ * workspace per thread).
+ */
+public final class DeepRegModel implements LandmarkModel {
+  private final ModelHeader header;
+  private final Variant variant;
+  private final Cascade cascade;
+  private final ThreadLocal<Scratch> scratch;
+
+  public DeepRegModel(ModelHeader header, Cascade cascade) {
+    this.header = header;
+    this.variant = Variant.of(header.kind());
+    this.cascade = cascade;
+    if (cascade.numPoints() != header.scheme().numPoints()) {
+      throw new IllegalArgumentException("cascade has " + cascade.numPoints() + " points, scheme has " + header.scheme().numPoints());
+    }
+    if (variant.global() != (cascade.global() != null)) {
+      throw new IllegalArgumentException(variant.kind() + (variant.global() ? " needs" : " has no") + " global layer");
+    }
+    this.scratch = ThreadLocal.withInitial(() -> new Scratch(cascade));
+  }
+
+  @Override
+  public ModelHeader header() {
+    return header;
+  }
+
+  public Variant variant() {
+    return variant;
+  }
+
+  public Cascade cascade() {
+    return cascade;
+  }
+
+  @Override
+  public Shape predict(GrayImage image, FaceBox box) {
+    Scratch s = scratch.get();
+    NormalisedFace nf = s.normaliser.normalise(image, box);
+    return nf.toImage(cascade.units().toCanonical(run(s, nf.canvas(), null)));
+  }
+
+  /** The shapes after each stage (image pixels), s_0 .. s_T: the analysis of Fig. 4 and 2. */
+  public List<Shape> trajectory(GrayImage image, FaceBox box) {
+    Scratch s = scratch.get();
+    NormalisedFace nf = s.normaliser.normalise(image, box);
+    List<double[]> units = new ArrayList<>();
+    run(s, nf.canvas(), units);
+    List<Shape> out = new ArrayList<>();
+    for (double[] u : units) {
+      out.add(nf.toImage(cascade.units().toCanonical(u)));
+    }
+    return out;
+  }
+
+  private double[] run(Scratch s, GrayImage canvas, List<double[]> trace) {
+    float[] hog = null;
+    if (cascade.global() != null) {
+      s.hog.computeInto(s.normaliser.hogInput(new NormalisedFace(canvas, org.facealign.data.SimilarityTransform.IDENTITY)),
+          s.hogOut, 0);
+      hog = s.hogOut;
+    }
+    ResponseMaps maps = s.maps.process(canvas);
+    double[] shape = cascade.initial(hog);
+    if (trace != null) {
+      trace.add(shape.clone());
+    }
+    for (int t = 0; t < cascade.numStages(); t++) {
+      cascade.refine(t, maps, shape, s.ws);
+      if (trace != null) {
+        trace.add(shape.clone());
+      }
+    }
+    return shape;
+  }
+
+  private static final class Scratch {
+    final FaceNormaliser normaliser;
+    final HogFeature hog;
+    final float[] hogOut;
+    final ResponseMaps maps;
+    final Cascade.Workspace ws;
+
+    Scratch(Cascade c) {
+      ConfigFeatures f = c.features();
+      normaliser = new FaceNormaliser(f);
+      hog = new HogFeature(f);
+      hogOut = new float[f.hogDimension()];
+      maps = new ResponseMaps(f);
+      ws = c.workspace();
+    }
+  }
+
+  /** Persistence of the three kinds: the feature settings as JSON, every layer as arrays. */
+  public static ModelCodec<DeepRegModel> codec(Variant v) {
+    return new Codec(v);
+  }
+
+  private record Codec(Variant variant) implements ModelCodec<DeepRegModel> {
+    @Override
+    public String kind() {
+      return variant.kind();
+    }
+
+    @Override
+    public Class<DeepRegModel> modelClass() {
+      return DeepRegModel.class;
+    }
+
+    @Override
+    public ObjectNode hyper(DeepRegModel m) {
+      ObjectNode n = JsonNodeFactory.instance.objectNode();
+      n.put("features", m.cascade.features().canonical());
+      n.put("stages", m.cascade.numStages());
+      n.put("units", "canonical canvas pixels: x = (canvasSize - 1) / 2 + faceSize * u");
+      return n;
+    }
+
+    @Override
+    public Map<String, INDArray> arrays(DeepRegModel m) {
+      Map<String, INDArray> a = new LinkedHashMap<>();
+      Cascade c = m.cascade;
+      a.put("mean_shape", Nd4j.createFromArray(c.meanShape()));
+      if (c.global() != null) {
+        put(a, "global", c.global());
+      }
+      for (int t = 0; t < c.numStages(); t++) {
+        put(a, "stage" + (t + 1), c.stages().get(t));
+      }
+      return a;
+    }
+
+    private static void put(Map<String, INDArray> a, String name, LinearMap m) {
+      a.put(name + ".w", Nd4j.create(m.weights(), new long[] {m.outputs(), m.inputs()}, DataType.FLOAT));
+      a.put(name + ".b", Nd4j.createFromArray(m.biases()));
+    }
+
+    private static LinearMap get(Map<String, INDArray> a, String name) {
+      INDArray w = a.get(name + ".w");
+      INDArray b = a.get(name + ".b");
+      if (w == null || b == null || w.rank() != 2) {
+        throw new IllegalArgumentException("model has no (or a malformed) layer " + name);
+      }
+      return new LinearMap((int) w.size(0), (int) w.size(1), w.castTo(DataType.FLOAT).dup('c').data().asFloat(),
+          b.castTo(DataType.FLOAT).data().asFloat());
+    }
+
+    @Override
+    public DeepRegModel build(ModelHeader header, JsonNode hyper, Map<String, INDArray> arrays) {
+      ConfigFeatures f = ConfigFeatures.parseCanonical(hyper.path("features").asText());
+      int stages = hyper.path("stages").asInt(-1);
+      INDArray mean = arrays.get("mean_shape");
+      if (mean == null || stages < 0) {
+        throw new IllegalArgumentException(variant.kind() + " model lacks its mean shape or stage count");
+      }
+      List<LinearMap> local = new ArrayList<>();
+      for (int t = 0; t < stages; t++) {
+        local.add(get(arrays, "stage" + (t + 1)));
+      }
+      LinearMap global = variant.global() ? get(arrays, "global") : null;
+      return new DeepRegModel(header, new Cascade(f, global, mean.castTo(DataType.DOUBLE).data().asDouble(), local));
+    }
+  }
+}
