@@ -25,11 +25,11 @@ import picocli.CommandLine.Option;
 /** Benchmarks that print JSON: long runs kept out of the test suite, reproducible by one command. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks printing JSON. Micro-benchmarks of the feature code: submit/bench-jmh.sh.",
-    subcommands = {BenchCommand.Prepare.class})
+    subcommands = {BenchCommand.Prepare.class, BenchCommand.Predict.class})
 final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
-    System.err.println("facealign bench: name a benchmark (prepare); see --help");
+    System.err.println("facealign bench: name a benchmark (prepare, predict); see --help");
     return 2;
   }
 
@@ -98,6 +98,78 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
       System.out.println(json.writeValueAsString(out));
+      return 0;
+    }
+  }
+
+  @Command(name = "predict", mixinStandardHelpOptions = true,
+      description = "Inference of a saved model on one core: faces decoded beforehand (decode excluded), then "
+          + "timed predictions (normalisation, features and regression); prints ms/face and memory as JSON.")
+  static final class Predict implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A saved model directory.")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "A 300-W folder; its common test faces are used.")
+    String data;
+
+    @Option(names = "--faces", defaultValue = "200", description = "Faces to time (default: ${DEFAULT-VALUE}).")
+    int faces;
+
+    @Option(names = "--repeat", defaultValue = "5", description = "Timed passes over the faces; the fastest counts (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Mixin
+    Main.ConfigOptions config = new Main.ConfigOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      FacealignConfig cfg = config.load(Map.of());
+      Storage st = Storage.of(new org.apache.hadoop.conf.Configuration());
+      org.facealign.model.LandmarkModel m = org.facealign.model.ModelStore.load(st, model);
+      org.facealign.data.BoxPolicy policy = org.facealign.data.BoxPolicy.parse(m.header().boxPolicy(), m.header().boxMargin());
+      List<org.facealign.data.GrayImage> images = new ArrayList<>();
+      List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
+      {
+        org.facealign.data.FaceReader.Limits limits = new org.facealign.data.FaceReader.Limits(cfg.data().maxFileBytes(),
+            cfg.data().maxPixels());
+        for (org.facealign.data.FaceEntry e : org.facealign.data.W300Layout.discover(st, data).entries()) {
+          if (images.size() >= faces) {
+            break;
+          }
+          if (!e.subset().equals("common")) {
+            continue;
+          }
+          org.facealign.data.LoadedFace lf = org.facealign.data.FaceReader.load(e, st, limits, m.header().scheme());
+          images.add(lf.image());
+          boxes.add(policy.boxFor(lf.face()));
+        }
+      }
+      if (images.isEmpty()) {
+        System.err.println("facealign bench predict: no common test faces in " + data);
+        return 1;
+      }
+      for (int i = 0; i < images.size(); i++) {
+        m.predict(images.get(i), boxes.get(i)); // warm-up
+      }
+      double best = Double.MAX_VALUE;
+      for (int k = 0; k < repeat; k++) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < images.size(); i++) {
+          m.predict(images.get(i), boxes.get(i));
+        }
+        best = Math.min(best, (System.nanoTime() - t0) / 1e6 / images.size());
+      }
+      Runtime rt = Runtime.getRuntime();
+      ObjectNode out = new ObjectMapper().createObjectNode();
+      out.put("benchmark", "predict");
+      out.put("model", model);
+      out.put("kind", m.header().kind());
+      out.put("faces", images.size());
+      out.put("ms_per_face", best);
+      out.put("faces_per_s_one_core", 1000 / best);
+      out.put("heap_used_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
+      out.put("offheap_javacpp_mb", org.bytedeco.javacpp.Pointer.totalBytes() / 1e6);
+      System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
       return 0;
     }
   }

@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
@@ -16,7 +19,11 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
+import org.facealign.feature.ResponseMaps;
+import org.facealign.model.deepreg.Cascade;
+import org.facealign.model.deepreg.StageStats;
 import org.facealign.feature.ConfigFeatures;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -29,6 +36,7 @@ import org.facealign.model.deepreg.Variant;
 import org.facealign.train.SequentialTrainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * {@code train} for the DeepReg kinds: reads the prepared set's training faces from the feature store,
@@ -47,9 +55,12 @@ public final class DeepRegJob {
     return new HashSet<>(ids.subList(0, Math.min(n, Math.max(0, ids.size() - 1))));
   }
 
-  /** The store rows of the prepared set's training faces, as samples. */
-  static JavaRDD<TrainingSample> trainingSamples(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir,
-      PreparedSet.Summary summary) throws IOException {
+  /**
+   * The store rows of the prepared set's faces, as (subset, sample): the training faces (with their
+   * augmentation variants) when {@code training}, else the test faces.
+   */
+  static JavaRDD<Tuple2<String, TrainingSample>> storeSamples(SparkSession spark, FacealignConfig cfg, Storage st,
+      String preparedDir, PreparedSet.Summary summary, boolean training) throws IOException {
     if (summary.features() == null) {
       throw new IllegalArgumentException("the prepared set " + preparedDir + " has no feature store: run prepare "
           + "without --no-features");
@@ -61,14 +72,33 @@ public final class DeepRegJob {
           + "this configuration's (" + hash.substring(0, 16) + "): prepare again with the same configuration");
     }
     FeatureStore.Manifest m = FeatureStore.readManifest(st, dir, hash);
-    String subset = cfg.train().subset();
-    List<String> keys = spark.read().parquet(PreparedSet.facesDir(preparedDir)).filter(col("subset").equalTo(subset))
-        .javaRDD().map(PreparedFace::fromRow).map(f -> FeatureStore.faceKey(f, true)).collect();
-    Broadcast<Set<String>> wanted = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(new HashSet<>(keys));
+    String trainSubset = cfg.train().subset();
+    Map<String, String> subsetOf = new HashMap<>(spark.read().parquet(PreparedSet.facesDir(preparedDir)).javaRDD()
+        .map(PreparedFace::fromRow).filter(f -> f.subset().equals(trainSubset) == training)
+        .mapToPair(f -> new Tuple2<>(FeatureStore.faceKey(f, training), f.subset())).collectAsMap());
+    Broadcast<Map<String, String>> wanted = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(subsetOf);
     ShapeUnits units = new ShapeUnits(cfg.features());
-    return spark.read().parquet(FeatureStore.batchDirs(dir, m)).filter(col("role").equalTo("train")).javaRDD()
-        .filter(r -> wanted.value().contains(r.<String>getAs("face_key")))
-        .map(r -> sample(r, units));
+    return spark.read().parquet(FeatureStore.batchDirs(dir, m)).filter(col("role").equalTo(training ? "train" : "test"))
+        .javaRDD().filter(r -> wanted.value().containsKey(r.<String>getAs("face_key")))
+        .map(r -> new Tuple2<>(wanted.value().get(r.<String>getAs("face_key")), sample(r, units)));
+  }
+
+  /** Per-stage errors of {@code cascade} on {@code samples}, as the model will run at test time (s0, no perturbation). */
+  static StageStats stageStats(JavaSparkContext jsc, Cascade cascade, JavaRDD<TrainingSample> samples, LandmarkScheme scheme) {
+    Broadcast<Cascade> bc = jsc.broadcast(cascade);
+    int stages = cascade.numStages();
+    int dim = 2 * cascade.numPoints();
+    return samples.mapPartitions(it -> {
+      Cascade c = bc.value();
+      Cascade.Workspace ws = c.workspace();
+      ResponseMaps maps = new ResponseMaps(c.features());
+      StageStats s = new StageStats(stages, dim);
+      while (it.hasNext()) {
+        TrainingSample t = it.next();
+        s.add(c.trajectory(maps.process(t.canvas()), t.hog(), ws), t.target(), scheme);
+      }
+      return List.of(s).iterator();
+    }).treeReduce(StageStats::merge);
   }
 
   static TrainingSample sample(Row r, ShapeUnits units) {
@@ -92,6 +122,38 @@ public final class DeepRegJob {
     return d;
   }
 
+  /** File beside a DeepReg model with what its training measured. */
+  public static final String TRAINING_FILE = "training.json";
+
+  /**
+   * Errors after each stage on one set of samples.
+   *
+   * @param samples samples counted
+   * @param nme mean inter-pupil NME after stage 0..T
+   * @param bias squared bias per landmark of the IP-normalised residual after each stage
+   * @param variance its variance per landmark
+   */
+  public record StageErrors(long samples, double[] nme, double[] bias, double[] variance) {}
+
+  /**
+   * What training measured: the layer fits and the per-stage errors by set (train, validation, test subsets).
+   */
+  public record Training(String kind, List<SequentialTrainer.StageFit> fits, Map<String, StageErrors> stages) {}
+
+  private static Map<String, StageErrors> toErrors(Map<String, StageStats> m) {
+    Map<String, StageErrors> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(k, new StageErrors(v.count(), v.nme(), v.bias(), v.variance())));
+    return out;
+  }
+
+  private static String percent(double[] v) {
+    StringBuilder b = new StringBuilder();
+    for (double x : v) {
+      b.append(b.length() == 0 ? "" : " ").append(String.format(java.util.Locale.ROOT, "%.2f%%", 100 * x));
+    }
+    return b.toString();
+  }
+
   /** Trains the configured DeepReg variant and saves it to {@code modelDir}. */
   public static DeepRegModel train(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir)
       throws IOException {
@@ -108,7 +170,7 @@ public final class DeepRegJob {
     }
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
     TrainJob.checkSamePolicy(summary, cfg);
-    JavaRDD<TrainingSample> all = trainingSamples(spark, cfg, st, preparedDir, summary)
+    JavaRDD<TrainingSample> all = storeSamples(spark, cfg, st, preparedDir, summary, true).map(Tuple2::_2)
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
     try {
       List<String> ids = all.map(TrainingSample::faceId).distinct().collect();
@@ -122,9 +184,25 @@ public final class DeepRegJob {
       long n = train.count();
       LOG.info("train: {} on {} samples of {} faces ({} faces held out for validation)", variant.kind(), n,
           ids.size() - held.value().size(), held.value().size());
+      JavaRDD<TrainingSample> validation = all.filter(s -> held.value().contains(s.faceId()));
       SequentialTrainer.Result r = SequentialTrainer.fit(JavaSparkContext.fromSparkContext(spark.sparkContext()), train,
-          features, dr, variant.global(), cfg.train().seed());
+          validation, features, dr, variant.global(), cfg.train().seed());
+      // Fig. 4 and 2 of the paper: errors after each stage on training, validation and test faces
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      LandmarkScheme scheme = cfg.data().scheme();
+      Map<String, StageStats> perSet = new LinkedHashMap<>();
+      perSet.put("train", stageStats(jsc, r.cascade(), train, scheme));
+      perSet.put("validation", stageStats(jsc, r.cascade(), validation, scheme));
       train.unpersist(false);
+      JavaRDD<Tuple2<String, TrainingSample>> tests = storeSamples(spark, cfg, st, preparedDir, summary, false)
+          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      for (String subset : summary.testSubsets()) {
+        StageStats ss = stageStats(jsc, r.cascade(), tests.filter(t -> t._1().equals(subset)).map(Tuple2::_2), scheme);
+        if (ss.count() > 0) {
+          perSet.put(subset, ss);
+        }
+      }
+      tests.unpersist(false);
       List<String> hashes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
           .filter(col("subset").equalTo(cfg.train().subset())).select("content_hash")
           .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
@@ -132,6 +210,12 @@ public final class DeepRegJob {
       ModelHeader header = new ModelHeader(variant.kind(), cfg.data().scheme(), cfg.data().boxPolicy(), cfg.data().boxMargin(), prov);
       DeepRegModel model = new DeepRegModel(header, r.cascade());
       ModelStore.save(model, st, modelDir);
+      st.write(Storage.resolve(modelDir, TRAINING_FILE), PreparedSet.JSON.writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(new Training(variant.kind(), r.fits(), toErrors(perSet))));
+      for (Map.Entry<String, StageStats> e : perSet.entrySet()) {
+        LOG.info("train: {} IP-NME after stages 0..{} on {} ({} samples): {}", variant.kind(), r.cascade().numStages(),
+            e.getKey(), e.getValue().count(), percent(e.getValue().nme()));
+      }
       LOG.info("train: {} with {} stages saved to {}", variant.kind(), r.cascade().numStages(), modelDir);
       return model;
     } finally {

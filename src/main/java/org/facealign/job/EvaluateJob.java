@@ -121,6 +121,7 @@ public final class EvaluateJob {
         .model(modelDescription(h, modelDir))
         .config(cfg.render())
         .section("prepare", prepareSection(summary, PreparedSet.readFailures(st, preparedDir)));
+    addTraining(report, st, modelDir);
     Report built = report.build();
     for (Map.Entry<String, byte[]> f : built.render().entrySet()) {
       st.write(Storage.resolve(outDir, f.getKey()), f.getValue());
@@ -128,6 +129,50 @@ public final class EvaluateJob {
     st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
     LOG.info("evaluate: report written to {}", Storage.resolve(outDir, "report.html"));
     return built;
+  }
+
+  /**
+   * What training measured, when the model directory has it ({@link DeepRegJob#TRAINING_FILE}): the
+   * section "training" and the per-stage figures (DeepReg's Fig. 4, error after each stage, and Fig. 2,
+   * bias and variance after each stage).
+   */
+  static void addTraining(Report.Builder report, Storage st, String modelDir) throws IOException {
+    String path = Storage.resolve(modelDir, DeepRegJob.TRAINING_FILE);
+    if (!st.exists(path)) {
+      return;
+    }
+    com.fasterxml.jackson.databind.JsonNode t = PreparedSet.JSON.readTree(st.readBytes(path, 16L << 20));
+    report.section("training", t);
+    Map<String, double[][]> nme = new java.util.LinkedHashMap<>();
+    Map<String, double[][]> bv = new java.util.LinkedHashMap<>();
+    for (String phase : List.of("stages", "jointStages")) {
+      com.fasterxml.jackson.databind.JsonNode sets = t.path(phase);
+      String label = phase.equals("stages") ? "sequential" : "joint";
+      sets.fieldNames().forEachRemaining(set -> {
+        com.fasterxml.jackson.databind.JsonNode e = sets.get(set);
+        nme.put(label + " " + set, series(e.get("nme"), 100));
+        if (set.equals("train") || set.equals("common")) {
+          bv.put(label + " " + set + " bias²", series(e.get("bias"), 1));
+          bv.put(label + " " + set + " variance", series(e.get("variance"), 1));
+        }
+      });
+    }
+    if (!nme.isEmpty()) {
+      report.figure("stages.png", org.facealign.eval.LinePlot.png("Error after each stage", "stage t",
+          "mean IP-NME (%)", nme), "Mean inter-pupil NME after each stage (0 = initial shape), per set.");
+      report.figure("bias-variance.png", org.facealign.eval.LinePlot.png("Bias and variance after each stage", "stage t",
+          "per landmark, IP-normalised", bv), "Squared bias and variance of the normalised residual after each stage.");
+    }
+  }
+
+  private static double[][] series(com.fasterxml.jackson.databind.JsonNode values, double scale) {
+    double[] x = new double[values.size()];
+    double[] y = new double[values.size()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = i;
+      y[i] = scale * values.get(i).asDouble();
+    }
+    return new double[][] {x, y};
   }
 
   static Outcome predict(PreparedFace f, LandmarkModel m, Storage st, long maxFileBytes, long maxPixels,

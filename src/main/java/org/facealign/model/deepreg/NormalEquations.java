@@ -143,33 +143,45 @@ public final class NormalEquations implements Serializable {
   /** Mean squared residual per sample (summed over outputs) of {@code m} on the accumulated samples. */
   public double meanSquaredError(LinearMap m) {
     seal();
+    if (count == 0) {
+      return 0;
+    }
     int d = in + 1;
     float[] w = m.weights();
     float[] b = m.biases();
-    double e = 0;
-    double[] wj = new double[d];
+    // [W b]ᵀ as a d x out matrix
+    float[] wb = new float[d * out];
     for (int j = 0; j < out; j++) {
       for (int k = 0; k < in; k++) {
-        wj[k] = w[j * in + k];
+        wb[k * out + j] = w[j * in + k];
       }
-      wj[in] = b[j];
-      // wᵀ G w - 2 wᵀ c + yᵀy
-      double quad = 0;
-      for (int r = 0; r < d; r++) {
-        double row = 0;
-        int base = r * d;
-        for (int k = 0; k < d; k++) {
-          row += gram[base + k] * wj[k];
-        }
-        quad += wj[r] * row;
-      }
-      double lin = 0;
-      for (int r = 0; r < d; r++) {
-        lin += wj[r] * cross[r * out + j];
-      }
-      e += quad - 2 * lin + sumYy[j];
+      wb[in * out + j] = b[j];
     }
-    return count == 0 ? 0 : e / count;
+    double yy = 0;
+    for (double v : sumYy) {
+      yy += v;
+    }
+    // Σ_j (w_jᵀ G w_j - 2 w_jᵀ c_j) + yᵀy, with one GEMM for G [W b]ᵀ
+    try (INDArray g = Nd4j.create(gram, new long[] {d, d}, 'c');
+        INDArray wt = Nd4j.create(wb, new long[] {d, out}, 'c');
+        INDArray c = Nd4j.create(cross, new long[] {d, out}, 'c');
+        INDArray gw = g.mmul(wt);
+        INDArray wd = wt.castTo(DataType.DOUBLE);
+        INDArray gwd = gw.castTo(DataType.DOUBLE);
+        INDArray cd = c.castTo(DataType.DOUBLE)) {
+      double quad = gwd.muli(wd).sumNumber().doubleValue();
+      double lin = cd.muli(wd).sumNumber().doubleValue();
+      return (quad - 2 * lin + yy) / count;
+    }
+  }
+
+  /** Mean squared target per sample (summed over outputs): the error of predicting no change. */
+  public double meanSquaredTarget() {
+    double yy = 0;
+    for (double v : sumYy) {
+      yy += v;
+    }
+    return count == 0 ? 0 : yy / count;
   }
 
   /** The ridge solution. */

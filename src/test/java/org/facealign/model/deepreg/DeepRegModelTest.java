@@ -1,0 +1,93 @@
+package org.facealign.model.deepreg;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.facealign.data.LandmarkScheme;
+import org.facealign.data.Shape;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.ModelStore;
+import org.facealign.model.Provenance;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DeepRegModelTest {
+  private static LinearMap random(int out, int in, Random r, double scale) {
+    float[] w = new float[out * in];
+    float[] b = new float[out];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) (scale * r.nextGaussian());
+    }
+    for (int i = 0; i < out; i++) {
+      b[i] = (float) (0.01 * r.nextGaussian());
+    }
+    return new LinearMap(out, in, w, b);
+  }
+
+  static DeepRegModel model(Variant v, ConfigFeatures f, long seed) {
+    Random r = new Random(seed);
+    double[] mean = new ShapeUnits(f).toUnits(SyntheticFaces.TEMPLATE.toBoxFrame(SyntheticFaces.TEMPLATE.extent())
+        .fromBoxFrame(new org.facealign.data.FaceBox(32, 32, 160, 160)));
+    List<LinearMap> stages = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      stages.add(random(136, f.descriptorLength() * 68, r, 1e-3));
+    }
+    LinearMap global = v.global() ? random(136, f.hogDimension(), r, 1e-4) : null;
+    Provenance p = new Provenance("data", 10, seed, "rev", "0.1.0", "2026-01-01T00:00:00Z", "cfg", "facealign {}");
+    return new DeepRegModel(new ModelHeader(v.kind(), LandmarkScheme.IBUG_68, "detector", 0.1, p),
+        new Cascade(f, global, mean, stages));
+  }
+
+  @Test
+  void saveLoadGivesIdenticalPredictions(@TempDir Path dir) throws Exception {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    SyntheticFaces gen = new SyntheticFaces(3, SyntheticFaces.Options.defaults());
+    for (Variant v : Variant.values()) {
+      DeepRegModel m = model(v, f, 5);
+      String where = dir.resolve(v.kind()).toString();
+      ModelStore.save(m, Storage.local(), where);
+      LandmarkModel back = ModelStore.load(Storage.local(), where);
+      assertTrue(back instanceof DeepRegModel);
+      assertEquals(m.header(), back.header());
+      for (int i = 0; i < 3; i++) {
+        SyntheticFaces.SyntheticFace face = gen.next();
+        Shape a = m.predict(face.image(), face.detectorBox());
+        Shape b = back.predict(face.image(), face.detectorBox());
+        assertArrayEquals(a.toArray(), b.toArray(), 0.0, v.kind());
+      }
+    }
+  }
+
+  @Test
+  void trajectoryEndsAtThePredictionAndStartsAtTheMeanWithoutAGlobalLayer() {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    DeepRegModel m = model(Variant.DEEPREGLOCAL, f, 9);
+    SyntheticFaces.SyntheticFace face = new SyntheticFaces(4, SyntheticFaces.Options.defaults()).next();
+    List<Shape> t = m.trajectory(face.image(), face.detectorBox());
+    assertEquals(4, t.size());
+    assertArrayEquals(m.predict(face.image(), face.detectorBox()).toArray(), t.get(3).toArray(), 1e-9);
+    // s0 is the mean shape placed by the box, whatever the pixels
+    Shape s0 = t.get(0);
+    Shape s0Blank = m.trajectory(org.facealign.data.GrayImage.wrap(128, 128, new float[128 * 128]), face.detectorBox()).get(0);
+    assertArrayEquals(s0.toArray(), s0Blank.toArray(), 1e-9);
+  }
+
+  @Test
+  void aLocalModelWithAGlobalLayerIsRefused() {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    DeepRegModel withGlobal = model(Variant.DEEPREG, f, 1);
+    Provenance p = withGlobal.header().provenance();
+    assertThrows(IllegalArgumentException.class, () -> new DeepRegModel(
+        new ModelHeader("deepreglocal", LandmarkScheme.IBUG_68, "detector", 0.1, p), withGlobal.cascade()));
+  }
+}
