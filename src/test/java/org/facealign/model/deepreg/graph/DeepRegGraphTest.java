@@ -1,0 +1,90 @@
+package org.facealign.model.deepreg.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.feature.ResponseMaps;
+import org.facealign.model.deepreg.Cascade;
+import org.facealign.model.deepreg.ConfigDeepReg;
+import org.facealign.model.deepreg.TrainingSample;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/** The graph computes what the cascade computes, survives JSON, and gives the weights back. */
+class DeepRegGraphTest {
+  static ConfigDeepReg noDropout() {
+    ConfigDeepReg d = ConfigDeepReg.defaults();
+    return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), 0.0, d.epochs(),
+        d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
+        d.averagingFrequency());
+  }
+
+  static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {
+    MultiDataSet mds = DeepRegGraph.toMultiDataSet(samples, global, dt);
+    double[][] out = DeepRegGraph.predict(g, mds);
+    ResponseMaps maps = new ResponseMaps(c.features());
+    Cascade.Workspace ws = c.workspace();
+    double max = 0;
+    for (int i = 0; i < samples.size(); i++) {
+      maps.process(samples.get(i).canvas());
+      double[] ref = c.run(maps, samples.get(i).hog(), ws);
+      for (int j = 0; j < ref.length; j++) {
+        max = Math.max(max, Math.abs(ref[j] - out[i][j]));
+      }
+    }
+    return max;
+  }
+
+  @Test
+  void forwardEqualsCascadeRun() {
+    ConfigFeatures f = Samples.smallFeatures();
+    List<TrainingSample> samples = Samples.faces(f, 6, 5L);
+    for (boolean global : new boolean[] {true, false}) {
+      Cascade c = Samples.randomCascade(f, 68, global, 0.01, 3L);
+      for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+        ComputationGraph g = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 1L, dt, true);
+        double d = maxDiff(c, g, samples, global, dt);
+        assertTrue(d < 1e-4, "global " + global + " " + dt + ": graph and cascade differ by " + d + " units");
+      }
+    }
+  }
+
+  @Test
+  void weightsRoundTrip() {
+    ConfigFeatures f = Samples.tinyFeatures();
+    for (boolean global : new boolean[] {true, false}) {
+      Cascade c = Samples.randomCascade(f, 4, global, 0.05, 9L);
+      ComputationGraph g = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 1L);
+      Cascade back = DeepRegGraph.toCascade(g, c);
+      assertEquals(c.global(), back.global());
+      assertEquals(c.stages(), back.stages());
+    }
+  }
+
+  @Test
+  void jsonRoundTrip() {
+    ConfigFeatures f = Samples.tinyFeatures();
+    List<TrainingSample> samples = Samples.smooth(f, 3, 4, 2L);
+    for (boolean global : new boolean[] {true, false}) {
+      Cascade c = Samples.randomCascade(f, 4, global, 0.05, 4L);
+      ComputationGraph g = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 7L);
+      String json = g.getConfiguration().toJson();
+      ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+      assertEquals(g.getConfiguration(), back);
+      assertEquals(json, back.toJson());
+      ComputationGraph g2 = new ComputationGraph(back);
+      g2.init(g.params().dup(), false);
+      MultiDataSet mds = DeepRegGraph.toMultiDataSet(samples, global, DataType.FLOAT);
+      double[][] a = DeepRegGraph.predict(g, mds);
+      double[][] b = DeepRegGraph.predict(g2, mds);
+      for (int i = 0; i < a.length; i++) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a[i], b[i], 0.0);
+      }
+    }
+  }
+}
