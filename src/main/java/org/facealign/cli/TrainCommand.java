@@ -18,6 +18,9 @@ final class TrainCommand extends SparkCommand {
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write.")
   String out;
 
+  @Option(names = "--resume", description = "Continue an interrupted joint training from its last checkpoint (OUT.checkpoints).")
+  boolean resume;
+
   @Mixin
   ModelKindOption model = new ModelKindOption();
 
@@ -33,7 +36,7 @@ final class TrainCommand extends SparkCommand {
 
   @Override
   void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
-    TrainJob.run(spark, cfg, st, prepared, out);
+    TrainJob.run(spark, cfg, st, prepared, out, resume);
     System.out.println("train: " + cfg.train().model() + " model saved to " + out);
   }
 }

@@ -33,6 +33,10 @@ import org.facealign.model.deepreg.DeepRegModel;
 import org.facealign.model.deepreg.ShapeUnits;
 import org.facealign.model.deepreg.TrainingSample;
 import org.facealign.model.deepreg.Variant;
+import org.facealign.train.CheckpointListener;
+import org.facealign.train.EpochStats;
+import org.facealign.train.JointTrainer;
+import org.facealign.train.ProgressListener;
 import org.facealign.train.SequentialTrainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,7 +142,8 @@ public final class DeepRegJob {
   /**
    * What training measured: the layer fits and the per-stage errors by set (train, validation, test subsets).
    */
-  public record Training(String kind, List<SequentialTrainer.StageFit> fits, Map<String, StageErrors> stages) {}
+  public record Training(String kind, List<SequentialTrainer.StageFit> fits, Map<String, StageErrors> stages,
+      Map<String, StageErrors> jointStages, List<EpochStats> epochs) {}
 
   private static Map<String, StageErrors> toErrors(Map<String, StageStats> m) {
     Map<String, StageErrors> out = new LinkedHashMap<>();
@@ -154,19 +159,25 @@ public final class DeepRegJob {
     return b.toString();
   }
 
-  /** Trains the configured DeepReg variant and saves it to {@code modelDir}. */
-  public static DeepRegModel train(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir)
-      throws IOException {
+  /** Where the joint training of the model saved to {@code modelDir} keeps its checkpoints. */
+  public static String checkpointsFor(String modelDir) {
+    String m = modelDir.endsWith("/") ? modelDir.substring(0, modelDir.length() - 1) : modelDir;
+    return m + ".checkpoints";
+  }
+
+  /**
+   * Trains the configured DeepReg variant and saves it to {@code modelDir}: sequential pre-training, then
+   * (DeepRegLocal, DeepReg) joint training with a checkpoint per epoch in {@link #checkpointsFor}. With
+   * {@code resume}, the pre-trained cascade and the newest checkpoint found there are taken up again.
+   */
+  public static DeepRegModel train(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
+      boolean resume) throws IOException {
     Variant variant = Variant.of(cfg.train().model());
     ConfigDeepReg dr = cfg.deepreg();
     ConfigFeatures features = cfg.features();
     if (dr.stages() > features.numStages()) {
       throw new IllegalArgumentException("facealign.deepreg.stages = " + dr.stages() + " needs as many "
           + "facealign.features.patch-sizes, there are " + features.numStages());
-    }
-    if (variant.joint() && dr.epochs() > 0) {
-      throw new UnsupportedOperationException(variant.kind() + " needs joint training, which this build does not have "
-          + "yet; train sequentialreg, or set facealign.deepreg.epochs = 0 for the pre-trained cascade alone");
     }
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
     TrainJob.checkSamePolicy(summary, cfg);
@@ -185,41 +196,84 @@ public final class DeepRegJob {
       LOG.info("train: {} on {} samples of {} faces ({} faces held out for validation)", variant.kind(), n,
           ids.size() - held.value().size(), held.value().size());
       JavaRDD<TrainingSample> validation = all.filter(s -> held.value().contains(s.faceId()));
-      SequentialTrainer.Result r = SequentialTrainer.fit(JavaSparkContext.fromSparkContext(spark.sparkContext()), train,
-          validation, features, dr, variant.global(), cfg.train().seed());
-      // Fig. 4 and 2 of the paper: errors after each stage on training, validation and test faces
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      LandmarkScheme scheme = cfg.data().scheme();
-      Map<String, StageStats> perSet = new LinkedHashMap<>();
-      perSet.put("train", stageStats(jsc, r.cascade(), train, scheme));
-      perSet.put("validation", stageStats(jsc, r.cascade(), validation, scheme));
-      train.unpersist(false);
-      JavaRDD<Tuple2<String, TrainingSample>> tests = storeSamples(spark, cfg, st, preparedDir, summary, false)
-          .persist(StorageLevel.MEMORY_AND_DISK_SER());
-      for (String subset : summary.testSubsets()) {
-        StageStats ss = stageStats(jsc, r.cascade(), tests.filter(t -> t._1().equals(subset)).map(Tuple2::_2), scheme);
-        if (ss.count() > 0) {
-          perSet.put(subset, ss);
-        }
-      }
-      tests.unpersist(false);
       List<String> hashes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
           .filter(col("subset").equalTo(cfg.train().subset())).select("content_hash")
           .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
       Provenance prov = Provenance.now(TrainJob.dataHash(hashes), hashes.size(), cfg.train().seed(), cfg.hash(), cfg.render());
       ModelHeader header = new ModelHeader(variant.kind(), cfg.data().scheme(), cfg.data().boxPolicy(), cfg.data().boxMargin(), prov);
-      DeepRegModel model = new DeepRegModel(header, r.cascade());
+      String ckpt = checkpointsFor(modelDir);
+      String pretrainedDir = Storage.resolve(ckpt, "pretrained");
+      Cascade pretrained;
+      List<SequentialTrainer.StageFit> fits;
+      if (resume && st.exists(Storage.resolve(pretrainedDir, "model.json"))) {
+        pretrained = ((DeepRegModel) ModelStore.load(st, pretrainedDir)).cascade();
+        fits = List.of();
+        LOG.info("train: resuming with the pre-trained cascade of {}", pretrainedDir);
+      } else {
+        SequentialTrainer.Result r = SequentialTrainer.fit(jsc, train, validation, features, dr, variant.global(),
+            cfg.train().seed());
+        pretrained = r.cascade();
+        fits = r.fits();
+        if (variant.joint()) {
+          ModelStore.save(new DeepRegModel(header, pretrained), st, pretrainedDir);
+        }
+      }
+      Cascade result = pretrained;
+      List<EpochStats> history = List.of();
+      if (variant.joint() && dr.epochs() > 0) {
+        JointTrainer joint = new JointTrainer(dr, cfg.train().seed()).listener(new ProgressListener())
+            .listener(new CheckpointListener(st, Storage.resolve(ckpt, "joint")));
+        if (resume) {
+          joint.resumeFrom(st, Storage.resolve(ckpt, "joint"));
+        }
+        JointTrainer.Result jr = joint.fit(jsc, train, validation, pretrained);
+        result = jr.cascade();
+        history = jr.history();
+      }
+      // Fig. 4 and 2 of the paper: errors after each stage on training, validation and test faces
+      LandmarkScheme scheme = cfg.data().scheme();
+      JavaRDD<Tuple2<String, TrainingSample>> tests = storeSamples(spark, cfg, st, preparedDir, summary, false)
+          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      Map<String, StageStats> sequential = stageErrors(jsc, pretrained, train, validation, tests, summary, scheme);
+      Map<String, StageStats> jointErrors = result == pretrained ? null
+          : stageErrors(jsc, result, train, validation, tests, summary, scheme);
+      tests.unpersist(false);
+      train.unpersist(false);
+      DeepRegModel model = new DeepRegModel(header, result);
       ModelStore.save(model, st, modelDir);
       st.write(Storage.resolve(modelDir, TRAINING_FILE), PreparedSet.JSON.writerWithDefaultPrettyPrinter()
-          .writeValueAsBytes(new Training(variant.kind(), r.fits(), toErrors(perSet))));
-      for (Map.Entry<String, StageStats> e : perSet.entrySet()) {
-        LOG.info("train: {} IP-NME after stages 0..{} on {} ({} samples): {}", variant.kind(), r.cascade().numStages(),
+          .writeValueAsBytes(new Training(variant.kind(), fits, toErrors(sequential),
+              jointErrors == null ? null : toErrors(jointErrors), history)));
+      for (Map.Entry<String, StageStats> e : sequential.entrySet()) {
+        LOG.info("train: sequential IP-NME after stages 0..{} on {} ({} samples): {}", pretrained.numStages(),
             e.getKey(), e.getValue().count(), percent(e.getValue().nme()));
       }
-      LOG.info("train: {} with {} stages saved to {}", variant.kind(), r.cascade().numStages(), modelDir);
+      if (jointErrors != null) {
+        for (Map.Entry<String, StageStats> e : jointErrors.entrySet()) {
+          LOG.info("train: joint IP-NME after stages 0..{} on {} ({} samples): {}", result.numStages(),
+              e.getKey(), e.getValue().count(), percent(e.getValue().nme()));
+        }
+      }
+      LOG.info("train: {} with {} stages saved to {}", variant.kind(), result.numStages(), modelDir);
       return model;
     } finally {
       all.unpersist(false);
     }
+  }
+
+  private static Map<String, StageStats> stageErrors(JavaSparkContext jsc, Cascade c, JavaRDD<TrainingSample> train,
+      JavaRDD<TrainingSample> validation, JavaRDD<Tuple2<String, TrainingSample>> tests, PreparedSet.Summary summary,
+      LandmarkScheme scheme) {
+    Map<String, StageStats> perSet = new LinkedHashMap<>();
+    perSet.put("train", stageStats(jsc, c, train, scheme));
+    perSet.put("validation", stageStats(jsc, c, validation, scheme));
+    for (String subset : summary.testSubsets()) {
+      StageStats ss = stageStats(jsc, c, tests.filter(t -> t._1().equals(subset)).map(Tuple2::_2), scheme);
+      if (ss.count() > 0) {
+        perSet.put(subset, ss);
+      }
+    }
+    return perSet;
   }
 }

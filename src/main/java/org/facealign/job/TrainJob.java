@@ -33,9 +33,15 @@ public final class TrainJob {
   /** Trains the configured model from {@code preparedDir} and saves it to {@code modelDir}. */
   public static LandmarkModel run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir)
       throws IOException {
+    return run(spark, cfg, st, preparedDir, modelDir, false);
+  }
+
+  /** As {@link #run(SparkSession, FacealignConfig, Storage, String, String)}; {@code resume} continues from checkpoints. */
+  public static LandmarkModel run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
+      boolean resume) throws IOException {
     String kind = cfg.train().model();
     if (List.of("sequentialreg", "deepreglocal", "deepreg").contains(kind)) {
-      return DeepRegJob.train(spark, cfg, st, preparedDir, modelDir);
+      return DeepRegJob.train(spark, cfg, st, preparedDir, modelDir, resume);
     }
     if (!kind.equals("mean")) {
       throw new UnsupportedOperationException("training model '" + kind + "' is not available in this build yet");
