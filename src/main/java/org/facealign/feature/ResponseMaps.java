@@ -138,7 +138,7 @@ public final class ResponseMaps {
    * (the pixels of the neighbouring strips, or zero outside the canvas).
    */
   private float[] rawRow;
-  /** The last {@code 2 radius + 1} horizontally blurred rows, slot layout without padding; row y at y mod. */
+  /** The last {@code 2 radius + 1} horizontally blurred rows, without margins; row y at y mod size. */
   private float[][] ring;
   /** Zeros, for the rows above and below the canvas. */
   private float[] zeroRow;
@@ -282,7 +282,8 @@ public final class ResponseMaps {
     for (int x = 0; x < len; x++) {
       int lo = Math.max(-r, -x);
       int hi = Math.min(r, len - 1 - x);
-      out[x] = lo == -r && hi == r ? 1 : (float) (1 / (kernelCumulative[hi + r + 1] - kernelCumulative[lo + r]));
+      double sum = kernelCumulative[hi + r + 1] - kernelCumulative[lo + r];
+      out[x] = lo == -r && hi == r ? 1 : (float) (1 / sum);
     }
     return out;
   }
@@ -521,10 +522,10 @@ public final class ResponseMaps {
   }
 
   /**
-   * The octant angles of the row in bins, {@code ψ n / (2π)}, from {@code q = tan(ψ/2)}: {@code ψ = 2 atan
-   * q} by the odd Taylor series to {@code q²¹}, whose truncation is below {@code 2 tan(π/8)²³ / 23 < 2e-10}
-   * rad. A loop of its own, called from {@link #binRow}: the JIT (C2, JDK 17) does not vectorise it when it
-   * follows the loop of {@link #halfAngles} in one compiled method.
+   * The octant angles of the row in bins, {@code ψ n / (2π)}, from {@code q = tan(ψ/2)}: {@code ψ = 2
+   * atan q} by the odd Taylor series to {@code q²¹}, whose truncation is below {@code 2 tan(π/8)²³ / 23 <
+   * 2e-10} rad. A loop of its own, called from {@link #binRow}: the JIT (C2, JDK 17) runs it several
+   * times slower when it follows the loop of {@link #halfAngles} in one compiled method.
    */
   private void angleSeries() {
     int w = width;
@@ -616,7 +617,7 @@ public final class ResponseMaps {
     }
   }
 
-  /** Copies the pixels at strip positions {@code [from, to)} of strip {@code part} from the strips they lie in. */
+  /** Copies the pixels at positions {@code [from, to)} of strip {@code part} from the strips they lie in. */
   private void copyMargin(int part, int from, int to) {
     int n = numOrientations;
     int sw = stripWidth;
@@ -648,7 +649,7 @@ public final class ResponseMaps {
     float k1 = kernel[r + 1]; // r >= 1
     // two taps per pass where possible: fewer loads and stores of out
     for (int i = 0; i < len; i++) {
-      out[i] = k0 * in[i + PAD * 16] + k1 * (in[i + (PAD - 1) * 16] + in[i + (PAD + 1) * 16]);
+      out[i] = k0 * in[i + PAD * LANES] + k1 * (in[i + (PAD - 1) * LANES] + in[i + (PAD + 1) * LANES]);
     }
     int d = 2;
     for (; d + 1 <= r; d += 2) {
@@ -657,32 +658,32 @@ public final class ResponseMaps {
       switch (d) {
         case 2:
           for (int i = 0; i < len; i++) {
-            out[i] += ka * (in[i + (PAD - 2) * 16] + in[i + (PAD + 2) * 16])
-                + kb * (in[i + (PAD - 3) * 16] + in[i + (PAD + 3) * 16]);
+            out[i] += ka * (in[i + (PAD - 2) * LANES] + in[i + (PAD + 2) * LANES])
+                + kb * (in[i + (PAD - 3) * LANES] + in[i + (PAD + 3) * LANES]);
           }
           break;
         case 4:
           for (int i = 0; i < len; i++) {
-            out[i] += ka * (in[i + (PAD - 4) * 16] + in[i + (PAD + 4) * 16])
-                + kb * (in[i + (PAD - 5) * 16] + in[i + (PAD + 5) * 16]);
+            out[i] += ka * (in[i + (PAD - 4) * LANES] + in[i + (PAD + 4) * LANES])
+                + kb * (in[i + (PAD - 5) * LANES] + in[i + (PAD + 5) * LANES]);
           }
           break;
         case 6:
           for (int i = 0; i < len; i++) {
-            out[i] += ka * (in[i + (PAD - 6) * 16] + in[i + (PAD + 6) * 16])
-                + kb * (in[i + (PAD - 7) * 16] + in[i + (PAD + 7) * 16]);
+            out[i] += ka * (in[i + (PAD - 6) * LANES] + in[i + (PAD + 6) * LANES])
+                + kb * (in[i + (PAD - 7) * LANES] + in[i + (PAD + 7) * LANES]);
           }
           break;
         case 8:
           for (int i = 0; i < len; i++) {
-            out[i] += ka * (in[i + (PAD - 8) * 16] + in[i + (PAD + 8) * 16])
-                + kb * (in[i + (PAD - 9) * 16] + in[i + (PAD + 9) * 16]);
+            out[i] += ka * (in[i + (PAD - 8) * LANES] + in[i + (PAD + 8) * LANES])
+                + kb * (in[i + (PAD - 9) * LANES] + in[i + (PAD + 9) * LANES]);
           }
           break;
         case 10:
           for (int i = 0; i < len; i++) {
-            out[i] += ka * (in[i + (PAD - 10) * 16] + in[i + (PAD + 10) * 16])
-                + kb * (in[i + (PAD - 11) * 16] + in[i + (PAD + 11) * 16]);
+            out[i] += ka * (in[i + (PAD - 10) * LANES] + in[i + (PAD + 10) * LANES])
+                + kb * (in[i + (PAD - 11) * LANES] + in[i + (PAD + 11) * LANES]);
           }
           break;
         default:
@@ -699,32 +700,32 @@ public final class ResponseMaps {
     switch (d) {
       case 2:
         for (int i = 0; i < len; i++) {
-          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 2) * 16] + in[i + (PAD + 2) * 16]));
+          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 2) * LANES] + in[i + (PAD + 2) * LANES]));
         }
         break;
       case 4:
         for (int i = 0; i < len; i++) {
-          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 4) * 16] + in[i + (PAD + 4) * 16]));
+          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 4) * LANES] + in[i + (PAD + 4) * LANES]));
         }
         break;
       case 6:
         for (int i = 0; i < len; i++) {
-          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 6) * 16] + in[i + (PAD + 6) * 16]));
+          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 6) * LANES] + in[i + (PAD + 6) * LANES]));
         }
         break;
       case 8:
         for (int i = 0; i < len; i++) {
-          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 8) * 16] + in[i + (PAD + 8) * 16]));
+          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 8) * LANES] + in[i + (PAD + 8) * LANES]));
         }
         break;
       case 10:
         for (int i = 0; i < len; i++) {
-          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 10) * 16] + in[i + (PAD + 10) * 16]));
+          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 10) * LANES] + in[i + (PAD + 10) * LANES]));
         }
         break;
       case 12:
         for (int i = 0; i < len; i++) {
-          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 12) * 16] + in[i + (PAD + 12) * 16]));
+          out[i] = norm[i] * (out[i] + kd * (in[i + (PAD - 12) * LANES] + in[i + (PAD + 12) * LANES]));
         }
         break;
       default:

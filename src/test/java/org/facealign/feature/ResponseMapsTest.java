@@ -87,7 +87,8 @@ class ResponseMapsTest {
             // relative to the bin's sum, or to 1e-3 of the rectangle's energy in all bins if that is larger
             // (or to 1e-9 of the canvas's: the double rounding of the integral, for an empty rectangle)
             double err = Math.abs(got - expected[k])
-                / Math.max(Math.max(Math.abs(expected[k]), 1e-3 * energy), Math.max(1e-9 * canvasEnergy, 1e-300));
+                / Math.max(Math.max(Math.abs(expected[k]), 1e-3 * energy),
+                    Math.max(1e-9 * canvasEnergy, 1e-300));
             worstSum = Math.max(worstSum, err);
             assertTrue(err < 1e-5, where + ", bin " + k + ", rectangle " + x0 + " " + y0 + " " + x1 + " " + y1
                 + ": " + got + " vs " + expected[k]);
@@ -95,8 +96,8 @@ class ResponseMapsTest {
         }
       }
     }
-    System.out.printf("response maps vs reference: max error %.2e of the largest value per pixel, %.2e relative per rectangle%n",
-        worstMap, worstSum);
+    System.out.printf("response maps vs reference: max error %.2e of the largest value per pixel, "
+        + "%.2e relative per rectangle%n", worstMap, worstSum);
   }
 
   @Test
