@@ -27,6 +27,79 @@ class ResponseMapsTest {
     }
   }
 
+  /**
+   * {@code process} against the brute-force reference on random canvases: tiny ones (narrower than the
+   * kernel, one pixel wide or high), odd and non-square ones, one instance reused across the sizes, and
+   * bin counts and radii that take every path of the implementation (2 to 16 bins share the blur's vector
+   * lanes between strips of the canvas; 18 bins and radii above 12 take the generic horizontal pass).
+   */
+  @Test
+  void processEqualsTheReferenceOnRandomCanvases() {
+    int[][] sizes = {{5, 7}, {13, 13}, {1, 1}, {1, 9}, {9, 1}, {2, 3}, {31, 17}, {40, 64}, {97, 50}};
+    double[][] configs = {{8, 2.0}, {8, 0.3}, {8, 1.0}, {8, 1.6}, {4, 1.5}, {2, 2.0}, {6, 2.0}, {10, 1.2},
+      {16, 3.9}, {18, 2.0}, {8, 4.2}};
+    java.util.Random random = new java.util.Random(77);
+    double worstMap = 0;
+    double worstSum = 0;
+    for (double[] c : configs) {
+      int n = (int) c[0];
+      ResponseMaps maps = new ResponseMaps(n, c[1]);
+      for (int[] size : sizes) {
+        int w = size[0];
+        int h = size[1];
+        GrayImage img = random.nextBoolean() ? Reference.random(w, h, random.nextLong())
+            : Reference.blobs(w, h, random.nextLong(), 4);
+        maps.process(img);
+        assertEquals(w, maps.width());
+        assertEquals(h, maps.height());
+        double[][] ref = Reference.blurredMaps(img, n, c[1]);
+        String where = n + " bins, sigma " + c[1] + ", " + w + "x" + h;
+        double scale = 1e-12;
+        double canvasEnergy = 0;
+        for (int k = 0; k < n; k++) {
+          scale = Math.max(scale, Reference.maxAbs(ref[k]));
+          for (double v : ref[k]) {
+            canvasEnergy += Math.abs(v);
+          }
+        }
+        for (int k = 0; k < n; k++) {
+          float[] m = maps.map(k);
+          for (int i = 0; i < m.length; i++) {
+            // float rounding is relative to the magnitudes blurred together, not to a small value among them
+            double err = Math.abs(m[i] - ref[k][i]) / scale;
+            worstMap = Math.max(worstMap, err);
+            assertTrue(err < 1e-6, where + ", bin " + k + ", pixel " + i + ": " + m[i] + " vs " + ref[k][i]);
+          }
+        }
+        for (int t = 0; t < 20; t++) {
+          double x0 = (w + 4) * random.nextDouble() - 3;
+          double y0 = (h + 4) * random.nextDouble() - 3;
+          double x1 = x0 + (w + 2) * random.nextDouble();
+          double y1 = y0 + (h + 2) * random.nextDouble();
+          double[] expected = new double[n];
+          double energy = 0;
+          for (int k = 0; k < n; k++) {
+            expected[k] = Reference.coverageSum(ref[k], w, h, x0, y0, x1, y1);
+            energy += Math.abs(expected[k]);
+          }
+          for (int k = 0; k < n; k++) {
+            double got = maps.rectSum(k, x0, y0, x1, y1);
+            // relative to the bin's sum, or to 1e-3 of the rectangle's energy in all bins if that is larger
+            // (or to 1e-9 of the canvas's: the double rounding of the integral, for an empty rectangle)
+            double err = Math.abs(got - expected[k])
+                / Math.max(Math.max(Math.abs(expected[k]), 1e-3 * energy),
+                    Math.max(1e-9 * canvasEnergy, 1e-300));
+            worstSum = Math.max(worstSum, err);
+            assertTrue(err < 1e-5, where + ", bin " + k + ", rectangle " + x0 + " " + y0 + " " + x1 + " " + y1
+                + ": " + got + " vs " + expected[k]);
+          }
+        }
+      }
+    }
+    System.out.printf("response maps vs reference: max error %.2e of the largest value per pixel, "
+        + "%.2e relative per rectangle%n", worstMap, worstSum);
+  }
+
   @Test
   void rectSumEqualsCoverageWeightedSums() {
     GrayImage img = Reference.blobs(W, H, 5, 6);
