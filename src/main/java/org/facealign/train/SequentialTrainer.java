@@ -77,7 +77,7 @@ public final class SequentialTrainer {
         return List.of(e.seal()).iterator();
       }).treeReduce(NormalEquations::merge, 2);
       double before = ne.meanSquaredError(new LinearMap(out, hogDim, new float[out * hogDim], toFloat(mean)));
-      globalLayer = ne.solve(cfg.globalRidge());
+      globalLayer = ne.solve(cfg.globalRidge(), cfg.pretrainDropout());
       fits.add(new StageFit("global", ne.count(), before, ne.meanSquaredError(globalLayer), (System.nanoTime() - t0) / 1e9));
       LOG.info("train: {}", fits.get(fits.size() - 1));
     }
@@ -121,7 +121,7 @@ public final class SequentialTrainer {
         return List.of(e.seal()).iterator();
       }).treeReduce(NormalEquations::merge, 2);
       double before = ne.meanSquaredTarget();
-      LinearMap layer = ne.solve(cfg.ridge());
+      LinearMap layer = ne.solve(cfg.ridge(), cfg.pretrainDropout());
       double after = ne.meanSquaredError(layer);
       cascade = cascade.withStage(layer);
       Broadcast<Cascade> next = jsc.broadcast(cascade);

@@ -43,7 +43,7 @@ class JointTrainerTest {
 
   /** The sequentially pre-trained global layer with zero local layers: joint training must learn them. */
   static Cascade start(JavaSparkContext jsc, ConfigFeatures f, JavaRDD<TrainingSample> train, long seed) {
-    Cascade pre = SequentialTrainer.fit(jsc, train, f, cfg(0, 1, 0, 2), true, seed).cascade();
+    Cascade pre = SequentialTrainer.fit(jsc, train, null, f, cfg(0, 1, 0, 2), true, seed).cascade();
     List<LinearMap> zero = new ArrayList<>();
     for (LinearMap m : pre.stages()) {
       zero.add(LinearMap.zero(m.outputs(), m.inputs()));

@@ -30,7 +30,7 @@ public record ConfigDeepReg(
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
-    return new ConfigDeepReg(5, 5, 0.05, 0.01, 200, 0.5, 10, 1e-3, 0.9, 100, 0.5, 2, 5, 0, 5);
+    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 10, 1e-3, 0.9, 100, 0.5, 2, 5, 0, 5);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -50,6 +50,15 @@ public record ConfigDeepReg(
     check(earlyStop >= 1, "early-stop must be at least 1, got " + earlyStop);
     check(workers >= 0, "workers must be 0 or more, got " + workers);
     check(averagingFrequency >= 1, "averaging-frequency must be at least 1, got " + averagingFrequency);
+  }
+
+  /**
+   * The dropout sequential pre-training accounts for: the same as joint training's, so the ridge
+   * pre-training minimises the expected loss under that dropout (see {@link NormalEquations#solve(double,
+   * double)}) and joint training starts from weights fitted for the noise it trains with.
+   */
+  public double pretrainDropout() {
+    return dropout;
   }
 
   private static void check(boolean ok, String why) {

@@ -186,6 +186,22 @@ public final class NormalEquations implements Serializable {
 
   /** The ridge solution. */
   public LinearMap solve(double ridge) {
+    return solve(ridge, 0);
+  }
+
+  /**
+   * The minimiser of the expected squared error when each input is dropped with probability {@code
+   * dropout} and the kept ones scaled by {@code 1 / (1 - dropout)} (inverted dropout), plus the ridge
+   * penalty. For a linear map that expectation is exact in closed form: the squared error of the full
+   * input plus {@code dropout / (1 - dropout) Σ_j W_j² Σ_n x_nj²}, a ridge penalty on each input's weights
+   * proportional to that input's energy (Wager, Wang, Liang, "Dropout Training as Adaptive
+   * Regularization", 2013). So pre-training minimises the loss the joint phase (with dropout) starts from.
+   */
+  public LinearMap solve(double ridge, double dropout) {
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+    }
+    double dropScale = dropout / (1 - dropout);
     if (count == 0) {
       throw new IllegalStateException("no samples to fit");
     }
@@ -200,7 +216,8 @@ public final class NormalEquations implements Serializable {
     // symmetric: the row-major sums read as column-major are the same matrix
     try (INDArray g = Nd4j.create(toDouble(gram), new long[] {d, d}, 'f')) {
       for (int k = 0; k < d; k++) {
-        double v = g.getDouble(k, k) + (k < in ? lambda : lambda * 1e-9);
+        double gkk = g.getDouble(k, k);
+        double v = gkk + (k < in ? lambda + dropScale * gkk : lambda * 1e-9);
         g.putScalar(k, k, v);
       }
       Nd4j.getBlasWrapper().lapack().potrf(g, true);

@@ -68,4 +68,68 @@ class NormalEquationsTest {
     }
     assertTrue(n1 < 0.2 * n0, n1 + " vs " + n0);
   }
+
+  /** Monte-Carlo loss under inverted dropout with keep probability q, fixed masks. */
+  private static double dropoutLoss(LinearMap m, float[][] xs, double[][] ys, double p, long seed) {
+    Random r = new Random(seed);
+    double q = 1 - p;
+    double loss = 0;
+    int n = 0;
+    float[] w = m.weights();
+    float[] b = m.biases();
+    for (int rep = 0; rep < 400; rep++) {
+      for (int i = 0; i < xs.length; i++) {
+        double[] mask = new double[xs[i].length];
+        for (int k = 0; k < mask.length; k++) {
+          mask[k] = r.nextDouble() < q ? 1 / q : 0;
+        }
+        for (int j = 0; j < ys[i].length; j++) {
+          double pred = b[j];
+          for (int k = 0; k < mask.length; k++) {
+            pred += w[j * mask.length + k] * mask[k] * xs[i][k];
+          }
+          loss += (ys[i][j] - pred) * (ys[i][j] - pred);
+        }
+        n++;
+      }
+    }
+    return loss / n;
+  }
+
+  @Test
+  void theDropoutSolutionMinimisesTheExpectedDropoutLoss() {
+    int in = 8;
+    int out = 2;
+    Random r = new Random(5);
+    float[][] xs = new float[150][in];
+    double[][] ys = new double[150][out];
+    NormalEquations ne = new NormalEquations(in, out);
+    for (int i = 0; i < xs.length; i++) {
+      for (int k = 0; k < in; k++) {
+        xs[i][k] = (float) (r.nextGaussian() + (k % 3));
+      }
+      for (int j = 0; j < out; j++) {
+        ys[i][j] = 0.5 * j + r.nextGaussian() * 0.1;
+        for (int k = 0; k < in; k++) {
+          ys[i][j] += (k + j) % 4 * 0.3 * xs[i][k];
+        }
+      }
+      ne.add(xs[i], ys[i]);
+    }
+    double p = 0.5;
+    LinearMap drop = ne.solve(1e-9, p);
+    LinearMap plain = ne.solve(1e-9);
+    double best = dropoutLoss(drop, xs, ys, p, 1);
+    // the plain least-squares weights do clearly worse under dropout
+    assertTrue(best < 0.8 * dropoutLoss(plain, xs, ys, p, 1), best + " vs " + dropoutLoss(plain, xs, ys, p, 1));
+    // and so does any small step away from the dropout solution (same masks: common random numbers)
+    for (int t = 0; t < 6; t++) {
+      float[] w = drop.weights();
+      for (int k = 0; k < w.length; k++) {
+        w[k] += (float) (0.05 * r.nextGaussian());
+      }
+      double moved = dropoutLoss(new LinearMap(out, in, w, drop.biases()), xs, ys, p, 1);
+      assertTrue(best < moved, best + " vs moved " + moved);
+    }
+  }
 }
