@@ -30,7 +30,7 @@ public record ConfigDeepReg(
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
-    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 10, 1e-3, 0.9, 100, 0.5, 2, 5, 0, 5);
+    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 1e-3, 0.9, 100, 0.5, 3, 5, 0, 5);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
