@@ -145,7 +145,7 @@ public final class EvaluateJob {
     report.section("training", t);
     Map<String, double[][]> nme = new java.util.LinkedHashMap<>();
     Map<String, double[][]> bv = new java.util.LinkedHashMap<>();
-    for (String phase : List.of("stages", "jointStages")) {
+    for (String phase : List.of("stages", "joint_stages")) {
       com.fasterxml.jackson.databind.JsonNode sets = t.path(phase);
       String label = phase.equals("stages") ? "sequential" : "joint";
       sets.fieldNames().forEachRemaining(set -> {
