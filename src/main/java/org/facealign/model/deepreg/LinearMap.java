@@ -12,6 +12,11 @@ public final class LinearMap implements java.io.Serializable {
   private final int out;
   private final int in;
   private final float[] w;
+  /**
+   * The same weights input-major ({@code wt[c out + r] = W[r][c]}), for the vectorisable {@link #applyAdd};
+   * not serialised (Java or Kryo), rebuilt on first use (a benign race: every thread builds the same array).
+   */
+  private transient volatile float[] wt;
   private final float[] b;
 
   /**
@@ -36,6 +41,18 @@ public final class LinearMap implements java.io.Serializable {
     this.b = b.clone();
   }
 
+  private static float[] transpose(float[] w, int out, int in) {
+    float[] t = new float[w.length];
+    for (int r = 0; r < out; r++) {
+      for (int c = 0; c < in; c++) {
+        t[c * out + r] = w[r * in + c];
+      }
+    }
+    return t;
+  }
+
+
+
   /** The zero map: adds nothing. */
   public static LinearMap zero(int out, int in) {
     return new LinearMap(out, in, new float[out * in], new float[out]);
@@ -59,28 +76,32 @@ public final class LinearMap implements java.io.Serializable {
     return b.clone();
   }
 
-  /** {@code acc += W x + b}. */
+  /**
+   * {@code acc += W x + b}. Column by column ({@code acc += x_c W[:, c]}): each step is a short axpy the
+   * JIT vectorises, where row-by-row dot products would be sequential float reductions; zero inputs
+   * (clipped or empty descriptor cells) are skipped.
+   */
   public void applyAdd(float[] x, double[] acc) {
     if (x.length != in || acc.length != out) {
       throw new IllegalArgumentException("input " + x.length + " / output " + acc.length + " for a " + out + "x" + in + " map");
     }
+    float[] wt = this.wt;
+    if (wt == null) {
+      wt = transpose(w, out, in);
+      this.wt = wt;
+    }
+    float[] sum = new float[out];
+    for (int c = 0; c < in; c++) {
+      float xc = x[c];
+      if (xc != 0) {
+        int base = c * out;
+        for (int r = 0; r < out; r++) {
+          sum[r] += wt[base + r] * xc;
+        }
+      }
+    }
     for (int r = 0; r < out; r++) {
-      int base = r * in;
-      float s = 0;
-      float s1 = 0;
-      float s2 = 0;
-      float s3 = 0;
-      int c = 0;
-      for (; c + 3 < in; c += 4) {
-        s += w[base + c] * x[c];
-        s1 += w[base + c + 1] * x[c + 1];
-        s2 += w[base + c + 2] * x[c + 2];
-        s3 += w[base + c + 3] * x[c + 3];
-      }
-      for (; c < in; c++) {
-        s += w[base + c] * x[c];
-      }
-      acc[r] += (double) s + s1 + s2 + s3 + b[r];
+      acc[r] += (double) sum[r] + b[r];
     }
   }
 

@@ -1,0 +1,54 @@
+package org.facealign.model.deepreg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LinearMapTest {
+  @Test
+  void applyAddEqualsTheDefinitionAlsoAfterSerialisation() throws Exception {
+    Random r = new Random(2);
+    int out = 7;
+    int in = 29;
+    float[] w = new float[out * in];
+    float[] b = new float[out];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < out; i++) {
+      b[i] = (float) r.nextGaussian();
+    }
+    LinearMap m = new LinearMap(out, in, w, b);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
+      o.writeObject(m);
+    }
+    LinearMap back;
+    try (ObjectInputStream i = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      back = (LinearMap) i.readObject();
+    }
+    float[] x = new float[in];
+    for (int k = 0; k < in; k++) {
+      x[k] = k % 5 == 0 ? 0 : (float) r.nextGaussian();
+    }
+    for (LinearMap map : new LinearMap[] {m, back}) {
+      double[] acc = {1, 2, 3, 4, 5, 6, 7};
+      map.applyAdd(x, acc);
+      for (int j = 0; j < out; j++) {
+        double ref = j + 1 + b[j];
+        for (int k = 0; k < in; k++) {
+          ref += w[j * in + k] * x[k];
+        }
+        assertEquals(ref, acc[j], 1e-4);
+      }
+    }
+    assertEquals(m, back);
+    assertThrows(IllegalArgumentException.class, () -> m.applyAdd(new float[in + 1], new double[out]));
+  }
+}
