@@ -1,10 +1,7 @@
 package org.facealign.model.deepreg.graph;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -12,23 +9,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The implementation of {@link MeanShapeVertex}. */
-public final class MeanShapeVertexImpl extends BaseGraphVertex {
+public final class MeanShapeVertexImpl extends ParameterlessVertex {
   private static final long serialVersionUID = 1L;
   private final double[] meanShape;
 
   MeanShapeVertexImpl(ComputationGraph graph, String name, int idx, DataType dataType, double[] meanShape) {
-    super(graph, name, idx, null, null, dataType);
+    super(graph, name, idx, dataType);
     this.meanShape = meanShape.clone();
-  }
-
-  @Override
-  public boolean hasLayer() {
-    return false;
-  }
-
-  @Override
-  public Layer getLayer() {
-    return null;
   }
 
   @Override
@@ -46,18 +33,6 @@ public final class MeanShapeVertexImpl extends BaseGraphVertex {
   public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
     return new Pair<>(null, new INDArray[] {VertexArrays.zeros(workspaceMgr, ArrayType.ACTIVATION_GRAD, dataType,
         inputs[0].size(0), inputs[0].size(1))});
-  }
-
-  @Override
-  public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-    if (backpropGradientsViewArray != null) {
-      throw new IllegalArgumentException("MeanShapeVertex has no parameters");
-    }
-  }
-
-  @Override
-  public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-    return null;
   }
 
   @Override

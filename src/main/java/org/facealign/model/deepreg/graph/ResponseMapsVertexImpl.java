@@ -1,10 +1,7 @@
 package org.facealign.model.deepreg.graph;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.facealign.data.GrayImage;
@@ -18,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the maps of the batch of its last forward pass for the {@link ShapeIndexedFeatureVertexImpl stage vertices}
  * of the same graph.
  */
-public final class ResponseMapsVertexImpl extends BaseGraphVertex {
+public final class ResponseMapsVertexImpl extends ParameterlessVertex {
   private static final long serialVersionUID = 1L;
   private final int canvasSize;
   private final int orientations;
@@ -29,7 +26,7 @@ public final class ResponseMapsVertexImpl extends BaseGraphVertex {
 
   ResponseMapsVertexImpl(ComputationGraph graph, String name, int idx, DataType dataType, int canvasSize,
       int orientations, double blurSigma) {
-    super(graph, name, idx, null, null, dataType);
+    super(graph, name, idx, dataType);
     this.canvasSize = canvasSize;
     this.orientations = orientations;
     this.blurSigma = blurSigma;
@@ -46,16 +43,6 @@ public final class ResponseMapsVertexImpl extends BaseGraphVertex {
           + ": the maps vertex must run before the stages in the same forward pass");
     }
     return pool;
-  }
-
-  @Override
-  public boolean hasLayer() {
-    return false;
-  }
-
-  @Override
-  public Layer getLayer() {
-    return null;
   }
 
   @Override
@@ -88,18 +75,6 @@ public final class ResponseMapsVertexImpl extends BaseGraphVertex {
   public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
     // no gradient to the image: the canvas is a network input, its epsilon is never used
     return new Pair<>(null, new INDArray[] {null});
-  }
-
-  @Override
-  public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-    if (backpropGradientsViewArray != null) {
-      throw new IllegalArgumentException("ResponseMapsVertex has no parameters");
-    }
-  }
-
-  @Override
-  public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-    return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
   }
 
   @Override

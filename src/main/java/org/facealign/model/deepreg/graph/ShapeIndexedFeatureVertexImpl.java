@@ -1,11 +1,8 @@
 package org.facealign.model.deepreg.graph;
 
 import java.util.Arrays;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.facealign.data.Shape;
@@ -22,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * extractor and buffers are never shared between threads (DL4J's parallel workers each build their own
  * graph).
  */
-public final class ShapeIndexedFeatureVertexImpl extends BaseGraphVertex {
+public final class ShapeIndexedFeatureVertexImpl extends ParameterlessVertex {
   private static final long serialVersionUID = 1L;
   private final int patchSize;
   private final double eps;
@@ -39,7 +36,7 @@ public final class ShapeIndexedFeatureVertexImpl extends BaseGraphVertex {
 
   ShapeIndexedFeatureVertexImpl(ComputationGraph graph, String name, int idx, DataType dataType, ConfigFeatures features,
       int stage, String mapsVertex, int points, boolean shapeGradient) {
-    super(graph, name, idx, null, null, dataType);
+    super(graph, name, idx, dataType);
     this.patchSize = features.patchSize(stage);
     this.eps = features.jacobianEpsilon();
     this.mapsVertex = mapsVertex;
@@ -57,16 +54,6 @@ public final class ShapeIndexedFeatureVertexImpl extends BaseGraphVertex {
       throw new IllegalStateException("vertex " + mapsVertex + " is not a ResponseMapsVertex: " + v);
     }
     return m.maps(n);
-  }
-
-  @Override
-  public boolean hasLayer() {
-    return false;
-  }
-
-  @Override
-  public Layer getLayer() {
-    return null;
   }
 
   @Override
@@ -146,18 +133,6 @@ public final class ShapeIndexedFeatureVertexImpl extends BaseGraphVertex {
     }
     INDArray epsToken = VertexArrays.zeros(workspaceMgr, ArrayType.ACTIVATION_GRAD, dataType, n, 1);
     return new Pair<>(null, new INDArray[] {epsToken, epsShape});
-  }
-
-  @Override
-  public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-    if (backpropGradientsViewArray != null) {
-      throw new IllegalArgumentException("ShapeIndexedFeatureVertex has no parameters");
-    }
-  }
-
-  @Override
-  public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
-    return null;
   }
 
   @Override
