@@ -143,6 +143,23 @@ public final class EvaluateJob {
     }
     com.fasterxml.jackson.databind.JsonNode t = PreparedSet.JSON.readTree(st.readBytes(path, 16L << 20));
     report.section("training", t);
+    // Table 1 of the paper, as far as one model gives it: the pre-trained cascade is SequentialReg (or
+    // DeepRegLocal before joint training), the jointly trained one the model itself
+    com.fasterxml.jackson.databind.node.ObjectNode table = PreparedSet.JSON.createObjectNode();
+    String kind = t.path("kind").asText();
+    for (String phase : List.of("stages", "joint_stages")) {
+      if (!t.path(phase).isObject()) {
+        continue;
+      }
+      String row = phase.equals("stages") ? (kind.equals("deepreglocal") ? "deepreglocal, pre-trained" : "sequentialreg")
+          : kind;
+      com.fasterxml.jackson.databind.node.ObjectNode r = table.putObject(row);
+      t.path(phase).fieldNames().forEachRemaining(set -> {
+        com.fasterxml.jackson.databind.JsonNode nme = t.path(phase).path(set).path("nme");
+        r.put(set, nme.get(nme.size() - 1).asDouble());
+      });
+    }
+    report.section("final_ip_nme_by_phase", table);
     Map<String, double[][]> nme = new java.util.LinkedHashMap<>();
     Map<String, double[][]> bv = new java.util.LinkedHashMap<>();
     for (String phase : List.of("stages", "joint_stages")) {

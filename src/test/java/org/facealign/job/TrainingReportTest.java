@@ -44,5 +44,8 @@ class TrainingReportTest {
     JsonNode training = json.findValue("training");
     assertEquals(0.055, training.path("joint_stages").path("common").path("nme").get(2).asDouble(), 1e-12);
     assertEquals(0.06, training.path("stages").path("common").path("nme").get(2).asDouble(), 1e-12);
+    JsonNode table = json.findValue("final_ip_nme_by_phase");
+    assertEquals(0.06, table.path("sequentialreg").path("common").asDouble(), 1e-12);
+    assertEquals(0.055, table.path("deepreg").path("common").asDouble(), 1e-12);
   }
 }
