@@ -120,7 +120,8 @@ public final class JointTrainer {
     }
     if (st == null) {
       st = new TrainingState();
-      st.graph = DeepRegGraph.build(init, cfg, seed);
+      st.graph = DeepRegGraph.build(init, cfg, seed, org.nd4j.linalg.api.buffer.DataType.FLOAT, true,
+          descriptorMeans(jsc, init, train));
       st.learningRate = cfg.learningRate();
       Validation v = validate(jsc, init, validation);
       EpochStats zero = new EpochStats(0, Double.NaN, v.loss, v.nme, cfg.learningRate(), 0, 0, true);
@@ -287,6 +288,54 @@ public final class JointTrainer {
     static final Validation DIVERGED = new Validation(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
   }
 
+  /**
+   * The mean descriptor of each stage over the training samples, each sample at the shapes the cascade
+   * gives it: the centring offsets of the graph's feature vertices ({@link DeepRegGraph#build(Cascade,
+   * ConfigDeepReg, long, org.nd4j.linalg.api.buffer.DataType, boolean, double[][])}). On resume they come
+   * back with the checkpointed graph's configuration.
+   */
+  static double[][] descriptorMeans(JavaSparkContext jsc, Cascade c, JavaRDD<TrainingSample> train) {
+    Broadcast<Cascade> bc = jsc.broadcast(c);
+    int stages = c.numStages();
+    int d = c.features().descriptorLength() * c.numPoints();
+    double[][] sums = train.mapPartitions(it -> {
+      Cascade k = bc.value();
+      Cascade.Workspace ws = k.workspace();
+      org.facealign.feature.ResponseMaps maps = new org.facealign.feature.ResponseMaps(k.features());
+      double[][] acc = new double[stages + 1][d];
+      while (it.hasNext()) {
+        TrainingSample x = it.next();
+        maps.process(x.canvas());
+        double[] s = k.initial(x.hog());
+        for (int t = 0; t < stages; t++) {
+          float[] phi = k.descriptors(t, maps, s, ws);
+          for (int j = 0; j < d; j++) {
+            acc[t][j] += phi[j];
+          }
+          k.refine(t, maps, s, ws);
+        }
+        acc[stages][0] += 1;
+      }
+      return java.util.Collections.singletonList(acc).iterator();
+    }).treeReduce((a, b) -> {
+      for (int t = 0; t < a.length; t++) {
+        for (int j = 0; j < a[t].length; j++) {
+          a[t][j] += b[t][j];
+        }
+      }
+      return a;
+    });
+    double n = Math.max(1, sums[stages][0]);
+    double[][] means = new double[stages][d];
+    for (int t = 0; t < stages; t++) {
+      for (int j = 0; j < d; j++) {
+        means[t][j] = sums[t][j] / n;
+      }
+    }
+    bc.destroy(false);
+    return means;
+  }
+
   private static Validation validate(JavaSparkContext jsc, Cascade c, JavaRDD<TrainingSample> validation) {
     if (validation == null) {
       return Validation.NONE;
@@ -313,7 +362,7 @@ public final class JointTrainer {
           acc[3]++;
         }
       }
-      return List.of(acc).iterator();
+      return java.util.Collections.singletonList(acc).iterator();
     }).reduce((x, y) -> {
       double[] z = x.clone();
       for (int i = 0; i < z.length; i++) {

@@ -190,12 +190,13 @@ public final class NormalEquations implements Serializable {
   }
 
   /**
-   * The minimiser of the expected squared error when each input is dropped with probability {@code
-   * dropout} and the kept ones scaled by {@code 1 / (1 - dropout)} (inverted dropout), plus the ridge
-   * penalty. For a linear map that expectation is exact in closed form: the squared error of the full
-   * input plus {@code dropout / (1 - dropout) Σ_j W_j² Σ_n x_nj²}, a ridge penalty on each input's weights
-   * proportional to that input's energy (Wager, Wang, Liang, "Dropout Training as Adaptive
-   * Regularization", 2013). So pre-training minimises the loss the joint phase (with dropout) starts from.
+   * The minimiser of the expected squared error when each input, centred on its mean over the samples,
+   * is dropped with probability {@code dropout} and the kept ones scaled by {@code 1 / (1 - dropout)}
+   * (inverted dropout on centred inputs, as the joint phase's graph applies it), plus the ridge penalty.
+   * For a linear map that expectation is exact in closed form: the squared error of the full input plus
+   * {@code dropout / (1 - dropout) Σ_j W_j² Σ_n (x_nj - mean_j)²}, a ridge penalty on each input's weights
+   * proportional to that input's variance (Wager, Wang, Liang, "Dropout Training as Adaptive
+   * Regularization", 2013). So pre-training minimises the loss the joint phase starts from.
    */
   public LinearMap solve(double ridge, double dropout) {
     if (!(dropout >= 0 && dropout < 1)) {
@@ -217,7 +218,9 @@ public final class NormalEquations implements Serializable {
     try (INDArray g = Nd4j.create(toDouble(gram), new long[] {d, d}, 'f')) {
       for (int k = 0; k < d; k++) {
         double gkk = g.getDouble(k, k);
-        double v = gkk + (k < in ? lambda + dropScale * gkk : lambda * 1e-9);
+        // Σ_n (x_nk - mean_k)²: the energy dropout removes from a centred input
+        double centred = k < in ? Math.max(0, gkk - (double) gram[k * d + in] * gram[k * d + in] / count) : 0;
+        double v = gkk + (k < in ? lambda + dropScale * centred : lambda * 1e-9);
         g.putScalar(k, k, v);
       }
       Nd4j.getBlasWrapper().lapack().potrf(g, true);

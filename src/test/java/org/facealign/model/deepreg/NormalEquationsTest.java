@@ -69,10 +69,16 @@ class NormalEquationsTest {
     assertTrue(n1 < 0.2 * n0, n1 + " vs " + n0);
   }
 
-  /** Monte-Carlo loss under inverted dropout with keep probability q, fixed masks. */
+  /** Monte-Carlo loss under inverted dropout of the centred inputs, keep probability q, fixed masks. */
   private static double dropoutLoss(LinearMap m, float[][] xs, double[][] ys, double p, long seed) {
     Random r = new Random(seed);
     double q = 1 - p;
+    double[] mean = new double[xs[0].length];
+    for (float[] x : xs) {
+      for (int k = 0; k < mean.length; k++) {
+        mean[k] += x[k] / (double) xs.length;
+      }
+    }
     double loss = 0;
     int n = 0;
     float[] w = m.weights();
@@ -86,7 +92,7 @@ class NormalEquationsTest {
         for (int j = 0; j < ys[i].length; j++) {
           double pred = b[j];
           for (int k = 0; k < mask.length; k++) {
-            pred += w[j * mask.length + k] * mask[k] * xs[i][k];
+            pred += w[j * mask.length + k] * (mean[k] + mask[k] * (xs[i][k] - mean[k]));
           }
           loss += (ys[i][j] - pred) * (ys[i][j] - pred);
         }

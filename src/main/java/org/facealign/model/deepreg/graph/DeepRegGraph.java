@@ -90,7 +90,19 @@ public final class DeepRegGraph {
    * @param shapeGradient whether the feature vertices back-propagate ψᵀ (false only for tests)
    */
   public static ComputationGraph build(Cascade init, ConfigDeepReg cfg, long seed, DataType dtype, boolean shapeGradient) {
-    ComputationGraph g = new ComputationGraph(configuration(init, cfg, seed, dtype, shapeGradient));
+    return build(init, cfg, seed, dtype, shapeGradient, null);
+  }
+
+  /**
+   * As {@link #build(Cascade, ConfigDeepReg, long, DataType, boolean)}, with the descriptors of stage t centred
+   * by {@code offsets[t]} (null: not centred). The function is the same (each stage's bias absorbs {@code W_t
+   * offset_t}); what changes is the inputs SGD and dropout see. SIFT descriptors are non-negative, so their mean
+   * dominates the Hessian of the squared loss, and plain momentum SGD must take steps small enough for that one
+   * direction; centred, the usable learning rate is that of the descriptors' variance.
+   */
+  public static ComputationGraph build(Cascade init, ConfigDeepReg cfg, long seed, DataType dtype, boolean shapeGradient,
+      double[][] offsets) {
+    ComputationGraph g = new ComputationGraph(configuration(init, cfg, seed, dtype, shapeGradient, offsets));
     g.init();
     setWeights(g, init);
     return g;
@@ -99,6 +111,12 @@ public final class DeepRegGraph {
   /** The configuration of {@link #build(Cascade, ConfigDeepReg, long, DataType, boolean)}. */
   public static ComputationGraphConfiguration configuration(Cascade init, ConfigDeepReg cfg, long seed, DataType dtype,
       boolean shapeGradient) {
+    return configuration(init, cfg, seed, dtype, shapeGradient, null);
+  }
+
+  /** The configuration of {@link #build(Cascade, ConfigDeepReg, long, DataType, boolean, double[][])}. */
+  public static ComputationGraphConfiguration configuration(Cascade init, ConfigDeepReg cfg, long seed, DataType dtype,
+      boolean shapeGradient, double[][] offsets) {
     if (init.numStages() < 1) {
       throw new IllegalArgumentException("joint training needs at least one local stage, the cascade has none");
     }
@@ -128,8 +146,8 @@ public final class DeepRegGraph {
     }
     String canonical = f.canonical();
     for (int t = 1; t <= init.numStages(); t++) {
-      b.addVertex(featureVertex(t), new ShapeIndexedFeatureVertex(canonical, t - 1, MAPS, init.numPoints(), shapeGradient),
-          MAPS, shapeVertex(t - 1));
+      b.addVertex(featureVertex(t), new ShapeIndexedFeatureVertex(canonical, t - 1, MAPS, init.numPoints(), shapeGradient,
+          offsets == null ? null : offsets[t - 1]), MAPS, shapeVertex(t - 1));
       b.addLayer(stageLayer(t), dense(d, out, cfg.dropout()), featureVertex(t));
       b.addVertex(shapeVertex(t), new ElementWiseVertex(ElementWiseVertex.Op.Add), shapeVertex(t - 1), stageLayer(t));
     }
@@ -154,8 +172,32 @@ public final class DeepRegGraph {
     }
     List<LinearMap> stages = c.stages();
     for (int t = 0; t < stages.size(); t++) {
-      put(g, stageLayer(t + 1), stages.get(t));
+      put(g, stageLayer(t + 1), shiftBias(stages.get(t), offsetOf(g, t + 1), 1));
     }
+  }
+
+  /** The centring offset of stage t's descriptors in {@code g} (1-based), or null. */
+  static double[] offsetOf(ComputationGraph g, int t) {
+    org.deeplearning4j.nn.conf.graph.GraphVertex v = g.getConfiguration().getVertices().get(featureVertex(t));
+    return v instanceof ShapeIndexedFeatureVertex f ? f.getOffset() : null;
+  }
+
+  /** {@code m} with bias {@code b + sign W offset} (unchanged when {@code offset} is null). */
+  private static LinearMap shiftBias(LinearMap m, double[] offset, int sign) {
+    if (offset == null) {
+      return m;
+    }
+    float[] w = m.weights();
+    float[] b = m.biases();
+    int in = m.inputs();
+    for (int r = 0; r < b.length; r++) {
+      double s = 0;
+      for (int c = 0; c < in; c++) {
+        s += w[r * in + c] * offset[c];
+      }
+      b[r] = (float) (b[r] + sign * s);
+    }
+    return new LinearMap(m.outputs(), in, w, b);
   }
 
   /**
@@ -167,7 +209,7 @@ public final class DeepRegGraph {
     LinearMap global = template.global() == null ? null : get(g, initialName());
     List<LinearMap> stages = new ArrayList<>();
     for (int t = 1; t <= template.numStages(); t++) {
-      stages.add(get(g, stageLayer(t)));
+      stages.add(shiftBias(get(g, stageLayer(t)), offsetOf(g, t), -1));
     }
     return template.withLayers(global, stages);
   }

@@ -48,6 +48,8 @@ public class ShapeIndexedFeatureVertex extends GraphVertex {
   private String mapsVertex;
   private int points;
   private boolean shapeGradient = true;
+  /** Subtracted from every descriptor (the training mean, so SGD sees centred inputs), or null. */
+  private double[] offset;
 
   /** For JSON. */
   public ShapeIndexedFeatureVertex() {}
@@ -65,6 +67,18 @@ public class ShapeIndexedFeatureVertex extends GraphVertex {
     this.mapsVertex = mapsVertex;
     this.points = points;
     this.shapeGradient = shapeGradient;
+  }
+
+  /** As the other constructor, the descriptors centred by {@code offset} (length 128 P, or null). */
+  public ShapeIndexedFeatureVertex(String features, int stage, String mapsVertex, int points, boolean shapeGradient,
+      double[] offset) {
+    this(features, stage, mapsVertex, points, shapeGradient);
+    this.offset = offset == null ? null : offset.clone();
+  }
+
+  /** The centring offset, or null. */
+  public double[] getOffset() {
+    return offset == null ? null : offset.clone();
   }
 
   public String getFeatures() {
@@ -94,18 +108,19 @@ public class ShapeIndexedFeatureVertex extends GraphVertex {
 
   @Override
   public ShapeIndexedFeatureVertex clone() {
-    return new ShapeIndexedFeatureVertex(features, stage, mapsVertex, points, shapeGradient);
+    return new ShapeIndexedFeatureVertex(features, stage, mapsVertex, points, shapeGradient, offset);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof ShapeIndexedFeatureVertex v && Objects.equals(v.features, features) && v.stage == stage
-        && Objects.equals(v.mapsVertex, mapsVertex) && v.points == points && v.shapeGradient == shapeGradient;
+        && Objects.equals(v.mapsVertex, mapsVertex) && v.points == points && v.shapeGradient == shapeGradient
+        && java.util.Arrays.equals(v.offset, offset);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(features, stage, mapsVertex, points, shapeGradient);
+    return Objects.hash(features, stage, mapsVertex, points, shapeGradient, java.util.Arrays.hashCode(offset));
   }
 
   @Override
@@ -127,7 +142,7 @@ public class ShapeIndexedFeatureVertex extends GraphVertex {
   public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
       INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
     return new ShapeIndexedFeatureVertexImpl(graph, name, idx, networkDatatype, featureConfig(), stage, mapsVertex,
-        points, shapeGradient);
+        points, shapeGradient, offset);
   }
 
   private long outputSize() {

@@ -27,6 +27,7 @@ public final class ShapeIndexedFeatureVertexImpl extends ParameterlessVertex {
   private final int points;
   private final boolean shapeGradient;
   private final int length;
+  private final double[] offset;
   private final double pixelsPerUnit;
   private final transient ShapeUnits units;
   private final transient ShapeIndexedSift sift;
@@ -35,7 +36,7 @@ public final class ShapeIndexedFeatureVertexImpl extends ParameterlessVertex {
   private transient int psiRows = -1;
 
   ShapeIndexedFeatureVertexImpl(ComputationGraph graph, String name, int idx, DataType dataType, ConfigFeatures features,
-      int stage, String mapsVertex, int points, boolean shapeGradient) {
+      int stage, String mapsVertex, int points, boolean shapeGradient, double[] offset) {
     super(graph, name, idx, dataType);
     this.patchSize = features.patchSize(stage);
     this.eps = features.jacobianEpsilon();
@@ -46,6 +47,10 @@ public final class ShapeIndexedFeatureVertexImpl extends ParameterlessVertex {
     this.pixelsPerUnit = units.pixelsPerUnit();
     this.sift = new ShapeIndexedSift(features);
     this.length = sift.descriptorLength() * points;
+    if (offset != null && offset.length != length) {
+      throw new IllegalArgumentException("offset has " + offset.length + " values, descriptors " + length);
+    }
+    this.offset = offset;
   }
 
   private ResponseMaps[] maps(int n) {
@@ -88,6 +93,11 @@ public final class ShapeIndexedFeatureVertexImpl extends ParameterlessVertex {
       }
       Shape c = units.toCanonical(shapes[i]);
       sift.describeInto(maps[i], c, patchSize, phi, i * length);
+      if (offset != null) {
+        for (int k = 0; k < length; k++) {
+          phi[i * length + k] -= (float) offset[k];
+        }
+      }
       if (needPsi) {
         sift.jacobianInto(maps[i], c, patchSize, eps, psi[i], 0);
       }

@@ -87,4 +87,39 @@ class DeepRegGraphTest {
       }
     }
   }
+
+  @Test
+  void centredDescriptorsKeepTheFunctionTheWeightsAndTheJson() {
+    ConfigFeatures f = Samples.tinyFeatures();
+    List<TrainingSample> samples = Samples.smooth(f, 3, 4, 2L);
+    java.util.Random r = new java.util.Random(8);
+    for (boolean global : new boolean[] {true, false}) {
+      Cascade c = Samples.randomCascade(f, 4, global, 0.05, 4L);
+      int d = f.descriptorLength() * 4;
+      double[][] offsets = new double[c.numStages()][d];
+      for (double[] o : offsets) {
+        for (int k = 0; k < d; k++) {
+          o[k] = 0.2 * r.nextDouble();
+        }
+      }
+      ComputationGraph plain = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 7L);
+      ComputationGraph centred = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 7L, DataType.FLOAT, true, offsets);
+      MultiDataSet mds = DeepRegGraph.toMultiDataSet(samples, global, DataType.FLOAT);
+      double[][] a = DeepRegGraph.predict(plain, mds);
+      double[][] b = DeepRegGraph.predict(centred, mds);
+      for (int i = 0; i < a.length; i++) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a[i], b[i], 1e-5);
+      }
+      Cascade back = DeepRegGraph.toCascade(centred, c);
+      for (int t = 0; t < c.numStages(); t++) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(c.stages().get(t).biases(), back.stages().get(t).biases(), 1e-5f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(c.stages().get(t).weights(), back.stages().get(t).weights(), 0f);
+      }
+      // the biases inside the graph did move (by W offset), and the offsets survive JSON
+      org.junit.jupiter.api.Assertions.assertNotEquals(plain.getParam(DeepRegGraph.stageLayer(1) + "_b").getDouble(0),
+          centred.getParam(DeepRegGraph.stageLayer(1) + "_b").getDouble(0));
+      ComputationGraphConfiguration json = ComputationGraphConfiguration.fromJson(centred.getConfiguration().toJson());
+      assertEquals(centred.getConfiguration(), json);
+    }
+  }
 }
