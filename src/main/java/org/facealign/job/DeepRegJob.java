@@ -134,10 +134,11 @@ public final class DeepRegJob {
    *
    * @param samples samples counted
    * @param nme mean inter-pupil NME after stage 0..T
+   * @param io mean inter-ocular NME after stage 0..T
    * @param bias squared bias per landmark of the IP-normalised residual after each stage
    * @param variance its variance per landmark
    */
-  public record StageErrors(long samples, double[] nme, double[] bias, double[] variance) {}
+  public record StageErrors(long samples, double[] nme, double[] io, double[] bias, double[] variance) {}
 
   /**
    * What training measured: the layer fits and the per-stage errors by set (train, validation, test subsets).
@@ -147,7 +148,7 @@ public final class DeepRegJob {
 
   private static Map<String, StageErrors> toErrors(Map<String, StageStats> m) {
     Map<String, StageErrors> out = new LinkedHashMap<>();
-    m.forEach((k, v) -> out.put(k, new StageErrors(v.count(), v.nme(), v.bias(), v.variance())));
+    m.forEach((k, v) -> out.put(k, new StageErrors(v.count(), v.nme(), v.interOcular(), v.bias(), v.variance())));
     return out;
   }
 
@@ -202,64 +203,125 @@ public final class DeepRegJob {
           .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
       Provenance prov = Provenance.now(TrainJob.dataHash(hashes), hashes.size(), cfg.train().seed(), cfg.hash(), cfg.render());
       ModelHeader header = new ModelHeader(variant.kind(), cfg.data().scheme(), cfg.data().boxPolicy(), cfg.data().boxMargin(), prov);
-      String ckpt = checkpointsFor(modelDir);
-      String pretrainedDir = Storage.resolve(ckpt, "pretrained");
-      Cascade pretrained;
-      List<SequentialTrainer.StageFit> fits;
-      if (resume && st.exists(Storage.resolve(pretrainedDir, "model.json"))) {
-        pretrained = ((DeepRegModel) ModelStore.load(st, pretrainedDir)).cascade();
-        fits = List.of();
-        LOG.info("train: resuming with the pre-trained cascade of {}", pretrainedDir);
-      } else {
-        SequentialTrainer.Result r = SequentialTrainer.fit(jsc, train, validation, features, dr, variant.global(),
-            cfg.train().seed());
-        pretrained = r.cascade();
-        fits = r.fits();
-        if (variant.joint()) {
-          ModelStore.save(new DeepRegModel(header, pretrained), st, pretrainedDir);
-        }
-      }
-      Cascade result = pretrained;
-      List<EpochStats> history = List.of();
-      if (variant.joint() && dr.epochs() > 0) {
-        JointTrainer joint = new JointTrainer(dr, cfg.train().seed()).listener(new ProgressListener())
-            .listener(new CheckpointListener(st, Storage.resolve(ckpt, "joint")));
-        if (resume) {
-          joint.resumeFrom(st, Storage.resolve(ckpt, "joint"));
-        }
-        JointTrainer.Result jr = joint.fit(jsc, train, validation, pretrained);
-        result = jr.cascade();
-        history = jr.history();
-      }
-      // Fig. 4 and 2 of the paper: errors after each stage on training, validation and test faces
       LandmarkScheme scheme = cfg.data().scheme();
       JavaRDD<Tuple2<String, TrainingSample>> tests = storeSamples(spark, cfg, st, preparedDir, summary, false)
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
-      Map<String, StageStats> sequential = stageErrors(jsc, pretrained, train, validation, tests, summary, scheme);
-      Map<String, StageStats> jointErrors = result == pretrained ? null
-          : stageErrors(jsc, result, train, validation, tests, summary, scheme);
+      Data data = new Data(jsc, train, validation, tests, summary, scheme);
+      Fitted fitted = fit(variant, cfg, st, data, header, modelDir, resume);
+      Map<String, Map<String, Map<String, Double>>> table1 = null;
+      if (variant == Variant.DEEPREG && cfg.raw().getBoolean("facealign.deepreg.table1")) {
+        // Table 1 of the paper in one run: SequentialReg is DeepReg's pre-trained cascade; DeepRegLocal is trained too
+        String localDir = modelDir.replaceAll("/+$", "") + "-deepreglocal";
+        ModelHeader localHeader = new ModelHeader(Variant.DEEPREGLOCAL.kind(), header.scheme(), header.boxPolicy(),
+            header.boxMargin(), header.provenance());
+        Fitted local = fit(Variant.DEEPREGLOCAL, cfg, st, data, localHeader, localDir, resume);
+        local.save(st, localHeader, localDir);
+        table1 = new LinkedHashMap<>();
+        table1.put(Variant.SEQUENTIALREG.kind(), finalErrors(fitted.sequential(), summary));
+        table1.put(Variant.DEEPREGLOCAL.kind(), finalErrors(local.finalStats(), summary));
+        table1.put(Variant.DEEPREG.kind(), finalErrors(fitted.finalStats(), summary));
+      }
       tests.unpersist(false);
       train.unpersist(false);
-      DeepRegModel model = new DeepRegModel(header, result);
-      ModelStore.save(model, st, modelDir);
-      st.write(Storage.resolve(modelDir, TRAINING_FILE), PreparedSet.JSON.writerWithDefaultPrettyPrinter()
-          .writeValueAsBytes(new Training(variant.kind(), fits, toErrors(sequential),
-              jointErrors == null ? null : toErrors(jointErrors), history)));
-      for (Map.Entry<String, StageStats> e : sequential.entrySet()) {
-        LOG.info("train: sequential IP-NME after stages 0..{} on {} ({} samples): {}", pretrained.numStages(),
-            e.getKey(), e.getValue().count(), percent(e.getValue().nme()));
+      DeepRegModel model = fitted.save(st, header, modelDir);
+      if (table1 != null) {
+        com.fasterxml.jackson.databind.node.ObjectNode t = (com.fasterxml.jackson.databind.node.ObjectNode)
+            PreparedSet.JSON.readTree(st.readBytes(Storage.resolve(modelDir, TRAINING_FILE), 16L << 20));
+        t.set("table1", PreparedSet.JSON.valueToTree(table1));
+        st.write(Storage.resolve(modelDir, TRAINING_FILE), PreparedSet.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t));
+        LOG.info("train: Table 1 (final IP / IO NME by test subset): {}", table1);
       }
-      if (jointErrors != null) {
-        for (Map.Entry<String, StageStats> e : jointErrors.entrySet()) {
-          LOG.info("train: joint IP-NME after stages 0..{} on {} ({} samples): {}", result.numStages(),
-              e.getKey(), e.getValue().count(), percent(e.getValue().nme()));
-        }
-      }
-      LOG.info("train: {} with {} stages saved to {}", variant.kind(), result.numStages(), modelDir);
       return model;
     } finally {
       all.unpersist(false);
     }
+  }
+
+  /** The samples every variant is fitted and measured on. */
+  private record Data(JavaSparkContext jsc, JavaRDD<TrainingSample> train, JavaRDD<TrainingSample> validation,
+      JavaRDD<Tuple2<String, TrainingSample>> tests, PreparedSet.Summary summary, LandmarkScheme scheme) {}
+
+  /** A fitted variant: the pre-trained and final cascades, what training measured, and the per-stage errors. */
+  private record Fitted(Variant variant, Cascade pretrained, Cascade result, List<SequentialTrainer.StageFit> fits,
+      List<EpochStats> history, Map<String, StageStats> sequential, Map<String, StageStats> joint) {
+    Map<String, StageStats> finalStats() {
+      return joint != null ? joint : sequential;
+    }
+
+    DeepRegModel save(Storage st, ModelHeader header, String dir) throws IOException {
+      DeepRegModel model = new DeepRegModel(header, result);
+      ModelStore.save(model, st, dir);
+      st.write(Storage.resolve(dir, TRAINING_FILE), PreparedSet.JSON.writerWithDefaultPrettyPrinter()
+          .writeValueAsBytes(new Training(variant.kind(), fits, toErrors(sequential),
+              joint == null ? null : toErrors(joint), history)));
+      LOG.info("train: {} with {} stages saved to {}", variant.kind(), result.numStages(), dir);
+      return model;
+    }
+  }
+
+  /** Final-stage IP and IO NME per test subset. */
+  private static Map<String, Map<String, Double>> finalErrors(Map<String, StageStats> stats, PreparedSet.Summary summary) {
+    Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+    for (String subset : summary.testSubsets()) {
+      StageStats s = stats.get(subset);
+      if (s != null) {
+        double[] ip = s.nme();
+        double[] io = s.interOcular();
+        out.put(subset, Map.of("ip_nme", ip[ip.length - 1], "io_nme", io[io.length - 1]));
+      }
+    }
+    return out;
+  }
+
+  /** Pre-trains {@code variant}, trains it jointly if it is a joint variant, and measures both phases. */
+  private static Fitted fit(Variant variant, FacealignConfig cfg, Storage st, Data data, ModelHeader header,
+      String modelDir, boolean resume) throws IOException {
+    ConfigDeepReg dr = cfg.deepreg();
+    String ckpt = checkpointsFor(modelDir);
+    String pretrainedDir = Storage.resolve(ckpt, "pretrained");
+    Cascade pretrained;
+    List<SequentialTrainer.StageFit> fits;
+    if (resume && st.exists(Storage.resolve(pretrainedDir, "model.json"))) {
+      pretrained = ((DeepRegModel) ModelStore.load(st, pretrainedDir)).cascade();
+      fits = List.of();
+      LOG.info("train: resuming {} with the pre-trained cascade of {}", variant.kind(), pretrainedDir);
+    } else {
+      SequentialTrainer.Result r = SequentialTrainer.fit(data.jsc(), data.train(), data.validation(), cfg.features(), dr,
+          variant.global(), cfg.train().seed());
+      pretrained = r.cascade();
+      fits = r.fits();
+      if (variant.joint()) {
+        ModelStore.save(new DeepRegModel(header, pretrained), st, pretrainedDir);
+      }
+    }
+    Cascade result = pretrained;
+    List<EpochStats> history = List.of();
+    if (variant.joint() && dr.epochs() > 0) {
+      JointTrainer joint = new JointTrainer(dr, cfg.train().seed()).listener(new ProgressListener())
+          .listener(new CheckpointListener(st, Storage.resolve(ckpt, "joint")));
+      if (resume) {
+        joint.resumeFrom(st, Storage.resolve(ckpt, "joint"));
+      }
+      JointTrainer.Result jr = joint.fit(data.jsc(), data.train(), data.validation(), pretrained);
+      result = jr.cascade();
+      history = jr.history();
+    }
+    // Fig. 4 and 2 of the paper: errors after each stage on training, validation and test faces
+    Map<String, StageStats> sequential = stageErrors(data.jsc(), pretrained, data.train(), data.validation(), data.tests(),
+        data.summary(), data.scheme());
+    Map<String, StageStats> jointErrors = result == pretrained ? null
+        : stageErrors(data.jsc(), result, data.train(), data.validation(), data.tests(), data.summary(), data.scheme());
+    for (Map.Entry<String, StageStats> e : sequential.entrySet()) {
+      LOG.info("train: {} pre-trained IP-NME after stages 0..{} on {} ({} samples): {}", variant.kind(),
+          pretrained.numStages(), e.getKey(), e.getValue().count(), percent(e.getValue().nme()));
+    }
+    if (jointErrors != null) {
+      for (Map.Entry<String, StageStats> e : jointErrors.entrySet()) {
+        LOG.info("train: {} joint IP-NME after stages 0..{} on {} ({} samples): {}", variant.kind(), result.numStages(),
+            e.getKey(), e.getValue().count(), percent(e.getValue().nme()));
+      }
+    }
+    return new Fitted(variant, pretrained, result, fits, history, sequential, jointErrors);
   }
 
   private static Map<String, StageStats> stageErrors(JavaSparkContext jsc, Cascade c, JavaRDD<TrainingSample> train,

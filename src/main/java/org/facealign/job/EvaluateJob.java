@@ -160,6 +160,9 @@ public final class EvaluateJob {
       });
     }
     report.section("final_ip_nme_by_phase", table);
+    if (t.path("table1").isObject()) {
+      report.section("table1", t.get("table1"));
+    }
     Map<String, double[][]> nme = new java.util.LinkedHashMap<>();
     Map<String, double[][]> bv = new java.util.LinkedHashMap<>();
     for (String phase : List.of("stages", "joint_stages")) {

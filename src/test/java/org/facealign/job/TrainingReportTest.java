@@ -21,12 +21,12 @@ class TrainingReportTest {
   @Test
   void theReportCarriesTheStageErrorsOfBothPhasesAndTheirFigures(@TempDir Path dir) throws Exception {
     Map<String, DeepRegJob.StageErrors> seq = new LinkedHashMap<>();
-    seq.put("train", new DeepRegJob.StageErrors(10, new double[] {0.1, 0.05, 0.03}, new double[] {1e-3, 5e-4, 1e-4},
+    seq.put("train", new DeepRegJob.StageErrors(10, new double[] {0.1, 0.05, 0.03}, new double[] {0.1, 0.05, 0.03}, new double[] {1e-3, 5e-4, 1e-4},
         new double[] {2e-3, 1e-3, 8e-4}));
-    seq.put("common", new DeepRegJob.StageErrors(5, new double[] {0.11, 0.07, 0.06}, new double[] {1e-3, 5e-4, 2e-4},
+    seq.put("common", new DeepRegJob.StageErrors(5, new double[] {0.11, 0.07, 0.06}, new double[] {0.11, 0.07, 0.06}, new double[] {1e-3, 5e-4, 2e-4},
         new double[] {3e-3, 2e-3, 1e-3}));
     Map<String, DeepRegJob.StageErrors> joint = new LinkedHashMap<>(seq);
-    joint.put("common", new DeepRegJob.StageErrors(5, new double[] {0.11, 0.065, 0.055}, new double[] {1e-3, 4e-4, 1e-4},
+    joint.put("common", new DeepRegJob.StageErrors(5, new double[] {0.11, 0.065, 0.055}, new double[] {0.11, 0.065, 0.055}, new double[] {1e-3, 4e-4, 1e-4},
         new double[] {3e-3, 2e-3, 9e-4}));
     DeepRegJob.Training t = new DeepRegJob.Training("deepreg",
         List.of(new SequentialTrainer.StageFit("stage1", 10, 0.3, 0.1, 1.0)), seq, joint, List.of());

@@ -20,6 +20,7 @@ public final class StageStats implements Serializable {
   private final int dim;
   private long count;
   private final double[] nme;
+  private final double[] io;
   private final double[][] sum;
   private final double[] sumSq;
 
@@ -27,6 +28,7 @@ public final class StageStats implements Serializable {
     this.stages = stages;
     this.dim = dim;
     this.nme = new double[stages + 1];
+    this.io = new double[stages + 1];
     this.sum = new double[stages + 1][dim];
     this.sumSq = new double[stages + 1];
   }
@@ -37,6 +39,7 @@ public final class StageStats implements Serializable {
     double ip = scheme.interPupilDistance(gt);
     for (int t = 0; t <= stages; t++) {
       nme[t] += Nme.interPupil(Shape.of(trajectory[t]), gt, scheme);
+      io[t] += Nme.interOcular(Shape.of(trajectory[t]), gt, scheme);
       double sq = 0;
       for (int i = 0; i < dim; i++) {
         double e = (trajectory[t][i] - target[i]) / ip;
@@ -52,6 +55,7 @@ public final class StageStats implements Serializable {
   public StageStats merge(StageStats o) {
     for (int t = 0; t <= stages; t++) {
       nme[t] += o.nme[t];
+      io[t] += o.io[t];
       sumSq[t] += o.sumSq[t];
       for (int i = 0; i < dim; i++) {
         sum[t][i] += o.sum[t][i];
@@ -70,6 +74,15 @@ public final class StageStats implements Serializable {
     double[] r = new double[stages + 1];
     for (int t = 0; t <= stages; t++) {
       r[t] = count == 0 ? Double.NaN : nme[t] / count;
+    }
+    return r;
+  }
+
+  /** Mean inter-ocular NME after each stage. */
+  public double[] interOcular() {
+    double[] r = new double[stages + 1];
+    for (int t = 0; t <= stages; t++) {
+      r[t] = count == 0 ? Double.NaN : io[t] / count;
     }
     return r;
   }

@@ -1,0 +1,66 @@
+package org.facealign.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.eval.Report;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelStore;
+import org.facealign.model.deepreg.DeepRegModel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole DeepReg recipe (prepare, pre-training, joint training, Table 1, evaluation) on synthetic faces. */
+class DeepRegPipelineTest {
+  static SparkSession spark;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSessions.create(FacealignConfig.load(null, Map.of("spark.master", "local[2]")), "test");
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.stop();
+  }
+
+  @Test
+  void deepregTrainsBothVariantsAndReportsTable1(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "helen/trainset", 30, "lfpw/testset", 12), 5L,
+        SyntheticFaces.Options.defaults());
+    FacealignConfig cfg = FacealignConfig.load(null, Map.ofEntries(Map.entry("spark.master", "local[2]"),
+        Map.entry("train.model", "deepreg"), Map.entry("features.sift-cells", "2"),
+        Map.entry("features.patch-sizes", "[32, 16]"), Map.entry("deepreg.stages", "2"),
+        Map.entry("deepreg.starts", "2"), Map.entry("deepreg.validation-faces", "10"),
+        Map.entry("deepreg.epochs", "1"), Map.entry("deepreg.batch", "16"), Map.entry("deepreg.table1", "true")));
+    Storage st = Storage.local();
+    String out = dir.resolve("out").toString();
+    PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(data.toString(), List.of()), out + "/prepared", out + "/features");
+    LandmarkModel m = TrainJob.run(spark, cfg, st, out + "/prepared", out + "/model");
+    assertTrue(m instanceof DeepRegModel);
+    assertEquals(2, ((DeepRegModel) m).cascade().numStages());
+    // the companion DeepRegLocal model and the pre-trained cascade are saved too
+    assertEquals("deepreglocal", ModelStore.load(st, out + "/model-deepreglocal").header().kind());
+    assertTrue(st.exists(out + "/model.checkpoints/pretrained/model.json"));
+    Report r = EvaluateJob.run(spark, cfg, st, out + "/prepared", out + "/model", out + "/report");
+    JsonNode json = PreparedSet.JSON.readTree(st.readBytes(out + "/report/" + Report.JSON, 1 << 24));
+    JsonNode table1 = json.findValue("table1");
+    for (String row : List.of("sequentialreg", "deepreglocal", "deepreg")) {
+      double ip = table1.path(row).path("common").path("ip_nme").asDouble(Double.NaN);
+      // synthetic faces from detector-like boxes: a trained cascade is far below the mean shape's ~10 %
+      assertTrue(ip > 0 && ip < 0.08, row + ": " + ip);
+    }
+    assertTrue(st.exists(out + "/report/stages.png"));
+  }
+}
