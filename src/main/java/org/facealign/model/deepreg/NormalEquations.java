@@ -199,6 +199,15 @@ public final class NormalEquations implements Serializable {
    * Regularization", 2013). So pre-training minimises the loss the joint phase starts from.
    */
   public LinearMap solve(double ridge, double dropout) {
+    return solve(ridge, dropout, true);
+  }
+
+  /**
+   * As {@link #solve(double, double)}; with {@code centred} false, the penalty of dropout on the raw
+   * (uncentred) inputs, {@code dropout / (1 - dropout) Σ_j W_j² Σ_n x_nj²}: a stronger regulariser, since
+   * the energy of an input includes its mean.
+   */
+  public LinearMap solve(double ridge, double dropout, boolean centred) {
     if (!(dropout >= 0 && dropout < 1)) {
       throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
     }
@@ -218,9 +227,9 @@ public final class NormalEquations implements Serializable {
     try (INDArray g = Nd4j.create(toDouble(gram), new long[] {d, d}, 'f')) {
       for (int k = 0; k < d; k++) {
         double gkk = g.getDouble(k, k);
-        // Σ_n (x_nk - mean_k)²: the energy dropout removes from a centred input
-        double centred = k < in ? Math.max(0, gkk - (double) gram[k * d + in] * gram[k * d + in] / count) : 0;
-        double v = gkk + (k < in ? lambda + dropScale * centred : lambda * 1e-9);
+        // Σ_n (x_nk - mean_k)²: the energy dropout removes from a centred input (or Σ_n x_nk², uncentred)
+        double energy = k >= in ? 0 : centred ? Math.max(0, gkk - (double) gram[k * d + in] * gram[k * d + in] / count) : gkk;
+        double v = gkk + (k < in ? lambda + dropScale * energy : lambda * 1e-9);
         g.putScalar(k, k, v);
       }
       Nd4j.getBlasWrapper().lapack().potrf(g, true);
