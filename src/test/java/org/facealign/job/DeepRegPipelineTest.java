@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
@@ -15,24 +14,13 @@ import org.facealign.eval.Report;
 import org.facealign.model.LandmarkModel;
 import org.facealign.model.ModelStore;
 import org.facealign.model.deepreg.DeepRegModel;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole DeepReg recipe (prepare, pre-training, joint training, Table 1, evaluation) on synthetic faces. */
-class DeepRegPipelineTest {
-  static SparkSession spark;
+class DeepRegPipelineTest extends LocalSparkTest {
 
-  @BeforeAll
-  static void start() {
-    spark = SparkSessions.create(FacealignConfig.load(null, Map.of("spark.master", "local[2]")), "test");
-  }
 
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   @Test
   void deepregTrainsBothVariantsAndReportsTable1(@TempDir Path dir) throws Exception {

@@ -9,29 +9,17 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.GrayImage;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The feature store's reuse contract, on synthetic 300-W-style data in Spark local mode. */
-class FeatureStoreTest {
-  static SparkSession spark;
+class FeatureStoreTest extends LocalSparkTest {
 
-  @BeforeAll
-  static void start() {
-    spark = SparkSessions.create(FacealignConfig.load(null, Map.of("spark.master", "local[2]")), "test");
-  }
 
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   static FeatureStore.UpdateResult prepare(FacealignConfig cfg, Path data, Path out, Path store) throws Exception {
     return PrepareJob.run(spark, cfg, Storage.local(), new PrepareJob.DataSpec(data.toString(), List.of()),

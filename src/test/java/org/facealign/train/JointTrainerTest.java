@@ -8,33 +8,24 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
 import org.facealign.feature.ConfigFeatures;
-import org.facealign.job.SparkSessions;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.LinearMap;
 import org.facealign.model.deepreg.TrainingSample;
 import org.facealign.model.deepreg.graph.Samples;
-import org.junit.jupiter.api.AfterAll;
+import org.facealign.job.LocalSparkTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Joint training on Spark local[2]: one and two parameter-averaging workers both lower the error. */
-class JointTrainerTest {
-  static SparkSession spark;
+class JointTrainerTest extends LocalSparkTest {
   static JavaSparkContext jsc;
 
   @BeforeAll
   static void start() {
-    spark = SparkSessions.create(FacealignConfig.load(null, Map.of("spark.master", "local[2]")), "test");
     jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-  }
-
-  @AfterAll
-  static void stop() {
-    spark.stop();
   }
 
   static ConfigDeepReg cfg(int epochs, int workers, double dropout, int patience) {

@@ -7,33 +7,21 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.feature.ConfigFeatures;
 import org.facealign.feature.ResponseMaps;
-import org.facealign.job.SparkSessions;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.DeepRegFixtures;
 import org.facealign.model.deepreg.StageStats;
 import org.facealign.model.deepreg.TrainingSample;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.facealign.job.LocalSparkTest;
 import org.junit.jupiter.api.Test;
 
-class SequentialTrainerTest {
-  private static SparkSession spark;
+class SequentialTrainerTest extends LocalSparkTest {
 
-  @BeforeAll
-  static void start() {
-    spark = SparkSessions.create(FacealignConfig.load(null, Map.of("spark.master", "local[2]")), "test");
-  }
 
-  @AfterAll
-  static void stop() {
-    spark.stop();
-  }
 
   private static StageStats errors(Cascade c, List<TrainingSample> samples) {
     StageStats s = new StageStats(c.numStages(), 2 * c.numPoints());
