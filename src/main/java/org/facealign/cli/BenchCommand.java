@@ -118,24 +118,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "5", description = "Timed passes over the faces; the fastest counts (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--batch", defaultValue = "1",
-        description = "Faces per call: 1 = predict face by face; more = the model's batched prediction where it has one (default: ${DEFAULT-VALUE}).")
-    int batch;
-
     @Mixin
     Main.ConfigOptions config = new Main.ConfigOptions();
 
     private void predictAll(org.facealign.model.LandmarkModel m, List<org.facealign.data.GrayImage> images,
         List<org.facealign.data.FaceBox> boxes) {
-      if (batch > 1 && m instanceof org.facealign.model.deepreg.DeepRegModel d) {
-        for (int i = 0; i < images.size(); i += batch) {
-          int j = Math.min(images.size(), i + batch);
-          d.predictBatch(images.subList(i, j), boxes.subList(i, j));
-        }
-      } else {
-        for (int i = 0; i < images.size(); i++) {
-          m.predict(images.get(i), boxes.get(i));
-        }
+      for (int i = 0; i < images.size(); i++) {
+        m.predict(images.get(i), boxes.get(i));
       }
     }
 
@@ -179,7 +168,6 @@ final class BenchCommand implements Callable<Integer> {
       out.put("model", model);
       out.put("kind", m.header().kind());
       out.put("faces", images.size());
-      out.put("batch", batch);
       out.put("ms_per_face", best);
       out.put("faces_per_s_one_core", 1000 / best);
       out.put("heap_used_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);

@@ -3,8 +3,6 @@ package org.facealign.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,9 +67,6 @@ import scala.Tuple2;
  */
 public final class FeatureStore {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureStore.class);
-
-  /** Fixed-point scale of stored canvases: value = stored / 64. */
-  public static final int CANVAS_SCALE = Canvas16.SCALE;
 
   /** Parquet schema of the rows. Coordinates are canonical-canvas pixels. */
   public static final StructType SCHEMA = DataTypes.createStructType(new StructField[] {
@@ -254,19 +249,10 @@ public final class FeatureStore {
         float[] h = hog.compute(normaliser.hogInput(nf));
         var t = nf.toCanonical();
         out.add(RowFactory.create(key, f.id(), f.contentHash(), training ? "train" : "test", s.variant(),
-            nf.canvas().width(), encodeCanvas(nf.canvas()), new double[] {t.a(), t.b(), t.tx(), t.ty()}, h,
+            nf.canvas().width(), Canvas16.encode(nf.canvas()), new double[] {t.a(), t.b(), t.tx(), t.ty()}, h,
             nf.toCanonical(s.shape()).toArray()));
       }
       return out;
     }
-  }
-
-  /** A canvas in its stored form ({@link Canvas16}). */
-  public static byte[] encodeCanvas(GrayImage g) {
-    return Canvas16.encode(g);
-  }
-
-  public static GrayImage decodeCanvas(byte[] bytes, int size) {
-    return Canvas16.decode(bytes, size);
   }
 }

@@ -77,8 +77,8 @@ class FeatureStoreTest extends LocalSparkTest {
   @Test
   void canvasCodecKeepsOneSixtyFourthOfAGreyLevel() {
     GrayImage g = GrayImage.wrap(2, 2, new float[] {0.5f, 127.26f, 255f, 300.1f});
-    byte[] b = FeatureStore.encodeCanvas(g);
+    byte[] b = org.facealign.feature.Canvas16.encode(g);
     assertEquals(8, b.length);
-    assertArrayEquals(new float[] {0.5f, 127.265625f, 255f, 300.09375f}, FeatureStore.decodeCanvas(b, 2).toArray(), 1e-6f);
+    assertArrayEquals(new float[] {0.5f, 127.265625f, 255f, 300.09375f}, org.facealign.feature.Canvas16.decode(b, 2).toArray(), 1e-6f);
   }
 }

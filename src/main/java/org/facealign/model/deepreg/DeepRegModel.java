@@ -67,45 +67,6 @@ public final class DeepRegModel implements LandmarkModel {
     return nf.toImage(cascade.units().toCanonical(run(s, nf.canvas(), null)));
   }
 
-  /**
-   * {@link #predict} for many faces at once (the same results up to float rounding): the features are
-   * computed face by face, each stage's weights applied to the whole batch, so they are read from memory
-   * once per batch rather than once per face. The response maps of the batch are kept (about 2.4 MB a
-   * face): batches of a few dozen faces are enough.
-   */
-  public List<Shape> predictBatch(List<GrayImage> images, List<FaceBox> boxes) {
-    int n = images.size();
-    if (boxes.size() != n) {
-      throw new IllegalArgumentException(n + " images but " + boxes.size() + " boxes");
-    }
-    ConfigFeatures f = cascade.features();
-    Scratch s = scratch.get();
-    NormalisedFace[] faces = new NormalisedFace[n];
-    ResponseMaps[] maps = new ResponseMaps[n];
-    double[][] shapes = new double[n][];
-    for (int i = 0; i < n; i++) {
-      faces[i] = s.normaliser.normalise(images.get(i), boxes.get(i));
-      float[] hog = null;
-      if (cascade.global() != null) {
-        hog = s.hog.compute(s.normaliser.hogInput(faces[i]));
-      }
-      maps[i] = new ResponseMaps(f).process(faces[i].canvas());
-      shapes[i] = cascade.initial(hog);
-    }
-    float[][] phi = new float[n][];
-    for (int t = 0; t < cascade.numStages(); t++) {
-      for (int i = 0; i < n; i++) {
-        phi[i] = cascade.descriptors(t, maps[i], shapes[i], s.ws).clone();
-      }
-      cascade.stages().get(t).applyAddBatch(phi, shapes);
-    }
-    List<Shape> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      out.add(faces[i].toImage(cascade.units().toCanonical(shapes[i])));
-    }
-    return out;
-  }
-
   /** The shapes after each stage (image pixels), s_0 .. s_T: the analysis of Fig. 4 and 2. */
   public List<Shape> trajectory(GrayImage image, FaceBox box) {
     Scratch s = scratch.get();

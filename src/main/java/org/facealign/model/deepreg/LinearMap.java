@@ -105,45 +105,6 @@ public final class LinearMap implements java.io.Serializable {
     }
   }
 
-  /**
-   * {@code acc[i] += W x[i] + b} for a batch: each column of {@code W} is read once for all the batch,
-   * so the weights stream from memory once per batch instead of once per sample.
-   */
-  public void applyAddBatch(float[][] x, double[][] acc) {
-    int n = x.length;
-    if (acc.length != n) {
-      throw new IllegalArgumentException(n + " inputs but " + acc.length + " outputs");
-    }
-    for (int i = 0; i < n; i++) {
-      if (x[i].length != in || acc[i].length != out) {
-        throw new IllegalArgumentException("input " + x[i].length + " / output " + acc[i].length + " for a " + out + "x" + in + " map");
-      }
-    }
-    float[] wt = this.wt;
-    if (wt == null) {
-      wt = transpose(w, out, in);
-      this.wt = wt;
-    }
-    float[][] sum = new float[n][out];
-    for (int c = 0; c < in; c++) {
-      int base = c * out;
-      for (int i = 0; i < n; i++) {
-        float xc = x[i][c];
-        if (xc != 0) {
-          float[] si = sum[i];
-          for (int r = 0; r < out; r++) {
-            si[r] += wt[base + r] * xc;
-          }
-        }
-      }
-    }
-    for (int i = 0; i < n; i++) {
-      for (int r = 0; r < out; r++) {
-        acc[i][r] += (double) sum[i][r] + b[r];
-      }
-    }
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof LinearMap m && m.out == out && m.in == in && Arrays.equals(m.w, w) && Arrays.equals(m.b, b);

@@ -90,24 +90,4 @@ class DeepRegModelTest {
     assertThrows(IllegalArgumentException.class, () -> new DeepRegModel(
         new ModelHeader("deepreglocal", LandmarkScheme.IBUG_68, "detector", 0.1, p), withGlobal.cascade()));
   }
-
-  @Test
-  void batchedPredictionEqualsFaceByFace() {
-    ConfigFeatures f = DeepRegFixtures.smallFeatures();
-    SyntheticFaces gen = new SyntheticFaces(6, SyntheticFaces.Options.defaults());
-    List<org.facealign.data.GrayImage> images = new ArrayList<>();
-    List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      SyntheticFaces.SyntheticFace face = gen.next();
-      images.add(face.image());
-      boxes.add(face.detectorBox());
-    }
-    for (Variant v : new Variant[] {Variant.DEEPREG, Variant.DEEPREGLOCAL}) {
-      DeepRegModel m = model(v, f, 12);
-      List<Shape> batch = m.predictBatch(images, boxes);
-      for (int i = 0; i < images.size(); i++) {
-        assertArrayEquals(m.predict(images.get(i), boxes.get(i)).toArray(), batch.get(i).toArray(), 1e-3, v.kind());
-      }
-    }
-  }
 }

@@ -97,8 +97,9 @@ public final class DeepRegGraph {
    * As {@link #build(Cascade, ConfigDeepReg, long, DataType, boolean)}, with the descriptors of stage t centred
    * by {@code offsets[t]} (null: not centred). The function is the same (each stage's bias absorbs {@code W_t
    * offset_t}); what changes is the inputs SGD and dropout see. SIFT descriptors are non-negative, so their mean
-   * dominates the Hessian of the squared loss, and plain momentum SGD must take steps small enough for that one
-   * direction; centred, the usable learning rate is that of the descriptors' variance.
+   * dominates the Hessian of the squared loss. Measured on 300-W at learning rate 1e-3: without centring the
+   * held-out IP-NME first rose (6.23 % to 6.35 %, best epoch 4 of 15), centred it held at 6.23 % and fell
+   * from the second epoch (6.13 % at epoch 14 against 6.14 %); 1e-2 still diverges either way.
    */
   public static ComputationGraph build(Cascade init, ConfigDeepReg cfg, long seed, DataType dtype, boolean shapeGradient,
       double[][] offsets) {
