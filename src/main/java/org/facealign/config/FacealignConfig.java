@@ -58,6 +58,7 @@ public final class FacealignConfig {
       this.featureStore = f.getString("features.store");
       this.augment = augment(f.getConfig("augment"), train.seed());
       deepreg(); // validated now, so a bad value fails at start
+      msrrn();
     } catch (ConfigException.WrongType | ConfigException.Missing e) {
       // Typesafe names the key relative to the section it was read from: make it the full key.
       throw new ConfigException.Generic("invalid configuration: " + qualifyKeys(e.getMessage()), e);
@@ -106,7 +107,7 @@ public final class FacealignConfig {
       return message;
     }
     String key = m.group(2);
-    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg")) {
+    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg", "msrrn")) {
       String full = ROOT + "." + section + "." + key;
       if (ConfigFactory.defaultReference().hasPath(full)) {
         return message.substring(0, m.start(2)) + full + message.substring(m.end(2));
@@ -174,6 +175,20 @@ public final class FacealignConfig {
           c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.deepreg", e.getMessage());
+    }
+  }
+
+  /** MSRRN training settings (validated). */
+  public org.facealign.model.msrrn.ConfigMsrrn msrrn() {
+    Config c = config.getConfig(ROOT + ".msrrn");
+    try {
+      return new org.facealign.model.msrrn.ConfigMsrrn(c.getInt("stages"), c.getInt("patch-size"), c.getInt("rrn-channels"),
+          c.getInt("rrn-hidden"), c.getInt("cnn-channels"), c.getInt("cnn-hidden"), c.getDouble("weight-decay"),
+          c.getDouble("learning-rate"), c.getInt("batch"), c.getInt("epochs"), c.getDouble("lr-drop"), c.getInt("patience"),
+          c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"), c.getInt("validation-faces"),
+          c.getBoolean("online-augment"));
+    } catch (IllegalArgumentException e) {
+      throw bad(c, "facealign.msrrn", e.getMessage());
     }
   }
 

@@ -1,0 +1,69 @@
+package org.facealign.model.msrrn;
+
+import java.io.Serializable;
+
+/**
+ * Settings of MSRRN (Wang et al., "Multiscale recurrent regression networks for face alignment", 2017);
+ * {@code facealign.msrrn} in the configuration. The crop sizes (50/100/200 px) and the augmentation
+ * (flip, noise, rotation) are those of {@code facealign.augment}.
+ *
+ * @param stages recurrent stages T, 1..3 (paper: 3); stage t reads the crop of scale t, coarse to fine
+ * @param patchSize side of the shape-indexed raw patch around each landmark, crop pixels (the same at every
+ *     scale, so it covers a 4x smaller part of the face at 200 px than at 50 px)
+ * @param rrnChannels channels of the RRN's first 3x3 convolution; the second has as many
+ * @param rrnHidden units of the RRN's hidden fully connected layer
+ * @param cnnChannels channels of the initialiser CNN's first convolution; each of its three doubles them
+ * @param cnnHidden units of the initialiser CNN's hidden fully connected layer
+ * @param weightDecay L2 weight decay λ of every weight (paper: an L2 term on all weights)
+ * @param learningRate initial Adam learning rate
+ * @param batch mini-batch size per worker
+ * @param epochs maximum epochs
+ * @param lrDrop factor applied to the learning rate when the validation error stops falling
+ * @param patience epochs without a better validation error before the learning rate drops
+ * @param earlyStop epochs without a better validation error before training stops
+ * @param workers parameter-averaging workers; 0 = the Spark default parallelism
+ * @param averagingFrequency mini-batches each worker fits between two parameter averagings
+ * @param validationFaces training faces held out for validation, with all their variants
+ * @param onlineAugment draw a fresh rotation (within augment.max-rotation-deg) and pixel noise (augment.noise-sigma)
+ *     for every training sample in every epoch
+ */
+public record ConfigMsrrn(
+    int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
+    double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
+    int averagingFrequency, int validationFaces, boolean onlineAugment) implements Serializable {
+
+  /** Most stages: one per crop scale of the paper. */
+  public static final int MAX_STAGES = 3;
+
+  /** The defaults of {@code reference.conf}. */
+  public static ConfigMsrrn defaults() {
+    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 1e-3, 32, 30, 0.5, 3, 6, 0, 5, 200, true);
+  }
+
+  /** @throws IllegalArgumentException naming the first invalid field */
+  public ConfigMsrrn {
+    check(stages >= 1 && stages <= MAX_STAGES, "stages must be in 1.." + MAX_STAGES + ", got " + stages);
+    check(patchSize >= 4 && patchSize % 4 == 0, "patch-size must be a multiple of 4 (two 2x2 poolings), at least 4, got "
+        + patchSize);
+    check(rrnChannels >= 1, "rrn-channels must be at least 1, got " + rrnChannels);
+    check(rrnHidden >= 1, "rrn-hidden must be at least 1, got " + rrnHidden);
+    check(cnnChannels >= 1, "cnn-channels must be at least 1, got " + cnnChannels);
+    check(cnnHidden >= 1, "cnn-hidden must be at least 1, got " + cnnHidden);
+    check(weightDecay >= 0 && Double.isFinite(weightDecay), "weight-decay must be 0 or more, got " + weightDecay);
+    check(learningRate > 0 && Double.isFinite(learningRate), "learning-rate must be positive, got " + learningRate);
+    check(batch >= 1, "batch must be at least 1, got " + batch);
+    check(epochs >= 0, "epochs must be 0 or more, got " + epochs);
+    check(lrDrop > 0 && lrDrop <= 1, "lr-drop must be in (0, 1], got " + lrDrop);
+    check(patience >= 1, "patience must be at least 1, got " + patience);
+    check(earlyStop >= 1, "early-stop must be at least 1, got " + earlyStop);
+    check(workers >= 0, "workers must be 0 or more, got " + workers);
+    check(averagingFrequency >= 1, "averaging-frequency must be at least 1, got " + averagingFrequency);
+    check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
+  }
+
+  private static void check(boolean ok, String why) {
+    if (!ok) {
+      throw new IllegalArgumentException(why);
+    }
+  }
+}
