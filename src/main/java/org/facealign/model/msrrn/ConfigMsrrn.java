@@ -26,18 +26,20 @@ import java.io.Serializable;
  * @param validationFaces training faces held out for validation, with all their variants
  * @param onlineAugment draw a fresh rotation (within augment.max-rotation-deg) and pixel noise (augment.noise-sigma)
  *     for every training sample in every epoch
+ * @param positionGradient let the gradient flow through the patch positions (bilinear sampling is differentiable
+ *     in the position); false stops it there, so each stage learns from its own patches as a cascade stage does
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
     double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
-    int averagingFrequency, int validationFaces, boolean onlineAugment) implements Serializable {
+    int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient) implements Serializable {
 
   /** Most stages: one per crop scale of the paper. */
   public static final int MAX_STAGES = 3;
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
-    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 1e-3, 32, 30, 0.5, 3, 6, 0, 5, 200, true);
+    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 1e-3, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
