@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * written into a temporary sibling directory and renamed into place, so a reader sees whole checkpoints
  * only; the {@code keep} newest are kept.
  */
-public final class CheckpointListener implements JointTrainingListener {
+public final class CheckpointListener implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointListener.class);
   private static final Pattern NAME = Pattern.compile("epoch-(\\d+)");
   static final String GRAPH = "graph.zip";

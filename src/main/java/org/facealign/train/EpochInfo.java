@@ -1,7 +1,7 @@
 package org.facealign.train;
 
 /**
- * What a {@link JointTrainingListener} gets after each epoch.
+ * What a {@link TrainingListener} gets after each epoch.
  *
  * @param stats the epoch's figures
  * @param epochs the maximum number of epochs

@@ -5,27 +5,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One log line per epoch: losses, validation NME, learning rate, time, samples/s, best epoch. */
-public final class ProgressListener implements JointTrainingListener {
+public final class ProgressListener implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressListener.class);
+  private final String label;
+
+  /** Lines start with "joint:". */
+  public ProgressListener() {
+    this("joint");
+  }
+
+  /** Lines start with {@code label + ":"}. */
+  public ProgressListener(String label) {
+    this.label = label;
+  }
 
   @Override
   public void onEpochEnd(EpochInfo info) {
-    LOG.info(line(info));
+    LOG.info(label + ": " + line(info));
   }
 
   /** The line logged for {@code info}. */
   public static String line(EpochInfo info) {
     EpochStats s = info.stats();
     return String.format(Locale.ROOT,
-        "joint: epoch %d/%d train loss %.6f validation loss %.6f ip-nme %.5f lr %.3g %.1f s %.1f samples/s%s best epoch %d (%.6f)%s",
+        "epoch %d/%d train loss %.6f validation loss %.6f ip-nme %.5f lr %.3g %.1f s %.1f samples/s%s best epoch %d (%.6f)%s",
         s.epoch(), info.epochs(), s.trainLoss(), s.validationLoss(), s.validationNme(), s.learningRate(), s.seconds(),
         s.samplesPerSecond(), s.improved() ? " (new best)" : "", info.state().bestEpoch(), info.state().bestError(),
         info.state().stopped() ? ", stopping" : "");
   }
 
   @Override
-  public void onTrainingEnd(JointTrainer.Result result) {
-    LOG.info("joint: done, best epoch {} of {} (validation error {})", result.bestEpoch(), result.history().size() - 1,
+  public void onTrainingEnd(GraphTrainer.Result result) {
+    LOG.info(label + ": done, best epoch {} of {} (validation error {})", result.bestEpoch(), result.history().size() - 1,
         result.bestError());
   }
 }

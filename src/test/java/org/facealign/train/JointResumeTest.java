@@ -40,7 +40,7 @@ class JointResumeTest {
   }
 
   /** Stands for a crash after the checkpoint of {@code epoch} was written. */
-  static final class Crash implements JointTrainingListener {
+  static final class Crash implements TrainingListener {
     final int epoch;
 
     Crash(int epoch) {
