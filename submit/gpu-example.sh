@@ -2,7 +2,8 @@
 # Example: training on GPU executors (one GPU each). Build the CUDA flavour of the job jar first:
 #   ./mvnw -B -Pgpu -DskipTests package        (ND4J CUDA 11.6; executors need CUDA 11.6 + cuDNN 8.3)
 # then, e.g. on YARN with GPU scheduling or on Kubernetes with the NVIDIA device plugin:
-#   MASTER=yarn submit/gpu-example.sh pipeline --conf conf/gpu.conf --data hdfs:///300W --out hdfs:///runs/gpu --model deepreg
+#   MASTER=yarn submit/gpu-example.sh pipeline --conf conf/gpu.conf --data hdfs:///300W --out hdfs:///runs/gpu --model msrrn
+# (MSRRN, a CNN, is where GPUs pay; --model deepreg runs the same way.)
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 export SPARK_CONF="${SPARK_CONF:-} --conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1

@@ -16,6 +16,10 @@ final class EvaluateCommand extends SparkCommand {
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "A saved model directory (from train).")
   String model;
 
+  @Option(names = "--compare", paramLabel = "DIR", description = "Another saved model to evaluate on the same faces; "
+      + "its CED curves are drawn with this model's (repeatable).")
+  java.util.List<String> compare = new java.util.ArrayList<>();
+
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Report directory to write.")
   String out;
 
@@ -26,7 +30,7 @@ final class EvaluateCommand extends SparkCommand {
 
   @Override
   void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
-    EvaluateJob.run(spark, cfg, st, prepared, model, out);
+    EvaluateJob.run(spark, cfg, st, prepared, model, out, compare);
     System.out.print(PipelineCommand.summaryLines(st, out));
   }
 }

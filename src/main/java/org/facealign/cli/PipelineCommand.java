@@ -30,6 +30,11 @@ final class PipelineCommand extends SparkCommand {
   @Mixin
   ModelKindOption model = new ModelKindOption();
 
+  @Option(names = "--compare", paramLabel = "DIR", description = "Another saved model (e.g. a DeepReg run's OUT/model) "
+      + "evaluated on the same faces, its CED curves drawn with this model's (repeatable). With --model msrrn the "
+      + "mean-shape model is trained too (OUT/mean-model) and always compared.")
+  java.util.List<String> compare = new java.util.ArrayList<>();
+
   @Override
   String name() {
     return "pipeline";
@@ -52,7 +57,13 @@ final class PipelineCommand extends SparkCommand {
     }
     TrainJob.run(spark, cfg, st, prepared, modelDir);
     System.out.println("train: " + cfg.train().model() + " model saved to " + modelDir);
-    EvaluateJob.run(spark, cfg, st, prepared, modelDir, out);
+    java.util.List<String> others = new java.util.ArrayList<>(compare);
+    if (cfg.train().model().equals("msrrn")) {
+      String meanDir = Storage.resolve(out, "mean-model");
+      TrainJob.run(spark, cfg.with(Map.of("facealign.train.model", "mean")), st, prepared, meanDir);
+      others.add(meanDir);
+    }
+    EvaluateJob.run(spark, cfg, st, prepared, modelDir, out, others);
     System.out.print(summaryLines(st, out));
   }
 

@@ -70,6 +70,16 @@ public final class FacealignConfig {
     return load(null, Map.of());
   }
 
+  /** This configuration with {@code key = value} overrides (values parsed as HOCON values). */
+  public FacealignConfig with(Map<String, String> overrides) {
+    Config c = config;
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      String key = e.getKey().startsWith(ROOT + ".") ? e.getKey() : ROOT + "." + e.getKey();
+      c = c.withValue(key, parseValue(key, e.getValue()));
+    }
+    return new FacealignConfig(c);
+  }
+
   /**
    * Loads the configuration.
    *

@@ -146,13 +146,13 @@ public final class DeepRegJob {
   public record Training(String kind, List<SequentialTrainer.StageFit> fits, Map<String, StageErrors> stages,
       Map<String, StageErrors> jointStages, List<EpochStats> epochs) {}
 
-  private static Map<String, StageErrors> toErrors(Map<String, StageStats> m) {
+  static Map<String, StageErrors> toErrors(Map<String, StageStats> m) {
     Map<String, StageErrors> out = new LinkedHashMap<>();
     m.forEach((k, v) -> out.put(k, new StageErrors(v.count(), v.nme(), v.interOcular(), v.bias(), v.variance())));
     return out;
   }
 
-  private static String percent(double[] v) {
+  static String percent(double[] v) {
     StringBuilder b = new StringBuilder();
     for (double x : v) {
       b.append(b.length() == 0 ? "" : " ").append(String.format(java.util.Locale.ROOT, "%.2f%%", 100 * x));

@@ -50,6 +50,16 @@ public final class EvaluateJob {
   /** Evaluates {@code modelDir} on the test subsets of {@code preparedDir}, writing the report to {@code outDir}. */
   public static Report run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
       String outDir) throws IOException {
+    return run(spark, cfg, st, preparedDir, modelDir, outDir, List.of());
+  }
+
+  /**
+   * As {@link #run(SparkSession, FacealignConfig, Storage, String, String, String)}, and evaluates the models of
+   * {@code compare} on the same test faces: their mean errors go into the section "comparison" and their CED
+   * curves, with the model's, into one figure per test subset ({@code ced-compare-SUBSET.png}).
+   */
+  public static Report run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
+      String outDir, List<String> compare) throws IOException {
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
     Map<String, byte[]> files = ModelStore.readFiles(st, modelDir);
     LandmarkModel model = ModelStore.decode(files, modelDir);
@@ -57,27 +67,8 @@ public final class EvaluateJob {
     checkCompatible(h, summary, modelDir);
 
     List<String> tests = summary.testSubsets();
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
-    Broadcast<Storage> storage = jsc.broadcast(st);
-    long maxFileBytes = cfg.data().maxFileBytes();
-    long maxPixels = cfg.data().maxPixels();
     LandmarkScheme scheme = h.scheme();
-    String source = modelDir;
-
-    List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
-        .filter(col("subset").isin(tests.toArray()))
-        .javaRDD()
-        .map(PreparedFace::fromRow)
-        .mapPartitions(it -> {
-          LandmarkModel m = ModelCache.get(modelFiles.value(), source);
-          List<Outcome> out = new ArrayList<>();
-          while (it.hasNext()) {
-            out.add(predict(it.next(), m, storage.value(), maxFileBytes, maxPixels, scheme));
-          }
-          return out.iterator();
-        })
-        .collect();
+    List<Outcome> outcomes = predictAll(spark, cfg, st, preparedDir, tests, files, modelDir);
 
     Map<String, List<FaceResult>> bySubset = new LinkedHashMap<>();
     for (String s : tests) {
@@ -122,6 +113,9 @@ public final class EvaluateJob {
         .config(cfg.render())
         .section("prepare", prepareSection(summary, PreparedSet.readFailures(st, preparedDir)));
     addTraining(report, st, modelDir);
+    if (!compare.isEmpty()) {
+      addComparison(report, spark, cfg, st, preparedDir, tests, modelDir, h, bySubset, compare, summary);
+    }
     Report built = report.build();
     for (Map.Entry<String, byte[]> f : built.render().entrySet()) {
       st.write(Storage.resolve(outDir, f.getKey()), f.getValue());
@@ -129,6 +123,83 @@ public final class EvaluateJob {
     st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
     LOG.info("evaluate: report written to {}", Storage.resolve(outDir, "report.html"));
     return built;
+  }
+
+  /** The predictions of the model whose files are {@code files} on the faces of the {@code tests} subsets. */
+  private static List<Outcome> predictAll(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir,
+      List<String> tests, Map<String, byte[]> files, String modelDir) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
+    Broadcast<Storage> storage = jsc.broadcast(st);
+    long maxFileBytes = cfg.data().maxFileBytes();
+    long maxPixels = cfg.data().maxPixels();
+    LandmarkScheme scheme = ModelStore.decode(files, modelDir).header().scheme();
+    String source = modelDir;
+    List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
+        .filter(col("subset").isin(tests.toArray()))
+        .javaRDD()
+        .map(PreparedFace::fromRow)
+        .mapPartitions(it -> {
+          LandmarkModel m = ModelCache.get(modelFiles.value(), source);
+          List<Outcome> out = new ArrayList<>();
+          while (it.hasNext()) {
+            out.add(predict(it.next(), m, storage.value(), maxFileBytes, maxPixels, scheme));
+          }
+          return out.iterator();
+        })
+        .collect();
+    modelFiles.destroy(false);
+    return outcomes;
+  }
+
+  /** The section "comparison" and the figures {@code ced-compare-SUBSET.png}. */
+  private static void addComparison(Report.Builder report, SparkSession spark, FacealignConfig cfg, Storage st,
+      String preparedDir, List<String> tests, String modelDir, ModelHeader h, Map<String, List<FaceResult>> bySubset,
+      List<String> compare, PreparedSet.Summary summary) {
+    Map<String, List<FaceResult>> own = new LinkedHashMap<>(bySubset);
+    for (Map.Entry<String, List<String>> d : summary.derivedSubsets().entrySet()) {
+      List<FaceResult> union = new ArrayList<>();
+      d.getValue().forEach(p -> union.addAll(bySubset.getOrDefault(p, List.of())));
+      own.put(d.getKey(), union);
+    }
+    Map<String, Map<String, List<FaceResult>>> byModel = new LinkedHashMap<>();
+    byModel.put(h.kind() + " (" + modelDir + ")", own);
+    for (String dir : compare) {
+      Map<String, byte[]> files = ModelStore.readFiles(st, dir);
+      ModelHeader ch = ModelStore.decode(files, dir).header();
+      checkCompatible(ch, summary, dir);
+      Map<String, List<FaceResult>> m = new LinkedHashMap<>();
+      tests.forEach(t -> m.put(t, new ArrayList<>()));
+      for (Outcome o : predictAll(spark, cfg, st, preparedDir, tests, files, dir)) {
+        if (o.result() != null) {
+          m.get(o.result().subset()).add(o.result());
+        }
+      }
+      for (Map.Entry<String, List<String>> d : summary.derivedSubsets().entrySet()) {
+        List<FaceResult> union = new ArrayList<>();
+        d.getValue().forEach(p -> union.addAll(m.getOrDefault(p, List.of())));
+        m.put(d.getKey(), union);
+      }
+      byModel.put(ch.kind() + " (" + dir + ")", m);
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode section = PreparedSet.JSON.createObjectNode();
+    for (String subset : own.keySet()) {
+      Map<String, double[]> curves = new LinkedHashMap<>();
+      com.fasterxml.jackson.databind.node.ObjectNode row = section.putObject(subset);
+      for (Map.Entry<String, Map<String, List<FaceResult>>> e : byModel.entrySet()) {
+        double[] errors = e.getValue().getOrDefault(subset, List.of()).stream().mapToDouble(FaceResult::ipNme).toArray();
+        if (errors.length > 0) {
+          curves.put(e.getKey(), errors);
+          row.put(e.getKey(), java.util.Arrays.stream(errors).average().orElse(Double.NaN));
+        }
+      }
+      if (!curves.isEmpty()) {
+        report.figure("ced-compare-" + subset + ".png", org.facealign.eval.CedPlot.png(curves, "CED, " + subset,
+            "Inter-pupil normalised mean error", cfg.eval().cedMax(), 800, 600),
+            "Cumulative error distribution of each model on the " + subset + " faces (inter-pupil NME).");
+      }
+    }
+    report.section("comparison", section);
   }
 
   /**
@@ -151,8 +222,8 @@ public final class EvaluateJob {
       if (!t.path(phase).isObject()) {
         continue;
       }
-      String row = phase.equals("stages") ? (kind.equals("deepreglocal") ? "deepreglocal, pre-trained" : "sequentialreg")
-          : kind;
+      String row = phase.equals("stages") ? (kind.equals("deepreglocal") ? "deepreglocal, pre-trained"
+          : kind.equals("msrrn") ? kind : "sequentialreg") : kind;
       com.fasterxml.jackson.databind.node.ObjectNode r = table.putObject(row);
       t.path(phase).fieldNames().forEachRemaining(set -> {
         com.fasterxml.jackson.databind.JsonNode nme = t.path(phase).path(set).path("nme");
@@ -163,11 +234,14 @@ public final class EvaluateJob {
     if (t.path("table1").isObject()) {
       report.section("table1", t.get("table1"));
     }
+    if (t.path("table2").isObject()) {
+      report.section("table2", t.get("table2"));
+    }
     Map<String, double[][]> nme = new java.util.LinkedHashMap<>();
     Map<String, double[][]> bv = new java.util.LinkedHashMap<>();
     for (String phase : List.of("stages", "joint_stages")) {
       com.fasterxml.jackson.databind.JsonNode sets = t.path(phase);
-      String label = phase.equals("stages") ? "sequential" : "joint";
+      String label = phase.equals("stages") ? (kind.equals("msrrn") ? "msrrn" : "sequential") : "joint";
       sets.fieldNames().forEachRemaining(set -> {
         com.fasterxml.jackson.databind.JsonNode e = sets.get(set);
         nme.put(label + " " + set, series(e.get("nme"), 100));

@@ -43,6 +43,9 @@ public final class TrainJob {
     if (List.of("sequentialreg", "deepreglocal", "deepreg").contains(kind)) {
       return DeepRegJob.train(spark, cfg, st, preparedDir, modelDir, resume);
     }
+    if (kind.equals(org.facealign.model.msrrn.MsrrnModel.KIND)) {
+      return MsrrnJob.train(spark, cfg, st, preparedDir, modelDir, resume);
+    }
     if (!kind.equals("mean")) {
       throw new UnsupportedOperationException("training model '" + kind + "' is not available in this build yet");
     }

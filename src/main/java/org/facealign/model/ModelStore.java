@@ -56,6 +56,7 @@ public final class ModelStore {
     for (org.facealign.model.deepreg.Variant v : org.facealign.model.deepreg.Variant.values()) {
       register(org.facealign.model.deepreg.DeepRegModel.codec(v));
     }
+    register(org.facealign.model.msrrn.MsrrnModel.CODEC);
   }
 
   private ModelStore() {}

@@ -23,6 +23,11 @@ public final class StageStats implements Serializable {
   private final double[] io;
   private final double[][] sum;
   private final double[] sumSq;
+  /** Faces whose IP-NME after stage t is below {@link #THRESHOLDS}[k]. */
+  private final long[][] below;
+
+  /** The per-face error thresholds whose fractions are counted (MSRRN's Table 2: 0.05 and 0.10). */
+  public static final double[] THRESHOLDS = {0.05, 0.10};
 
   public StageStats(int stages, int dim) {
     this.stages = stages;
@@ -31,6 +36,7 @@ public final class StageStats implements Serializable {
     this.io = new double[stages + 1];
     this.sum = new double[stages + 1][dim];
     this.sumSq = new double[stages + 1];
+    this.below = new long[stages + 1][THRESHOLDS.length];
   }
 
   /** Adds one sample's trajectory {@code s_0 .. s_T} against its ground truth (any common frame). */
@@ -38,7 +44,11 @@ public final class StageStats implements Serializable {
     Shape gt = Shape.of(target);
     double ip = scheme.interPupilDistance(gt);
     for (int t = 0; t <= stages; t++) {
-      nme[t] += Nme.interPupil(Shape.of(trajectory[t]), gt, scheme);
+      double e0 = Nme.interPupil(Shape.of(trajectory[t]), gt, scheme);
+      nme[t] += e0;
+      for (int k = 0; k < THRESHOLDS.length; k++) {
+        below[t][k] += e0 < THRESHOLDS[k] ? 1 : 0;
+      }
       io[t] += Nme.interOcular(Shape.of(trajectory[t]), gt, scheme);
       double sq = 0;
       for (int i = 0; i < dim; i++) {
@@ -57,6 +67,9 @@ public final class StageStats implements Serializable {
       nme[t] += o.nme[t];
       io[t] += o.io[t];
       sumSq[t] += o.sumSq[t];
+      for (int k = 0; k < THRESHOLDS.length; k++) {
+        below[t][k] += o.below[t][k];
+      }
       for (int i = 0; i < dim; i++) {
         sum[t][i] += o.sum[t][i];
       }
@@ -67,6 +80,15 @@ public final class StageStats implements Serializable {
 
   public long count() {
     return count;
+  }
+
+  /** Fraction of the samples whose IP-NME after each stage is below {@code THRESHOLDS[k]}. */
+  public double[] fractionBelow(int k) {
+    double[] r = new double[stages + 1];
+    for (int t = 0; t <= stages; t++) {
+      r[t] = count == 0 ? Double.NaN : (double) below[t][k] / count;
+    }
+    return r;
   }
 
   /** Mean IP-NME after each stage. */

@@ -1,0 +1,133 @@
+package org.facealign.model.msrrn;
+
+import java.io.Serializable;
+import java.util.SplittableRandom;
+import org.facealign.augment.Augmenter;
+import org.facealign.augment.ConfigAugment;
+import org.facealign.augment.MultiscaleCrops;
+import org.facealign.data.FaceBox;
+import org.facealign.data.GrayImage;
+import org.facealign.data.ImageWarp;
+import org.facealign.data.Shape;
+import org.facealign.data.SimilarityTransform;
+import org.facealign.feature.ConfigFeatures;
+
+/**
+ * The inputs of MSRRN: the multiscale face crops ({@link MultiscaleCrops}: 50, 100, 200 px by default, one per
+ * stage, coarse to fine) and the landmarks in the crops' shared unit frame, taken from the canonical canvas
+ * that {@code prepare} stores for every face ({@link org.facealign.feature.FaceNormaliser}: the face box is
+ * {@code faceSize} px, centred).
+ *
+ * <p><b>Choices</b> (the paper crops the image directly and does not say how):
+ * <ul>
+ *   <li>Crops come from the stored canvas, at training and at test time alike, so both see the same
+ *       resampling. The 200-px crop spans 1.4 face boxes = 179 canvas px, so it is upsampled 1.12x.</li>
+ *   <li>Online augmentation: for every sample and epoch, with probability ½ a rotation uniform in
+ *       ±{@code augment.max-rotation-deg} about the face centre (folded into the crop warp: one resampling),
+ *       and always Gaussian pixel noise of {@code augment.noise-sigma} added to each crop. Mirrors are the
+ *       stored {@code flip} variants. Half the samples stay upright because test faces mostly are.</li>
+ *   <li>The draws are a function of (seed, sample name, epoch) only, so they do not depend on partitioning.</li>
+ * </ul>
+ */
+public final class MsrrnInputs implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final int[] cropSizes;
+  private final double cropMargin;
+  private final double noiseSigma;
+  private final double maxRotationRad;
+  private final FaceBox canvasBox;
+  private final SimilarityTransform canvasToUnit;
+  private final SimilarityTransform unitToCanvas;
+
+  /**
+   * @param stages the model's stages T: the first T crop sizes are used
+   * @throws IllegalArgumentException if there are fewer crop sizes than stages
+   */
+  public MsrrnInputs(ConfigFeatures features, ConfigAugment augment, int stages) {
+    int[] all = augment.cropSizeArray();
+    if (stages > all.length) {
+      throw new IllegalArgumentException(stages + " MSRRN stages need as many facealign.augment.crop-sizes, there are "
+          + all.length);
+    }
+    this.cropSizes = java.util.Arrays.copyOf(all, stages);
+    this.cropMargin = augment.cropMargin();
+    this.noiseSigma = augment.noiseSigma();
+    this.maxRotationRad = Math.toRadians(augment.maxRotationDeg());
+    double c = (features.canvasSize() - 1) / 2.0;
+    double h = features.faceSize() / 2.0;
+    this.canvasBox = new FaceBox(c - h, c - h, c + h, c + h);
+    this.canvasToUnit = MultiscaleCrops.imageToUnit(canvasBox, cropMargin);
+    this.unitToCanvas = canvasToUnit.inverse();
+  }
+
+  /** Crop sides, coarse to fine, one per stage. */
+  public int[] cropSizes() {
+    return cropSizes.clone();
+  }
+
+  /** The face box in canvas pixels. */
+  public FaceBox canvasBox() {
+    return canvasBox;
+  }
+
+  /**
+   * One example: crops (coarse to fine) and, if known, the landmarks in the unit frame.
+   *
+   * @param crops one image per stage
+   * @param unitShape interleaved unit-frame coordinates, or null
+   */
+  public record Example(GrayImage[] crops, double[] unitShape) {}
+
+  /** The crops of {@code canvas}, no augmentation; {@code canonicalShape} may be null. */
+  public Example crops(GrayImage canvas, Shape canonicalShape) {
+    return crops(canvas, canonicalShape, 0, 0, null);
+  }
+
+  /**
+   * The crops of {@code canvas} rotated by {@code theta} radians about the face centre, with Gaussian noise of
+   * {@code sigma} grey levels added to each crop.
+   *
+   * @param canonicalShape landmarks in canvas pixels, or null
+   * @param rng the noise's generator (unused when {@code sigma} is 0)
+   */
+  public Example crops(GrayImage canvas, Shape canonicalShape, double theta, double sigma, SplittableRandom rng) {
+    SimilarityTransform rot = SimilarityTransform.rotationAbout(theta, canvasBox.centerX(), canvasBox.centerY());
+    GrayImage[] out = new GrayImage[cropSizes.length];
+    for (int i = 0; i < out.length; i++) {
+      SimilarityTransform t = MultiscaleCrops.imageToCrop(canvasBox, cropMargin, cropSizes[i]);
+      GrayImage crop = ImageWarp.warp(canvas, theta == 0 ? t : t.after(rot), cropSizes[i], cropSizes[i]);
+      out[i] = sigma > 0 ? Augmenter.addNoise(crop, sigma, rng) : crop;
+    }
+    double[] unit = null;
+    if (canonicalShape != null) {
+      unit = canvasToUnit.after(rot).apply(canonicalShape).toArray();
+    }
+    return new Example(out, unit);
+  }
+
+  /**
+   * The example of a training sample in {@code epoch}: with {@code augment}, the sample's draw of rotation and
+   * noise for that epoch (see the class comment), else its plain crops.
+   *
+   * @param name the sample's stable name
+   * @param canonicalShape its landmarks in canvas pixels
+   */
+  public Example training(GrayImage canvas, Shape canonicalShape, String name, long seed, int epoch, boolean augment) {
+    if (!augment) {
+      return crops(canvas, canonicalShape);
+    }
+    SplittableRandom rng = new SplittableRandom(Augmenter.seedFor(seed, name, epoch));
+    double theta = rng.nextBoolean() ? maxRotationRad * (2 * rng.nextDouble() - 1) : 0;
+    return crops(canvas, canonicalShape, theta, noiseSigma, rng);
+  }
+
+  /** Unit-frame coordinates to a canvas-pixel shape. */
+  public Shape toCanonical(double[] unit) {
+    return unitToCanvas.apply(Shape.of(unit));
+  }
+
+  /** A canvas-pixel shape to unit-frame coordinates. */
+  public double[] toUnit(Shape canonical) {
+    return canvasToUnit.apply(canonical).toArray();
+  }
+}

@@ -1,0 +1,165 @@
+package org.facealign.model.msrrn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.facealign.augment.ConfigAugment;
+import org.facealign.data.FaceBox;
+import org.facealign.data.GrayImage;
+import org.facealign.data.Shape;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.feature.FaceNormaliser;
+import org.facealign.feature.NormalisedFace;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelCodec;
+import org.facealign.model.ModelFormatException;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.msrrn.graph.MsrrnGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A trained MSRRN (Wang et al. 2017): the initialiser CNN and the recurrent regression network as one DL4J
+ * graph ({@link MsrrnGraph}), run on the crops {@link MsrrnInputs} takes from the face's canonical canvas.
+ * The prediction is the last stage's shape.
+ *
+ * <p>Immutable; {@link #predict} is thread-safe: each thread runs its own copy of the graph (DL4J graphs
+ * keep activations in the instance). The model file holds the graph's JSON configuration and its parameters,
+ * so the network can be rebuilt by any DL4J of the same version, on the CPU or the CUDA backend.
+ */
+public final class MsrrnModel implements LandmarkModel {
+  /** The kind written into model headers. */
+  public static final String KIND = "msrrn";
+
+  private final ModelHeader header;
+  private final ConfigFeatures features;
+  private final List<Integer> cropSizes;
+  private final double cropMargin;
+  private final ComputationGraph graph;
+  private final MsrrnInputs inputs;
+  private final FaceNormaliser normaliser;
+  private final ThreadLocal<ComputationGraph> local;
+
+  /**
+   * @param features the canvas settings the crops are taken from
+   * @param cropSizes crop sides, one per stage, coarse to fine
+   * @param cropMargin margin of the crop region around the face box (fraction of its side)
+   * @param graph the trained graph (this model keeps it: do not change it)
+   */
+  public MsrrnModel(ModelHeader header, ConfigFeatures features, List<Integer> cropSizes, double cropMargin,
+      ComputationGraph graph) {
+    this.header = header;
+    this.features = features;
+    this.cropSizes = List.copyOf(cropSizes);
+    this.cropMargin = cropMargin;
+    this.graph = graph;
+    int stages = MsrrnGraph.stages(graph);
+    if (stages != cropSizes.size()) {
+      throw new IllegalArgumentException("the graph has " + stages + " stages but there are " + cropSizes.size()
+          + " crop sizes");
+    }
+    ConfigAugment aug = ConfigAugment.defaults().withCropSizes(cropSizes).withCropMargin(cropMargin);
+    this.inputs = new MsrrnInputs(features, aug, stages);
+    this.normaliser = new FaceNormaliser(features);
+    this.local = ThreadLocal.withInitial(graph::clone);
+  }
+
+  @Override
+  public ModelHeader header() {
+    return header;
+  }
+
+  /** Recurrent stages T. */
+  public int stages() {
+    return cropSizes.size();
+  }
+
+  /** The inputs this model reads. */
+  public MsrrnInputs inputs() {
+    return inputs;
+  }
+
+  /** The graph (shared: do not change it, do not run it from several threads). */
+  public ComputationGraph graph() {
+    return graph;
+  }
+
+  @Override
+  public Shape predict(GrayImage image, FaceBox box) {
+    List<Shape> s = trajectory(image, box);
+    return s.get(s.size() - 1);
+  }
+
+  /** The shapes S0 (initialiser CNN) .. ST, in image pixels. */
+  public List<Shape> trajectory(GrayImage image, FaceBox box) {
+    NormalisedFace nf = normaliser.normalise(image, box);
+    double[][] units = stagesOfCanvas(nf.canvas());
+    List<Shape> out = new ArrayList<>(units.length);
+    for (double[] u : units) {
+      out.add(nf.toImage(inputs.toCanonical(u)));
+    }
+    return out;
+  }
+
+  /** The unit-frame shapes S0..ST of the face on a canonical canvas. */
+  public double[][] stagesOfCanvas(GrayImage canvas) {
+    MsrrnInputs.Example ex = inputs.crops(canvas, null);
+    return MsrrnGraph.predictStages(local.get(), MsrrnGraph.input(ex.crops()));
+  }
+
+  /** The codec of {@link #KIND}. */
+  public static final ModelCodec<MsrrnModel> CODEC = new ModelCodec<>() {
+    @Override
+    public String kind() {
+      return KIND;
+    }
+
+    @Override
+    public Class<MsrrnModel> modelClass() {
+      return MsrrnModel.class;
+    }
+
+    @Override
+    public ObjectNode hyper(MsrrnModel m) {
+      ObjectNode n = JsonNodeFactory.instance.objectNode();
+      n.put("features", m.features.canonical());
+      var sizes = n.putArray("crop_sizes");
+      m.cropSizes.forEach(sizes::add);
+      n.put("crop_margin", m.cropMargin);
+      n.put("units", "crop unit frame: the square of side max(w, h) * (1 + 2 crop_margin) about the box centre is [0, 1]^2");
+      n.put("graph", m.graph.getConfiguration().toJson());
+      return n;
+    }
+
+    @Override
+    public Map<String, INDArray> arrays(MsrrnModel m) {
+      Map<String, INDArray> a = new LinkedHashMap<>();
+      a.put("params", m.graph.params().reshape(1, m.graph.numParams()));
+      return a;
+    }
+
+    @Override
+    public MsrrnModel build(ModelHeader header, JsonNode hyper, Map<String, INDArray> arrays) {
+      try {
+        ConfigFeatures f = ConfigFeatures.parseCanonical(hyper.path("features").asText());
+        List<Integer> sizes = new ArrayList<>();
+        hyper.path("crop_sizes").forEach(x -> sizes.add(x.asInt()));
+        ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(hyper.path("graph").asText());
+        ComputationGraph g = new ComputationGraph(conf);
+        INDArray p = arrays.get("params");
+        if (p == null) {
+          throw new ModelFormatException("the MSRRN model has no params array");
+        }
+        g.init(p.reshape(1, p.length()).castTo(conf.getDataType()), true);
+        return new MsrrnModel(header, f, sizes, hyper.path("crop_margin").asDouble(), g);
+      } catch (RuntimeException e) {
+        throw new ModelFormatException("cannot rebuild the MSRRN graph: " + e.getMessage(), e);
+      }
+    }
+  };
+}

@@ -1,0 +1,78 @@
+package org.facealign.job;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.Shape;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.eval.Report;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelStore;
+import org.facealign.model.msrrn.MsrrnModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole MSRRN recipe on synthetic faces, small: prepare, training on Spark with checkpoints, Table 2,
+ * evaluation against the mean shape, save and load, and a resumed training.
+ */
+class MsrrnPipelineTest extends LocalSparkTest {
+
+  static FacealignConfig tiny(int epochs) {
+    return FacealignConfig.load(null, Map.ofEntries(Map.entry("spark.master", "local[2]"),
+        Map.entry("train.model", "msrrn"), Map.entry("features.sift-cells", "2"),
+        Map.entry("features.patch-sizes", "[32]"), Map.entry("augment.crop-sizes", "[32, 48, 64]"),
+        Map.entry("msrrn.patch-size", "8"), Map.entry("msrrn.rrn-channels", "4"), Map.entry("msrrn.rrn-hidden", "32"),
+        Map.entry("msrrn.cnn-channels", "4"), Map.entry("msrrn.cnn-hidden", "32"), Map.entry("msrrn.batch", "16"),
+        Map.entry("msrrn.learning-rate", "0.003"), Map.entry("msrrn.validation-faces", "10"),
+        Map.entry("msrrn.epochs", Integer.toString(epochs))));
+  }
+
+  @Test
+  void msrrnTrainsReportsTable2AndBeatsTheMeanShape(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "helen/trainset", 30, "lfpw/testset", 12), 5L,
+        SyntheticFaces.Options.defaults());
+    FacealignConfig cfg = tiny(6);
+    Storage st = Storage.local();
+    String out = dir.resolve("out").toString();
+    PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(data.toString(), List.of()), out + "/prepared", out + "/features");
+    LandmarkModel m = TrainJob.run(spark, cfg, st, out + "/prepared", out + "/model");
+    assertTrue(m instanceof MsrrnModel);
+    assertEquals(3, ((MsrrnModel) m).stages());
+    TrainJob.run(spark, cfg.with(Map.of("train.model", "mean")), st, out + "/prepared", out + "/mean");
+    EvaluateJob.run(spark, cfg, st, out + "/prepared", out + "/model", out + "/report", List.of(out + "/mean"));
+    JsonNode json = PreparedSet.JSON.readTree(st.readBytes(out + "/report/" + Report.JSON, 1 << 24));
+    JsonNode common = json.findValue("table2").path("common");
+    double mean = common.path("mean shape").path("ip_nme").asDouble(Double.NaN);
+    double last = common.path("stage 3").path("ip_nme").asDouble(Double.NaN);
+    assertTrue(last > 0 && last < 0.8 * mean, "stage 3 " + last + " against the mean shape's " + mean);
+    double below10 = common.path("stage 3").path("below_0.10").asDouble(Double.NaN);
+    assertTrue(below10 >= 0 && below10 <= 1, "fraction " + below10);
+    JsonNode cmp = json.findValue("comparison").path("common");
+    assertEquals(2, cmp.size(), cmp.toString());
+    assertTrue(st.exists(out + "/report/ced-compare-common.png"));
+    assertTrue(st.exists(out + "/report/stages.png"));
+
+    // save -> load -> identical predictions
+    MsrrnModel loaded = (MsrrnModel) ModelStore.load(st, out + "/model");
+    SyntheticFaces.SyntheticFace f = new SyntheticFaces(99L, SyntheticFaces.Options.defaults()).next();
+    Shape a = m.predict(f.image(), f.detectorBox());
+    Shape b = loaded.predict(f.image(), f.detectorBox());
+    assertArrayEquals(a.toArray(), b.toArray(), 0);
+
+    // a training cut after 1 epoch and resumed ends where the uninterrupted one does (one worker)
+    FacealignConfig one = cfg.with(Map.of("msrrn.workers", "1", "msrrn.epochs", "2", "msrrn.early-stop", "10"));
+    MsrrnModel full = (MsrrnModel) TrainJob.run(spark, one, st, out + "/prepared", out + "/full");
+    TrainJob.run(spark, one.with(Map.of("msrrn.epochs", "1")), st, out + "/prepared", out + "/cut");
+    MsrrnModel resumed = (MsrrnModel) TrainJob.run(spark, one, st, out + "/prepared", out + "/cut", true);
+    assertArrayEquals(full.graph().params().toFloatVector(), resumed.graph().params().toFloatVector(), 0);
+  }
+}
