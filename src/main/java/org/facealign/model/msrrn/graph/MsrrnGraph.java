@@ -2,6 +2,7 @@ package org.facealign.model.msrrn.graph;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -172,6 +173,14 @@ public final class MsrrnGraph {
   /** The recurrent regression vertex's configuration in {@code g}. */
   public static RecurrentRegressionVertex vertex(ComputationGraph g) {
     return (RecurrentRegressionVertex) g.getConfiguration().getVertices().get(RRN);
+  }
+
+  /**
+   * The recurrent network's shared parameters, by the keys of {@link RecurrentRegressionVertex} ({@code
+   * conv1W} ..): views into the graph's parameter vector.
+   */
+  public static Map<String, INDArray> sharedParameters(ComputationGraph g) {
+    return g.getVertex(RRN).paramTable(false);
   }
 
   /** The number of recurrent stages T of {@code g}. */

@@ -46,8 +46,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <ul>
  *   <li>Patch sampling: bilinear, centred, border replicated, in the crop's pixel-area convention; see {@link
- *       PatchSampler}, of which the vertex's sampler is a transcription (four gathers from the flattened batch
- *       of crops, mixed by weights that are differentiable in the position).
+ *       PatchSampler}, which the vertex's sampler equals (as separable tent-weight matrix products, see {@link
+ *       #samplePatches}; differentiable in the position). The crops receive a gradient too (DL4J asks for one
+ *       per input) that nothing uses.
  *   <li>{@code positionGradient = false} (the default of {@code facealign.msrrn}) puts a stop-gradient on the
  *       sampling positions: the loss reaches S^{t-1} only through the additive path {@code S^t = S^{t-1} + f},
  *       so each stage learns from the patches it was given, as a stage of a cascade does, and the bilinear
@@ -57,9 +58,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>Initialisation (seeded by {@link #getSeed()}, independent of ND4J's global generator): He normal for
  *       both convolutions and fc1, zero biases; fc2 normal with standard deviation {@value #FC2_SCALE} and zero
  *       bias, so the first increments are close to zero and S^t starts at the initialiser's S0.
- *   <li>No NaN guard: a non-finite position is clamped by neither bound and makes the gather fail, where
- *       {@link PatchSampler} clamps it to the corner; a diverged network surfaces as an error, not as quiet
- *       border reads.
+ *   <li>No NaN guard: a non-finite position gives a NaN patch and NaN shapes from there on (where {@link
+ *       PatchSampler} clamps it to the corner), so a diverged network shows in its loss.
  * </ul>
  *
  * <p>The configuration is plain fields with a no-argument constructor, so the graph's JSON carries it and a
@@ -213,25 +213,16 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
   public SDVariable defineVertex(SameDiff sd, Map<String, SDVariable> layerInput, Map<String, SDVariable> params,
       Map<String, SDVariable> maskVars) {
     SDVariable shape = layerInput.get(SHAPE_INPUT);
-    DataType dt = shape.dataType();
-    SDVariable batchIndex = batchIndex(sd, shape);
     SDVariable[] all = new SDVariable[stages + 1];
     all[0] = shape;
     SDVariable s = shape;
     for (int t = 1; t <= stages; t++) {
-      SDVariable patches = sample(sd, layerInput.get(cropInput(t)), s, cropSizes[t - 1], batchIndex, dt);
+      SDVariable patches = sample(sd, layerInput.get(cropInput(t)), s, cropSizes[t - 1]);
       SDVariable f = increment(sd, patches, params);
       s = s.add(f);
       all[t] = s;
     }
     return sd.concat(1, all);
-  }
-
-  /** The row b of every example of {@code shape}, as a {@code [B, 1, 1, 1]} double. */
-  private static SDVariable batchIndex(SameDiff sd, SDVariable shape) {
-    // exclusive cumulative sum of a column of ones, in double (exact integers whatever the network's type)
-    SDVariable ones = sd.onesLike(sd.castTo(shape, DataType.DOUBLE)).get(SDIndex.all(), SDIndex.interval(0, 1));
-    return sd.cumsum(ones, true, false, 0).reshape(-1, 1, 1, 1);
   }
 
   /**
@@ -243,14 +234,24 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
     SameDiff sd = SameDiff.create();
     SDVariable c = sd.placeHolder("crop", crop.dataType(), -1, 1, crop.size(2), crop.size(3));
     SDVariable s = sd.placeHolder("shape", shape.dataType(), -1, shape.size(1));
-    SDVariable out = sample(sd, c, s, (int) crop.size(2), batchIndex(sd, s), shape.dataType());
+    SDVariable out = sample(sd, c, s, (int) crop.size(2));
     return sd.outputSingle(Map.of("crop", crop, "shape", shape), out.name());
   }
 
-  /** The patches of every landmark: {@code [B P, 1, p, p]}. */
-  private SDVariable sample(SameDiff sd, SDVariable crop, SDVariable shape, int size, SDVariable batchIndex,
-      DataType dt) {
+  /**
+   * The patches of every landmark: {@code [B P, 1, p, p]}. Bilinear interpolation at a clamped coordinate x is
+   * {@code Σ_X max(0, 1 − |X − x|) I[X]} over the pixel columns X (the "tent" weights are those of {@link
+   * PatchSampler}: {@code 1 − a} and {@code a} on {@code ⌊x⌋} and {@code ⌊x⌋ + 1}), and it is separable, so the
+   * patch of landmark k is {@code K_y I K_xᵀ} with {@code K_x[j, X] = max(0, 1 − |X − x_j|)} ({@code p x s})
+   * and {@code K_y} alike. Two batched matrix products rather than gathers: ND4J's gather has no usable
+   * backward in SameDiff (its scatter, a loop of {@code put}s, fails when a graph holds more than one gather;
+   * the gather itself corrupted memory with rank-4 indices), and these products are differentiable in the
+   * position everywhere but on the pixel lines. The price is {@code s² P p} multiply-adds per crop instead of
+   * {@code 4 P p²}.
+   */
+  private SDVariable sample(SameDiff sd, SDVariable crop, SDVariable shape, int size) {
     int p = patchSize;
+    DataType dt = shape.dataType();
     SDVariable pos = positionGradient ? shape : new StopGradient(sd, shape).outputVariable();
     SDVariable xy = pos.reshape(-1, points, 2);
     SDVariable ux = xy.get(SDIndex.all(), SDIndex.all(), SDIndex.point(0)).reshape(-1, points, 1, 1);
@@ -259,41 +260,25 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
     for (int j = 0; j < p; j++) {
       offsets[j] = j - (p - 1) / 2.0;
     }
-    SDVariable colOffsets = sd.constant(Nd4j.create(offsets, new long[] {1, 1, 1, p}, 'c').castTo(dt));
-    SDVariable rowOffsets = sd.constant(Nd4j.create(offsets, new long[] {1, 1, p, 1}, 'c').castTo(dt));
-    // crop pixels, clamped to the crop (border replicated): x [B, P, 1, p], y [B, P, p, 1]
-    SDVariable x = sd.math.clipByValue(ux.mul(size).sub(0.5).add(colOffsets), 0, size - 1);
-    SDVariable y = sd.math.clipByValue(uy.mul(size).sub(0.5).add(rowOffsets), 0, size - 1);
-    SDVariable x0 = sd.math.clipByValue(sd.math.floor(new StopGradient(sd, x).outputVariable()), 0, size - 2);
-    SDVariable y0 = sd.math.clipByValue(sd.math.floor(new StopGradient(sd, y).outputVariable()), 0, size - 2);
-    SDVariable a = x.sub(x0);
-    SDVariable b = y.sub(y0);
-    // flat index of the top-left neighbour in the flattened batch of crops: b s² + y0 s + x0, [B, P, p, p];
-    // computed in double (exact up to 2^53; float would be exact only up to 2^24 = 419 crops of 200 px) and
-    // cast to integers once (broadcasting between integer arrays crashed libnd4j here)
-    SDVariable within = sd.castTo(y0, DataType.DOUBLE).mul(size).add(sd.castTo(x0, DataType.DOUBLE));
-    SDVariable base = sd.castTo(batchIndex.mul((double) size * size).add(within), DataType.LONG);
-    SDVariable flat = crop.reshape(-1);
-    SDVariable v00 = gather(sd, flat, base, 0, p);
-    SDVariable v01 = gather(sd, flat, base, 1, p);
-    SDVariable v10 = gather(sd, flat, base, size, p);
-    SDVariable v11 = gather(sd, flat, base, size + 1, p);
-    SDVariable top = v00.add(v01.sub(v00).mul(a));
-    SDVariable bottom = v10.add(v11.sub(v10).mul(a));
-    SDVariable patch = top.add(bottom.sub(top).mul(b));
-    return patch.reshape(-1, 1, p, p);
-  }
-
-  /**
-   * {@code flat[base + offset]}, {@code [B, P, p, p]}. The indices are flattened first: libnd4j's gather
-   * corrupted memory with rank-4 indices into a rank-1 array.
-   */
-  private SDVariable gather(SameDiff sd, SDVariable flat, SDVariable base, long offset, int p) {
-    SDVariable idx = base.reshape(-1);
-    if (offset != 0) {
-      idx = idx.add(sd.constant(Nd4j.scalar(offset)));
+    double[] pixels = new double[size];
+    for (int j = 0; j < size; j++) {
+      pixels[j] = j;
     }
-    return sd.gather(flat, idx, 0).reshape(-1, points, p, p);
+    SDVariable offset = sd.constant(Nd4j.create(offsets, new long[] {1, 1, p, 1}, 'c').castTo(dt));
+    SDVariable grid = sd.constant(Nd4j.create(pixels, new long[] {1, 1, 1, size}, 'c').castTo(dt));
+    // sample coordinates in crop pixels, clamped to the crop (border replicated): [B, P, p, 1]
+    SDVariable x = sd.math.clipByValue(ux.mul(size).sub(0.5).add(offset), 0, size - 1);
+    SDVariable y = sd.math.clipByValue(uy.mul(size).sub(0.5).add(offset), 0, size - 1);
+    // tent weights [B, P, p, s]
+    SDVariable kx = sd.nn.relu(sd.math.abs(x.sub(grid)).rsub(1), 0);
+    SDVariable ky = sd.nn.relu(sd.math.abs(y.sub(grid)).rsub(1), 0);
+    // I K_xᵀ for all landmarks at once: [B, s, s] x [B, s, P p] -> [B, s, P p]
+    SDVariable image = crop.reshape(-1, size, size);
+    SDVariable cols = sd.mmul(image, kx.reshape(-1, (long) points * p, size), false, true, false);
+    // per landmark: K_y [p, s] x (I K_xᵀ)_k [s, p] -> [B, P, p, p]
+    SDVariable colsByPoint = sd.permute(cols.reshape(-1, size, points, p), 0, 2, 1, 3);
+    SDVariable patch = sd.mmul(ky, colsByPoint);
+    return patch.reshape(-1, 1, p, p);
   }
 
   /** The shared network on the patches of one stage: the increment, {@code [B, 2P]}. */
@@ -307,8 +292,9 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
     h = sd.cnn.conv2d(h, params.get(CONV2_W), params.get(CONV2_B), conv);
     h = sd.cnn.maxPooling2d(sd.nn.relu(h, 0), pool);
     SDVariable features = h.reshape(-1, featureLength());
-    SDVariable hid = sd.nn.relu(sd.nn.linear(features, params.get(FC1_W), params.get(FC1_B)), 0);
-    return sd.nn.linear(hid, params.get(FC2_W), params.get(FC2_B));
+    // mmul + biasAdd rather than SameDiff's linear (xw_plus_b), whose backward fails on a batch of one
+    SDVariable hid = sd.nn.relu(sd.nn.biasAdd(features.mmul(params.get(FC1_W)), params.get(FC1_B), true), 0);
+    return sd.nn.biasAdd(hid.mmul(params.get(FC2_W)), params.get(FC2_B), true);
   }
 
   @Override
