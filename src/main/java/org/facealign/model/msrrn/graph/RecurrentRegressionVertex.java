@@ -222,7 +222,18 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
       s = s.add(f);
       all[t] = s;
     }
-    return sd.concat(1, all);
+    return halveGradient(sd, sd.concat(1, all));
+  }
+
+  /**
+   * {@code y} in the forward pass ({@code ½ y + ½ y} is exact), half the gradient in the backward pass. DL4J
+   * 1.0.0-M2.1's {@code SameDiffGraphVertex} counts the incoming error twice (its {@code ExternalErrorsFunction}
+   * both registers the error as the output's gradient and returns it from {@code doDiff}, and the two are
+   * summed), so every gradient of a SameDiff vertex, and everything upstream of it, comes out doubled; {@code
+   * GradientCheckTest} measured exactly 2 on every parameter before this and pins the correction.
+   */
+  static SDVariable halveGradient(SameDiff sd, SDVariable y) {
+    return y.mul(0.5).add(new StopGradient(sd, y).outputVariable().mul(0.5));
   }
 
   /**

@@ -31,7 +31,11 @@ final class Tiny {
   }
 
   static ConfigMsrrn config(int stages, boolean positionGradient, double learningRate) {
-    return new ConfigMsrrn(stages, 4, 2, 6, 2, 8, 1e-4, learningRate, 8, 1, 0.5, 1, 1, 1, 1, 0, false,
+    return config(stages, positionGradient, learningRate, 1e-4);
+  }
+
+  static ConfigMsrrn config(int stages, boolean positionGradient, double learningRate, double weightDecay) {
+    return new ConfigMsrrn(stages, 4, 2, 6, 2, 8, weightDecay, learningRate, 8, 1, 0.5, 1, 1, 1, 1, 0, false,
         positionGradient);
   }
 
