@@ -58,6 +58,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
  *       as bias, so S0 starts at the mean shape and the first gradients do not throw it about.
  *   <li>Adam at {@code cfg.learningRate()}, L2 {@code cfg.weightDecay()} on every weight (the vertex's
  *       included) and on no bias; He initialisation elsewhere; an explicit seed.
+ *   <li>DL4J's workspaces are off ({@link WorkspaceMode#NONE}), for training and inference: with them on, the
+ *       SameDiff vertex's parameters turned NaN within the first few training steps, at random (memory the
+ *       vertex's arrays live in is reused while they are still needed); off, the same training converges.
  *   <li>The initialiser's S0 is not detached from the recurrent network: the stages' losses also train it, as
  *       one graph trained end to end does.
  * </ul>
@@ -133,8 +136,8 @@ public final class MsrrnGraph {
         .l2(cfg.weightDecay())
         .weightInit(WeightInit.RELU)
         .convolutionMode(ConvolutionMode.Same)
-        .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-        .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+        .trainingWorkspaceMode(WorkspaceMode.NONE)
+        .inferenceWorkspaceMode(WorkspaceMode.NONE)
         .graphBuilder();
     String[] inputs = inputNames(stages);
     b.addInputs(inputs);
