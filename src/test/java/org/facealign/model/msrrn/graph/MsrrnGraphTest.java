@@ -1,0 +1,94 @@
+package org.facealign.model.msrrn.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.facealign.data.GrayImage;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/** The graph's shape, inputs, labels, JSON and initial state. */
+class MsrrnGraphTest {
+
+  @Test
+  void jsonRoundTrip() {
+    for (boolean positionGradient : new boolean[] {false, true}) {
+      ComputationGraph g = Tiny.graph(3, positionGradient, DataType.FLOAT);
+      String json = g.getConfiguration().toJson();
+      assertTrue(json.contains(RecurrentRegressionVertex.class.getName()), "vertex class named in the JSON");
+      ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+      assertEquals(g.getConfiguration(), back);
+      assertEquals(json, back.toJson());
+      assertEquals(MsrrnGraph.vertex(g), back.getVertices().get(MsrrnGraph.RRN));
+      ComputationGraph g2 = new ComputationGraph(back);
+      g2.init(g.params().dup(), false);
+      // trained a little, so the increments are not all near zero
+      MultiDataSet mds = Tiny.batch(Tiny.faces(4, 0.08, 3L), 3, DataType.FLOAT);
+      for (int i = 0; i < 3; i++) {
+        g.fit(mds);
+      }
+      g2.setParams(g.params());
+      double[][][] a = MsrrnGraph.predictBatch(g, mds.getFeatures());
+      double[][][] b = MsrrnGraph.predictBatch(g2, mds.getFeatures());
+      for (int i = 0; i < a.length; i++) {
+        for (int t = 0; t < a[i].length; t++) {
+          assertArrayEquals(a[i][t], b[i][t], 0.0);
+        }
+      }
+    }
+  }
+
+  @Test
+  void regularisationOnWeightsOnly() {
+    ComputationGraph g = Tiny.graph(2, false, DataType.FLOAT);
+    RecurrentRegressionVertex v = MsrrnGraph.vertex(g);
+    for (String w : List.of(RecurrentRegressionVertex.CONV1_W, RecurrentRegressionVertex.FC2_W)) {
+      assertEquals(1, v.getRegularizationByParam(w).size(), w);
+    }
+    for (String b : List.of(RecurrentRegressionVertex.CONV1_B, RecurrentRegressionVertex.FC2_B)) {
+      assertTrue(v.getRegularizationByParam(b) == null || v.getRegularizationByParam(b).isEmpty(), b);
+    }
+  }
+
+  @Test
+  void inputsLabelsAndInitialShapes() {
+    float[] px = new float[16];
+    px[5] = 255;
+    INDArray[] in = MsrrnGraph.input(GrayImage.of(4, 4, px), GrayImage.of(4, 4, new float[16]));
+    assertEquals(2, in.length);
+    assertArrayEquals(new long[] {1, 1, 4, 4}, in[0].shape());
+    assertEquals((255 - 127.5) / 64, in[0].getDouble(0, 0, 1, 1), 1e-6);
+    assertEquals(-127.5 / 64, in[1].getDouble(0, 0, 3, 3), 1e-6);
+
+    List<Tiny.Face> faces = Tiny.faces(2, 0.08, 9L);
+    MultiDataSet mds = Tiny.batch(faces, 3, DataType.FLOAT);
+    double[][] labels = mds.getLabels(0).toDoubleMatrix();
+    int out = 2 * Tiny.POINTS;
+    for (int i = 0; i < 2; i++) {
+      for (int t = 0; t <= 3; t++) {
+        for (int j = 0; j < out; j++) {
+          assertEquals(faces.get(i).shape()[j], labels[i][t * out + j], 1e-6);
+        }
+      }
+    }
+
+    // a new graph starts at the mean shape, and its increments near zero; one example = row of the batch
+    ComputationGraph g = Tiny.graph(3, false, DataType.FLOAT);
+    double[][][] batch = MsrrnGraph.predictBatch(g, mds.getFeatures());
+    INDArray[] first = MsrrnGraph.input(DataType.FLOAT, faces.get(0).crops());
+    double[][] one = MsrrnGraph.predictStages(g, first);
+    assertEquals(4, one.length);
+    for (int t = 0; t <= 3; t++) {
+      assertArrayEquals(batch[0][t], one[t], 1e-6);
+      for (int j = 0; j < out; j++) {
+        assertEquals(Tiny.MEAN[j], one[t][j], 0.02, "stage " + t);
+      }
+    }
+  }
+}
