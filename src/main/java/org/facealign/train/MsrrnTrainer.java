@@ -107,15 +107,15 @@ public final class MsrrnTrainer {
       @Override
       public boolean accepts(ComputationGraph checkpoint) {
         return MsrrnGraph.stages(checkpoint) == cfg.stages()
-            && checkpoint.numParams() == MsrrnGraph.build(cfg, points, in.cropSizes(), new double[2 * points], seed,
-                DataType.FLOAT).numParams();
+            && checkpoint.params().length() == MsrrnGraph.build(cfg, points, in.cropSizes(), new double[2 * points], seed,
+                DataType.FLOAT).params().length();
       }
     };
     return trainer.fit(jsc, train, task);
   }
 
   /** The mean of the training targets in the crops' unit frame (the CNN's starting output). */
-  static double[] meanUnitShape(JavaRDD<TrainingSample> train, MsrrnInputs in, ShapeUnits u, int points) {
+  public static double[] meanUnitShape(JavaRDD<TrainingSample> train, MsrrnInputs in, ShapeUnits u, int points) {
     double[] sum = train.map(s -> {
       double[] v = in.toUnit(u.toCanonical(s.target()));
       double[] r = java.util.Arrays.copyOf(v, v.length + 1);

@@ -139,7 +139,7 @@ public final class MsrrnModel implements LandmarkModel {
     @Override
     public Map<String, INDArray> arrays(MsrrnModel m) {
       Map<String, INDArray> a = new LinkedHashMap<>();
-      a.put("params", m.graph.params().reshape(1, m.graph.numParams()));
+      a.put("params", m.graph.params().reshape(1, m.graph.params().length()));
       return a;
     }
 
