@@ -88,8 +88,12 @@ final class ReportHtml {
 
     if (!r.sections().isEmpty()) {
       h.append("<h2>Further results</h2>\n");
-      r.sections().forEach((k, v) -> h.append("<details><summary>").append(esc(k)).append("</summary><pre>")
-          .append(esc(json(v))).append("</pre></details>\n"));
+      r.sections().forEach((k, v) -> {
+        h.append("<h3>").append(esc(k)).append("</h3>\n");
+        tables(h, "", v);
+        h.append("<details><summary>").append(esc(k)).append(" as JSON</summary><pre>")
+            .append(esc(json(v))).append("</pre></details>\n");
+      });
     }
 
     List<Failure> failures = r.failures();
@@ -164,5 +168,54 @@ final class ReportHtml {
       }
     }
     return b.toString();
+  }
+
+  /**
+   * Tables for a section's numbers: an object whose values are objects of numbers is one table (a row per
+   * key, a column per inner key); deeper objects give one table per key, captioned with the path.
+   */
+  private static void tables(StringBuilder h, String caption, com.fasterxml.jackson.databind.JsonNode v) {
+    if (!v.isObject()) {
+      return;
+    }
+    java.util.LinkedHashSet<String> cols = new java.util.LinkedHashSet<>();
+    boolean flat = v.size() > 0;
+    for (var e = v.fields(); e.hasNext();) {
+      var row = e.next().getValue();
+      if (!row.isObject()) {
+        flat = false;
+        break;
+      }
+      for (var c = row.fields(); c.hasNext();) {
+        var cell = c.next();
+        flat &= cell.getValue().isNumber();
+        cols.add(cell.getKey());
+      }
+    }
+    if (flat) {
+      h.append("<table>\n");
+      if (!caption.isEmpty()) {
+        h.append("<caption>").append(esc(caption)).append("</caption>\n");
+      }
+      h.append("<tr><th></th>");
+      cols.forEach(c -> h.append("<th>").append(esc(c)).append("</th>"));
+      h.append("</tr>\n");
+      for (var e = v.fields(); e.hasNext();) {
+        var row = e.next();
+        h.append("<tr><td>").append(esc(row.getKey())).append("</td>");
+        for (String c : cols) {
+          var cell = row.getValue().get(c);
+          h.append("<td>").append(cell == null ? "" : String.format(java.util.Locale.ROOT, "%.4f", cell.asDouble()))
+              .append("</td>");
+        }
+        h.append("</tr>\n");
+      }
+      h.append("</table>\n");
+      return;
+    }
+    for (var e = v.fields(); e.hasNext();) {
+      var child = e.next();
+      tables(h, caption.isEmpty() ? child.getKey() : caption + " / " + child.getKey(), child.getValue());
+    }
   }
 }
