@@ -24,6 +24,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.lossfunctions.impl.LossL2;
 
 /**
@@ -129,10 +132,13 @@ public final class MsrrnGraph {
     }
     int[] sizes = Arrays.copyOf(cropSizes, stages);
     int c = cfg.cnnChannels();
+    IUpdater updater = new Adam(cfg.learningRate());
+    List<Regularization> weightDecay = cfg.weightDecay() > 0 ? List.of(new L2Regularization(cfg.weightDecay()))
+        : List.of();
     ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(dt)
-        .updater(new Adam(cfg.learningRate()))
+        .updater(updater)
         .l2(cfg.weightDecay())
         .weightInit(WeightInit.RELU)
         .convolutionMode(ConvolutionMode.Same)
@@ -159,7 +165,7 @@ public final class MsrrnGraph {
     rrnInputs[0] = S0;
     System.arraycopy(inputs, 0, rrnInputs, 1, stages);
     b.addVertex(RRN, new RecurrentRegressionVertex(points, sizes, cfg.patchSize(), cfg.rrnChannels(), cfg.rrnHidden(),
-        cfg.positionGradient(), seed), rrnInputs);
+        cfg.positionGradient(), seed).training(updater.clone(), weightDecay), rrnInputs);
     b.addLayer(LOSS, new LossLayer.Builder(new LossL2()).activation(Activation.IDENTITY).build(), RRN);
     b.setOutputs(LOSS);
     return b.build();
