@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.api.TrainingConfig;
 import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -127,6 +128,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
 
       @Override
       public IUpdater getUpdaterByParam(String key) {
+        followLearningRate();
         return conf.getUpdater();
       }
 
@@ -143,6 +145,37 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
       @Override
       public void setDataType(DataType dataType) {}
     };
+  }
+
+  /**
+   * Gives the vertex's updater the learning rate all of the graph's layers share, if they share one and it
+   * differs: DL4J's {@code setLearningRate(double)} sets it on the layers only, then rebuilds the updater, which
+   * asks this vertex for its updater again. So a learning-rate schedule applied to the graph reaches the shared
+   * parameters too.
+   */
+  private void followLearningRate() {
+    IUpdater u = conf.getUpdater();
+    if (graph == null || u == null || !u.hasLearningRate() || graph.getLayers() == null) {
+      return;
+    }
+    int iteration = graph.getConfiguration().getIterationCount();
+    int epoch = graph.getConfiguration().getEpochCount();
+    Double shared = null;
+    for (Layer l : graph.getLayers()) {
+      if (!(l.conf().getLayer() instanceof BaseLayer bl) || bl.getIUpdater() == null
+          || !bl.getIUpdater().hasLearningRate()) {
+        continue;
+      }
+      double lr = bl.getIUpdater().getLearningRate(iteration, epoch);
+      if (shared == null) {
+        shared = lr;
+      } else if (shared != lr) {
+        return;
+      }
+    }
+    if (shared != null && !Double.isNaN(shared) && u.getLearningRate(iteration, epoch) != shared) {
+      u.setLrAndSchedule(shared, null);
+    }
   }
 
   /** Views of a flat parameter (or gradient) vector, shaped, by key, in the vector's order. */
