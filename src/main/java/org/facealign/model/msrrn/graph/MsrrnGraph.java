@@ -24,6 +24,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.lossfunctions.impl.LossL2;
 
 /**
@@ -57,10 +60,11 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
  *   <li>S0's dense layer starts with weights of standard deviation {@value #S0_SCALE} and the mean unit shape
  *       as bias, so S0 starts at the mean shape and the first gradients do not throw it about.
  *   <li>Adam at {@code cfg.learningRate()}, L2 {@code cfg.weightDecay()} on every weight (the vertex's
- *       included) and on no bias; He initialisation elsewhere; an explicit seed.
- *   <li>DL4J's workspaces are off ({@link WorkspaceMode#NONE}), for training and inference: with them on, the
- *       SameDiff vertex's parameters turned NaN within the first few training steps, at random (memory the
- *       vertex's arrays live in is reused while they are still needed); off, the same training converges.
+ *       included, {@link RecurrentRegressionVertex#training}) and on no bias; He initialisation elsewhere; an
+ *       explicit seed.
+ *   <li>DL4J's workspaces are on ({@link WorkspaceMode#ENABLED}), for training and inference: the recurrent
+ *       vertex allocates its output and epsilons through the graph's workspace manager and keeps its own working
+ *       arrays outside the workspaces.
  *   <li>The initialiser's S0 is not detached from the recurrent network: the stages' losses also train it, as
  *       one graph trained end to end does.
  * </ul>
@@ -129,15 +133,18 @@ public final class MsrrnGraph {
     }
     int[] sizes = Arrays.copyOf(cropSizes, stages);
     int c = cfg.cnnChannels();
+    IUpdater updater = new Adam(cfg.learningRate());
+    List<Regularization> weightDecay = cfg.weightDecay() > 0 ? List.of(new L2Regularization(cfg.weightDecay()))
+        : List.of();
     ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(dt)
-        .updater(new Adam(cfg.learningRate()))
+        .updater(updater)
         .l2(cfg.weightDecay())
         .weightInit(WeightInit.RELU)
         .convolutionMode(ConvolutionMode.Same)
-        .trainingWorkspaceMode(WorkspaceMode.NONE)
-        .inferenceWorkspaceMode(WorkspaceMode.NONE)
+        .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+        .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
         .graphBuilder();
     String[] inputs = inputNames(stages);
     b.addInputs(inputs);
@@ -159,7 +166,7 @@ public final class MsrrnGraph {
     rrnInputs[0] = S0;
     System.arraycopy(inputs, 0, rrnInputs, 1, stages);
     b.addVertex(RRN, new RecurrentRegressionVertex(points, sizes, cfg.patchSize(), cfg.rrnChannels(), cfg.rrnHidden(),
-        cfg.positionGradient(), seed), rrnInputs);
+        cfg.positionGradient(), seed).training(updater.clone(), weightDecay), rrnInputs);
     b.addLayer(LOSS, new LossLayer.Builder(new LossL2()).activation(Activation.IDENTITY).build(), RRN);
     b.setOutputs(LOSS);
     return b.build();

@@ -1,28 +1,24 @@
 package org.facealign.model.msrrn.graph;
 
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Map;
+import java.util.List;
 import java.util.Objects;
-import java.util.Random;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
-import org.nd4j.autodiff.samediff.SDIndex;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.enums.WeightsFormat;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
  * The recurrent regression network of MSRRN (Wang et al., "Multiscale recurrent regression networks for face
- * alignment", 2017), unrolled over its T stages inside one vertex that owns the parameters all stages share.
+ * alignment", 2017), unrolled over its T stages inside one graph vertex that owns the parameters all stages
+ * share. This is the vertex's configuration; {@link RecurrentRegressionGraphVertex} computes it.
  *
  * <pre>
  *   inputs  s0 (B x 2P, unit frame, x y interleaved), crop1 .. cropT (B x 1 x s_t x s_t, coarse to fine)
@@ -39,47 +35,49 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The paper's recurrence {@code S^t = S^{t-1} + f(φ(I_t, S^{t-1}); W)} uses one parameter set W at every
  * stage, which a chain of ordinary DL4J layers cannot express (each layer owns its parameters); here the stages
- * are unrolled inside a {@link SameDiffVertex}, whose automatic differentiation sums the gradient of W over the
- * stages. The parameters are {@code conv1W, conv1b, conv2W, conv2b, fc1W, fc1b, fc2W, fc2b}, once, whatever T.
+ * are unrolled inside one vertex with a hand-written forward and backward pass, which sums the gradient of W
+ * over the stages. The parameters are, in the order of the parameter vector, {@code conv1W [3, 3, 1, c],
+ * conv2W [3, 3, c, c], fc1W [P c (p/4)², h], fc2W [h, 2P]} (all row-major; the convolution kernels are
+ * [row, column, input channel, output channel] and correlate, as DL4J's and ND4J's do) and then {@code conv1b,
+ * conv2b, fc1b, fc2b}, once, whatever T.
  *
  * <p>Choices where the paper is silent:
  *
  * <ul>
- *   <li>Patch sampling: bilinear, centred, border replicated, in the crop's pixel-area convention; see {@link
- *       PatchSampler}, which the vertex's sampler equals (as separable tent-weight matrix products, see {@link
- *       #samplePatches}; differentiable in the position). The crops receive a gradient too (DL4J asks for one
- *       per input) that nothing uses.
- *   <li>{@code positionGradient = false} (the default of {@code facealign.msrrn}) puts a stop-gradient on the
- *       sampling positions: the loss reaches S^{t-1} only through the additive path {@code S^t = S^{t-1} + f},
- *       so each stage learns from the patches it was given, as a stage of a cascade does, and the bilinear
+ *   <li>Patch sampling: bilinear, centred, border replicated, in the crop's pixel-area convention, exactly
+ *       {@link PatchSampler}'s (a non-finite position is clamped to the corner there as here; a diverged
+ *       network still shows in its loss, since S^t carries the non-finite S^{t-1} additively).
+ *   <li>Padding "same" (one zero pixel) for both 3x3 convolutions; 2x2 max-pooling with stride 2, so p must be a
+ *       multiple of 4.
+ *   <li>{@code positionGradient = false} (the default of {@code facealign.msrrn}) stops the gradient at the
+ *       sampling positions: the loss reaches S^{t-1} only through the additive path {@code S^t = S^{t-1} + f}, so
+ *       each stage learns from the patches it was given, as a stage of a cascade does, and the bilinear
  *       derivative (piecewise constant, discontinuous at every pixel line, zero where the patch is clamped to
- *       the border) is not trusted. {@code true} back-propagates it: the exact gradient of the unrolled network.
+ *       the border) is not trusted. {@code true} back-propagates it into the patch pixels and through the
+ *       bilinear weights to the positions: the exact gradient of the unrolled network. The crops never receive
+ *       a gradient (their epsilons are zero).
  *   <li>The landmark features are concatenated, not pooled, so fc1 knows which landmark each came from.
  *   <li>Initialisation (seeded by {@link #getSeed()}, independent of ND4J's global generator): He normal for
  *       both convolutions and fc1, zero biases; fc2 normal with standard deviation {@value #FC2_SCALE} and zero
  *       bias, so the first increments are close to zero and S^t starts at the initialiser's S0.
- *   <li>No NaN guard: a non-finite position gives a NaN patch and NaN shapes from there on (where {@link
- *       PatchSampler} clamps it to the corner), so a diverged network shows in its loss.
+ *   <li>Training: the {@link #getUpdater() updater} and the {@link #getRegularization() regularisation} of the
+ *       weights are set by the graph's builder ({@link MsrrnGraph}: the graph's Adam, L2 on the four weights and
+ *       on no bias); DL4J's updater applies them to this vertex's parameters as to a layer's.
  * </ul>
  *
- * <p><b>Cost</b>, measured with {@code ConfigMsrrn.defaults()}, 68 points, crops 50/100/200, float, on 2 cores
- * (whole graph, initialiser included): one example's forward 31 ms with {@code OMP_NUM_THREADS=1} (74 ms with 2
- * threads), 16 ms with one stage and 23 ms with two; a training step of 32 examples 5.6 s (7.9 s single-threaded;
- * 1.7 s with one stage). Two costs: the dense tent products, {@code s² P p} multiply-adds per crop (33 M at
- * 200 px, 2 M at 50 px), which make the finer stages dearer; and SameDiff's op-by-op execution with its
- * per-op overhead, which dominates the one-stage figure. A sampler written by hand (four reads per patch pixel,
- * its own backward) in a vertex that owns its parameters would remove the first; smaller fine crops (e.g.
- * 50/75/100) or fewer landmarks per stage reduce it meanwhile.
- *
- * <p>Two corrections for DL4J 1.0.0-M2.1, both pinned by the tests: the output goes through {@link
- * #halveGradient} (the SameDiff vertex doubles the incoming error), and the graph runs without workspaces
- * ({@link MsrrnGraph}).
+ * <p><b>Cost</b>, measured with {@code ConfigMsrrn.defaults()}, 68 points, crops 50/100/200, float, on 2 cores,
+ * {@code OMP_NUM_THREADS=1}: this vertex's forward of one example 8 ms, of 32 examples 0.17 s, forward and
+ * backward of 32 examples 0.4 s; the whole graph (initialiser included, which is now about half of it) 18 ms
+ * per example, 0.36 s per forward of 32, 1.2 s per training step of 32 (0.9 s with 2 threads). The SameDiff
+ * vertex this replaces (dense tent-weight sampling, automatic differentiation) took 41 ms, 0.91 s and 7.1 s
+ * for the same three figures of the whole graph. The largest remaining parts of the vertex are the second
+ * convolution's im2col, product and transposed product, and fc1's weights read once per stage.
  *
  * <p>The configuration is plain fields with a no-argument constructor, so the graph's JSON carries it and a
  * worker rebuilds the vertex by class name.
  */
-public class RecurrentRegressionVertex extends SameDiffVertex {
-  private static final long serialVersionUID = 1L;
+public class RecurrentRegressionVertex extends GraphVertex {
+  private static final long serialVersionUID = 2L;
 
   /** Standard deviation of fc2's initial weights. */
   public static final double FC2_SCALE = 1e-3;
@@ -87,7 +85,7 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
   /** Name of the shape input. */
   public static final String SHAPE_INPUT = "s0";
 
-  /** Parameter keys, in the order of the parameter vector. */
+  /** Parameter keys. */
   public static final String CONV1_W = "conv1W";
   public static final String CONV1_B = "conv1b";
   public static final String CONV2_W = "conv2W";
@@ -97,6 +95,10 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
   public static final String FC2_W = "fc2W";
   public static final String FC2_B = "fc2b";
 
+  /** The parameter keys in the order of the parameter vector: the weights, then the biases. */
+  public static final List<String> PARAMETER_KEYS = List.of(CONV1_W, CONV2_W, FC1_W, FC2_W, CONV1_B, CONV2_B,
+      FC1_B, FC2_B);
+
   private int points;
   private int stages;
   private int[] cropSizes;
@@ -105,6 +107,9 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
   private int hidden;
   private boolean positionGradient;
   private long seed;
+  private IUpdater updater;
+  private List<Regularization> regularization = new ArrayList<>();
+  private DataType dataType;
 
   /** For JSON. */
   public RecurrentRegressionVertex() {}
@@ -139,6 +144,13 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
     this.seed = seed;
   }
 
+  /** This vertex trained by {@code updater}, with {@code regularization} on its weights (not its biases). */
+  public RecurrentRegressionVertex training(IUpdater updater, List<Regularization> regularization) {
+    this.updater = updater;
+    this.regularization = new ArrayList<>(regularization);
+    return this;
+  }
+
   public int getPoints() {
     return points;
   }
@@ -171,6 +183,34 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
     return seed;
   }
 
+  /** The updater of every parameter (null: none set). */
+  public IUpdater getUpdater() {
+    return updater;
+  }
+
+  /** The regularisation of the weights; the biases have none. */
+  public List<Regularization> getRegularization() {
+    return regularization;
+  }
+
+  public DataType getDataType() {
+    return dataType;
+  }
+
+  @Override
+  public void setDataType(DataType dataType) {
+    this.dataType = dataType;
+  }
+
+  /** The regularisation of parameter {@code key}: {@link #getRegularization()} for weights, none for biases. */
+  public List<Regularization> getRegularizationByParam(String key) {
+    return isWeight(key) ? regularization : List.of();
+  }
+
+  static boolean isWeight(String key) {
+    return key.equals(CONV1_W) || key.equals(CONV2_W) || key.equals(FC1_W) || key.equals(FC2_W);
+  }
+
   /** Name of the crop input of stage {@code t} (1-based). */
   public static String cropInput(int t) {
     return "crop" + t;
@@ -182,143 +222,62 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
     return (long) points * channels * q * q;
   }
 
-  @Override
-  public void defineParametersAndInputs(SDVertexParams params) {
-    String[] inputs = new String[stages + 1];
-    inputs[0] = SHAPE_INPUT;
-    for (int t = 1; t <= stages; t++) {
-      inputs[t] = cropInput(t);
-    }
-    params.defineInputs(inputs);
-    params.addWeightParam(CONV1_W, 3, 3, 1, channels);
-    params.addBiasParam(CONV1_B, channels);
-    params.addWeightParam(CONV2_W, 3, 3, channels, channels);
-    params.addBiasParam(CONV2_B, channels);
-    params.addWeightParam(FC1_W, featureLength(), hidden);
-    params.addBiasParam(FC1_B, hidden);
-    params.addWeightParam(FC2_W, hidden, 2L * points);
-    params.addBiasParam(FC2_B, 2L * points);
+  /** The shape of parameter {@code key}. */
+  public long[] paramShape(String key) {
+    return switch (key) {
+      case CONV1_W -> new long[] {3, 3, 1, channels};
+      case CONV2_W -> new long[] {3, 3, channels, channels};
+      case FC1_W -> new long[] {featureLength(), hidden};
+      case FC2_W -> new long[] {hidden, 2L * points};
+      case CONV1_B, CONV2_B -> new long[] {channels};
+      case FC1_B -> new long[] {hidden};
+      case FC2_B -> new long[] {2L * points};
+      default -> throw new IllegalArgumentException("no parameter " + key);
+    };
   }
 
   @Override
-  public void initializeParameters(Map<String, INDArray> params) {
-    Random r = new Random(seed);
-    normal(params.get(CONV1_W), Math.sqrt(2.0 / 9), r);
-    normal(params.get(CONV2_W), Math.sqrt(2.0 / (9.0 * channels)), r);
-    normal(params.get(FC1_W), Math.sqrt(2.0 / featureLength()), r);
-    normal(params.get(FC2_W), FC2_SCALE, r);
-    for (String b : new String[] {CONV1_B, CONV2_B, FC1_B, FC2_B}) {
-      params.get(b).assign(0);
+  public long numParams(boolean backprop) {
+    long n = 0;
+    for (String k : PARAMETER_KEYS) {
+      long len = 1;
+      for (long d : paramShape(k)) {
+        len *= d;
+      }
+      n += len;
     }
-  }
-
-  private static void normal(INDArray w, double sd, Random r) {
-    double[] v = new double[(int) w.length()];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = sd * r.nextGaussian();
-    }
-    try (INDArray tmp = Nd4j.create(v, w.shape(), 'c')) {
-      w.assign(tmp);
-    }
+    return n;
   }
 
   @Override
-  public SDVariable defineVertex(SameDiff sd, Map<String, SDVariable> layerInput, Map<String, SDVariable> params,
-      Map<String, SDVariable> maskVars) {
-    SDVariable shape = layerInput.get(SHAPE_INPUT);
-    SDVariable[] all = new SDVariable[stages + 1];
-    all[0] = shape;
-    SDVariable s = shape;
-    for (int t = 1; t <= stages; t++) {
-      SDVariable patches = sample(sd, layerInput.get(cropInput(t)), s, cropSizes[t - 1]);
-      SDVariable f = increment(sd, patches, params);
-      s = s.add(f);
-      all[t] = s;
-    }
-    return halveGradient(sd, sd.concat(1, all));
+  public int minVertexInputs() {
+    return stages + 1;
   }
 
-  /**
-   * {@code y} in the forward pass ({@code ½ y + ½ y} is exact), half the gradient in the backward pass. DL4J
-   * 1.0.0-M2.1's {@code SameDiffGraphVertex} counts the incoming error twice (its {@code ExternalErrorsFunction}
-   * both registers the error as the output's gradient and returns it from {@code doDiff}, and the two are
-   * summed), so every gradient of a SameDiff vertex, and everything upstream of it, comes out doubled; {@code
-   * GradientCheckTest} measured exactly 2 on every parameter before this and pins the correction.
-   */
-  static SDVariable halveGradient(SameDiff sd, SDVariable y) {
-    return y.mul(0.5).add(new StopGradient(sd, y).outputVariable().mul(0.5));
+  @Override
+  public int maxVertexInputs() {
+    return stages + 1;
+  }
+
+  @Override
+  public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
+      INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
+    return new RecurrentRegressionGraphVertex(this, graph, name, idx, paramsView, initializeParams, networkDatatype);
   }
 
   /**
    * The vertex's sampler alone, run on arrays: the patches of every landmark of {@code shape} ({@code [B, 2P]},
-   * unit frame) in {@code crop} ({@code [B, 1, s, s]}), {@code [B P, 1, p, p]}. For tests against {@link
-   * PatchSampler}.
+   * unit frame) in {@code crop} ({@code [B, 1, s, s]}), {@code [B P, 1, p, p]} in the crop's data type. For
+   * tests against {@link PatchSampler}.
    */
   INDArray samplePatches(INDArray crop, INDArray shape) {
-    SameDiff sd = SameDiff.create();
-    SDVariable c = sd.placeHolder("crop", crop.dataType(), -1, 1, crop.size(2), crop.size(3));
-    SDVariable s = sd.placeHolder("shape", shape.dataType(), -1, shape.size(1));
-    SDVariable out = sample(sd, c, s, (int) crop.size(2));
-    return sd.outputSingle(Map.of("crop", crop, "shape", shape), out.name());
-  }
-
-  /**
-   * The patches of every landmark: {@code [B P, 1, p, p]}. Bilinear interpolation at a clamped coordinate x is
-   * {@code Σ_X max(0, 1 − |X − x|) I[X]} over the pixel columns X (the "tent" weights are those of {@link
-   * PatchSampler}: {@code 1 − a} and {@code a} on {@code ⌊x⌋} and {@code ⌊x⌋ + 1}), and it is separable, so the
-   * patch of landmark k is {@code K_y I K_xᵀ} with {@code K_x[j, X] = max(0, 1 − |X − x_j|)} ({@code p x s})
-   * and {@code K_y} alike. Two batched matrix products rather than gathers: ND4J's gather has no usable
-   * backward in SameDiff (its scatter, a loop of {@code put}s, fails when a graph holds more than one gather;
-   * the gather itself corrupted memory with rank-4 indices), and these products are differentiable in the
-   * position everywhere but on the pixel lines. The price is {@code s² P p} multiply-adds per crop instead of
-   * {@code 4 P p²}.
-   */
-  private SDVariable sample(SameDiff sd, SDVariable crop, SDVariable shape, int size) {
-    int p = patchSize;
-    DataType dt = shape.dataType();
-    SDVariable pos = positionGradient ? shape : new StopGradient(sd, shape).outputVariable();
-    SDVariable xy = pos.reshape(-1, points, 2);
-    SDVariable ux = xy.get(SDIndex.all(), SDIndex.all(), SDIndex.point(0)).reshape(-1, points, 1, 1);
-    SDVariable uy = xy.get(SDIndex.all(), SDIndex.all(), SDIndex.point(1)).reshape(-1, points, 1, 1);
-    double[] offsets = new double[p];
-    for (int j = 0; j < p; j++) {
-      offsets[j] = j - (p - 1) / 2.0;
-    }
-    double[] pixels = new double[size];
-    for (int j = 0; j < size; j++) {
-      pixels[j] = j;
-    }
-    SDVariable offset = sd.constant(Nd4j.create(offsets, new long[] {1, 1, p, 1}, 'c').castTo(dt));
-    SDVariable grid = sd.constant(Nd4j.create(pixels, new long[] {1, 1, 1, size}, 'c').castTo(dt));
-    // sample coordinates in crop pixels, clamped to the crop (border replicated): [B, P, p, 1]
-    SDVariable x = sd.math.clipByValue(ux.mul(size).sub(0.5).add(offset), 0, size - 1);
-    SDVariable y = sd.math.clipByValue(uy.mul(size).sub(0.5).add(offset), 0, size - 1);
-    // tent weights [B, P, p, s]
-    SDVariable kx = sd.nn.relu(sd.math.abs(x.sub(grid)).rsub(1), 0);
-    SDVariable ky = sd.nn.relu(sd.math.abs(y.sub(grid)).rsub(1), 0);
-    // I K_xᵀ for all landmarks at once: [B, s, s] x [B, s, P p] -> [B, s, P p]
-    SDVariable image = crop.reshape(-1, size, size);
-    SDVariable cols = sd.mmul(image, kx.reshape(-1, (long) points * p, size), false, true, false);
-    // per landmark: K_y [p, s] x (I K_xᵀ)_k [s, p] -> [B, P, p, p]
-    SDVariable colsByPoint = sd.permute(cols.reshape(-1, size, points, p), 0, 2, 1, 3);
-    SDVariable patch = sd.mmul(ky, colsByPoint);
-    return patch.reshape(-1, 1, p, p);
-  }
-
-  /** The shared network on the patches of one stage: the increment, {@code [B, 2P]}. */
-  private SDVariable increment(SameDiff sd, SDVariable patches, Map<String, SDVariable> params) {
-    Conv2DConfig conv = Conv2DConfig.builder().kH(3).kW(3).sH(1).sW(1).paddingMode(PaddingMode.SAME)
-        .dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO).build();
-    Pooling2DConfig pool = Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2).paddingMode(PaddingMode.VALID)
-        .type(Pooling2D.Pooling2DType.MAX).isNHWC(false).build();
-    SDVariable h = sd.cnn.conv2d(patches, params.get(CONV1_W), params.get(CONV1_B), conv);
-    h = sd.cnn.maxPooling2d(sd.nn.relu(h, 0), pool);
-    h = sd.cnn.conv2d(h, params.get(CONV2_W), params.get(CONV2_B), conv);
-    h = sd.cnn.maxPooling2d(sd.nn.relu(h, 0), pool);
-    SDVariable features = h.reshape(-1, featureLength());
-    // mmul + biasAdd rather than SameDiff's linear (xw_plus_b), whose backward fails on a batch of one
-    SDVariable hid = sd.nn.relu(sd.nn.biasAdd(features.mmul(params.get(FC1_W)), params.get(FC1_B), true), 0);
-    return sd.nn.biasAdd(hid.mmul(params.get(FC2_W)), params.get(FC2_B), true);
+    int b = (int) crop.size(0);
+    int s = (int) crop.size(2);
+    double[] image = crop.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+    double[] pos = shape.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+    double[] out = new double[b * points * patchSize * patchSize];
+    RecurrentRegressionGraphVertex.sample(image, s, pos, b, points, patchSize, out);
+    return Nd4j.create(out, new long[] {(long) b * points, 1, patchSize, patchSize}, 'c').castTo(crop.dataType());
   }
 
   @Override
@@ -327,16 +286,30 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
   }
 
   @Override
+  public MemoryReport getMemoryReport(InputType... inputTypes) {
+    long n = numParams(true);
+    long patches = (long) points * patchSize * patchSize;
+    // per example and stage: the im2col matrices of both convolutions, their outputs, features and hidden units
+    long perExample = (long) stages * (patches * 9 + patches / 4 * 9 * channels + patches * channels
+        + featureLength() + hidden + 2L * points);
+    return new LayerMemoryReport.Builder(null, RecurrentRegressionVertex.class, inputTypes[0],
+        getOutputType(-1, inputTypes))
+        .standardMemory(n, updater == null ? 0 : updater.stateSize(n))
+        .workingMemory(0, perExample, 0, perExample)
+        .cacheMemory(0, 0)
+        .build();
+  }
+
+  @Override
   public RecurrentRegressionVertex clone() {
     RecurrentRegressionVertex v = new RecurrentRegressionVertex(points, cropSizes, patchSize, channels, hidden,
         positionGradient, seed);
-    v.setRegularization(getRegularization());
-    v.setRegularizationBias(getRegularizationBias());
-    v.setUpdater(getUpdater() == null ? null : getUpdater().clone());
-    v.setBiasUpdater(getBiasUpdater() == null ? null : getBiasUpdater().clone());
-    v.setGradientNormalization(getGradientNormalization());
-    v.setGradientNormalizationThreshold(getGradientNormalizationThreshold());
-    v.setDataType(getDataType());
+    List<Regularization> regs = new ArrayList<>();
+    for (Regularization r : regularization) {
+      regs.add(r.clone());
+    }
+    v.training(updater == null ? null : updater.clone(), regs);
+    v.setDataType(dataType);
     return v;
   }
 
@@ -344,13 +317,15 @@ public class RecurrentRegressionVertex extends SameDiffVertex {
   public boolean equals(Object o) {
     return o instanceof RecurrentRegressionVertex v && v.points == points && v.stages == stages
         && Arrays.equals(v.cropSizes, cropSizes) && v.patchSize == patchSize && v.channels == channels
-        && v.hidden == hidden && v.positionGradient == positionGradient && v.seed == seed && super.equals(o);
+        && v.hidden == hidden && v.positionGradient == positionGradient && v.seed == seed
+        && Objects.equals(v.updater, updater) && Objects.equals(v.regularization, regularization)
+        && v.dataType == dataType;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), points, stages, Arrays.hashCode(cropSizes), patchSize, channels, hidden,
-        positionGradient, seed);
+    return Objects.hash(points, stages, Arrays.hashCode(cropSizes), patchSize, channels, hidden, positionGradient,
+        seed, updater, regularization, dataType);
   }
 
   @Override

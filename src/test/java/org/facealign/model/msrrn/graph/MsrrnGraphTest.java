@@ -57,6 +57,21 @@ class MsrrnGraphTest {
   }
 
   @Test
+  void learningRateChangesReachTheSharedParameters() {
+    ComputationGraph g = Tiny.graph(2, false, DataType.FLOAT);
+    MultiDataSet mds = Tiny.batch(Tiny.faces(4, 0.08, 3L), 2, DataType.FLOAT);
+    g.fit(mds);
+    assertEquals(1e-3, MsrrnGraph.vertex(g).getUpdater().getLearningRate(0, 0), 0);
+    g.setLearningRate(2.5e-4);
+    g.fit(mds);
+    assertEquals(2.5e-4, MsrrnGraph.vertex(g).getUpdater().getLearningRate(0, 0), 0);
+    assertEquals(2.5e-4, g.getUpdater().getUpdaterBlocks().stream()
+        .filter(b -> b.getLayersAndVariablesInBlock().stream()
+            .anyMatch(v -> v.getParamName().equals(RecurrentRegressionVertex.FC1_W)))
+        .findFirst().orElseThrow().getGradientUpdater().getConfig().getLearningRate(0, 0), 0);
+  }
+
+  @Test
   void inputsLabelsAndInitialShapes() {
     float[] px = new float[16];
     px[5] = 255;

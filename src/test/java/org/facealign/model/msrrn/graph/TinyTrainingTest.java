@@ -14,7 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * Three hundred Adam steps (learning rate 3e-3, batches of 16, a fresh batch every step so nothing is
  * over-fitted) on synthetic blob faces bring the final stage well below the mean shape's error, and the stages
  * refine. Measured (RMS point error, unit frame, 64 held-out faces): mean shape 0.063; S0 0.028, S1 0.024, S2
- * 0.0195, S3 0.0191; about 50 ms per step on 2 cores.
+ * 0.0195, S3 0.0191; about 20 ms per step on 2 cores.
  */
 class TinyTrainingTest {
   static final int STEPS = 300;
