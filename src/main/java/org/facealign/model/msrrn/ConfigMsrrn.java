@@ -39,7 +39,7 @@ public record ConfigMsrrn(
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
-    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 1e-3, 32, 20, 0.5, 3, 6, 0, 5, 200, true, false);
+    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 3e-3, 32, 20, 0.5, 3, 6, 0, 5, 200, true, false);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
