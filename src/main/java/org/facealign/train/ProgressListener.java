@@ -4,7 +4,7 @@ import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One log line per epoch: losses, validation NME, learning rate, time, samples/s, best epoch. */
+/** One log line per epoch: losses, validation NME, learning rate, time, samples/s, best epoch, driver memory. */
 public final class ProgressListener implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(ProgressListener.class);
   private final String label;
@@ -21,7 +21,9 @@ public final class ProgressListener implements TrainingListener {
 
   @Override
   public void onEpochEnd(EpochInfo info) {
-    LOG.info(label + ": " + line(info));
+    Runtime rt = Runtime.getRuntime();
+    LOG.info(label + ": " + line(info) + String.format(Locale.ROOT, "; driver heap %d of %d MB, off-heap %d MB (javacpp)",
+        (rt.totalMemory() - rt.freeMemory()) >> 20, rt.totalMemory() >> 20, org.bytedeco.javacpp.Pointer.totalBytes() >> 20));
   }
 
   /** The line logged for {@code info}. */
