@@ -131,6 +131,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       FacealignConfig cfg = config.load(Map.of());
+      // one core: ND4J's own thread pools (OpenMP, BLAS) limited to one thread, as OMP_NUM_THREADS=1 would
+      org.nd4j.linalg.factory.Nd4j.getExecutioner(); // loads the backend first
+      org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
       Storage st = Storage.of(new org.apache.hadoop.conf.Configuration());
       org.facealign.model.LandmarkModel m = org.facealign.model.ModelStore.load(st, model);
       org.facealign.data.BoxPolicy policy = org.facealign.data.BoxPolicy.parse(m.header().boxPolicy(), m.header().boxMargin());
