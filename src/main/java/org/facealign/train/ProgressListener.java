@@ -22,8 +22,8 @@ public final class ProgressListener implements TrainingListener {
   @Override
   public void onEpochEnd(EpochInfo info) {
     Runtime rt = Runtime.getRuntime();
-    LOG.info(label + ": " + line(info) + String.format(Locale.ROOT, "; driver heap %d of %d MB, off-heap %d MB (javacpp)",
-        (rt.totalMemory() - rt.freeMemory()) >> 20, rt.totalMemory() >> 20, org.bytedeco.javacpp.Pointer.totalBytes() >> 20));
+    LOG.info(label + ": " + line(info) + String.format(Locale.ROOT, "; driver heap %d of %d MB, resident %d MB (the rest of it off-heap)",
+        (rt.totalMemory() - rt.freeMemory()) >> 20, rt.totalMemory() >> 20, org.bytedeco.javacpp.Pointer.physicalBytes() >> 20));
   }
 
   /** The line logged for {@code info}. */
