@@ -117,6 +117,29 @@ public final class Report {
   }
 
   /** A new, empty builder. */
+  /**
+   * The results of the {@code parts} of {@code subsets}, each face once (by face id), in order; null if none of
+   * the parts is there.
+   */
+  public static List<FaceResult> union(Map<String, List<FaceResult>> subsets, List<String> parts) {
+    List<FaceResult> union = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    boolean any = false;
+    for (String p : parts) {
+      List<FaceResult> rs = subsets.get(p);
+      if (rs == null) {
+        continue;
+      }
+      any = true;
+      for (FaceResult r : rs) {
+        if (ids.add(r.faceId())) {
+          union.add(r);
+        }
+      }
+    }
+    return any ? union : null;
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -280,22 +303,8 @@ public final class Report {
      * added. A face id present in several parts is taken once, from the first.
      */
     public Builder deriveUnion(String name, List<String> parts) {
-      List<FaceResult> union = new ArrayList<>();
-      Set<String> ids = new HashSet<>();
-      boolean any = false;
-      for (String p : parts) {
-        List<FaceResult> rs = subsets.get(p);
-        if (rs == null) {
-          continue;
-        }
-        any = true;
-        for (FaceResult r : rs) {
-          if (ids.add(r.faceId())) {
-            union.add(r);
-          }
-        }
-      }
-      return any ? addSubset(name, union) : this;
+      List<FaceResult> union = union(subsets, parts);
+      return union == null ? this : addSubset(name, union);
     }
 
     /** The input accounting; {@link #build()} checks {@code in == ok + failed}. */

@@ -68,7 +68,7 @@ public final class EvaluateJob {
 
     List<String> tests = summary.testSubsets();
     LandmarkScheme scheme = h.scheme();
-    List<Outcome> outcomes = predictAll(spark, cfg, st, preparedDir, tests, files, modelDir);
+    List<Outcome> outcomes = predictAll(spark, cfg, st, preparedDir, tests, files, modelDir, scheme);
 
     Map<String, List<FaceResult>> bySubset = new LinkedHashMap<>();
     for (String s : tests) {
@@ -127,13 +127,12 @@ public final class EvaluateJob {
 
   /** The predictions of the model whose files are {@code files} on the faces of the {@code tests} subsets. */
   private static List<Outcome> predictAll(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir,
-      List<String> tests, Map<String, byte[]> files, String modelDir) {
+      List<String> tests, Map<String, byte[]> files, String modelDir, LandmarkScheme scheme) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
     Broadcast<Storage> storage = jsc.broadcast(st);
     long maxFileBytes = cfg.data().maxFileBytes();
     long maxPixels = cfg.data().maxPixels();
-    LandmarkScheme scheme = ModelStore.decode(files, modelDir).header().scheme();
     String source = modelDir;
     List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
         .filter(col("subset").isin(tests.toArray()))
@@ -152,35 +151,35 @@ public final class EvaluateJob {
     return outcomes;
   }
 
-  /** The section "comparison" and the figures {@code ced-compare-SUBSET.png}. */
+  /**
+   * The section "comparison" (mean IP-NME per subset and model, and the faces each compared model failed on)
+   * and the figures {@code ced-compare-SUBSET.png}.
+   */
   private static void addComparison(Report.Builder report, SparkSession spark, FacealignConfig cfg, Storage st,
       String preparedDir, List<String> tests, String modelDir, ModelHeader h, Map<String, List<FaceResult>> bySubset,
       List<String> compare, PreparedSet.Summary summary) {
-    Map<String, List<FaceResult>> own = new LinkedHashMap<>(bySubset);
-    for (Map.Entry<String, List<String>> d : summary.derivedSubsets().entrySet()) {
-      List<FaceResult> union = new ArrayList<>();
-      d.getValue().forEach(p -> union.addAll(bySubset.getOrDefault(p, List.of())));
-      own.put(d.getKey(), union);
-    }
+    Map<String, List<FaceResult>> own = withDerived(bySubset, summary);
     Map<String, Map<String, List<FaceResult>>> byModel = new LinkedHashMap<>();
     byModel.put(h.kind() + " (" + modelDir + ")", own);
+    com.fasterxml.jackson.databind.node.ObjectNode failed = PreparedSet.JSON.createObjectNode();
     for (String dir : compare) {
       Map<String, byte[]> files = ModelStore.readFiles(st, dir);
       ModelHeader ch = ModelStore.decode(files, dir).header();
       checkCompatible(ch, summary, dir);
+      String label = ch.kind() + " (" + dir + ")";
       Map<String, List<FaceResult>> m = new LinkedHashMap<>();
       tests.forEach(t -> m.put(t, new ArrayList<>()));
-      for (Outcome o : predictAll(spark, cfg, st, preparedDir, tests, files, dir)) {
+      long failures = 0;
+      for (Outcome o : predictAll(spark, cfg, st, preparedDir, tests, files, dir, ch.scheme())) {
         if (o.result() != null) {
           m.get(o.result().subset()).add(o.result());
+        } else {
+          failures++;
+          LOG.warn("evaluate: compared model {} failed on {}: {}", dir, o.failure().faceId(), o.failure().reason());
         }
       }
-      for (Map.Entry<String, List<String>> d : summary.derivedSubsets().entrySet()) {
-        List<FaceResult> union = new ArrayList<>();
-        d.getValue().forEach(p -> union.addAll(m.getOrDefault(p, List.of())));
-        m.put(d.getKey(), union);
-      }
-      byModel.put(ch.kind() + " (" + dir + ")", m);
+      failed.put(label, failures);
+      byModel.put(label, withDerived(m, summary));
     }
     com.fasterxml.jackson.databind.node.ObjectNode section = PreparedSet.JSON.createObjectNode();
     for (String subset : own.keySet()) {
@@ -199,7 +198,21 @@ public final class EvaluateJob {
             "Cumulative error distribution of each model on the " + subset + " faces (inter-pupil NME).");
       }
     }
+    section.set("failed to predict", failed);
     report.section("comparison", section);
+  }
+
+  /** {@code bySubset} with the prepared set's derived subsets (e.g. full = common + challenging) added. */
+  private static Map<String, List<FaceResult>> withDerived(Map<String, List<FaceResult>> bySubset,
+      PreparedSet.Summary summary) {
+    Map<String, List<FaceResult>> all = new LinkedHashMap<>(bySubset);
+    summary.derivedSubsets().forEach((name, parts) -> {
+      List<FaceResult> union = Report.union(bySubset, parts);
+      if (union != null) {
+        all.put(name, union);
+      }
+    });
+    return all;
   }
 
   /**

@@ -91,13 +91,13 @@ public final class MsrrnJob {
       JavaRDD<Tuple2<String, TrainingSample>> tests = DeepRegJob.storeSamples(spark, cfg, st, preparedDir, summary, false)
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
       Map<String, Object> table2 = new LinkedHashMap<>();
+      double[] meanShape = MsrrnTrainer.meanUnitShape(train, in, units, scheme.numPoints());
       for (String subset : summary.testSubsets()) {
         JavaRDD<TrainingSample> t = tests.filter(x -> x._1().equals(subset)).map(Tuple2::_2);
         StageStats s = MsrrnTrainer.stageStats(jsc, r.graph(), t, in, units, scheme);
         if (s.count() > 0) {
           perSet.put(subset, s);
-          table2.put(subset, table2Rows(s, MsrrnTrainer.meanShapeStats(t, in, units, scheme, MsrrnTrainer.meanUnitShape(
-              train, in, units, scheme.numPoints()))));
+          table2.put(subset, table2Rows(s, MsrrnTrainer.meanShapeStats(t, in, units, scheme, meanShape)));
         }
       }
       tests.unpersist(false);
