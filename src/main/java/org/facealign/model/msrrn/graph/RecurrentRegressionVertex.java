@@ -65,13 +65,11 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  *       on no bias); DL4J's updater applies them to this vertex's parameters as to a layer's.
  * </ul>
  *
- * <p><b>Cost</b>, measured with {@code ConfigMsrrn.defaults()}, 68 points, crops 50/100/200, float, on 2 cores,
- * {@code OMP_NUM_THREADS=1}: this vertex's forward of one example 8 ms, of 32 examples 0.17 s, forward and
- * backward of 32 examples 0.4 s; the whole graph (initialiser included, which is now about half of it) 18 ms
- * per example, 0.36 s per forward of 32, 1.2 s per training step of 32 (0.9 s with 2 threads). The SameDiff
- * vertex this replaces (dense tent-weight sampling, automatic differentiation) took 41 ms, 0.91 s and 7.1 s
- * for the same three figures of the whole graph. The largest remaining parts of the vertex are the second
- * convolution's im2col, product and transposed product, and fc1's weights read once per stage.
+ * <p><b>Cost</b> with {@code ConfigMsrrn.defaults()}, 68 points, crops 50/100/200, on a 2-core VM: the whole
+ * model predicts in 12.7 ms per face on one core ({@code facealign bench predict}), about half of it the
+ * initialiser's DL4J convolutions; training runs at 40-43 samples/s at local[2] (the progress lines). The
+ * largest parts of this vertex are the second convolution's im2col, product and transposed product, and fc1's
+ * weights, read once per stage.
  *
  * <p>The configuration is plain fields with a no-argument constructor, so the graph's JSON carries it and a
  * worker rebuilds the vertex by class name.
