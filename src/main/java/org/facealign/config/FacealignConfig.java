@@ -196,7 +196,9 @@ public final class FacealignConfig {
           c.getInt("rrn-hidden"), c.getInt("cnn-channels"), c.getInt("cnn-hidden"), c.getDouble("weight-decay"),
           c.getDouble("learning-rate"), c.getInt("batch"), c.getInt("epochs"), c.getDouble("lr-drop"), c.getInt("patience"),
           c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"), c.getInt("validation-faces"),
-          c.getBoolean("online-augment"), c.getBoolean("position-gradient"));
+          c.getBoolean("online-augment"), c.getBoolean("position-gradient"),
+          c.getBoolean("patch-normalisation"), c.getBoolean("cnn-batch-norm"),
+          c.getBoolean("cnn-strided"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.msrrn", e.getMessage());
     }

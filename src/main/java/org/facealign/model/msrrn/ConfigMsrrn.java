@@ -29,18 +29,23 @@ import java.io.Serializable;
  *     for every training sample in every epoch
  * @param positionGradient let the gradient flow through the patch positions (bilinear sampling is differentiable
  *     in the position); false stops it there, so each stage learns from its own patches as a cascade stage does
+ * @param patchNormalisation standardise every sampled patch (zero mean, unit spread) before the RRN's convolutions
+ * @param cnnBatchNorm batch normalisation after each of the initialiser CNN's convolutions, before its ReLU
+ * @param cnnStrided the initialiser CNN halves its maps with stride-2 convolutions instead of stride-1 convolutions
+ *     each followed by 2x2 max-pooling (about 4x fewer operations)
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
     double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
-    int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient) implements Serializable {
+    int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient,
+    boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided) implements Serializable {
 
   /** Most stages: one per crop scale of the paper. */
   public static final int MAX_STAGES = 3;
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
-    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 1e-4, 32, 20, 0.5, 3, 6, 0, 5, 200, true, false);
+    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 1e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */

@@ -306,6 +306,8 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     double[] image;
     double[] pos;
     double[] patches;
+    /** 1 / spread of each patch, with patch normalisation. */
+    double[] invSpread;
     INDArray col1;
     INDArray col2;
     INDArray feat;
@@ -342,6 +344,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
           s.feat = Nd4j.createUninitialized(dt, batch, feat);
           s.hid = Nd4j.createUninitialized(dt, batch, h);
           s.patches = new double[n * p * p];
+          s.invSpread = new double[n];
           s.arg1 = new int[n * q1 * q1 * c];
           s.arg2 = new int[batch * feat];
           s.pooled = new double[n * q1 * q1 * c];
@@ -436,6 +439,9 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     int batch = w.batch;
     Native io = w.io;
     sample(st.image, size, st.pos, batch, points, p, st.patches);
+    if (conf.isPatchNormalisation()) {
+      standardise(st.patches, n, p * p, st.invSpread);
+    }
     // conv1: im2col of the patches, [n p², 9]
     for (int n0 = 0; n0 < n; n0 += BLOCK) {
       int n1 = Math.min(n, n0 + BLOCK);
@@ -513,6 +519,52 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
             out[o + i * p + j] = (1 - bw) * top + bw * bottom;
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Standardises each of the {@code n} patches of {@code len} values in {@code v} in place to {@code (x − μ) /
+   * sqrt(σ² + ε)}; {@code invSpread[i]} receives patch i's {@code 1 / sqrt(σ² + ε)}.
+   */
+  static void standardise(double[] v, int n, int len, double[] invSpread) {
+    for (int i = 0; i < n; i++) {
+      int o = i * len;
+      double mean = 0;
+      for (int j = 0; j < len; j++) {
+        mean += v[o + j];
+      }
+      mean /= len;
+      double var = 0;
+      for (int j = 0; j < len; j++) {
+        double d = v[o + j] - mean;
+        var += d * d;
+      }
+      double inv = 1 / Math.sqrt(var / len + RecurrentRegressionVertex.PATCH_EPSILON);
+      invSpread[i] = inv;
+      for (int j = 0; j < len; j++) {
+        v[o + j] = (v[o + j] - mean) * inv;
+      }
+    }
+  }
+
+  /**
+   * Replaces {@code dy}, the gradient in the standardised patches {@code y}, by the gradient in the raw ones:
+   * {@code (dy − mean(dy) − y mean(dy y)) / spread}, per patch (exact, ε included).
+   */
+  static void standardiseBackward(double[] y, int n, int len, double[] invSpread, double[] dy) {
+    for (int i = 0; i < n; i++) {
+      int o = i * len;
+      double m1 = 0;
+      double m2 = 0;
+      for (int j = 0; j < len; j++) {
+        m1 += dy[o + j];
+        m2 += dy[o + j] * y[o + j];
+      }
+      m1 /= len;
+      m2 /= len;
+      for (int j = 0; j < len; j++) {
+        dy[o + j] = (dy[o + j] - m1 - y[o + j] * m2) * invSpread[i];
       }
     }
   }
@@ -786,6 +838,9 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
             int len = (n1 - n0) * p * p * 9;
             io.get(dCol1N, (long) n0 * p * p * 9, chunk, len);
             col2imInto(chunk, n0, n1 - n0, p, 1, dPatch);
+          }
+          if (conf.isPatchNormalisation()) {
+            standardiseBackward(st.patches, w.n, p * p, st.invSpread, dPatch);
           }
           samplePositionGradient(st.image, sizes[t], st.pos, batch, points, p, dPatch, prev);
         }

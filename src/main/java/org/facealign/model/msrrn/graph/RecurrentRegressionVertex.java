@@ -77,6 +77,12 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 public class RecurrentRegressionVertex extends GraphVertex {
   private static final long serialVersionUID = 2L;
 
+  /**
+   * Added to a patch's variance before its standardisation (normalised grey units², {@link MsrrnGraph}'s scale:
+   * 0.01 is a spread of about 6 grey levels), so flat patches are not blown up to noise.
+   */
+  public static final double PATCH_EPSILON = 0.01;
+
   /** Standard deviation of fc2's initial weights. */
   public static final double FC2_SCALE = 1e-3;
 
@@ -104,6 +110,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
   private int channels;
   private int hidden;
   private boolean positionGradient;
+  private boolean patchNormalisation;
   private long seed;
   private IUpdater updater;
   private List<Regularization> regularization = new ArrayList<>();
@@ -142,6 +149,16 @@ public class RecurrentRegressionVertex extends GraphVertex {
     this.seed = seed;
   }
 
+  /**
+   * This vertex with every sampled patch standardised to zero mean and unit spread ({@code (x − μ) / sqrt(σ² +
+   * }{@value #PATCH_EPSILON}{@code )}, per patch) before the first convolution, or not (the default, and what
+   * models saved without the field mean).
+   */
+  public RecurrentRegressionVertex patchNormalisation(boolean on) {
+    this.patchNormalisation = on;
+    return this;
+  }
+
   /** This vertex trained by {@code updater}, with {@code regularization} on its weights (not its biases). */
   public RecurrentRegressionVertex training(IUpdater updater, List<Regularization> regularization) {
     this.updater = updater;
@@ -175,6 +192,10 @@ public class RecurrentRegressionVertex extends GraphVertex {
 
   public boolean isPositionGradient() {
     return positionGradient;
+  }
+
+  public boolean isPatchNormalisation() {
+    return patchNormalisation;
   }
 
   public long getSeed() {
@@ -301,7 +322,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
   @Override
   public RecurrentRegressionVertex clone() {
     RecurrentRegressionVertex v = new RecurrentRegressionVertex(points, cropSizes, patchSize, channels, hidden,
-        positionGradient, seed);
+        positionGradient, seed).patchNormalisation(patchNormalisation);
     List<Regularization> regs = new ArrayList<>();
     for (Regularization r : regularization) {
       regs.add(r.clone());
@@ -315,7 +336,8 @@ public class RecurrentRegressionVertex extends GraphVertex {
   public boolean equals(Object o) {
     return o instanceof RecurrentRegressionVertex v && v.points == points && v.stages == stages
         && Arrays.equals(v.cropSizes, cropSizes) && v.patchSize == patchSize && v.channels == channels
-        && v.hidden == hidden && v.positionGradient == positionGradient && v.seed == seed
+        && v.hidden == hidden && v.positionGradient == positionGradient
+        && v.patchNormalisation == patchNormalisation && v.seed == seed
         && Objects.equals(v.updater, updater) && Objects.equals(v.regularization, regularization)
         && v.dataType == dataType;
   }
@@ -323,13 +345,13 @@ public class RecurrentRegressionVertex extends GraphVertex {
   @Override
   public int hashCode() {
     return Objects.hash(points, stages, Arrays.hashCode(cropSizes), patchSize, channels, hidden, positionGradient,
-        seed, updater, regularization, dataType);
+        patchNormalisation, seed, updater, regularization, dataType);
   }
 
   @Override
   public String toString() {
     return "RecurrentRegressionVertex(points=" + points + ", crops=" + Arrays.toString(cropSizes) + ", patch="
-        + patchSize + ", channels=" + channels + ", hidden=" + hidden + ", positionGradient=" + positionGradient
-        + ", seed=" + seed + ")";
+        + patchSize + ", channels=" + channels + ", hidden=" + hidden  + ", positionGradient=" + positionGradient
+        + ", patchNormalisation=" + patchNormalisation + ", seed=" + seed + ")";
   }
 }

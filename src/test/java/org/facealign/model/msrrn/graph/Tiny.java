@@ -35,8 +35,13 @@ final class Tiny {
   }
 
   static ConfigMsrrn config(int stages, boolean positionGradient, double learningRate, double weightDecay) {
+    return config(stages, positionGradient, learningRate, weightDecay, true, true);
+  }
+
+  static ConfigMsrrn config(int stages, boolean positionGradient, double learningRate, double weightDecay,
+      boolean patchNormalisation, boolean cnnBatchNorm) {
     return new ConfigMsrrn(stages, 4, 2, 6, 2, 8, weightDecay, learningRate, 8, 1, 0.5, 1, 1, 1, 1, 0, false,
-        positionGradient);
+        positionGradient, patchNormalisation, cnnBatchNorm, true);
   }
 
   static ComputationGraph graph(int stages, boolean positionGradient, DataType dt) {
