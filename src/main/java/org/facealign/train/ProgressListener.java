@@ -30,8 +30,10 @@ public final class ProgressListener implements TrainingListener {
   public static String line(EpochInfo info) {
     EpochStats s = info.stats();
     return String.format(Locale.ROOT,
-        "epoch %d/%d train loss %.6f validation loss %.6f ip-nme %.5f lr %.3g %.1f s %.1f samples/s%s best epoch %d (%.6f)%s",
-        s.epoch(), info.epochs(), s.trainLoss(), s.validationLoss(), s.validationNme(), s.learningRate(), s.seconds(),
+        "epoch %d/%d train loss %.6f%s ip-nme %.5f lr %.3g %.1f s %.1f samples/s%s best epoch %d (%.6f)%s",
+        s.epoch(), info.epochs(), s.trainLoss(),
+        Double.isNaN(s.validationLoss()) ? "" : String.format(Locale.ROOT, " validation loss %.6f", s.validationLoss()),
+        s.validationNme(), s.learningRate(), s.seconds(),
         s.samplesPerSecond(), s.improved() ? " (new best)" : "", info.state().bestEpoch(), info.state().bestError(),
         info.state().stopped() ? ", stopping" : "");
   }

@@ -15,8 +15,8 @@ import java.io.Serializable;
  * @param cnnChannels channels of the initialiser CNN's first convolution; each of its three doubles them
  * @param cnnHidden units of the initialiser CNN's hidden fully connected layer
  * @param weightDecay L2 weight decay λ of every weight (paper: an L2 term on all weights)
- * @param learningRate initial Adam learning rate (the held-out IP-NME of the 300-W recipe after 4 epochs: 13.4 % at
- *     1e-4, 16.2 % at 1e-3, 18.7 % at 3e-3; at the higher rates the recurrent network's hidden ReLUs die early)
+ * @param learningRate initial Adam learning rate; at 1e-3 and above the recurrent network's hidden ReLUs die early
+ *     and its stages stop adding to S0, with or without batch and patch normalisation
  * @param batch mini-batch size per worker
  * @param epochs maximum epochs
  * @param lrDrop factor applied to the learning rate when the validation error stops falling

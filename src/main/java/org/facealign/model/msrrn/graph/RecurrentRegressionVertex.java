@@ -66,10 +66,10 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * </ul>
  *
  * <p><b>Cost</b> with {@code ConfigMsrrn.defaults()}, 68 points, crops 50/100/200, on a 2-core VM: the whole
- * model predicts in 12.7 ms per face on one core ({@code facealign bench predict}), about half of it the
- * initialiser's DL4J convolutions; training runs at 40-43 samples/s at local[2] (the progress lines). The
- * largest parts of this vertex are the second convolution's im2col, product and transposed product, and fc1's
- * weights, read once per stage.
+ * model predicts in about 10 ms per face on one core ({@code facealign bench predict}: 9.6-14.7 ms over six
+ * runs), most of it in this vertex: fc1's product, which reads its {@code P c (p/4)² x h} weights (5 MB in
+ * float) once per stage, the convolutions' products, and the Java pooling and im2col. Training runs at 42-50
+ * samples/s at local[2] (the progress lines).
  *
  * <p>The configuration is plain fields with a no-argument constructor, so the graph's JSON carries it and a
  * worker rebuilds the vertex by class name.
