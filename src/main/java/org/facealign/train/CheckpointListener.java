@@ -145,7 +145,7 @@ public final class CheckpointListener implements TrainingListener {
     for (int i = 0; i < h; i++) {
       st.history.add(EpochStats.decode(p.getProperty("history." + i)));
     }
-    LOG.info("joint: resuming from {} (epoch {}, learning rate {})", cp, st.epoch, st.learningRate);
+    LOG.info("resuming from {} (epoch {}, learning rate {})", cp, st.epoch, st.learningRate);
     return st;
   }
 
