@@ -627,36 +627,6 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     return o;
   }
 
-  /** {@link #im2col} into a float array. */
-  static int im2col(double[] src, int n0, int n1, int q, int ch, float[] dst) {
-    int o = 0;
-    int map = q * q * ch;
-    for (int m = n0; m < n1; m++) {
-      int base = m * map;
-      for (int y = 0; y < q; y++) {
-        for (int x = 0; x < q; x++) {
-          for (int ky = -1; ky <= 1; ky++) {
-            int yy = y + ky;
-            for (int kx = -1; kx <= 1; kx++) {
-              int xx = x + kx;
-              if (yy < 0 || yy >= q || xx < 0 || xx >= q) {
-                for (int k = 0; k < ch; k++) {
-                  dst[o++] = 0;
-                }
-              } else {
-                int from = base + (yy * q + xx) * ch;
-                for (int k = 0; k < ch; k++) {
-                  dst[o++] = (float) src[from + k];
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    return o;
-  }
-
   /** col2im of {@link #im2col}: adds the columns {@code cols} of maps {@code [m, q, q, ch]} into {@code dst}. */
   static void col2im(double[] cols, int m, int q, int ch, double[] dst) {
     int o = 0;
@@ -986,17 +956,9 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     /** {@link #im2col} of maps {@code n0 .. n1 - 1} of {@code src}, written to {@code dst} from element {@code off}. */
     void putIm2col(INDArray dst, long off, double[] src, int n0, int n1, int q, int ch) {
       int len = (n1 - n0) * q * q * 9 * ch;
-      if (dt == DataType.DOUBLE) {
-        double[] d = chunk2(len);
-        im2col(src, n0, n1, q, ch, d);
-        new DoublePointer(dst.data().addressPointer()).position(off).put(d, 0, len);
-      } else {
-        if (floats.length < len) {
-          floats = new float[len];
-        }
-        im2col(src, n0, n1, q, ch, floats);
-        new FloatPointer(dst.data().addressPointer()).position(off).put(floats, 0, len);
-      }
+      double[] d = chunk2(len);
+      im2col(src, n0, n1, q, ch, d);
+      put(dst, off, d, len);
     }
 
     private double[] chunk2(int len) {

@@ -66,7 +66,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * </ul>
  *
  * <p><b>Cost</b> with {@code ConfigMsrrn.defaults()}, 68 points, crops 50/100/200, on a 2-core VM: the whole
- * model predicts in about 10 ms per face on one core ({@code facealign bench predict}: 9.6-14.7 ms over six
+ * model predicts in 10-18 ms per face on one core ({@code facealign bench predict}: 9.6-18.6 ms over fourteen
  * runs), most of it in this vertex: fc1's product, which reads its {@code P c (p/4)² x h} weights (5 MB in
  * float) once per stage, the convolutions' products, and the Java pooling and im2col. Training runs at 42-50
  * samples/s at local[2] (the progress lines).
