@@ -62,8 +62,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
  *       running ones at inference, both averaged with the parameters) and stride-2 convolutions in place of
  *       convolution + max-pooling. Batch and patch normalisation ({@link RecurrentRegressionVertex}) let the
  *       network reach a lower error in the same number of steps; stride 2 costs the initialiser a little accuracy
- *       (its S0) for a quarter of its convolutions' multiply-adds (1.9 million against 7.0 million on a 50-px crop, 16
- *       channels). {@code ConfigMsrrn} keeps both older forms as options.
+ *       (its S0) for a quarter of its convolutions' multiply-adds (1.9 million against 7.0 million on a 50-px
+ *       crop, 16 channels). {@code ConfigMsrrn} keeps both older forms as options.
  *   <li>Every convolution (and pooling) of the initialiser uses DL4J's {@link ConvolutionMode#Same} (a 50-px
  *       crop gives 25, 13 and 7 px maps), so any crop size of at least 8 px works.
  *   <li>Pixel normalisation {@code (grey − 127.5) / 64}: centred, roughly unit spread on face crops.
