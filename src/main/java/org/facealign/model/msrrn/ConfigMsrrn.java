@@ -15,8 +15,10 @@ import java.io.Serializable;
  * @param cnnChannels channels of the initialiser CNN's first convolution; each of its three doubles them
  * @param cnnHidden units of the initialiser CNN's hidden fully connected layer
  * @param weightDecay L2 weight decay λ of every weight (paper: an L2 term on all weights)
- * @param learningRate initial Adam learning rate; at 1e-3 and above the recurrent network's hidden ReLUs die early
- *     and its stages stop adding to S0, with or without batch and patch normalisation
+ * @param learningRate initial Adam learning rate. With plain ReLUs in the RRN ({@code rrnLeakySlope = 0}) it must
+ *     stay near 1e-4: at 3e-4 part of the recurrent network's units die, at 1e-3 all of them, and its stages stop
+ *     adding to S0, with or without batch and patch normalisation. Leaky rectifiers (slope 0.1) train at 3e-4
+ *     and survive 1e-3
  * @param batch mini-batch size per worker
  * @param epochs maximum epochs
  * @param lrDrop factor applied to the learning rate when the validation error stops falling
@@ -33,19 +35,21 @@ import java.io.Serializable;
  * @param cnnBatchNorm batch normalisation after each of the initialiser CNN's convolutions, before its ReLU
  * @param cnnStrided the initialiser CNN halves its maps with stride-2 convolutions instead of stride-1 convolutions
  *     each followed by 2x2 max-pooling (about 4x fewer operations)
+ * @param rrnLeakySlope slope on negative inputs of the RRN's rectifiers, in [0, 1); 0 is the plain ReLU, whose
+ *     units die at the learning rates that train the rest of the graph fastest (see learningRate)
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
     double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient,
-    boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided) implements Serializable {
+    boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope) implements Serializable {
 
   /** Most stages: one per crop scale of the paper. */
   public static final int MAX_STAGES = 3;
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
-    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 1e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true);
+    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -66,6 +70,7 @@ public record ConfigMsrrn(
     check(earlyStop >= 1, "early-stop must be at least 1, got " + earlyStop);
     check(workers >= 0, "workers must be 0 or more, got " + workers);
     check(averagingFrequency >= 1, "averaging-frequency must be at least 1, got " + averagingFrequency);
+    check(rrnLeakySlope >= 0 && rrnLeakySlope < 1, "rrn-leaky-slope must be in [0, 1), got " + rrnLeakySlope);
     check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
   }
 

@@ -182,7 +182,8 @@ public final class MsrrnGraph {
     rrnInputs[0] = S0;
     System.arraycopy(inputs, 0, rrnInputs, 1, stages);
     b.addVertex(RRN, new RecurrentRegressionVertex(points, sizes, cfg.patchSize(), cfg.rrnChannels(), cfg.rrnHidden(),
-        cfg.positionGradient(), seed).patchNormalisation(cfg.patchNormalisation()).training(updater.clone(), weightDecay), rrnInputs);
+        cfg.positionGradient(), seed).patchNormalisation(cfg.patchNormalisation())
+        .leakySlope(cfg.rrnLeakySlope()).training(updater.clone(), weightDecay), rrnInputs);
     b.addLayer(LOSS, new LossLayer.Builder(new LossL2()).activation(Activation.IDENTITY).build(), RRN);
     b.setOutputs(LOSS);
     return b.build();

@@ -66,6 +66,8 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
   private final int q1;
   private final int q2;
   private final int feat;
+  /** Slope of the rectifiers on negative inputs (0: ReLU). */
+  private final double leak;
 
   private final INDArray params;
   private final Map<String, INDArray> paramTable;
@@ -99,6 +101,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     this.q1 = p / 2;
     this.q2 = p / 4;
     this.feat = Math.toIntExact(conf.featureLength());
+    this.leak = conf.getLeakySlope();
     this.params = paramsView;
     this.paramTable = views(paramsView);
     if (initializeParams) {
@@ -454,7 +457,8 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     for (int n0 = 0; n0 < n; n0 += BLOCK) {
       int n1 = Math.min(n, n0 + BLOCK);
       io.get(w.z1, (long) n0 * p * p * c, zb, (n1 - n0) * p * p * c);
-      pool(zb, n1 - n0, p, c, bias1, st.pooled, n0 * q1 * q1 * c, st.arg1, n0 * q1 * q1 * c, n0 * p * p * c, false);
+      pool(zb, n1 - n0, p, c, bias1, st.pooled, n0 * q1 * q1 * c, st.arg1, n0 * q1 * q1 * c, n0 * p * p * c, false,
+          leak);
       io.putIm2col(st.col2, (long) n0 * q1 * q1 * 9 * c, st.pooled, n0, n1, q1, c);
     }
     Nd4j.gemm(st.col2, w2, w.z2, false, false, 1.0, 0.0);
@@ -462,7 +466,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
       int n1 = Math.min(n, n0 + BLOCK);
       io.get(w.z2, (long) n0 * q1 * q1 * c, zb, (n1 - n0) * q1 * q1 * c);
       pool(zb, n1 - n0, q1, c, bias2, st.features, n0 * c * q2 * q2, st.arg2, n0 * c * q2 * q2, n0 * q1 * q1 * c,
-          true);
+          true, leak);
     }
     io.put(st.feat, 0, st.features, st.features.length);
     // fc1 + ReLU
@@ -472,7 +476,8 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     for (int b = 0; b < batch; b++) {
       for (int j = 0; j < h; j++) {
         int i = b * h + j;
-        st.hidden[i] = Math.max(0, st.hidden[i] + hb[j]);
+        double v = st.hidden[i] + hb[j];
+        st.hidden[i] = v > 0 ? v : leak * v;
       }
     }
     io.put(st.hid, 0, st.hidden, batch * h);
@@ -655,14 +660,15 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
   }
 
   /**
-   * Bias, ReLU and 2x2 max-pooling of {@code m} maps {@code [q, q, ch]} (channels last) in {@code z}. Pooled
+   * Bias, (leaky) ReLU and 2x2 max-pooling of {@code m} maps {@code [q, q, ch]} (channels last) in {@code z}. Pooled
    * values go to {@code dst} from {@code dstOff}: channels last ({@code [m, q/2, q/2, ch]}) or, if {@code
    * channelsFirst}, {@code [m, ch, q/2, q/2]}; {@code arg} from {@code argOff} (same layout) receives the index
-   * of the maximum in the whole map array ({@code zOff} + its index in {@code z}). A pooled value of 0 means
-   * the ReLU cut the cell.
+   * of the maximum in the whole map array ({@code zOff} + its index in {@code z}). A pooled value of 0 or less
+   * means the rectifier cut the cell (scaled it by {@code leak}); as the rectifier is monotone, pooling before it
+   * equals pooling after it.
    */
   static void pool(double[] z, int m, int q, int ch, double[] bias, double[] dst, int dstOff, int[] arg,
-      int argOff, int zOff, boolean channelsFirst) {
+      int argOff, int zOff, boolean channelsFirst, double leak) {
     int r = q / 2;
     int row = q * ch;
     for (int i = 0; i < m; i++) {
@@ -686,7 +692,8 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
             int below = (int) (Double.doubleToRawLongBits(top - low) >>> 63);
             int j = below * (2 + rightLow) + (1 - below) * right;
             int o = o0 + k * step;
-            dst[dstOff + o] = Math.max(Math.max(top, low) + bias[k], 0);
+            double v = Math.max(top, low) + bias[k];
+            dst[dstOff + o] = v > 0 ? v : leak * v;
             arg[argOff + o] = zOff + e + (j & 1) * ch + (j >> 1) * row;
           }
         }
@@ -748,7 +755,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
         io.get(dHidN, 0, dHid, dHid.length);
         for (int i = 0; i < dHid.length; i++) {
           if (st.hidden[i] <= 0) {
-            dHid[i] = 0;
+            dHid[i] *= leak;
           }
         }
         // fc1
@@ -760,9 +767,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
         // pool 2 + ReLU: to the argmax
         java.util.Arrays.fill(dz2, 0);
         for (int i = 0; i < dFeat.length; i++) {
-          if (st.features[i] > 0) {
-            dz2[st.arg2[i]] += dFeat[i];
-          }
+          dz2[st.arg2[i]] += st.features[i] > 0 ? dFeat[i] : leak * dFeat[i];
         }
         colSum(dz2, w.n * q1 * q1, c, sb2);
         io.put(dz2N, 0, dz2, dz2.length);
@@ -780,9 +785,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
         // pool 1 + ReLU
         java.util.Arrays.fill(dz1, 0);
         for (int i = 0; i < dPooled.length; i++) {
-          if (st.pooled[i] > 0) {
-            dz1[st.arg1[i]] += dPooled[i];
-          }
+          dz1[st.arg1[i]] += st.pooled[i] > 0 ? dPooled[i] : leak * dPooled[i];
         }
         colSum(dz1, w.n * p * p, c, sb1);
         io.put(dz1N, 0, dz1, dz1.length);

@@ -111,6 +111,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
   private int hidden;
   private boolean positionGradient;
   private boolean patchNormalisation;
+  private double leakySlope;
   private long seed;
   private IUpdater updater;
   private List<Regularization> regularization = new ArrayList<>();
@@ -159,6 +160,19 @@ public class RecurrentRegressionVertex extends GraphVertex {
     return this;
   }
 
+  /**
+   * This vertex with leaky rectifiers: every ReLU of the vertex (after both convolutions and fc1) passes negative
+   * inputs scaled by {@code slope} in [0, 1) instead of cutting them. 0, the default and what models saved without
+   * the field mean, is the plain ReLU.
+   */
+  public RecurrentRegressionVertex leakySlope(double slope) {
+    if (!(slope >= 0 && slope < 1)) {
+      throw new IllegalArgumentException("leaky slope must be in [0, 1), got " + slope);
+    }
+    this.leakySlope = slope;
+    return this;
+  }
+
   /** This vertex trained by {@code updater}, with {@code regularization} on its weights (not its biases). */
   public RecurrentRegressionVertex training(IUpdater updater, List<Regularization> regularization) {
     this.updater = updater;
@@ -196,6 +210,10 @@ public class RecurrentRegressionVertex extends GraphVertex {
 
   public boolean isPatchNormalisation() {
     return patchNormalisation;
+  }
+
+  public double getLeakySlope() {
+    return leakySlope;
   }
 
   public long getSeed() {
@@ -322,7 +340,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
   @Override
   public RecurrentRegressionVertex clone() {
     RecurrentRegressionVertex v = new RecurrentRegressionVertex(points, cropSizes, patchSize, channels, hidden,
-        positionGradient, seed).patchNormalisation(patchNormalisation);
+        positionGradient, seed).patchNormalisation(patchNormalisation).leakySlope(leakySlope);
     List<Regularization> regs = new ArrayList<>();
     for (Regularization r : regularization) {
       regs.add(r.clone());
@@ -337,7 +355,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
     return o instanceof RecurrentRegressionVertex v && v.points == points && v.stages == stages
         && Arrays.equals(v.cropSizes, cropSizes) && v.patchSize == patchSize && v.channels == channels
         && v.hidden == hidden && v.positionGradient == positionGradient
-        && v.patchNormalisation == patchNormalisation && v.seed == seed
+        && v.patchNormalisation == patchNormalisation && v.leakySlope == leakySlope && v.seed == seed
         && Objects.equals(v.updater, updater) && Objects.equals(v.regularization, regularization)
         && v.dataType == dataType;
   }
@@ -345,13 +363,13 @@ public class RecurrentRegressionVertex extends GraphVertex {
   @Override
   public int hashCode() {
     return Objects.hash(points, stages, Arrays.hashCode(cropSizes), patchSize, channels, hidden, positionGradient,
-        patchNormalisation, seed, updater, regularization, dataType);
+        patchNormalisation, leakySlope, seed, updater, regularization, dataType);
   }
 
   @Override
   public String toString() {
     return "RecurrentRegressionVertex(points=" + points + ", crops=" + Arrays.toString(cropSizes) + ", patch="
         + patchSize + ", channels=" + channels + ", hidden=" + hidden  + ", positionGradient=" + positionGradient
-        + ", patchNormalisation=" + patchNormalisation + ", seed=" + seed + ")";
+        + ", patchNormalisation=" + patchNormalisation + ", leakySlope=" + leakySlope + ", seed=" + seed + ")";
   }
 }

@@ -37,11 +37,12 @@ class GradientCheckTest {
   static final int ENTRIES = 10;
 
   static ComputationGraph graph(int stages, boolean positionGradient) {
-    return graph(stages, positionGradient, true);
+    return graph(stages, positionGradient, true, 0);
   }
 
-  static ComputationGraph graph(int stages, boolean positionGradient, boolean patchNormalisation) {
-    ComputationGraph g = MsrrnGraph.build(Tiny.config(stages, positionGradient, 1e-3, 0, patchNormalisation, false),
+  static ComputationGraph graph(int stages, boolean positionGradient, boolean patchNormalisation, double leak) {
+    ComputationGraph g = MsrrnGraph.build(Tiny.config(stages, positionGradient, 1e-3, 0, patchNormalisation, false,
+        leak),
         Tiny.POINTS, Tiny.CROPS, Tiny.MEAN, 11L, DataType.DOUBLE);
     Random r = new Random(5);
     perturb(g.getParam(MsrrnGraph.S0 + "_W"), 0.03, r);
@@ -118,16 +119,19 @@ class GradientCheckTest {
 
   @Test
   void wholeGraphWithPositionGradient() {
-    for (boolean patchNormalisation : new boolean[] {true, false}) {
+    // (patch normalisation, leaky slope): with and without the standardisation, plain and leaky rectifiers
+    double[][] cases = {{1, 0}, {0, 0}, {1, 0.1}};
+    for (double[] c : cases) {
+      boolean patchNormalisation = c[0] == 1;
       int stages = 3;
-      ComputationGraph g = graph(stages, true, patchNormalisation);
+      ComputationGraph g = graph(stages, true, patchNormalisation, c[1]);
       MultiDataSet mds = data(stages);
       Map<String, double[][]> pairs = compare(g, mds, x -> x.score(mds, false));
+      String what = "patch normalisation " + patchNormalisation + ", leaky slope " + c[1];
       for (String k : pairs.keySet()) {
         double e = relativeError(pairs, List.of(k));
-        System.out.printf("gradient check with position gradient, patch normalisation %s, %s: relative error %.2e%n",
-            patchNormalisation, k, e);
-        assertTrue(e < 1e-4, k + " (patch normalisation " + patchNormalisation + "): relative error " + e);
+        System.out.printf("gradient check with position gradient, %s, %s: relative error %.2e%n", what, k, e);
+        assertTrue(e < 1e-4, k + " (" + what + "): relative error " + e);
       }
     }
   }

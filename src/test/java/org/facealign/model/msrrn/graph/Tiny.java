@@ -40,8 +40,13 @@ final class Tiny {
 
   static ConfigMsrrn config(int stages, boolean positionGradient, double learningRate, double weightDecay,
       boolean patchNormalisation, boolean cnnBatchNorm) {
+    return config(stages, positionGradient, learningRate, weightDecay, patchNormalisation, cnnBatchNorm, 0);
+  }
+
+  static ConfigMsrrn config(int stages, boolean positionGradient, double learningRate, double weightDecay,
+      boolean patchNormalisation, boolean cnnBatchNorm, double leakySlope) {
     return new ConfigMsrrn(stages, 4, 2, 6, 2, 8, weightDecay, learningRate, 8, 1, 0.5, 1, 1, 1, 1, 0, false,
-        positionGradient, patchNormalisation, cnnBatchNorm, true);
+        positionGradient, patchNormalisation, cnnBatchNorm, true, leakySlope);
   }
 
   static ComputationGraph graph(int stages, boolean positionGradient, DataType dt) {
