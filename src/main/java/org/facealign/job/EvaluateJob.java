@@ -13,6 +13,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.DataException;
+import org.facealign.data.FaceBox;
 import org.facealign.data.Failure;
 import org.facealign.data.GrayImage;
 import org.facealign.data.ImageDecoder;
@@ -42,6 +43,9 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class EvaluateJob {
   private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
+
+  /** Faces of a partition handed to the model at once ({@link LandmarkModel#predictAll}). */
+  static final int PREDICT_BATCH = 32;
 
   private EvaluateJob() {}
 
@@ -141,8 +145,13 @@ public final class EvaluateJob {
         .mapPartitions(it -> {
           LandmarkModel m = ModelCache.get(modelFiles.value(), source);
           List<Outcome> out = new ArrayList<>();
+          List<PreparedFace> chunk = new ArrayList<>(PREDICT_BATCH);
           while (it.hasNext()) {
-            out.add(predict(it.next(), m, storage.value(), maxFileBytes, maxPixels, scheme));
+            chunk.add(it.next());
+            if (chunk.size() == PREDICT_BATCH || !it.hasNext()) {
+              out.addAll(predict(chunk, m, storage.value(), maxFileBytes, maxPixels, scheme));
+              chunk.clear();
+            }
           }
           return out.iterator();
         })
@@ -282,6 +291,50 @@ public final class EvaluateJob {
     return new double[][] {x, y};
   }
 
+  /**
+   * The outcomes of {@code faces}: those whose image decodes are predicted together ({@link
+   * LandmarkModel#predictAll}); a face that cannot be read is a failure naming its file, and if the batch fails
+   * its faces are retried one by one, so that only the faulty ones fail.
+   */
+  static List<Outcome> predict(List<PreparedFace> faces, LandmarkModel m, Storage st, long maxFileBytes,
+      long maxPixels, LandmarkScheme scheme) {
+    List<Outcome> out = new ArrayList<>(faces.size());
+    List<PreparedFace> ok = new ArrayList<>(faces.size());
+    List<GrayImage> images = new ArrayList<>(faces.size());
+    List<FaceBox> boxes = new ArrayList<>(faces.size());
+    for (PreparedFace f : faces) {
+      try {
+        images.add(ImageDecoder.decode(st.readBytes(f.imagePath(), maxFileBytes), f.imagePath(), maxPixels));
+        boxes.add(f.box());
+        ok.add(f);
+      } catch (DataException e) {
+        out.add(new Outcome(null, Failure.of(f.id(), f.subset(), "predict", e)));
+      } catch (RuntimeException e) {
+        out.add(unexpected(f, e));
+      }
+    }
+    List<Shape> shapes;
+    try {
+      shapes = m.predictAll(images, boxes);
+    } catch (RuntimeException e) {
+      for (PreparedFace f : ok) {
+        out.add(predict(f, m, st, maxFileBytes, maxPixels, scheme));
+      }
+      return out;
+    }
+    for (int i = 0; i < ok.size(); i++) {
+      PreparedFace f = ok.get(i);
+      out.add(new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), shapes.get(i), f.landmarks(), scheme),
+          null));
+    }
+    return out;
+  }
+
+  private static Outcome unexpected(PreparedFace f, RuntimeException e) {
+    return new Outcome(null, new Failure(f.id(), f.subset(), f.imagePath(), "predict",
+        "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+  }
+
   static Outcome predict(PreparedFace f, LandmarkModel m, Storage st, long maxFileBytes, long maxPixels,
       LandmarkScheme scheme) {
     try {
@@ -291,8 +344,7 @@ public final class EvaluateJob {
     } catch (DataException e) {
       return new Outcome(null, Failure.of(f.id(), f.subset(), "predict", e));
     } catch (RuntimeException e) {
-      return new Outcome(null, new Failure(f.id(), f.subset(), f.imagePath(), "predict",
-          "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+      return unexpected(f, e);
     }
   }
 

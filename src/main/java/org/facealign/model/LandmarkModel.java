@@ -1,5 +1,7 @@
 package org.facealign.model;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.facealign.data.FaceBox;
 import org.facealign.data.GrayImage;
 import org.facealign.data.Shape;
@@ -19,4 +21,21 @@ public interface LandmarkModel {
 
   /** The landmarks of the face in {@code box} of {@code image}, in 0-based pixel coordinates. */
   Shape predict(GrayImage image, FaceBox box);
+
+  /**
+   * The landmarks of several faces, in order: face i is {@code boxes[i]} of {@code images[i]}. The same as
+   * {@link #predict} on each face; a model may run the faces through its network together (a batch is several
+   * times cheaper per face than single faces), in which case sums may round differently in the last bits.
+   * A face that fails fails the whole call; callers that must account for each face retry them one by one.
+   */
+  default List<Shape> predictAll(List<GrayImage> images, List<FaceBox> boxes) {
+    if (images.size() != boxes.size()) {
+      throw new IllegalArgumentException(images.size() + " images but " + boxes.size() + " boxes");
+    }
+    List<Shape> out = new ArrayList<>(images.size());
+    for (int i = 0; i < images.size(); i++) {
+      out.add(predict(images.get(i), boxes.get(i)));
+    }
+    return out;
+  }
 }

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.FaceBox;
+import org.facealign.data.GrayImage;
 import org.facealign.data.Shape;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
@@ -67,6 +70,24 @@ class MsrrnPipelineTest extends LocalSparkTest {
     Shape a = m.predict(f.image(), f.detectorBox());
     Shape b = loaded.predict(f.image(), f.detectorBox());
     assertArrayEquals(a.toArray(), b.toArray(), 0);
+
+    // several faces at once: the same shapes as one by one (a batch of 5 and one of 32 + 3)
+    SyntheticFaces gen = new SyntheticFaces(98L, SyntheticFaces.Options.defaults());
+    List<GrayImage> images = new ArrayList<>();
+    List<FaceBox> boxes = new ArrayList<>();
+    for (int i = 0; i < MsrrnModel.BATCH + 3; i++) {
+      SyntheticFaces.SyntheticFace g = gen.next();
+      images.add(g.image());
+      boxes.add(g.detectorBox());
+    }
+    for (int n : new int[] {5, images.size()}) {
+      List<Shape> all = loaded.predictAll(images.subList(0, n), boxes.subList(0, n));
+      assertEquals(n, all.size());
+      for (int i = 0; i < n; i++) {
+        assertArrayEquals(loaded.predict(images.get(i), boxes.get(i)).toArray(), all.get(i).toArray(), 1e-3,
+            "face " + i + " of " + n);
+      }
+    }
 
     // a training cut after 1 epoch and resumed ends where the uninterrupted one does (one worker)
     FacealignConfig one = cfg.with(Map.of("msrrn.workers", "1", "msrrn.epochs", "2", "msrrn.early-stop", "10"));

@@ -436,7 +436,6 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
   }
 
   /** One stage's increment, {@code [B, 2P]}; fills {@code st}. */
-  /** One stage's increment, {@code [B, 2P]}; fills {@code st}. */
   private double[] stage(Work w, Stage st, int size) {
     int n = w.n;
     int batch = w.batch;
