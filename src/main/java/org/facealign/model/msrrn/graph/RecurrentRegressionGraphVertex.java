@@ -420,7 +420,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
               + inputs[t + 1].size(2) + "x" + inputs[t + 1].size(3));
         }
         st.pos = s;
-        double[] inc = stage(w, st, sizes[t]);
+        double[] inc = stage(w, st, sizes[t], training);
         double[] next = new double[batch * out];
         for (int i = 0; i < next.length; i++) {
           next[i] = s[i] + inc[i];
@@ -436,7 +436,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
   }
 
   /** One stage's increment, {@code [B, 2P]}; fills {@code st}. */
-  private double[] stage(Work w, Stage st, int size) {
+  private double[] stage(Work w, Stage st, int size, boolean training) {
     int n = w.n;
     int batch = w.batch;
     Native io = w.io;
@@ -456,16 +456,16 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     for (int n0 = 0; n0 < n; n0 += BLOCK) {
       int n1 = Math.min(n, n0 + BLOCK);
       io.get(w.z1, (long) n0 * p * p * c, zb, (n1 - n0) * p * p * c);
-      pool(zb, n1 - n0, p, c, bias1, st.pooled, n0 * q1 * q1 * c, st.arg1, n0 * q1 * q1 * c, n0 * p * p * c, false,
-          leak);
+      pool(zb, n1 - n0, p, c, bias1, st.pooled, n0 * q1 * q1 * c, training ? st.arg1 : null, n0 * q1 * q1 * c,
+          n0 * p * p * c, false, leak);
       io.putIm2col(st.col2, (long) n0 * q1 * q1 * 9 * c, st.pooled, n0, n1, q1, c);
     }
     Nd4j.gemm(st.col2, w2, w.z2, false, false, 1.0, 0.0);
     for (int n0 = 0; n0 < n; n0 += BLOCK) {
       int n1 = Math.min(n, n0 + BLOCK);
       io.get(w.z2, (long) n0 * q1 * q1 * c, zb, (n1 - n0) * q1 * q1 * c);
-      pool(zb, n1 - n0, q1, c, bias2, st.features, n0 * c * q2 * q2, st.arg2, n0 * c * q2 * q2, n0 * q1 * q1 * c,
-          true, leak);
+      pool(zb, n1 - n0, q1, c, bias2, st.features, n0 * c * q2 * q2, training ? st.arg2 : null, n0 * c * q2 * q2,
+          n0 * q1 * q1 * c, true, leak);
     }
     io.put(st.feat, 0, st.features, st.features.length);
     // fc1 + ReLU
@@ -619,6 +619,8 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
                 for (int k = 0; k < ch; k++) {
                   dst[o++] = 0;
                 }
+              } else if (ch == 1) {
+                dst[o++] = src[base + yy * q + xx];
               } else {
                 System.arraycopy(src, base + (yy * q + xx) * ch, dst, o, ch);
                 o += ch;
@@ -664,12 +666,30 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
    * channelsFirst}, {@code [m, ch, q/2, q/2]}; {@code arg} from {@code argOff} (same layout) receives the index
    * of the maximum in the whole map array ({@code zOff} + its index in {@code z}). A pooled value of 0 or less
    * means the rectifier cut the cell (scaled it by {@code leak}); as the rectifier is monotone, pooling before it
-   * equals pooling after it.
+   * equals pooling after it. With {@code arg == null} (inference) only the pooled values are computed.
    */
   static void pool(double[] z, int m, int q, int ch, double[] bias, double[] dst, int dstOff, int[] arg,
       int argOff, int zOff, boolean channelsFirst, double leak) {
     int r = q / 2;
     int row = q * ch;
+    if (arg == null) {
+      for (int i = 0; i < m; i++) {
+        int base = i * q * q * ch;
+        for (int py = 0; py < r; py++) {
+          for (int px = 0; px < r; px++) {
+            int e00 = base + (2 * py * q + 2 * px) * ch;
+            int o0 = dstOff + (channelsFirst ? i * ch * r * r + py * r + px : i * r * r * ch + (py * r + px) * ch);
+            int step = channelsFirst ? r * r : 1;
+            for (int k = 0; k < ch; k++) {
+              int e = e00 + k;
+              double v = Math.max(Math.max(z[e], z[e + ch]), Math.max(z[e + row], z[e + row + ch])) + bias[k];
+              dst[o0 + k * step] = v > 0 ? v : leak * v;
+            }
+          }
+        }
+      }
+      return;
+    }
     for (int i = 0; i < m; i++) {
       int base = i * q * q * ch;
       for (int py = 0; py < r; py++) {
