@@ -72,10 +72,11 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * </ul>
  *
  * <p><b>Cost</b> with {@code ConfigMsrrn.defaults()}, 68 points, crops 50/100/200, on a 2-core VM: the whole
- * model predicts in 10-18 ms per face on one core ({@code facealign bench predict}: 9.6-18.6 ms over fourteen
- * runs), most of it in this vertex: fc1's product, which reads its {@code P c (p/4)² x h} weights (5 MB in
- * float) once per stage, the convolutions' products, and the Java pooling and im2col. Training runs at 42-50
- * samples/s at local[2] (the progress lines).
+ * model predicts in 15-19 ms per face on one core one face at a time, and in 9 ms per face 32 faces at a time
+ * ({@code facealign bench predict [--batch 32]}; the VM's speed varies by half with its host's load). Most of
+ * it is this vertex: fc1's product, which reads its {@code P c (p/4)² x h} weights (5 MB in float) once per
+ * stage and call, the convolutions' products, and the Java im2col and pooling (at inference without the
+ * argmax). Training runs at 33-44 samples/s at local[2] (the progress lines).
  *
  * <p>The configuration is plain fields with a no-argument constructor, so the graph's JSON carries it and a
  * worker rebuilds the vertex by class name.
