@@ -313,19 +313,20 @@ public final class EvaluateJob {
         out.add(unexpected(f, e));
       }
     }
-    List<Shape> shapes;
+    List<Shape> shapes = null;
     try {
       shapes = m.predictAll(images, boxes);
     } catch (RuntimeException e) {
-      for (PreparedFace f : ok) {
-        out.add(predict(f, m, st, maxFileBytes, maxPixels, scheme));
-      }
-      return out;
+      // retried one by one below, so that only the faulty faces fail
     }
     for (int i = 0; i < ok.size(); i++) {
       PreparedFace f = ok.get(i);
-      out.add(new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), shapes.get(i), f.landmarks(), scheme),
-          null));
+      try {
+        Shape pred = shapes != null ? shapes.get(i) : m.predict(images.get(i), boxes.get(i));
+        out.add(new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), pred, f.landmarks(), scheme), null));
+      } catch (RuntimeException e) {
+        out.add(unexpected(f, e));
+      }
     }
     return out;
   }
