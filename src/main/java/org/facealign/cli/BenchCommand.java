@@ -127,14 +127,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private void predictAll(org.facealign.model.LandmarkModel m, List<org.facealign.data.GrayImage> images,
         List<org.facealign.data.FaceBox> boxes) {
-      if (batch <= 1) {
-        for (int i = 0; i < images.size(); i++) {
-          m.predict(images.get(i), boxes.get(i));
-        }
-        return;
-      }
-      for (int i0 = 0; i0 < images.size(); i0 += batch) {
-        int i1 = Math.min(images.size(), i0 + batch);
+      int n = Math.max(1, batch);
+      for (int i0 = 0; i0 < images.size(); i0 += n) {
+        int i1 = Math.min(images.size(), i0 + n);
         m.predictAll(images.subList(i0, i1), boxes.subList(i0, i1));
       }
     }

@@ -95,8 +95,7 @@ public final class MsrrnModel implements LandmarkModel {
 
   @Override
   public Shape predict(GrayImage image, FaceBox box) {
-    List<Shape> s = trajectory(image, box);
-    return s.get(s.size() - 1);
+    return predictAll(List.of(image), List.of(box)).get(0);
   }
 
   /**
@@ -112,13 +111,10 @@ public final class MsrrnModel implements LandmarkModel {
     for (int i0 = 0; i0 < images.size(); i0 += BATCH) {
       int i1 = Math.min(images.size(), i0 + BATCH);
       List<NormalisedFace> faces = new ArrayList<>(i1 - i0);
-      List<GrayImage[]> crops = new ArrayList<>(i1 - i0);
       for (int i = i0; i < i1; i++) {
-        NormalisedFace nf = normaliser.normalise(images.get(i), boxes.get(i));
-        faces.add(nf);
-        crops.add(inputs.crops(nf.canvas(), null).crops());
+        faces.add(normaliser.normalise(images.get(i), boxes.get(i)));
       }
-      double[][][] units = MsrrnGraph.predictBatch(local.get(), MsrrnGraph.input(DataType.FLOAT, crops));
+      double[][][] units = unitStages(faces);
       for (int k = 0; k < faces.size(); k++) {
         double[][] u = units[k];
         out.add(faces.get(k).toImage(inputs.toCanonical(u[u.length - 1])));
@@ -130,7 +126,7 @@ public final class MsrrnModel implements LandmarkModel {
   /** The shapes S0 (initialiser CNN) .. ST, in image pixels. */
   public List<Shape> trajectory(GrayImage image, FaceBox box) {
     NormalisedFace nf = normaliser.normalise(image, box);
-    double[][] units = stagesOfCanvas(nf.canvas());
+    double[][] units = unitStages(List.of(nf))[0];
     List<Shape> out = new ArrayList<>(units.length);
     for (double[] u : units) {
       out.add(nf.toImage(inputs.toCanonical(u)));
@@ -138,10 +134,13 @@ public final class MsrrnModel implements LandmarkModel {
     return out;
   }
 
-  /** The unit-frame shapes S0..ST of the face on a canonical canvas. */
-  public double[][] stagesOfCanvas(GrayImage canvas) {
-    MsrrnInputs.Example ex = inputs.crops(canvas, null);
-    return MsrrnGraph.predictStages(local.get(), MsrrnGraph.input(ex.crops()));
+  /** The unit-frame shapes S0..ST of each face, {@code [face][stage][2P]}, from one run of the graph. */
+  private double[][][] unitStages(List<NormalisedFace> faces) {
+    List<GrayImage[]> crops = new ArrayList<>(faces.size());
+    for (NormalisedFace nf : faces) {
+      crops.add(inputs.crops(nf.canvas(), null).crops());
+    }
+    return MsrrnGraph.predictBatch(local.get(), MsrrnGraph.input(DataType.FLOAT, crops));
   }
 
   /** The codec of {@link #KIND}. */

@@ -672,24 +672,6 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
       int argOff, int zOff, boolean channelsFirst, double leak) {
     int r = q / 2;
     int row = q * ch;
-    if (arg == null) {
-      for (int i = 0; i < m; i++) {
-        int base = i * q * q * ch;
-        for (int py = 0; py < r; py++) {
-          for (int px = 0; px < r; px++) {
-            int e00 = base + (2 * py * q + 2 * px) * ch;
-            int o0 = dstOff + (channelsFirst ? i * ch * r * r + py * r + px : i * r * r * ch + (py * r + px) * ch);
-            int step = channelsFirst ? r * r : 1;
-            for (int k = 0; k < ch; k++) {
-              int e = e00 + k;
-              double v = Math.max(Math.max(z[e], z[e + ch]), Math.max(z[e + row], z[e + row + ch])) + bias[k];
-              dst[o0 + k * step] = v > 0 ? v : leak * v;
-            }
-          }
-        }
-      }
-      return;
-    }
     for (int i = 0; i < m; i++) {
       int base = i * q * q * ch;
       for (int py = 0; py < r; py++) {
@@ -703,17 +685,19 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
             double v01 = z[e + ch];
             double v10 = z[e + row];
             double v11 = z[e + row + ch];
-            // the first maximum in the order 00, 01, 10, 11, from sign bits (no unpredictable branches)
-            int right = (int) (Double.doubleToRawLongBits(v00 - v01) >>> 63);
-            int rightLow = (int) (Double.doubleToRawLongBits(v10 - v11) >>> 63);
             double top = Math.max(v00, v01);
             double low = Math.max(v10, v11);
-            int below = (int) (Double.doubleToRawLongBits(top - low) >>> 63);
-            int j = below * (2 + rightLow) + (1 - below) * right;
             int o = o0 + k * step;
             double v = Math.max(top, low) + bias[k];
             dst[dstOff + o] = v > 0 ? v : leak * v;
-            arg[argOff + o] = zOff + e + (j & 1) * ch + (j >> 1) * row;
+            if (arg != null) {
+              // the first maximum in the order 00, 01, 10, 11, from sign bits (no unpredictable branches)
+              int right = (int) (Double.doubleToRawLongBits(v00 - v01) >>> 63);
+              int rightLow = (int) (Double.doubleToRawLongBits(v10 - v11) >>> 63);
+              int below = (int) (Double.doubleToRawLongBits(top - low) >>> 63);
+              int j = below * (2 + rightLow) + (1 - below) * right;
+              arg[argOff + o] = zOff + e + (j & 1) * ch + (j >> 1) * row;
+            }
           }
         }
       }
