@@ -15,10 +15,9 @@ import java.io.Serializable;
  * @param cnnChannels channels of the initialiser CNN's first convolution; each of its three doubles them
  * @param cnnHidden units of the initialiser CNN's hidden fully connected layer
  * @param weightDecay L2 weight decay λ of every weight (paper: an L2 term on all weights)
- * @param learningRate initial Adam learning rate. With plain ReLUs in the RRN ({@code rrnLeakySlope = 0}) it must
- *     stay near 1e-4: at 3e-4 part of the recurrent network's units die, at 1e-3 all of them, and its stages stop
- *     adding to S0, with or without batch and patch normalisation. Leaky rectifiers (slope 0.1) train at 3e-4
- *     and survive 1e-3
+ * @param learningRate initial Adam learning rate. With plain ReLUs in the RRN ({@code rrnLeakySlope = 0}), 1e-3
+ *     kills its units and its stages stop adding to S0; leaky rectifiers train best at 3e-4 (figures in
+ *     {@code RecurrentRegressionVertex})
  * @param batch mini-batch size per worker
  * @param epochs maximum epochs
  * @param lrDrop factor applied to the learning rate when the validation error stops falling
@@ -36,7 +35,7 @@ import java.io.Serializable;
  * @param cnnStrided the initialiser CNN halves its maps with stride-2 convolutions instead of stride-1 convolutions
  *     each followed by 2x2 max-pooling (about 4x fewer operations)
  * @param rrnLeakySlope slope on negative inputs of the RRN's rectifiers, in [0, 1); 0 is the plain ReLU, whose
- *     units die at the learning rates that train the rest of the graph fastest (see learningRate)
+ *     units can die (see learningRate)
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
