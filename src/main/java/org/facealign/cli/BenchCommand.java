@@ -25,11 +25,11 @@ import picocli.CommandLine.Option;
 /** Benchmarks that print JSON: long runs kept out of the test suite, reproducible by one command. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks printing JSON. Micro-benchmarks of the feature code: submit/bench-jmh.sh.",
-    subcommands = {BenchCommand.Prepare.class, BenchCommand.Predict.class})
+    subcommands = {BenchCommand.Prepare.class, BenchCommand.Predict.class, BenchCommand.Label.class})
 final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
-    System.err.println("facealign bench: name a benchmark (prepare, predict); see --help");
+    System.err.println("facealign bench: name a benchmark (prepare, predict, label); see --help");
     return 2;
   }
 
@@ -184,6 +184,105 @@ final class BenchCommand implements Callable<Integer> {
       out.put("offheap_javacpp_mb", org.bytedeco.javacpp.Pointer.totalBytes() / 1e6);
       System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
       return 0;
+    }
+  }
+
+  @Command(name = "label", mixinStandardHelpOptions = true,
+      description = "label end to end (list, read, decode, detect, align, write) at each master, ground-truth comparison "
+          + "off; prints images/s, images/s/core, the speed-up over the first master and each step's share of the time.")
+  static final class Label implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A saved model directory.")
+    String model;
+
+    @Option(names = "--input", required = true, paramLabel = "PATH", description = "Images to label: a folder, glob, list or table (repeatable).")
+    List<String> inputs;
+
+    @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]", paramLabel = "M1,M2",
+        description = "Spark masters to compare (default: ${DEFAULT-VALUE}).")
+    List<String> masters;
+
+    @Option(names = "--repeat", defaultValue = "2", description = "Runs per master; the fastest counts (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Mixin
+    Main.ConfigOptions config = new Main.ConfigOptions();
+
+    @Override
+    public Integer call() throws Exception {
+      FacealignConfig cfg = config.load(Map.of("label.ground-truth", "false"));
+      ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      ObjectNode out = json.createObjectNode();
+      out.put("benchmark", "label");
+      out.put("model", model);
+      inputs.forEach(out.putArray("inputs")::add);
+      ArrayNode runs = out.putArray("runs");
+      double base = 0;
+      for (String master : masters) {
+        SparkSession spark = SparkSessions.create(cfg, "bench label", master);
+        try {
+          int cores = spark.sparkContext().defaultParallelism();
+          double best = Double.MAX_VALUE;
+          com.fasterxml.jackson.databind.JsonNode bestSummary = null;
+          for (int i = 0; i < repeat; i++) {
+            Path tmp = Files.createTempDirectory("facealign-bench");
+            try {
+              long t0 = System.nanoTime();
+              ObjectNode s = org.facealign.job.LabelJob.run(spark, cfg, Storage.of(spark.sparkContext().hadoopConfiguration()),
+                  new org.facealign.job.LabelJob.Spec(inputs, "auto", tmp.resolve("out").toString(), model, false, 0, false));
+              double seconds = (System.nanoTime() - t0) / 1e9;
+              if (seconds < best) {
+                best = seconds;
+                bestSummary = s;
+              }
+            } finally {
+              deleteTree(tmp);
+            }
+          }
+          long images = bestSummary.path("images_in").asLong();
+          double perSecond = images / best;
+          if (base == 0) {
+            base = perSecond;
+          }
+          ObjectNode r = runs.addObject();
+          r.put("master", master);
+          r.put("cores", cores);
+          r.put("images", images);
+          r.put("faces", bestSummary.path("faces_out").asLong());
+          r.put("seconds", best);
+          r.put("images_per_s", perSecond);
+          r.put("images_per_s_per_core", perSecond / cores);
+          r.put("speedup", perSecond / base);
+          r.set("share", shares(bestSummary.path("last_run"), best));
+        } finally {
+          spark.stop();
+        }
+      }
+      System.out.println(json.writeValueAsString(out));
+      return 0;
+    }
+
+    /**
+     * Each step's share of the wall time: list, write and the rest measured on the driver; the labelling phase split
+     * by the tasks' own time per step (read, hash, decode, detect, align).
+     */
+    static ObjectNode shares(com.fasterxml.jackson.databind.JsonNode run, double total) {
+      ObjectNode s = new ObjectMapper().createObjectNode();
+      com.fasterxml.jackson.databind.JsonNode wall = run.path("wall_seconds");
+      com.fasterxml.jackson.databind.JsonNode steps = run.path("task_seconds_by_step");
+      double label = wall.path("label").asDouble();
+      double stepSum = 0;
+      for (String k : org.facealign.label.ImageLabel.STEPS) {
+        stepSum += steps.path(k).asDouble();
+      }
+      s.put("list", wall.path("list").asDouble() / total);
+      for (String k : org.facealign.label.ImageLabel.STEPS) {
+        if (!k.equals("truth")) {
+          s.put(k, stepSum == 0 ? 0 : label / total * steps.path(k).asDouble() / stepSum);
+        }
+      }
+      s.put("write", wall.path("write").asDouble() / total);
+      s.put("other", Math.max(0, 1 - (wall.path("list").asDouble() + label + wall.path("write").asDouble()) / total));
+      return s;
     }
   }
 

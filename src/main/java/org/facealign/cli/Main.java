@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 @Command(name = "facealign", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Facial-landmark (68-point face alignment) training, evaluation and labelling on Apache Spark.",
     subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, PipelineCommand.class,
-        PredictCommand.class, LabelCommand.class, BenchCommand.class})
+        PredictCommand.class, LabelCommand.class, CalibrateCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
   @CommandLine.Spec
@@ -35,7 +35,7 @@ public final class Main implements Callable<Integer> {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
       if (ex instanceof ConfigException || ex instanceof IllegalArgumentException
-          || ex instanceof UnsupportedOperationException) {
+          || ex instanceof UnsupportedOperationException || ex instanceof org.facealign.data.FileLock.HeldException) {
         line.getErr().println("facealign " + line.getCommandName() + ": " + ex.getMessage());
         return 2;
       }

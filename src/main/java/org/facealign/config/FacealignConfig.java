@@ -59,6 +59,8 @@ public final class FacealignConfig {
       this.augment = augment(f.getConfig("augment"), train.seed());
       deepreg(); // validated now, so a bad value fails at start
       msrrn();
+      detect();
+      label();
     } catch (ConfigException.WrongType | ConfigException.Missing e) {
       // Typesafe names the key relative to the section it was read from: make it the full key.
       throw new ConfigException.Generic("invalid configuration: " + qualifyKeys(e.getMessage()), e);
@@ -117,7 +119,8 @@ public final class FacealignConfig {
       return message;
     }
     String key = m.group(2);
-    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg", "msrrn")) {
+    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg", "msrrn",
+        "detect", "detect.box-maps", "label")) {
       String full = ROOT + "." + section + "." + key;
       if (ConfigFactory.defaultReference().hasPath(full)) {
         return message.substring(0, m.start(2)) + full + message.substring(m.end(2));
@@ -201,6 +204,37 @@ public final class FacealignConfig {
           c.getBoolean("cnn-strided"), c.getDouble("rrn-leaky-slope"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.msrrn", e.getMessage());
+    }
+  }
+
+  /** Face detection settings (validated). */
+  public org.facealign.detect.ConfigDetect detect() {
+    Config c = config.getConfig(ROOT + ".detect");
+    try {
+      Map<String, org.facealign.detect.BoxMap> maps = new java.util.LinkedHashMap<>();
+      Config m = c.getConfig("box-maps");
+      for (String k : new TreeSet<>(m.root().keySet())) {
+        maps.put(k, org.facealign.detect.BoxMap.of(m.getDoubleList(k)));
+      }
+      return new org.facealign.detect.ConfigDetect(c.getStringList("stages"), c.getDouble("scale-factor"),
+          c.getDouble("min-face"), c.getInt("min-face-pixels"), c.getInt("window"), c.getDouble("rotation-deg"),
+          c.getBoolean("equalize"), c.getInt("max-faces"), maps, c.getBoolean("rebox"));
+    } catch (IllegalArgumentException e) {
+      throw bad(c, "facealign.detect", e.getMessage());
+    }
+  }
+
+  /** Batch labelling settings (validated). */
+  public org.facealign.label.ConfigLabel label() {
+    Config c = config.getConfig(ROOT + ".label");
+    try {
+      return new org.facealign.label.ConfigLabel(c.getStringList("extensions"), c.getBoolean("recursive"),
+          c.getString("path-column"), c.getStringList("box-columns"), c.getInt("chunk-images"),
+          c.getInt("images-per-task"), c.getInt("predict-batch"), c.getDouble("crop-margin"),
+          c.getBoolean("ground-truth"), c.getInt("overlay-side"), c.getInt("progress-seconds"),
+          c.getInt("native-threads"));
+    } catch (IllegalArgumentException e) {
+      throw bad(c, "facealign.label", e.getMessage());
     }
   }
 
@@ -358,13 +392,17 @@ public final class FacealignConfig {
    *
    * @param cedMax right end of the CED plot
    */
-  public record Eval(double cedMax) {
+  public record Eval(double cedMax, int worstFaces) {
     static Eval from(Config c) {
       double m = c.getDouble("ced-max");
       if (!(m > 0 && m <= 1)) {
         throw bad(c, "facealign.eval.ced-max", "must be in (0, 1], got " + m);
       }
-      return new Eval(m);
+      int worst = c.getInt("worst-faces");
+      if (worst < 0 || worst > 100) {
+        throw bad(c, "facealign.eval.worst-faces", "must be in [0, 100], got " + worst);
+      }
+      return new Eval(m, worst);
     }
   }
 

@@ -46,6 +46,19 @@ public record FaceBox(double x0, double y0, double x1, double y1) implements Ser
     return new FaceBox(imageWidth - 1 - x1, y0, imageWidth - 1 - x0, y1);
   }
 
+  /** Intersection over union with {@code o}: 1 for equal boxes, 0 for disjoint ones. */
+  public double iou(FaceBox o) {
+    double ix = Math.max(0, Math.min(x1, o.x1) - Math.max(x0, o.x0));
+    double iy = Math.max(0, Math.min(y1, o.y1) - Math.max(y0, o.y0));
+    double inter = ix * iy;
+    return inter / (width() * height() + o.width() * o.height() - inter);
+  }
+
+  /** The box scaled about the origin by {@code s} (from one image resolution to another). */
+  public FaceBox scale(double s) {
+    return new FaceBox(x0 * s, y0 * s, x1 * s, y1 * s);
+  }
+
   /** The box moved by {@code (dx, dy)}. */
   public FaceBox translate(double dx, double dy) {
     return new FaceBox(x0 + dx, y0 + dy, x1 + dx, y1 + dy);

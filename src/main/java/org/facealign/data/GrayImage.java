@@ -64,6 +64,44 @@ public final class GrayImage implements Serializable {
     return new GrayImage(width, height, r);
   }
 
+  /**
+   * The image as displayed under EXIF orientation {@code tag} (1..8; TIFF 6.0 tag 274): 1 as stored, 2 mirrored,
+   * 3 turned 180°, 4 flipped upside down, 5 transposed, 6 turned 90° clockwise, 7 transversed, 8 turned 90°
+   * anticlockwise. Orientations 5..8 swap width and height.
+   *
+   * @throws IllegalArgumentException for a tag outside 1..8
+   */
+  public GrayImage oriented(int tag) {
+    if (tag < 1 || tag > 8) {
+      throw new IllegalArgumentException("EXIF orientation must be 1..8, got " + tag);
+    }
+    if (tag == 1) {
+      return this;
+    }
+    boolean swap = tag >= 5;
+    int w = swap ? height : width;
+    int h = swap ? width : height;
+    float[] r = new float[pixels.length];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        // (sx, sy): the stored pixel shown at (x, y)
+        int sx;
+        int sy;
+        switch (tag) {
+          case 2 -> { sx = width - 1 - x; sy = y; }
+          case 3 -> { sx = width - 1 - x; sy = height - 1 - y; }
+          case 4 -> { sx = x; sy = height - 1 - y; }
+          case 5 -> { sx = y; sy = x; }
+          case 6 -> { sx = y; sy = height - 1 - x; }
+          case 7 -> { sx = width - 1 - y; sy = height - 1 - x; }
+          default -> { sx = width - 1 - y; sy = x; } // 8
+        }
+        r[y * w + x] = pixels[sy * width + sx];
+      }
+    }
+    return new GrayImage(w, h, r);
+  }
+
   /** The {@code w x h} window whose top-left pixel is (x0, y0), copied; it must lie inside the image. */
   public GrayImage crop(int x0, int y0, int w, int h) {
     if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > width || y0 + h > height) {

@@ -28,15 +28,17 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Decodes image files (JPEG, PNG, BMP, GIF: whatever {@code javax.imageio} reads) into {@link GrayImage}s,
- * defensively, since executors decode files nobody has looked at.
+ * defensively, since executors decode files nobody has looked at. JPEGs go through TwelveMonkeys' ImageIO
+ * plugin (on the classpath, it takes precedence over the JDK's reader): it reads the CMYK and YCCK JPEGs the
+ * JDK's reader refuses, and decodes ordinary ones with the JDK's own decoder, so their pixels are unchanged.
  *
  * <ul>
  *   <li>The declared width and height are read from the header first, and an image larger than the
  *       pixel limit is refused before any pixel buffer is allocated: a 60-byte PNG can declare
  *       50000x50000 pixels, and decoding it would take the executor down.
  *   <li>ImageIO reports a truncated JPEG only as a <em>warning</em> and returns a partly grey image; a
- *       warning listener turns every warning into an error, so a damaged file fails that face instead of
- *       training on garbage.
+ *       warning listener turns every warning into an error (but those about colour profiles only), so a damaged
+ *       file fails that face instead of training on garbage.
  *   <li>Streams are in memory ({@link MemoryCacheImageInputStream}), never ImageIO's temporary-file cache,
  *       so decoding touches no local disk.
  * </ul>
@@ -45,7 +47,15 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * stored 8-bit values (no gamma linearisation, alpha ignored): the convention of OpenCV and of the
  * published 300-W baselines, so features match theirs. Samples are read from the raster rather than
  * through {@code getRGB}, because Java2D treats 8-bit grey images as linear and would apply a gamma curve.
- * 16-bit samples are scaled to 0..255. Values are kept as floats, not rounded.
+ * 16-bit samples are scaled to 0..255. Values are kept as floats, not rounded. An animated GIF gives its
+ * first frame.
+ *
+ * <p>Failures are {@link DataException}s with a {@link DataException#code() code}: {@code empty_file},
+ * {@code not_an_image}, {@code bad_header}, {@code too_many_pixels}, {@code corrupt_image} (truncated or
+ * damaged data) or {@code undecodable} (a variant the reader cannot decode).
+ *
+ * <p>{@link #decode} returns the stored pixels, the frame training annotations are in. {@link #decodeOriented}
+ * also applies a JPEG's EXIF orientation, giving the image as viewers display it.
  */
 public final class ImageDecoder {
   private ImageDecoder() {}
@@ -60,18 +70,28 @@ public final class ImageDecoder {
    */
   public static GrayImage decode(byte[] bytes, String source, long maxPixels) {
     if (bytes.length == 0) {
-      throw new DataException(source, "empty file");
+      throw DataException.coded("empty_file", source, "empty file");
     }
     List<String> warnings = new ArrayList<>();
     BufferedImage img;
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       ImageReader reader = readerFor(in, source);
       try {
-        IIOReadWarningListener listener = (r, warning) -> warnings.add(warning);
+        IIOReadWarningListener listener = (r, warning) -> {
+          if (!benign(warning)) {
+            warnings.add(warning);
+          }
+        };
         reader.addIIOReadWarningListener(listener);
         reader.setInput(in, true, true);
-        int w = reader.getWidth(0);
-        int h = reader.getHeight(0);
+        int w;
+        int h;
+        try {
+          w = reader.getWidth(0);
+          h = reader.getHeight(0);
+        } catch (IOException | RuntimeException e) {
+          throw DataException.coded("bad_header", source, "cannot read image header: " + describe(e), e);
+        }
         checkSize(w, h, maxPixels, source);
         img = reader.read(0, reader.getDefaultReadParam());
       } finally {
@@ -79,16 +99,67 @@ public final class ImageDecoder {
       }
     } catch (DataException e) {
       throw e;
+    } catch (java.io.EOFException e) {
+      throw DataException.coded("corrupt_image", source, "truncated image data: " + describe(e), e);
     } catch (IOException | RuntimeException e) {
-      throw new DataException(source, "cannot decode image: " + describe(e), e);
+      throw DataException.coded("undecodable", source, "cannot decode image: " + describe(e), e);
     }
     if (!warnings.isEmpty()) {
-      throw new DataException(source, "truncated or corrupt image data: " + String.join("; ", warnings));
+      throw DataException.coded("corrupt_image", source, "truncated or corrupt image data: " + String.join("; ", warnings));
     }
     if (img == null) {
-      throw new DataException(source, "cannot decode image: the reader returned no image");
+      throw DataException.coded("undecodable", source, "cannot decode image: the reader returned no image");
     }
     return toGray(img);
+  }
+
+  /**
+   * An image as displayed: the decoded pixels with the file's EXIF orientation applied.
+   *
+   * @param image the grey image in the displayed frame (width and height swapped for orientations 5..8)
+   * @param orientation the EXIF orientation tag of the file, 1..8 (1 when it has none)
+   */
+  public record Oriented(GrayImage image, int orientation) {}
+
+  /**
+   * Decodes an image file to grey in the frame viewers display it: a JPEG's EXIF orientation (tag 274) is
+   * applied. Every other format, and a JPEG without the tag or with an unreadable one, is returned as stored.
+   *
+   * @throws DataException as {@link #decode}
+   */
+  public static Oriented decodeOriented(byte[] bytes, String source, long maxPixels) {
+    GrayImage stored = decode(bytes, source, maxPixels);
+    int orientation = exifOrientation(bytes);
+    return new Oriented(stored.oriented(orientation), orientation);
+  }
+
+  /**
+   * The EXIF orientation of a JPEG file (1..8), or 1 when the file is not a JPEG, has no EXIF block or no
+   * valid orientation tag: a damaged EXIF block never fails an image that decodes.
+   */
+  public static int exifOrientation(byte[] bytes) {
+    if (bytes.length < 4 || (bytes[0] & 0xff) != 0xFF || (bytes[1] & 0xff) != 0xD8) {
+      return 1;
+    }
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+      for (com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegment seg
+          : com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegmentUtil.readSegments(in, 0xFFE1, "Exif")) {
+        java.io.InputStream data = seg.data();
+        if (data.read() == -1) { // the pad byte after "Exif\0"
+          continue;
+        }
+        try (ImageInputStream tiff = new MemoryCacheImageInputStream(data)) {
+          com.twelvemonkeys.imageio.metadata.Entry e =
+              new com.twelvemonkeys.imageio.metadata.tiff.TIFFReader().read(tiff).getEntryById(274);
+          if (e != null && e.getValue() instanceof Number n && n.intValue() >= 1 && n.intValue() <= 8) {
+            return n.intValue();
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // unreadable metadata: the pixels as stored
+    }
+    return 1;
   }
 
   /**
@@ -98,7 +169,7 @@ public final class ImageDecoder {
    */
   public static int[] probeSize(byte[] bytes, String source) {
     if (bytes.length == 0) {
-      throw new DataException(source, "empty file");
+      throw DataException.coded("empty_file", source, "empty file");
     }
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       ImageReader reader = readerFor(in, source);
@@ -111,7 +182,7 @@ public final class ImageDecoder {
     } catch (DataException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw new DataException(source, "cannot read image header: " + describe(e), e);
+      throw DataException.coded("bad_header", source, "cannot read image header: " + describe(e), e);
     }
   }
 
@@ -161,21 +232,30 @@ public final class ImageDecoder {
     return out.toByteArray();
   }
 
+  /**
+   * Whether a reader's warning is about colour management only (e.g. a CMYK JPEG without an ICC profile, converted
+   * with a generic one), not about damaged data.
+   */
+  static boolean benign(String warning) {
+    String w = warning.toLowerCase(Locale.ROOT);
+    return w.contains("icc") || w.contains("color profile") || w.contains("colour profile");
+  }
+
   private static ImageReader readerFor(ImageInputStream in, String source) {
     Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
     if (!readers.hasNext()) {
-      throw new DataException(source, "not a recognised image format");
+      throw DataException.coded("not_an_image", source, "not a recognised image format");
     }
     return readers.next();
   }
 
   private static void checkSize(int w, int h, long maxPixels, String source) {
     if (w < 1 || h < 1) {
-      throw new DataException(source, "declared size " + w + "x" + h + " is empty");
+      throw DataException.coded("bad_header", source, "declared size " + w + "x" + h + " is empty");
     }
     long n = (long) w * h;
     if (n > maxPixels) {
-      throw new DataException(
+      throw DataException.coded("too_many_pixels",
           source, "declared size " + w + "x" + h + " = " + n + " pixels exceeds the limit of " + maxPixels);
     }
   }

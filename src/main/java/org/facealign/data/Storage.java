@@ -125,7 +125,7 @@ public final class Storage implements Serializable {
       FileSystem fs = fsOf(p);
       long len = fs.getFileStatus(p).getLen();
       if (len > maxBytes) {
-        throw new DataException(path, "file is " + len + " bytes, more than the limit of " + maxBytes);
+        throw DataException.coded("file_too_large", path, "file is " + len + " bytes, more than the limit of " + maxBytes);
       }
       try (InputStream in = fs.open(p)) {
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(16, len));
@@ -133,9 +133,9 @@ public final class Storage implements Serializable {
         return out.toByteArray();
       }
     } catch (FileNotFoundException e) {
-      throw new DataException(path, "file not found");
+      throw DataException.coded("file_not_found", path, "file not found");
     } catch (IOException e) {
-      throw new DataException(path, "cannot read: " + e.getMessage(), e);
+      throw DataException.coded("read_error", path, "cannot read: " + e.getMessage(), e);
     }
   }
 
@@ -150,6 +150,71 @@ public final class Storage implements Serializable {
     FileSystem fs = fsOf(p);
     try (FSDataOutputStream out = fs.create(p, true)) {
       out.write(bytes);
+    }
+  }
+
+  /**
+   * Writes {@code bytes} to {@code path} so that a reader sees the old file or the new one, whole, never part of
+   * one: on local and HDFS file systems a temporary sibling is renamed over the target (rename is atomic there);
+   * on object stores ({@code s3a://}, ...) the file is one PUT, which they publish atomically on completion.
+   */
+  public void writeAtomically(String path, byte[] bytes) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = fsOf(p);
+    boolean local = fs instanceof org.apache.hadoop.fs.RawLocalFileSystem;
+    String scheme = fs.getUri().getScheme();
+    boolean hdfs = "hdfs".equals(scheme) || "viewfs".equals(scheme);
+    if (!local && !hdfs) {
+      write(path, bytes);
+      return;
+    }
+    Path tmp = new Path(p.getParent(), "." + p.getName() + ".tmp-" + java.util.UUID.randomUUID());
+    try (FSDataOutputStream out = fs.create(tmp, true)) {
+      out.write(bytes);
+    }
+    try {
+      if (local) {
+        org.apache.hadoop.fs.RawLocalFileSystem raw = (org.apache.hadoop.fs.RawLocalFileSystem) fs;
+        java.nio.file.Files.move(raw.pathToFile(tmp).toPath(), raw.pathToFile(p).toPath(),
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), conf())
+            .rename(fs.makeQualified(tmp), fs.makeQualified(p), org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+      }
+    } catch (IOException | RuntimeException e) {
+      fs.delete(tmp, false);
+      throw e;
+    }
+  }
+
+  /**
+   * Creates {@code path} holding {@code bytes} only if no file is there, atomically on local and HDFS file systems
+   * (on object stores the check and the write are two requests); false if a file was already there.
+   */
+  public boolean createExclusively(String path, byte[] bytes) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = fsOf(p);
+    if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
+      java.nio.file.Path f = raw.pathToFile(p).toPath();
+      java.nio.file.Files.createDirectories(f.getParent());
+      try {
+        java.nio.file.Files.write(f, bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE);
+        return true;
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        return false;
+      }
+    }
+    try (FSDataOutputStream out = fs.create(p, false)) {
+      out.write(bytes);
+      return true;
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      if (fs.exists(p)) {
+        return false;
+      }
+      throw e;
     }
   }
 

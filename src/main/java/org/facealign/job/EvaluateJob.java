@@ -117,6 +117,7 @@ public final class EvaluateJob {
         .config(cfg.render())
         .section("prepare", prepareSection(summary, PreparedSet.readFailures(st, preparedDir)));
     addTraining(report, st, modelDir);
+    addWorstFaces(report, spark, cfg, st, preparedDir, model, bySubset);
     if (!compare.isEmpty()) {
       addComparison(report, spark, cfg, st, preparedDir, tests, modelDir, h, bySubset, compare, summary);
     }
@@ -158,6 +159,69 @@ public final class EvaluateJob {
         .collect();
     modelFiles.destroy(false);
     return outcomes;
+  }
+
+  /**
+   * The worst faces of each test subset, what a person looks at first: the {@code eval.worst-faces} faces with the
+   * largest inter-pupil NME, drawn with the predicted (red) and true (green) landmarks and the box (yellow), as one
+   * figure per subset ({@code worst-SUBSET.png}), and listed in the section "worst_faces". The faces are predicted
+   * again on the driver, from the prepared set's rows.
+   */
+  static void addWorstFaces(Report.Builder report, SparkSession spark, FacealignConfig cfg, Storage st,
+      String preparedDir, LandmarkModel model, Map<String, List<FaceResult>> bySubset) {
+    int k = cfg.eval().worstFaces();
+    if (k == 0) {
+      return;
+    }
+    Map<String, List<FaceResult>> worst = new LinkedHashMap<>();
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    bySubset.forEach((subset, results) -> {
+      List<FaceResult> w = results.stream()
+          .sorted(java.util.Comparator.comparingDouble(FaceResult::ipNme).reversed()).limit(k).toList();
+      worst.put(subset, w);
+      w.forEach(r -> ids.add(r.faceId()));
+    });
+    if (ids.isEmpty()) {
+      return;
+    }
+    Map<String, PreparedFace> faces = new java.util.HashMap<>();
+    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(preparedDir))
+        .filter(col("id").isin(ids.toArray())).collectAsList()) {
+      PreparedFace f = PreparedFace.fromRow(r);
+      faces.put(f.id(), f);
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode section = PreparedSet.JSON.createObjectNode();
+    for (Map.Entry<String, List<FaceResult>> e : worst.entrySet()) {
+      List<GrayImage> images = new ArrayList<>();
+      List<org.facealign.eval.Overlay.Face> drawn = new ArrayList<>();
+      List<String> captions = new ArrayList<>();
+      com.fasterxml.jackson.databind.node.ArrayNode list = section.putArray(e.getKey());
+      for (FaceResult r : e.getValue()) {
+        PreparedFace f = faces.get(r.faceId());
+        if (f == null) {
+          continue;
+        }
+        try {
+          GrayImage img = ImageDecoder.decode(st.readBytes(f.imagePath(), cfg.data().maxFileBytes()), f.imagePath(),
+              cfg.data().maxPixels());
+          Shape pred = model.predict(img, f.box());
+          images.add(img);
+          drawn.add(new org.facealign.eval.Overlay.Face(f.box(), pred, f.landmarks(), null));
+          captions.add(String.format(java.util.Locale.ROOT, "%s  %.1f %%",
+              r.faceId().substring(r.faceId().lastIndexOf('/') + 1), 100 * r.ipNme()));
+          list.addObject().put("face_id", r.faceId()).put("image", f.imagePath()).put("ip_nme", r.ipNme());
+        } catch (RuntimeException ex) {
+          LOG.warn("evaluate: cannot draw worst face {}: {}", r.faceId(), ex.getMessage());
+        }
+      }
+      if (!images.isEmpty()) {
+        report.figure("worst-" + e.getKey() + ".png",
+            org.facealign.eval.Overlay.gridPng(images, drawn, captions, 200, 4),
+            "The " + images.size() + " worst faces of " + e.getKey() + " by inter-pupil NME: predicted landmarks in "
+                + "red, ground truth in green, the face box in yellow.");
+      }
+    }
+    report.section("worst_faces", section);
   }
 
   /**

@@ -25,7 +25,7 @@ class MainTest {
 
   @Test
   void everySubcommandHasHelp() {
-    for (String sub : new String[] {"prepare", "train", "evaluate", "pipeline", "predict", "label", "bench"}) {
+    for (String sub : new String[] {"prepare", "train", "evaluate", "pipeline", "predict", "label", "calibrate", "bench"}) {
       String out = capture(() -> assertEquals(0, Main.run(sub, "--help")));
       assertTrue(out.contains("Usage: facealign " + sub), out);
     }
@@ -49,6 +49,39 @@ class MainTest {
     Shape written = PtsFormat.parse(Files.readString(pts), pts.toString(), 68);
     assertEquals(10 + unit.x(30) * 100, written.x(30), 1e-5);
     assertEquals(20 + unit.y(30) * 120, written.y(30), 1e-5);
+  }
+
+  @Test
+  void predictFindsTheFaceItselfWhenNoBoxIsGivenAndDrawsIt(@TempDir Path dir) throws Exception {
+    Path w300 = Path.of(System.getProperty("facealign.test.data"));
+    Path image = w300.resolve("helen/trainset/100032540_1.jpg");
+    Shape truth = PtsFormat.parse(Files.readString(w300.resolve("helen/trainset/100032540_1.pts")), "pts", 68);
+    Provenance p = Provenance.now("h", 1, 1, "c", "facealign {}");
+    ModelStore.save(new MeanShapeModel(new ModelHeader("mean", LandmarkScheme.IBUG_68, "detector", 0.1, p),
+        SyntheticFaces.TEMPLATE, 1), Storage.local(), dir.resolve("model").toString());
+    Path overlay = dir.resolve("overlay.png");
+    String json = capture(() -> assertEquals(0, Main.run("predict", "--model", dir.resolve("model").toString(),
+        "--image", image.toString(), "--overlay", overlay.toString())));
+    com.fasterxml.jackson.databind.JsonNode r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    assertEquals("faces", r.get("status").asText());
+    assertEquals("frontal", r.at("/faces/0/detector_stage").asText());
+    com.fasterxml.jackson.databind.JsonNode b = r.at("/faces/0/detector_box");
+    org.facealign.data.FaceBox found = new org.facealign.data.FaceBox(b.get(0).asDouble(), b.get(1).asDouble(),
+        b.get(2).asDouble(), b.get(3).asDouble());
+    assertTrue(found.iou(truth.extent()) > 0.5, "IoU with the annotated face " + found.iou(truth.extent()));
+    java.awt.image.BufferedImage drawn = javax.imageio.ImageIO.read(overlay.toFile());
+    assertEquals(560, drawn.getWidth(), "the 560 x 560 image is not scaled (overlay-side 800)");
+    assertEquals(560, drawn.getHeight());
+    int red = 0;
+    for (int y = 0; y < 560; y++) {
+      for (int x = 0; x < 560; x++) {
+        int c = drawn.getRGB(x, y);
+        if (((c >> 16) & 0xff) > 200 && ((c >> 8) & 0xff) < 90 && (c & 0xff) < 90) {
+          red++;
+        }
+      }
+    }
+    assertTrue(red > 68 * 4, "68 landmarks drawn in red: " + red + " red pixels"); // the grey image has none
   }
 
   static String capture(Runnable r) {

@@ -45,6 +45,23 @@ class FacealignConfigTest {
   }
 
   @Test
+  void detectionAndLabellingSettingsAreValidatedAndNamed() {
+    FacealignConfig c = FacealignConfig.defaults();
+    assertEquals(java.util.List.of("frontal", "frontal-alt2", "profile", "rotated", "relaxed"), c.detect().stages());
+    assertEquals(c.detect().stages().size() + 1, c.detect().boxMaps().size(), "a map per stage and the landmarks map");
+    assertEquals(java.util.List.of("jpg", "jpeg", "png", "gif", "bmp"), c.label().extensions());
+    ConfigException stage = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("detect.stages", "[frontal, sideways]")));
+    assertTrue(stage.getMessage().contains("facealign.detect") && stage.getMessage().contains("sideways"), stage.getMessage());
+    ConfigException map = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("detect.box-maps.frontal", "[0, 0, 0, 1]")));
+    assertTrue(map.getMessage().contains("facealign.detect"), map.getMessage());
+    ConfigException chunk = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("label.chunk-images", "0")));
+    assertTrue(chunk.getMessage().contains("facealign.label"), chunk.getMessage());
+  }
+
+  @Test
   void unknownKeyInFileIsNamed() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> FacealignConfig.load("facealign.train.sead = 3", Map.of()));

@@ -42,6 +42,34 @@ class HdfsPipelineTest {
       assertEquals(6, r.at("/counts/ok").asInt());
       assertTrue(r.at("/prepare/data_root").asText().startsWith("hdfs://"), r.at("/prepare/data_root").asText());
       assertEquals(10, ModelStore.load(st, out + "/model").header().provenance().trainingFaces());
+
+      // label with the model on HDFS, images and dataset on HDFS; then an incremental run adds one image
+      Path w300 = Path.of(System.getProperty("facealign.test.data"));
+      fs.mkdirs(new org.apache.hadoop.fs.Path("/archive"));
+      java.util.List<Path> images = new java.util.ArrayList<>();
+      try (var f = java.nio.file.Files.list(w300.resolve("lfpw/testset"))) {
+        f.filter(x -> x.toString().endsWith(".jpg")).sorted().limit(6).forEach(images::add);
+      }
+      for (int i = 0; i < 5; i++) {
+        fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(images.get(i).toString()),
+            new org.apache.hadoop.fs.Path("/archive/" + images.get(i).getFileName()));
+      }
+      fs.create(new org.apache.hadoop.fs.Path("/archive/empty.png")).close();
+      String labels = root + "/labels";
+      assertEquals(0, Main.run("label", "--model", out + "/model", "--input", root + "/archive", "--out", labels,
+          "-D", "spark.master=local[2]"));
+      JsonNode s = PipelineTest.JSON.readTree(st.readBytes(labels + "/summary.json", 1 << 24));
+      assertEquals(6, s.get("images_in").asInt());
+      assertEquals(1, s.at("/failed_by_reason/decode: empty_file").asInt());
+      assertTrue(s.get("faces").get(0).asText().startsWith("hdfs://"), s.get("faces").toString());
+      fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(images.get(5).toString()),
+          new org.apache.hadoop.fs.Path("/archive/" + images.get(5).getFileName()));
+      assertEquals(0, Main.run("label", "--model", out + "/model", "--input", root + "/archive", "--out", labels,
+          "--incremental", "-D", "spark.master=local[2]"));
+      s = PipelineTest.JSON.readTree(st.readBytes(labels + "/summary.json", 1 << 24));
+      assertEquals(1, s.at("/last_run/images_in").asInt());
+      assertEquals(7, s.get("images_in").asInt());
+      assertTrue(!fs.exists(new org.apache.hadoop.fs.Path("/labels/_lock")), "the lock is released");
     } finally {
       cluster.shutdown();
     }

@@ -57,6 +57,22 @@ class PipelineTest {
     assertEquals(64, m.header().provenance().dataHash().length());
     // one row per face per subset (common 554 + challenging 4 + full 558) and a header
     assertEquals(1 + 554 + 4 + 558, Files.readAllLines(out.resolve("faces.csv")).size());
+    // the worst faces, drawn: the 8 largest errors of common, largest first, and all 4 of challenging
+    JsonNode worst = r.at("/worst_faces/common");
+    assertEquals(8, worst.size());
+    java.util.List<Double> all = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("faces.csv")).subList(1, 1 + 554 + 4 + 558)) {
+      String[] f = line.split(",");
+      if (f[1].equals("common")) {
+        all.add(Double.parseDouble(f[3]));
+      }
+    }
+    all.sort(java.util.Comparator.reverseOrder());
+    for (int i = 0; i < 8; i++) {
+      assertEquals(all.get(i), worst.get(i).get("ip_nme").asDouble(), 1e-6, "worst face " + i);
+    }
+    assertEquals(4, r.at("/worst_faces/challenging").size());
+    assertTrue(Files.size(out.resolve("worst-common.png")) > 10_000);
   }
 
   @Test

@@ -1,0 +1,285 @@
+package org.facealign.job;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.BoxPolicy;
+import org.facealign.data.DataException;
+import org.facealign.data.FaceBox;
+import org.facealign.data.FaceEntry;
+import org.facealign.data.FaceReader;
+import org.facealign.data.LandmarkScheme;
+import org.facealign.data.LoadedFace;
+import org.facealign.data.Shape;
+import org.facealign.data.Storage;
+import org.facealign.data.W300Layout;
+import org.facealign.detect.BoxMap;
+import org.facealign.detect.CascadeDetector;
+import org.facealign.detect.ConfigDetect;
+import org.facealign.detect.Detection;
+import org.facealign.eval.Nme;
+import org.facealign.label.BoxConvention;
+import org.facealign.label.NativeThreads;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelCache;
+import org.facealign.model.ModelStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code calibrate}: fits the detector's box maps on the training faces of a 300-W folder, and decides re-boxing on
+ * a model's validation faces. Test faces are never read.
+ *
+ * <ol>
+ *   <li>Every training image is given to the detector ({@code facealign.detect}); the detection with the largest
+ *       IoU with the tight box of the annotated landmarks (at least 0.3) is that face's. Per detector stage, the
+ *       {@link BoxMap} from its boxes to the 300-W detector boxes is fitted on its faces; the {@code landmarks} map
+ *       from the tight landmark box to the 300-W box on all training faces.
+ *   <li>With a model: its validation faces (the held-out training faces its training chose by its seed) are
+ *       predicted from the 300-W box, from the mapped detector box, and again from the box the first prediction gives
+ *       (re-boxing). Re-boxing is kept only if it lowers the mean inter-pupil NME by more than twice the standard
+ *       error of the paired differences.
+ * </ol>
+ *
+ * The result is JSON, with a block of configuration ({@code facealign.detect.box-maps}, {@code rebox}) to use.
+ */
+public final class CalibrateJob {
+  private static final Logger LOG = LoggerFactory.getLogger(CalibrateJob.class);
+
+  private CalibrateJob() {}
+
+  /** One training face's detection. */
+  record Match(String id, String stage, FaceBox detected, FaceBox given, FaceBox tight, double iou, long nanos,
+      String failure) implements Serializable {}
+
+  /** One validation face's errors from the three boxes (NaN where there was no detection). */
+  record Errors(String id, double given, double detected, double reboxed) implements Serializable {}
+
+  /** Runs the calibration; {@code modelDir} may be null (box maps only). */
+  public static ObjectNode run(SparkSession spark, FacealignConfig cfg, Storage st, String data, String modelDir) {
+    if (!W300Layout.looksLike(st, data)) {
+      throw new IllegalArgumentException(data + " is not a 300-W folder: calibration needs its training faces, "
+          + "their .pts annotations and boxes.txt");
+    }
+    List<FaceEntry> train = new ArrayList<>();
+    for (FaceEntry e : W300Layout.discover(st, data).entries()) {
+      if (e.subset().equals(W300Layout.TRAINING) && e.problem() == null && e.detectorBox() != null) {
+        train.add(e);
+      }
+    }
+    if (train.isEmpty()) {
+      throw new IllegalArgumentException(data + " has no usable training faces (afw, lfpw/trainset, helen/trainset)");
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<Storage> storage = jsc.broadcast(st);
+    ConfigDetect detect = cfg.detect();
+    FaceReader.Limits limits = new FaceReader.Limits(cfg.data().maxFileBytes(), cfg.data().maxPixels());
+    LandmarkScheme scheme = cfg.data().scheme();
+    int threads = cfg.label().nativeThreads();
+    List<Match> matches = jsc.parallelize(train, SparkSessions.partitions(spark, cfg, train.size()))
+        .map(e -> match(e, storage.value(), limits, scheme, detect, threads)).collect();
+
+    // 1. the maps
+    Map<String, List<FaceBox>> sources = new TreeMap<>();
+    Map<String, List<FaceBox>> targets = new TreeMap<>();
+    List<FaceBox> tights = new ArrayList<>();
+    List<FaceBox> givens = new ArrayList<>();
+    long found = 0;
+    long found05 = 0;
+    long usable = 0;
+    long nanos = 0;
+    Map<String, Long> failures = new TreeMap<>();
+    for (Match m : matches) {
+      if (m.failure() != null) {
+        failures.merge(m.failure(), 1L, Long::sum);
+        continue;
+      }
+      usable++;
+      nanos += m.nanos();
+      tights.add(m.tight());
+      givens.add(m.given());
+      if (m.stage() != null) {
+        found++;
+        if (m.iou() >= 0.5) {
+          found05++;
+        }
+        sources.computeIfAbsent(m.stage(), k -> new ArrayList<>()).add(m.detected());
+        targets.computeIfAbsent(m.stage(), k -> new ArrayList<>()).add(m.given());
+      }
+    }
+    Map<String, BoxMap> maps = new LinkedHashMap<>();
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.put("data", st.qualify(data));
+    out.put("training_images", usable);
+    ObjectNode det = out.putObject("detection");
+    det.put("found", found);
+    det.put("recall", usable == 0 ? 0 : (double) found / usable);
+    det.put("recall_iou05", usable == 0 ? 0 : (double) found05 / usable);
+    det.put("ms_per_image", usable == 0 ? 0 : nanos / 1e6 / usable);
+    ObjectNode byStage = det.putObject("found_by_stage");
+    for (String stage : detect.stages()) {
+      List<FaceBox> src = sources.getOrDefault(stage, List.of());
+      byStage.put(stage, src.size());
+      maps.put(stage, src.isEmpty() ? detect.boxMap(stage) : BoxMap.fit(src, targets.get(stage)));
+      if (src.isEmpty()) {
+        LOG.warn("calibrate: no training face was found by stage {}; its map is left as configured", stage);
+      }
+    }
+    if (!failures.isEmpty()) {
+      ObjectNode f = out.putObject("unreadable");
+      failures.forEach(f::put);
+    }
+    maps.put(ConfigDetect.LANDMARKS, BoxMap.fit(tights, givens));
+    ObjectNode mapsJson = out.putObject("box_maps");
+    maps.forEach((k, v) -> {
+      var a = mapsJson.putArray(k);
+      for (double x : v.toArray()) {
+        a.add(Math.round(x * 1e4) / 1e4);
+      }
+    });
+    ConfigDetect fitted = detect.withBoxMaps(rounded(maps));
+    boolean rebox = detect.rebox();
+
+    // 2. re-boxing, on the model's validation faces
+    if (modelDir != null) {
+      Map<String, byte[]> files = ModelStore.readFiles(st, modelDir);
+      LandmarkModel model = ModelStore.decode(files, modelDir);
+      FacealignConfig trained = FacealignConfig.load(model.header().provenance().config(), Map.of());
+      int n = model.header().kind().equals("msrrn") ? trained.msrrn().validationFaces() : trained.deepreg().validationFaces();
+      List<String> ids = matches.stream().filter(m -> m.failure() == null).map(Match::id).toList();
+      Set<String> held = DeepRegJob.validationFaces(ids, n, model.header().provenance().seed());
+      List<FaceEntry> validation = train.stream().filter(e -> held.contains(e.id())).toList();
+      Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
+      BoxPolicy policy = BoxPolicy.parse(model.header().boxPolicy(), model.header().boxMargin());
+      String source = modelDir;
+      List<Errors> errors = jsc.parallelize(validation, SparkSessions.partitions(spark, cfg, validation.size()))
+          .map(e -> errors(e, storage.value(), limits, fitted, policy, threads, ModelCache.get(modelFiles.value(), source)))
+          .filter(java.util.Objects::nonNull).collect();
+      ObjectNode v = out.putObject("validation");
+      v.put("model", st.qualify(modelDir));
+      v.put("faces", errors.size());
+      double given = mean(errors.stream().mapToDouble(Errors::given).toArray());
+      double[] d = errors.stream().filter(e -> !Double.isNaN(e.detected())).mapToDouble(Errors::detected).toArray();
+      double[] r = errors.stream().filter(e -> !Double.isNaN(e.detected())).mapToDouble(Errors::reboxed).toArray();
+      double[] g = errors.stream().filter(e -> !Double.isNaN(e.detected())).mapToDouble(Errors::given).toArray();
+      v.put("found", d.length);
+      v.put("ip_nme_given_box", given);
+      v.put("ip_nme_given_box_found_faces", mean(g));
+      v.put("ip_nme_detected_box", mean(d));
+      v.put("ip_nme_reboxed", mean(r));
+      double[] diff = new double[d.length];
+      for (int i = 0; i < d.length; i++) {
+        diff[i] = d[i] - r[i];
+      }
+      double gain = mean(diff);
+      double se = stdev(diff) / Math.sqrt(Math.max(1, diff.length));
+      v.put("rebox_gain", gain);
+      v.put("rebox_gain_standard_error", se);
+      rebox = diff.length > 1 && gain > 2 * se;
+      v.put("rebox", rebox);
+      modelFiles.destroy(false);
+    }
+    out.put("rebox", rebox);
+    out.put("hocon", ConfigDetect.boxMapsHocon(rounded(maps)) + "facealign.detect.rebox = " + rebox + "\n");
+    return out;
+  }
+
+  private static Map<String, BoxMap> rounded(Map<String, BoxMap> maps) {
+    Map<String, BoxMap> r = new LinkedHashMap<>();
+    maps.forEach((k, v) -> r.put(k, new BoxMap(Math.round(v.dx() * 1e4) / 1e4, Math.round(v.dy() * 1e4) / 1e4,
+        Math.round(v.sw() * 1e4) / 1e4, Math.round(v.sh() * 1e4) / 1e4)));
+    return r;
+  }
+
+  static Match match(FaceEntry e, Storage st, FaceReader.Limits limits, LandmarkScheme scheme, ConfigDetect detect,
+      int threads) {
+    NativeThreads.limit(threads);
+    LoadedFace lf;
+    try {
+      lf = FaceReader.load(e, st, limits, scheme);
+    } catch (DataException ex) {
+      return new Match(e.id(), null, null, null, null, 0, 0, ex.code());
+    }
+    FaceBox tight = lf.face().landmarks().extent();
+    long t0 = System.nanoTime();
+    List<Detection> found = CascadeDetector.forThread(detect).detect(lf.image());
+    long nanos = System.nanoTime() - t0;
+    Detection best = null;
+    double bestIou = 0;
+    for (Detection d : found) {
+      double iou = d.box().iou(tight);
+      if (iou > bestIou) {
+        bestIou = iou;
+        best = d;
+      }
+    }
+    if (bestIou < 0.3) {
+      best = null;
+    }
+    return new Match(e.id(), best == null ? null : best.stage(), best == null ? null : best.box(), e.detectorBox(), tight,
+        bestIou, nanos, null);
+  }
+
+  static Errors errors(FaceEntry e, Storage st, FaceReader.Limits limits, ConfigDetect detect, BoxPolicy policy,
+      int threads, LandmarkModel model) {
+    NativeThreads.limit(threads);
+    LandmarkScheme scheme = model.header().scheme();
+    LoadedFace lf;
+    try {
+      lf = FaceReader.load(e, st, limits, scheme);
+    } catch (DataException ex) {
+      return null;
+    }
+    Shape truth = lf.face().landmarks();
+    double given = Nme.interPupil(model.predict(lf.image(), policy.boxFor(lf.face())), truth, scheme);
+    FaceBox tight = truth.extent();
+    Detection best = null;
+    double bestIou = 0;
+    for (Detection d : CascadeDetector.forThread(detect).detect(lf.image())) {
+      double iou = d.box().iou(tight);
+      if (iou > bestIou) {
+        bestIou = iou;
+        best = d;
+      }
+    }
+    if (best == null || bestIou < 0.3) {
+      return new Errors(e.id(), given, Double.NaN, Double.NaN);
+    }
+    BoxConvention convention = new BoxConvention(detect, policy);
+    Shape first = model.predict(lf.image(), convention.fromDetection(best));
+    Shape second = model.predict(lf.image(), convention.fromLandmarks(first));
+    return new Errors(e.id(), given, Nme.interPupil(first, truth, scheme), Nme.interPupil(second, truth, scheme));
+  }
+
+  private static double mean(double[] v) {
+    double s = 0;
+    for (double x : v) {
+      s += x;
+    }
+    return v.length == 0 ? Double.NaN : s / v.length;
+  }
+
+  private static double stdev(double[] v) {
+    if (v.length < 2) {
+      return 0;
+    }
+    double m = mean(v);
+    double s = 0;
+    for (double x : v) {
+      s += (x - m) * (x - m);
+    }
+    return Math.sqrt(s / (v.length - 1));
+  }
+}

@@ -1,0 +1,383 @@
+package org.facealign.job;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.facealign.data.BoxesFile;
+import org.facealign.data.DataException;
+import org.facealign.data.FaceBox;
+import org.facealign.data.Storage;
+import org.facealign.label.ConfigLabel;
+import org.facealign.label.LabelInput;
+import scala.Tuple2;
+
+/**
+ * The images a {@code label} run is given, listed on the cluster, one {@link LabelInput} per distinct image path:
+ *
+ * <ul>
+ *   <li>a <b>folder or glob</b>: listed on the cluster (recursively by default, {@link #listFiles}) with each
+ *       file's length, without reading contents; files whose extension is an image extension are the inputs, a
+ *       {@code NAME.pts} beside {@code NAME.jpg} is its ground truth, a {@code boxes.txt} in its folder gives the
+ *       data set's own boxes (300-W layout), every other file is counted as ignored. Like Hadoop's and Spark's file
+ *       sources, the listing skips names starting with {@code _} or {@code .}.
+ *   <li>a <b>list file</b>: one image per line, {@code PATH} or {@code PATH X0 Y0 X1 Y1} (a face box in the models'
+ *       convention; repeat the path for several faces), paths relative to the list's folder; {@code #} starts a
+ *       comment line. A line that cannot be parsed becomes a failed input naming the file and line.
+ *   <li>a <b>Parquet table</b>: column {@code label.path-column}, and optionally the four {@code label.box-columns};
+ *       rows with null boxes are detected. Several rows of one path are several faces.
+ * </ul>
+ *
+ * Paths are qualified ({@code file:/...}, {@code hdfs://...}) so that the same image named two ways is one input.
+ */
+final class LabelInputs {
+  private LabelInputs() {}
+
+  /** The input kinds: auto-detected, or forced with {@code --input-format}. */
+  enum Kind {
+    AUTO, IMAGES, LIST, PARQUET;
+
+    static Kind parse(String s) {
+      try {
+        return valueOf(s.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--input-format must be auto, images, list or parquet, got " + s);
+      }
+    }
+  }
+
+  /**
+   * The listing.
+   *
+   * @param inputs one per distinct image path
+   * @param listed input records before merging duplicates
+   * @param ignored files of folder inputs that are not images (nor annotations or box files)
+   * @param descriptions what each --input was taken as
+   */
+  record Listing(JavaRDD<LabelInput> inputs, long listed, long ignored, List<String> descriptions) {}
+
+  static Listing list(SparkSession spark, Storage st, ConfigLabel cfg, List<String> paths, Kind forced)
+      throws IOException {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<JavaRDD<LabelInput>> parts = new ArrayList<>();
+    List<String> descriptions = new ArrayList<>();
+    long ignored = 0;
+    for (String p : paths) {
+      Kind kind = forced == Kind.AUTO ? detect(st, cfg, p) : forced;
+      descriptions.add(p + " (" + kind.name().toLowerCase(Locale.ROOT) + ")");
+      switch (kind) {
+        case IMAGES -> {
+          Tuple2<JavaRDD<LabelInput>, Long> r = folder(spark, jsc, st, cfg, p);
+          parts.add(r._1());
+          ignored += r._2();
+        }
+        case LIST -> parts.add(listFile(spark, st, p));
+        case PARQUET -> parts.add(parquet(spark, st, cfg, p));
+        default -> throw new IllegalStateException(kind.name());
+      }
+    }
+    JavaRDD<LabelInput> all = parts.size() == 1 ? parts.get(0) : jsc.union(parts.toArray(JavaRDD[]::new));
+    Broadcast<Storage> storage = jsc.broadcast(st);
+    JavaPairRDD<String, Tuple2<LabelInput, Long>> keyed = all.mapPartitionsToPair(it -> {
+      List<Tuple2<String, Tuple2<LabelInput, Long>>> out = new ArrayList<>();
+      Storage s = storage.value();
+      while (it.hasNext()) {
+        LabelInput in = it.next();
+        String q = in.path();
+        try {
+          q = s.qualify(in.path());
+        } catch (RuntimeException e) {
+          // an unusable path: it fails at read time, with the reason
+        }
+        out.add(new Tuple2<>(q, new Tuple2<>(new LabelInput(q, in.length(), in.boxes(), in.problem(), in.truthPath(),
+            in.givenBox(), in.group()), 1L)));
+      }
+      return out.iterator();
+    });
+    JavaRDD<Tuple2<LabelInput, Long>> merged = keyed.reduceByKey(LabelInputs::merge).values();
+    merged = merged.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    long listed = merged.map(Tuple2::_2).fold(0L, Long::sum);
+    return new Listing(merged.map(Tuple2::_1), listed, ignored, descriptions);
+  }
+
+  /** Two records of one image: their boxes together (a record that detects wins over none), the first problem. */
+  private static Tuple2<LabelInput, Long> merge(Tuple2<LabelInput, Long> a, Tuple2<LabelInput, Long> b) {
+    LabelInput x = a._1();
+    LabelInput y = b._1();
+    List<FaceBox> boxes = null;
+    if (x.boxes() != null && y.boxes() != null) {
+      boxes = new ArrayList<>(x.boxes());
+      boxes.addAll(y.boxes());
+    }
+    LabelInput m = new LabelInput(x.path(), Math.max(x.length(), y.length()), boxes,
+        x.problem() != null ? x.problem() : y.problem(), x.truthPath() != null ? x.truthPath() : y.truthPath(),
+        x.givenBox() != null ? x.givenBox() : y.givenBox(), x.group().isEmpty() ? y.group() : x.group());
+    return new Tuple2<>(m, a._2() + b._2());
+  }
+
+  static Kind detect(Storage st, ConfigLabel cfg, String p) throws IOException {
+    if (p.matches(".*[*?\\[{].*")) {
+      return Kind.IMAGES;
+    }
+    if (!st.exists(p)) {
+      throw new IllegalArgumentException("no such input: " + p);
+    }
+    if (st.isDirectory(p)) {
+      for (org.apache.hadoop.fs.FileStatus s : st.list(p)) {
+        if (s.isFile() && s.getPath().getName().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+          return Kind.PARQUET;
+        }
+      }
+      return Kind.IMAGES;
+    }
+    String name = new Path(p).getName().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".parquet")) {
+      return Kind.PARQUET;
+    }
+    return cfg.isImage(name) ? Kind.IMAGES : Kind.LIST;
+  }
+
+  /** The folder an input's images are grouped under: the input itself, or the part of a glob before its first wildcard. */
+  static String root(Storage st, String p) throws IOException {
+    String base = p;
+    int wild = indexOfWildcard(p);
+    if (wild >= 0) {
+      base = p.substring(0, p.lastIndexOf('/', wild) + 1);
+    } else if (!st.isDirectory(p)) {
+      base = new Path(p).getParent().toString();
+    }
+    return st.qualify(base.isEmpty() ? "." : base);
+  }
+
+  private static int indexOfWildcard(String p) {
+    for (int i = 0; i < p.length(); i++) {
+      if ("*?[{".indexOf(p.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static Tuple2<JavaRDD<LabelInput>, Long> folder(SparkSession spark, JavaSparkContext jsc, Storage st,
+      ConfigLabel cfg, String p) throws IOException {
+    String root = root(st, p);
+    JavaRDD<Tuple2<String, Long>> rows = listFiles(jsc, st, p, cfg.recursive())
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    // the data set's own boxes: the few boxes.txt files of a 300-W folder, read on the driver
+    Map<String, FaceBox> given = new HashMap<>();
+    List<String> boxFiles = rows.map(Tuple2::_1).filter(f -> new Path(f).getName().equals("boxes.txt")).collect();
+    for (String f : boxFiles) {
+      String dir = new Path(f).getParent().toString();
+      try {
+        BoxesFile.parse(st.readText(f), f).forEach((name, box) -> given.put(dir + "/" + name, box));
+      } catch (DataException e) {
+        org.slf4j.LoggerFactory.getLogger(LabelInputs.class).warn("label: {} ignored: {}", f, e.getMessage());
+      }
+    }
+    Broadcast<Map<String, FaceBox>> givenBoxes = jsc.broadcast(given);
+    JavaPairRDD<String, Tuple2<String, Long>> images = rows
+        .filter(r -> cfg.isImage(r._1()))
+        .mapToPair(r -> new Tuple2<>(stem(r._1()), r));
+    JavaPairRDD<String, String> truth = rows.map(Tuple2::_1)
+        .filter(f -> f.toLowerCase(Locale.ROOT).endsWith(".pts"))
+        .mapToPair(f -> new Tuple2<>(stem(f), f));
+    long ignored = rows.filter(r -> {
+      String name = new Path(r._1()).getName();
+      return !cfg.isImage(r._1()) && !name.toLowerCase(Locale.ROOT).endsWith(".pts") && !name.equals("boxes.txt");
+    }).count();
+    JavaRDD<LabelInput> inputs = images.leftOuterJoin(truth).map(t -> {
+      String path = t._2()._1()._1();
+      long length = t._2()._1()._2();
+      String pts = t._2()._2().orNull();
+      FaceBox box = givenBoxes.value().get(path);
+      return LabelInput.listed(path, length, pts, box, group(root, path));
+    });
+    return new Tuple2<>(inputs, ignored);
+  }
+
+  /**
+   * Every file under {@code p} (a folder, a file or a glob) with its length. The driver expands the glob and lists the
+   * top folders; their sub-folders are listed by tasks, a folder each, so a large archive is listed in parallel.
+   * Names starting with {@code .} or {@code _} are skipped, as Hadoop and Spark do. (Spark's {@code binaryFile} source
+   * lists in parallel too, but silently leaves out zero-byte files, which must get a status like any other.)
+   */
+  static JavaRDD<Tuple2<String, Long>> listFiles(JavaSparkContext jsc, Storage st, String p, boolean recursive)
+      throws IOException {
+    org.apache.hadoop.fs.FileSystem fs = st.fs(p);
+    org.apache.hadoop.fs.FileStatus[] matched = fs.globStatus(new Path(p));
+    if (matched == null || matched.length == 0) {
+      throw new IllegalArgumentException("no such input: " + p + " (nothing matches)");
+    }
+    List<Tuple2<String, Long>> files = new ArrayList<>();
+    List<String> dirs = new ArrayList<>();
+    for (org.apache.hadoop.fs.FileStatus m : matched) {
+      if (m.isFile()) {
+        files.add(new Tuple2<>(m.getPath().toString(), m.getLen()));
+        continue;
+      }
+      for (org.apache.hadoop.fs.FileStatus c : fs.listStatus(m.getPath())) {
+        if (hidden(c.getPath().getName())) {
+          continue;
+        }
+        if (c.isFile()) {
+          files.add(new Tuple2<>(c.getPath().toString(), c.getLen()));
+        } else if (recursive) {
+          dirs.add(c.getPath().toString());
+        }
+      }
+    }
+    JavaRDD<Tuple2<String, Long>> top = jsc.parallelize(files, Math.max(1, Math.min(64, files.size() / 10000 + 1)));
+    if (dirs.isEmpty()) {
+      return top;
+    }
+    Broadcast<Storage> storage = jsc.broadcast(st);
+    JavaRDD<Tuple2<String, Long>> below = jsc.parallelize(dirs, Math.min(dirs.size(), 1000)).flatMap(d -> {
+      List<Tuple2<String, Long>> out = new ArrayList<>();
+      listTree(storage.value().fs(d), new Path(d), out);
+      return out.iterator();
+    });
+    return top.union(below);
+  }
+
+  private static void listTree(org.apache.hadoop.fs.FileSystem fs, Path dir, List<Tuple2<String, Long>> out)
+      throws IOException {
+    for (org.apache.hadoop.fs.FileStatus c : fs.listStatus(dir)) {
+      if (hidden(c.getPath().getName())) {
+        continue;
+      }
+      if (c.isFile()) {
+        out.add(new Tuple2<>(c.getPath().toString(), c.getLen()));
+      } else {
+        listTree(fs, c.getPath(), out);
+      }
+    }
+  }
+
+  private static boolean hidden(String name) {
+    return name.startsWith(".") || name.startsWith("_");
+  }
+
+  /** The folder of {@code path} relative to {@code root}, "" when it is {@code root} itself. */
+  static String group(String root, String path) {
+    String parent = new Path(path).getParent().toString();
+    String r = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    if (parent.equals(r)) {
+      return "";
+    }
+    return parent.startsWith(r + "/") ? parent.substring(r.length() + 1) : parent;
+  }
+
+  private static String stem(String path) {
+    int slash = path.lastIndexOf('/');
+    int dot = path.lastIndexOf('.');
+    return dot > slash ? path.substring(0, dot) : path;
+  }
+
+  private static JavaRDD<LabelInput> listFile(SparkSession spark, Storage st, String list) {
+    String parent = new Path(st.qualify(list)).getParent().toString();
+    String name = list;
+    return spark.read().textFile(list).javaRDD().zipWithIndex()
+        .map(t -> parseLine(t._1(), (int) (t._2() + 1), name, parent))
+        .filter(java.util.Objects::nonNull);
+  }
+
+  /** One line of a list file as an input, null for a blank or comment line. */
+  static LabelInput parseLine(String line, int number, String list, String parent) {
+    String s = line.strip();
+    if (s.isEmpty() || s.startsWith("#")) {
+      return null;
+    }
+    String[] t = s.contains("\t") ? s.split("\t") : s.split("\\s+");
+    String path = s;
+    List<FaceBox> boxes = null;
+    if (t.length >= 5 && allNumbers(t, t.length - 4)) {
+      double[] v = new double[4];
+      for (int i = 0; i < 4; i++) {
+        v[i] = Double.parseDouble(t[t.length - 4 + i]);
+      }
+      path = s.contains("\t") ? String.join("\t", java.util.Arrays.copyOf(t, t.length - 4)).strip()
+          : s.substring(0, indexOfToken(s, t.length - 4)).strip();
+      try {
+        boxes = List.of(new FaceBox(v[0], v[1], v[2], v[3]));
+      } catch (IllegalArgumentException e) {
+        return LabelInput.broken(Storage.resolve(parent, path), list + ":" + number + ": " + e.getMessage());
+      }
+    } else if (t.length >= 2 && t.length <= 4 && allNumbers(t, 1)) {
+      return LabelInput.broken(Storage.resolve(parent, t[0]), list + ":" + number
+          + ": expected PATH or PATH X0 Y0 X1 Y1, got " + (t.length - 1) + " numbers after the path");
+    }
+    return LabelInput.named(Storage.resolve(parent, path), boxes);
+  }
+
+  private static boolean allNumbers(String[] t, int from) {
+    for (int i = from; i < t.length; i++) {
+      try {
+        Double.parseDouble(t[i]);
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The character index in {@code s} where whitespace-separated token {@code k} starts. */
+  private static int indexOfToken(String s, int k) {
+    int i = 0;
+    for (int n = 0; ; n++) {
+      while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+        i++;
+      }
+      if (n == k) {
+        return i;
+      }
+      while (i < s.length() && !Character.isWhitespace(s.charAt(i))) {
+        i++;
+      }
+    }
+  }
+
+  private static JavaRDD<LabelInput> parquet(SparkSession spark, Storage st, ConfigLabel cfg, String table) {
+    Dataset<Row> df = spark.read().parquet(table);
+    StructType schema = df.schema();
+    if (!List.of(schema.fieldNames()).contains(cfg.pathColumn())) {
+      throw new IllegalArgumentException("Parquet input " + table + " has no column '" + cfg.pathColumn()
+          + "' (set facealign.label.path-column); columns: " + String.join(", ", schema.fieldNames()));
+    }
+    boolean withBoxes = List.of(schema.fieldNames()).containsAll(cfg.boxColumns());
+    List<String> cols = new ArrayList<>(List.of(cfg.pathColumn()));
+    if (withBoxes) {
+      cols.addAll(cfg.boxColumns());
+    }
+    String parent = new Path(st.qualify(table)).getParent().toString();
+    String name = table;
+    return df.selectExpr(cols.stream().map(c -> "CAST(`" + c + "` AS " + (c.equals(cfg.pathColumn()) ? "STRING" : "DOUBLE")
+        + ") AS `" + c + "`").toArray(String[]::new)).javaRDD().map(r -> row(r, withBoxes, parent, name));
+  }
+
+  private static LabelInput row(Row r, boolean withBoxes, String parent, String table) {
+    if (r.isNullAt(0) || r.getString(0).isBlank()) {
+      return LabelInput.broken(table + " (row without a path, " + java.util.UUID.randomUUID() + ")",
+          table + ": a row has no image path");
+    }
+    String path = Storage.resolve(parent, r.getString(0));
+    if (!withBoxes || r.isNullAt(1) || r.isNullAt(2) || r.isNullAt(3) || r.isNullAt(4)) {
+      return LabelInput.named(path, null);
+    }
+    try {
+      return LabelInput.named(path, List.of(new FaceBox(r.getDouble(1), r.getDouble(2), r.getDouble(3), r.getDouble(4))));
+    } catch (IllegalArgumentException e) {
+      return LabelInput.broken(path, table + ": row of " + r.getString(0) + ": " + e.getMessage());
+    }
+  }
+}

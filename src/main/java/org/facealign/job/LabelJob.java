@@ -1,0 +1,438 @@
+package org.facealign.job;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.DataException;
+import org.facealign.data.FaceReader;
+import org.facealign.data.FileLock;
+import org.facealign.data.Hashes;
+import org.facealign.data.ImageDecoder;
+import org.facealign.data.Storage;
+import org.facealign.detect.CascadeDetector;
+import org.facealign.eval.Overlay;
+import org.facealign.label.ConfigLabel;
+import org.facealign.label.ImageLabel;
+import org.facealign.label.KnownHashes;
+import org.facealign.label.LabelDataset;
+import org.facealign.label.LabelInput;
+import org.facealign.label.LabelTally;
+import org.facealign.label.Labeler;
+import org.facealign.label.NativeThreads;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelCache;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.ModelStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code label}: finds the faces of every image given, predicts their landmarks with a saved model, and writes a
+ * labelled dataset ({@link LabelDataset}): a status row for every distinct input image, a row per face, a summary
+ * whose counts always add up ({@code images_in = images_with_faces + no_face + failed}).
+ *
+ * <p>The inputs are listed on the cluster ({@link LabelInputs}), split into chunks by a hash of their path, and each
+ * chunk is labelled by tasks of {@code label.images-per-task} images ({@link Labeler}, the model decoded once per
+ * executor JVM from a broadcast, a detector per task thread), written to Parquet in the run's staging directory and
+ * recorded. A full run commits all its chunks at the end, replacing the previous dataset; an incremental run skips
+ * the images whose content (SHA-256) this model already labelled and commits each chunk as it is written. A run
+ * that dies is resumed by the same command. One run at a time per output ({@link FileLock}).
+ */
+public final class LabelJob {
+  private static final Logger LOG = LoggerFactory.getLogger(LabelJob.class);
+  private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private LabelJob() {}
+
+  /**
+   * What to label.
+   *
+   * @param inputs folders, globs, list files or Parquet tables
+   * @param inputFormat auto, images, list or parquet
+   * @param out the dataset directory
+   * @param modelDir the model
+   * @param incremental label only images whose content this model has not labelled, as a new part
+   * @param overlays sample pictures to draw
+   * @param breakLock remove a lock left by a run that is gone
+   */
+  public record Spec(List<String> inputs, String inputFormat, String out, String modelDir, boolean incremental,
+      int overlays, boolean breakLock) {}
+
+  /** Runs the job; returns the committed summary. */
+  public static ObjectNode run(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec) throws IOException {
+    Instant started = Instant.now();
+    ConfigLabel lc = cfg.label();
+    Map<String, byte[]> files = ModelStore.readFiles(st, spec.modelDir());
+    ModelHeader header = ModelStore.decode(files, spec.modelDir()).header();
+    String modelId = ModelStore.fingerprint(files);
+    LabelInputs.Kind kind = LabelInputs.Kind.parse(spec.inputFormat());
+    st.mkdirs(spec.out());
+    try (FileLock lock = FileLock.acquire(st, Storage.resolve(spec.out(), LabelDataset.LOCK), "label",
+        spec.breakLock())) {
+      return new Run(spark, cfg, st, spec, files, header, modelId, started).execute(kind, lc);
+    }
+  }
+
+  /** One run's state. */
+  private static final class Run {
+    final SparkSession spark;
+    final JavaSparkContext jsc;
+    final FacealignConfig cfg;
+    final Storage st;
+    final Spec spec;
+    final Map<String, byte[]> files;
+    final ModelHeader header;
+    final String modelId;
+    final Instant started;
+    final String mode;
+    final List<ImageLabel> overlayCandidates = new ArrayList<>();
+    /** Wall-clock seconds of the run's phases: list, label, write, commit. */
+    final double[] wall = new double[4];
+
+    Run(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec, Map<String, byte[]> files, ModelHeader header,
+        String modelId, Instant started) {
+      this.spark = spark;
+      this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      this.cfg = cfg;
+      this.st = st;
+      this.spec = spec;
+      this.files = files;
+      this.header = header;
+      this.modelId = modelId;
+      this.started = started;
+      this.mode = spec.incremental() ? "incremental" : "full";
+    }
+
+    ObjectNode execute(LabelInputs.Kind kind, ConfigLabel lc) throws IOException {
+      String out = spec.out();
+      List<LabelDataset.Part> committed = LabelDataset.committed(st, out);
+      long t0 = System.nanoTime();
+      LabelInputs.Listing listing = LabelInputs.list(spark, st, lc, spec.inputs(), kind);
+      JavaPairRDD<Long, LabelInput> keyed = listing.inputs()
+          .mapToPair(in -> new Tuple2<>(Hashes.hash64(in.path()), in))
+          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      try {
+        long n = keyed.count();
+        long sum = keyed.keys().fold(0L, Long::sum);
+        wall[0] += (System.nanoTime() - t0) / 1e9;
+        int chunks = (int) Math.max(1, (n + lc.chunkImages() - 1) / lc.chunkImages());
+        String fingerprint = n + "-" + Long.toHexString(sum);
+        LOG.info("label: {} images from {} ({} input records, {} other files ignored); {} chunk(s); model {} {}",
+            n, listing.descriptions(), listing.listed(), listing.ignored(), chunks, header.kind(), modelId);
+
+        LabelDataset.RunState staged = LabelDataset.stagedRun(st, out);
+        LabelDataset.RunState run = staged != null && staged.resumableBy(mode, modelId, fingerprint, chunks)
+            ? staged : new LabelDataset.RunState(RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString()
+                .substring(0, 8), mode, modelId, fingerprint, chunks, new TreeMap<>());
+        for (String removed : LabelDataset.collectGarbage(st, out, committed, run.runId())) {
+          LOG.info("label: removed {} (left by an earlier run)", removed);
+        }
+        if (run == staged) {
+          // a chunk recorded as done must still be there, staged or already moved into parts/
+          run.done().keySet().removeIf(k -> {
+            try {
+              return !st.exists(LabelDataset.chunkDir(out, run.runId(), k))
+                  && !st.exists(LabelDataset.partDir(out, LabelDataset.partId(run.runId(), k)));
+            } catch (IOException e) {
+              return true;
+            }
+          });
+          LOG.info("label: resuming run {}: chunks {} of {} already done", run.runId(), run.done().keySet(), chunks);
+        }
+        KnownHashes known = spec.incremental() ? knownHashes(out, committed) : KnownHashes.none();
+        if (spec.incremental()) {
+          LOG.info("label: incremental: {} images already labelled by this model", known.size());
+        }
+
+        long remaining = n;
+        for (LabelTally t : run.done().values()) {
+          remaining -= t.imagesIn + t.skippedAlreadyLabelled;
+        }
+        Progress progress = new Progress(jsc, remaining, lc.progressSeconds());
+        List<LabelDataset.Part> parts = new ArrayList<>(committed);
+        try {
+          Broadcast<Map<String, byte[]>> model = jsc.broadcast(files);
+          Broadcast<KnownHashes> skip = jsc.broadcast(known);
+          for (int k = 0; k < chunks; k++) {
+            if (run.done().containsKey(k)) {
+              continue;
+            }
+            LabelTally t = labelChunk(keyed, k, chunks, run.runId(), model, skip, progress);
+            run.done().put(k, t);
+            LabelDataset.recordRun(st, out, run);
+            if (spec.incremental()) {
+              parts.add(publish(run.runId(), k, t));
+              LabelDataset.commit(st, out, parts, modelId, summaryHeader(run, listing, n));
+              LOG.info("label: chunk {} of {} committed ({} images)", k + 1, chunks, t.imagesIn);
+            }
+          }
+          model.destroy(false);
+        } finally {
+          progress.stop();
+        }
+        ObjectNode summary;
+        long tc = System.nanoTime();
+        if (spec.incremental()) {
+          summary = LabelDataset.commit(st, out, parts, modelId, summaryHeader(run, listing, n));
+        } else {
+          List<LabelDataset.Part> fresh = new ArrayList<>();
+          for (Map.Entry<Integer, LabelTally> e : run.done().entrySet()) {
+            fresh.add(publish(run.runId(), e.getKey(), e.getValue()));
+          }
+          summary = LabelDataset.commit(st, out, fresh, modelId, summaryHeader(run, listing, n));
+          parts = fresh;
+        }
+        writeOverlays(run.runId());
+        LabelDataset.collectGarbage(st, out, parts, null);
+        wall[3] += (System.nanoTime() - tc) / 1e9;
+        LOG.info("label: committed {}: {} images in, {} with faces, {} faces, {} no face, {} failed",
+            LabelDataset.summaryPath(out), summary.path("images_in").asLong(), summary.path("images_with_faces").asLong(),
+            summary.path("faces_out").asLong(), summary.path("no_face").asLong(), summary.path("failed").asLong());
+        return summary;
+      } finally {
+        keyed.unpersist(false);
+        listing.inputs().unpersist(false);
+      }
+    }
+
+    /** Labels chunk {@code k}, writes its Parquet rows into the staging directory, returns its tally. */
+    LabelTally labelChunk(JavaPairRDD<Long, LabelInput> keyed, int k, int chunks, String runId,
+        Broadcast<Map<String, byte[]>> model, Broadcast<KnownHashes> skip, Progress progress) throws IOException {
+      ConfigLabel lc = cfg.label();
+      JavaRDD<LabelInput> inputs = keyed.filter(t -> Math.floorMod(t._1(), chunks) == k).values();
+      long size = inputs.count();
+      int partitions = (int) Math.max(1, (size + lc.imagesPerTask() - 1) / lc.imagesPerTask());
+      Labeler.Settings settings = new Labeler.Settings(cfg.detect(), lc,
+          new FaceReader.Limits(cfg.data().maxFileBytes(), cfg.data().maxPixels()));
+      Broadcast<Storage> storage = jsc.broadcast(st);
+      String source = spec.modelDir();
+      LongAccumulator done = progress.done;
+      LongAccumulator failed = progress.failed;
+      int threads = lc.nativeThreads();
+      JavaRDD<ImageLabel> labels = inputs.repartition(partitions).mapPartitions(it -> {
+        NativeThreads.limit(threads);
+        LandmarkModel m = ModelCache.get(model.value(), source);
+        Labeler labeler = new Labeler(m, storage.value(), settings, () -> CascadeDetector.forThread(settings.detect()))
+            .skipping(skip.value());
+        List<LabelInput> batch = new ArrayList<>();
+        it.forEachRemaining(batch::add);
+        List<ImageLabel> out = labeler.label(batch);
+        for (ImageLabel l : out) {
+          done.add(1);
+          if (l.status().equals(ImageLabel.FAILED)) {
+            failed.add(1);
+          }
+        }
+        return out.iterator();
+      }).persist(StorageLevel.MEMORY_AND_DISK_SER());
+      try {
+        long t0 = System.nanoTime();
+        labels.count(); // labels every image (kept), so that writing is timed apart
+        wall[1] += (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        String dir = LabelDataset.chunkDir(spec.out(), runId, k);
+        LabelRows.Meta meta = new LabelRows.Meta(header.kind(), header.provenance().version(), modelId, runId);
+        JavaRDD<ImageLabel> written = labels.filter(l -> !l.status().equals(ImageLabel.SKIPPED));
+        spark.createDataFrame(written.flatMap(l -> LabelRows.faces(l, meta, new Timestamp(System.currentTimeMillis()))
+                .iterator()), LabelRows.FACES)
+            .write().mode(SaveMode.Overwrite).parquet(LabelDataset.faces(dir));
+        spark.createDataFrame(written.map(l -> LabelRows.image(l, meta, new Timestamp(System.currentTimeMillis()))),
+                LabelRows.IMAGES)
+            .write().mode(SaveMode.Overwrite).parquet(LabelDataset.images(dir));
+        LabelTally tally = labels.map(LabelTally::of).fold(new LabelTally(), LabelTally::merge);
+        wall[2] += (System.nanoTime() - t0) / 1e9;
+        tally.checkBalanced();
+        if (tally.imagesIn + tally.skippedAlreadyLabelled != size) {
+          throw new IllegalStateException("chunk " + k + ": " + size + " inputs but " + tally.imagesIn + " labelled and "
+              + tally.skippedAlreadyLabelled + " skipped");
+        }
+        if (spec.overlays() > 0) {
+          Comparator<ImageLabel> byHash = (Comparator<ImageLabel> & Serializable)
+              (a, b) -> Long.compareUnsigned(Hashes.hash64(a.path()), Hashes.hash64(b.path()));
+          overlayCandidates.addAll(labels.filter(l -> l.status().equals(ImageLabel.FACES))
+              .takeOrdered(spec.overlays(), byHash));
+          overlayCandidates.sort(byHash);
+          while (overlayCandidates.size() > spec.overlays()) {
+            overlayCandidates.remove(overlayCandidates.size() - 1);
+          }
+        }
+        LOG.info("label: chunk {} of {}: {} images ({} with faces, {} faces, {} no face, {} failed, {} skipped)",
+            k + 1, chunks, tally.imagesIn, tally.imagesWithFaces, tally.facesOut, tally.noFace, tally.failed,
+            tally.skippedAlreadyLabelled);
+        return tally;
+      } finally {
+        labels.unpersist(false);
+        storage.destroy(false);
+      }
+    }
+
+    /** Moves staged chunk {@code k} into {@code parts/} (unless it is there already) and describes it. */
+    LabelDataset.Part publish(String runId, int k, LabelTally t) throws IOException {
+      String id = LabelDataset.partId(runId, k);
+      String target = LabelDataset.partDir(spec.out(), id);
+      String staged = LabelDataset.chunkDir(spec.out(), runId, k);
+      if (!st.exists(target)) {
+        if (!st.exists(staged)) {
+          throw new IllegalStateException("chunk " + k + " of run " + runId + " is recorded as done but neither "
+              + staged + " nor " + target + " exists");
+        }
+        st.mkdirs(Storage.resolve(spec.out(), LabelDataset.PARTS));
+        st.rename(staged, target);
+      }
+      return new LabelDataset.Part(id, runId, modelId, Instant.now().toString(), t);
+    }
+
+    /** The content hashes this model already labelled in the committed parts, as 64-bit prefixes. */
+    KnownHashes knownHashes(String out, List<LabelDataset.Part> committed) {
+      List<String> dirs = committed.stream().filter(p -> p.modelId().equals(modelId))
+          .map(p -> LabelDataset.images(LabelDataset.partDir(out, p.id()))).toList();
+      if (dirs.isEmpty()) {
+        return KnownHashes.none();
+      }
+      List<Long> prefixes = spark.read().parquet(dirs.toArray(String[]::new))
+          .filter(col("model_id").equalTo(modelId)).filter(col("content_sha256").isNotNull())
+          .select("content_sha256").distinct().javaRDD()
+          .map(r -> KnownHashes.prefix(r.getString(0))).collect();
+      return KnownHashes.ofPrefixes(prefixes.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    ObjectNode summaryHeader(LabelDataset.RunState run, LabelInputs.Listing listing, long n) {
+      ObjectNode h = JsonNodeFactory.instance.objectNode();
+      ObjectNode m = h.putObject("model");
+      m.put("kind", header.kind());
+      m.put("version", header.provenance().version());
+      m.put("id", modelId);
+      m.put("path", st.qualify(spec.modelDir()));
+      m.put("box_policy", header.boxPolicy());
+      m.put("created_at", header.provenance().createdAt());
+      ObjectNode d = h.putObject("detector");
+      ArrayNode stages = d.putArray("stages");
+      cfg.detect().stages().forEach(stages::add);
+      d.put("min_face", cfg.detect().minFace());
+      d.put("rebox", cfg.detect().rebox());
+      ObjectNode r = h.putObject("last_run");
+      r.put("run_id", run.runId());
+      r.put("mode", mode);
+      ArrayNode inputs = r.putArray("inputs");
+      listing.descriptions().forEach(inputs::add);
+      r.put("started", started.toString());
+      Instant now = Instant.now();
+      r.put("finished", now.toString());
+      double seconds = (now.toEpochMilli() - started.toEpochMilli()) / 1000.0;
+      r.put("seconds", seconds);
+      r.put("input_records", listing.listed());
+      r.put("images_listed", n);
+      r.put("duplicate_records", listing.listed() - n);
+      r.put("ignored_files", listing.ignored());
+      r.put("chunks", run.chunks());
+      LabelTally t = new LabelTally();
+      run.done().values().forEach(t::merge);
+      r.put("images_in", t.imagesIn);
+      r.put("images_with_faces", t.imagesWithFaces);
+      r.put("faces_out", t.facesOut);
+      r.put("no_face", t.noFace);
+      r.put("failed", t.failed);
+      r.put("skipped_already_labelled", t.skippedAlreadyLabelled);
+      r.put("images_per_s", seconds > 0 ? (t.imagesIn + t.skippedAlreadyLabelled) / seconds : 0);
+      ObjectNode w = r.putObject("wall_seconds");
+      w.put("list", wall[0]);
+      w.put("label", wall[1]);
+      w.put("write", wall[2]);
+      w.put("commit", wall[3]);
+      ObjectNode steps = r.putObject("task_seconds_by_step");
+      for (int i = 0; i < ImageLabel.STEPS.size(); i++) {
+        steps.put(ImageLabel.STEPS.get(i), t.stepNanos[i] / 1e9);
+      }
+      return h;
+    }
+
+    /** Draws the sample pictures into {@code OUT/overlays} (replacing the last run's). */
+    void writeOverlays(String runId) throws IOException {
+      if (overlayCandidates.isEmpty()) {
+        return;
+      }
+      String staged = Storage.resolve(LabelDataset.stagingDir(spec.out(), runId), LabelDataset.OVERLAYS);
+      int i = 0;
+      for (ImageLabel l : overlayCandidates) {
+        try {
+          ImageDecoder.Oriented o = ImageDecoder.decodeOriented(st.readBytes(l.path(), cfg.data().maxFileBytes()),
+              l.path(), cfg.data().maxPixels());
+          List<Overlay.Face> faces = new ArrayList<>();
+          for (ImageLabel.Face f : l.faces()) {
+            faces.add(new Overlay.Face(f.box(), f.landmarks(), null, f.index() + (f.detectorStage() == null ? ""
+                : " " + f.detectorStage() + " " + Math.round(f.score()))));
+          }
+          String name = new org.apache.hadoop.fs.Path(l.path()).getName().replaceAll("[^A-Za-z0-9._-]", "_");
+          st.write(Storage.resolve(staged, String.format("%03d-%s.png", i++, name)),
+              Overlay.png(o.image(), faces, cfg.label().overlaySide()));
+        } catch (DataException e) {
+          LOG.warn("label: no overlay for {}: {}", l.path(), e.getMessage());
+        }
+      }
+      String target = Storage.resolve(spec.out(), LabelDataset.OVERLAYS);
+      st.delete(target);
+      st.rename(staged, target);
+      LOG.info("label: {} overlays in {}", i, target);
+    }
+  }
+
+  /** The driver's progress lines: images done of the total, rate, failures, time left. */
+  static final class Progress {
+    final LongAccumulator done;
+    final LongAccumulator failed;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    Progress(JavaSparkContext jsc, long total, int seconds) {
+      done = jsc.sc().longAccumulator("label images done");
+      failed = jsc.sc().longAccumulator("label images failed");
+      long t0 = System.nanoTime();
+      thread = new Thread(() -> {
+        while (running) {
+          try {
+            Thread.sleep(seconds * 1000L);
+          } catch (InterruptedException e) {
+            return;
+          }
+          long d = done.value();
+          double s = (System.nanoTime() - t0) / 1e9;
+          double rate = d / s;
+          LOG.info(String.format(java.util.Locale.ROOT, "label: %d/%d images (%.1f %%), %.1f images/s, %d failed%s",
+              d, total, total == 0 ? 100.0 : 100.0 * d / total, rate, failed.value(),
+              rate > 0 && d < total ? String.format(java.util.Locale.ROOT, ", about %.0f s left", (total - d) / rate) : ""));
+        }
+      }, "label-progress");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void stop() {
+      running = false;
+      thread.interrupt();
+    }
+  }
+}

@@ -1,0 +1,249 @@
+package org.facealign.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.FileLock;
+import org.facealign.data.ImageKinds;
+import org.facealign.data.LandmarkScheme;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.model.MeanShapeModel;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.ModelStore;
+import org.facealign.model.Provenance;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code label} on Spark local[2]: every input accounted for, hostile files named, reruns replace, increments add. */
+class LabelJobTest extends LocalSparkTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final FacealignConfig CFG = FacealignConfig.load(null, Map.of("spark.master", "local[2]",
+      "label.images-per-task", "4"));
+  static BufferedImage picture;
+  static Path w300;
+
+  @BeforeAll
+  static void load() throws Exception {
+    w300 = Path.of(System.getProperty("facealign.test.data")).toAbsolutePath().normalize();
+    picture = ImageIO.read(w300.resolve("helen/trainset/100032540_1.jpg").toFile());
+  }
+
+  /** The mean-shape model, saved; enough to exercise labelling (its landmarks are not the point here). */
+  static String meanModel(Path dir) throws Exception {
+    Provenance p = Provenance.now("h", 1, 1, "c", "facealign {}");
+    String m = dir.resolve("model").toString();
+    ModelStore.save(new MeanShapeModel(new ModelHeader("mean", LandmarkScheme.IBUG_68, "detector", 0.1, p),
+        SyntheticFaces.TEMPLATE, 1), Storage.local(), m);
+    return m;
+  }
+
+  static JsonNode run(String model, String out, boolean incremental, int overlays, String... inputs) throws Exception {
+    return LabelJob.run(spark, CFG, Storage.local(),
+        new LabelJob.Spec(List.of(inputs), "auto", out, model, incremental, overlays, false));
+  }
+
+  static Dataset<Row> rows(JsonNode summary, String table) {
+    List<String> dirs = new ArrayList<>();
+    summary.get(table).forEach(n -> dirs.add(n.asText()));
+    return spark.read().parquet(dirs.toArray(String[]::new));
+  }
+
+  static String name(Row r) {
+    String p = r.getString(r.fieldIndex("path"));
+    return p.substring(p.lastIndexOf('/') + 1);
+  }
+
+  @Test
+  void aHostileFolderEndsWithOneStatusPerFileTheValidKindsLabelledTheRestNamed(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("archive"));
+    Map<String, byte[]> valid = ImageKinds.valid(picture);
+    Map<String, byte[]> hostile = ImageKinds.hostile(picture);
+    for (Map.Entry<String, byte[]> e : valid.entrySet()) {
+      Files.write(data.resolve(e.getKey()), e.getValue());
+    }
+    for (Map.Entry<String, byte[]> e : hostile.entrySet()) {
+      Files.write(data.resolve(e.getKey()), e.getValue());
+    }
+    Files.write(Files.createDirectories(data.resolve("sub folder")).resolve("nested.JPG"), valid.get("baseline.jpg"));
+    Files.writeString(data.resolve("notes.txt"), "not an input");
+    Files.copy(w300.resolve("helen/trainset/100032540_1.pts"), data.resolve("baseline.pts"));
+    int inputs = valid.size() + hostile.size() + 1;
+
+    String out = dir.resolve("labels").toString();
+    JsonNode s = run(meanModel(dir), out, false, 3, data.toString());
+
+    assertEquals(inputs, s.get("images_in").asInt());
+    assertEquals(s.get("images_in").asInt(), s.get("images_with_faces").asInt() + s.get("no_face").asInt()
+        + s.get("failed").asInt());
+    assertEquals(valid.size() + 1, s.get("images_with_faces").asInt(), s.toString());
+    assertEquals(hostile.size(), s.get("failed").asInt());
+    assertEquals(1, s.at("/last_run/ignored_files").asInt());
+    for (String code : ImageKinds.hostileCodes().values()) {
+      assertEquals(1, s.at("/failed_by_reason/decode: " + code).asInt(), code);
+    }
+    // the annotated image: found, and compared with its annotation
+    assertEquals(1, s.at("/ground_truth/all/annotated").asInt());
+    assertEquals(1.0, s.get("recall").asDouble(), 0.0);
+
+    List<Row> images = rows(s, "images").collectAsList();
+    assertEquals(inputs, images.size());
+    Set<String> paths = new HashSet<>();
+    Map<String, Row> byName = new HashMap<>();
+    for (Row r : images) {
+      assertTrue(paths.add(r.getString(r.fieldIndex("path"))), "one status row per input");
+      byName.put(name(r), r);
+    }
+    for (String v : valid.keySet()) {
+      Row r = byName.get(v);
+      assertNotNull(r, v + " has a status row");
+      assertEquals("faces", r.getString(r.fieldIndex("status")), v + ": " + r);
+    }
+    for (Map.Entry<String, String> e : ImageKinds.hostileCodes().entrySet()) {
+      Row r = byName.get(e.getKey());
+      assertEquals("failed", r.getString(r.fieldIndex("status")));
+      assertEquals(e.getValue(), r.getString(r.fieldIndex("reason_code")));
+      assertFalse(r.getString(r.fieldIndex("reason")).isBlank());
+    }
+    assertEquals(8, byName.get("exif-rotated.jpg").getInt(byName.get("exif-rotated.jpg").fieldIndex("exif_orientation")));
+    assertEquals(picture.getWidth(), byName.get("exif-rotated.jpg").getInt(byName.get("exif-rotated.jpg").fieldIndex("width")));
+
+    // coordinates are in the displayed frame: the EXIF-rotated copy's face is where the upright one's is
+    Map<String, double[]> box = new HashMap<>();
+    for (Row r : rows(s, "faces").filter("face_index = 0").collectAsList()) {
+      List<Double> b = r.getList(r.fieldIndex("box"));
+      box.put(name(r), new double[] {b.get(0), b.get(1), b.get(2), b.get(3)});
+      assertEquals(136, r.getList(r.fieldIndex("landmarks")).size());
+    }
+    double[] upright = box.get("baseline.jpg");
+    double[] turned = box.get("exif-rotated.jpg");
+    for (int i = 0; i < 4; i++) {
+      assertEquals(upright[i], turned[i], 0.08 * (upright[2] - upright[0]), "box coordinate " + i);
+    }
+    assertTrue(box.containsKey("face with spaces.jpg"));
+    assertTrue(box.containsKey("visage-\u00e9t\u00e9-\u9854.png"));
+    try (var o = Files.list(Path.of(out, "overlays"))) {
+      assertEquals(3, o.filter(p -> p.toString().endsWith(".png")).count());
+    }
+  }
+
+  @Test
+  void listFilesAndParquetTablesGiveBoxesAndBadRecordsAreNamed(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("imgs"));
+    byte[] jpg = ImageKinds.jpeg(picture, false);
+    Files.write(data.resolve("one.jpg"), jpg);
+    Files.write(data.resolve("two.jpg"), ImageKinds.jpeg(ImageKinds.rotateClockwise(ImageKinds.rotateClockwise(picture)), false));
+    Path list = dir.resolve("imgs/list.txt");
+    Files.writeString(list, String.join("\n",
+        "# images to label",
+        "one.jpg 100 100 300 300",
+        "one.jpg\t10\t20\t90\t120",
+        "",
+        "two.jpg",
+        "three.jpg 1 2",
+        "missing.jpg"));
+    StructType schema = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("path", DataTypes.StringType, true),
+        DataTypes.createStructField("x0", DataTypes.DoubleType, true),
+        DataTypes.createStructField("y0", DataTypes.DoubleType, true),
+        DataTypes.createStructField("x1", DataTypes.DoubleType, true),
+        DataTypes.createStructField("y1", DataTypes.DoubleType, true)));
+    String table = dir.resolve("table.parquet").toString();
+    spark.createDataFrame(List.of(RowFactory.create(data.resolve("one.jpg").toString(), 5.0, 5.0, 50.0, 60.0),
+        RowFactory.create(data.resolve("two.jpg").toString(), null, null, null, null)), schema)
+        .coalesce(1).write().parquet(table);
+
+    JsonNode s = run(meanModel(dir), dir.resolve("labels").toString(), false, 0, list.toString(), table);
+    assertEquals(4, s.get("images_in").asInt(), s.toString()); // one, two, three (bad line), missing
+    assertEquals(7, s.at("/last_run/input_records").asInt()); // five list lines, two table rows
+    assertEquals(3, s.at("/last_run/duplicate_records").asInt());
+    assertEquals(1, s.at("/failed_by_reason/input: invalid_input").asInt());
+    assertEquals(1, s.at("/failed_by_reason/read: file_not_found").asInt());
+    Map<String, Row> byName = new HashMap<>();
+    rows(s, "images").collectAsList().forEach(r -> byName.put(name(r), r));
+    assertTrue(byName.get("three.jpg").getString(byName.get("three.jpg").fieldIndex("reason")).contains("list.txt:6"));
+    assertEquals(3, byName.get("one.jpg").getInt(byName.get("one.jpg").fieldIndex("faces")), "two list boxes, one table box");
+    List<Row> oneFaces = rows(s, "faces").filter("path like '%one.jpg'").collectAsList();
+    assertTrue(oneFaces.stream().allMatch(r -> r.getString(r.fieldIndex("box_source")).equals("given")));
+    List<Row> twoFaces = rows(s, "faces").filter("path like '%two.jpg'").collectAsList();
+    assertTrue(twoFaces.size() >= 1 && twoFaces.stream().noneMatch(r -> r.getString(r.fieldIndex("box_source")).equals("given")),
+        "no box given: detected");
+  }
+
+  @Test
+  void rerunsReplaceIncrementsAddOnlyNewContentAndALockStopsASecondRun(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("archive"));
+    List<Path> common = new ArrayList<>();
+    try (var f = Files.list(w300.resolve("lfpw/testset"))) {
+      f.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(18).forEach(common::add);
+    }
+    for (int i = 0; i < 8; i++) {
+      Files.copy(common.get(i), data.resolve(common.get(i).getFileName()));
+    }
+    String model = meanModel(dir);
+    String out = dir.resolve("labels").toString();
+    JsonNode first = run(model, out, false, 0, data.toString());
+    assertEquals(8, first.get("images_in").asInt());
+
+    for (int i = 8; i < 18; i++) {
+      Files.copy(common.get(i), data.resolve(common.get(i).getFileName()));
+    }
+    JsonNode inc = run(model, out, true, 0, data.toString());
+    assertEquals(10, inc.at("/last_run/images_in").asInt(), "exactly the new images are labelled");
+    assertEquals(8, inc.at("/last_run/skipped_already_labelled").asInt());
+    assertEquals(18, inc.get("images_in").asInt());
+    assertEquals(2, inc.get("parts").size());
+    List<Row> images = rows(inc, "images").collectAsList();
+    assertEquals(18, images.size());
+    assertEquals(18, images.stream().map(r -> r.getString(0)).distinct().count());
+
+    JsonNode again = run(model, out, true, 0, data.toString());
+    assertEquals(0, again.at("/last_run/images_in").asInt());
+    assertEquals(18, again.at("/last_run/skipped_already_labelled").asInt());
+    assertEquals(18, rows(again, "images").count());
+
+    JsonNode full = run(model, out, false, 0, data.toString());
+    assertEquals(18, full.get("images_in").asInt());
+    assertEquals(1, full.get("parts").size(), "a full run replaces the dataset");
+    assertEquals(18, rows(full, "images").count());
+    try (var p = Files.list(Path.of(out, "parts"))) {
+      assertEquals(1, p.count(), "the replaced parts are gone");
+    }
+    assertFalse(Files.exists(Path.of(out, "_lock")));
+
+    try (FileLock held = FileLock.acquire(Storage.local(), Path.of(out, "_lock").toString(), "another label run", false)) {
+      FileLock.HeldException e = assertThrows(FileLock.HeldException.class, () -> run(model, out, false, 0, data.toString()));
+      assertTrue(e.getMessage().contains("another label run"), e.getMessage());
+    }
+    assertEquals(18, LabelDatasetReader.images(out), "the held lock changed nothing");
+  }
+
+  /** The committed image count of a dataset, from its summary. */
+  static final class LabelDatasetReader {
+    static long images(String out) throws Exception {
+      return JSON.readTree(Path.of(out, "summary.json").toFile()).get("images_in").asLong();
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package org.facealign.label;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import javax.imageio.ImageIO;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.FaceBox;
+import org.facealign.data.FaceReader;
+import org.facealign.data.GrayImage;
+import org.facealign.data.Hashes;
+import org.facealign.data.ImageDecoder;
+import org.facealign.data.LandmarkScheme;
+import org.facealign.data.Shape;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.detect.CascadeDetector;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.MeanShapeModel;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.Provenance;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The labeller without Spark: crops change nothing, every input gets one status, failures are named. */
+class LabelerTest {
+  static final FacealignConfig CFG = FacealignConfig.defaults();
+  static final Labeler.Settings SETTINGS = new Labeler.Settings(CFG.detect(), CFG.label(),
+      new FaceReader.Limits(1L << 20, 4_000_000));
+
+  static ModelHeader header(String kind) {
+    return new ModelHeader(kind, LandmarkScheme.IBUG_68, "detector", 0.1,
+        Provenance.now("h", 1, 1, "c", "facealign {}"));
+  }
+
+  static MeanShapeModel meanModel() {
+    return new MeanShapeModel(header("mean"), SyntheticFaces.TEMPLATE, 1);
+  }
+
+  /**
+   * A model whose answer depends on the pixels: landmark i is the brightest pixel of cell i of a 9 x 8 grid over the
+   * box. Any change of the pixels it sees, or of their coordinates, changes its answer.
+   */
+  static final class BrightestPixelModel implements LandmarkModel {
+    @Override
+    public ModelHeader header() {
+      return LabelerTest.header("brightest");
+    }
+
+    @Override
+    public Shape predict(GrayImage image, FaceBox box) {
+      double[] xy = new double[136];
+      for (int i = 0; i < 68; i++) {
+        int cx = i % 9;
+        int cy = i / 9;
+        int x0 = (int) (box.x0() + cx * box.width() / 9);
+        int y0 = (int) (box.y0() + cy * box.height() / 8);
+        int x1 = (int) (box.x0() + (cx + 1) * box.width() / 9);
+        int y1 = (int) (box.y0() + (cy + 1) * box.height() / 8);
+        float best = -1;
+        xy[2 * i] = x0; // a cell outside the image: its corner
+        xy[2 * i + 1] = y0;
+        for (int y = Math.max(0, y0); y < Math.min(image.height(), y1); y++) {
+          for (int x = Math.max(0, x0); x < Math.min(image.width(), x1); x++) {
+            if (image.get(x, y) > best) {
+              best = image.get(x, y);
+              xy[2 * i] = x;
+              xy[2 * i + 1] = y;
+            }
+          }
+        }
+      }
+      return Shape.of(xy);
+    }
+  }
+
+  @Test
+  void keepingOnlyTheRegionAroundEachFaceChangesNoPrediction(@TempDir Path dir) throws Exception {
+    Random rnd = new Random(3);
+    float[] px = new float[640 * 480];
+    for (int i = 0; i < px.length; i++) {
+      px[i] = rnd.nextInt(256);
+    }
+    GrayImage img = GrayImage.wrap(640, 480, px);
+    Path file = dir.resolve("noise.png");
+    Files.write(file, ImageDecoder.encode(img, "png"));
+    GrayImage decoded = ImageDecoder.decode(Files.readAllBytes(file), "noise", 1L << 30);
+    List<FaceBox> boxes = List.of(new FaceBox(300.5, 200.25, 420, 330), new FaceBox(-20, -10, 90, 100),
+        new FaceBox(560, 400, 700, 520));
+    LandmarkModel m = new BrightestPixelModel();
+    ImageLabel l = new Labeler(m, Storage.local(), SETTINGS, () -> null)
+        .label(List.of(LabelInput.named(file.toString(), boxes))).get(0);
+    assertEquals(ImageLabel.FACES, l.status());
+    assertEquals(3, l.faceCount());
+    for (int f = 0; f < 3; f++) {
+      assertEquals(m.predict(decoded, boxes.get(f)), l.faces().get(f).landmarks(), "face " + f);
+      assertNull(l.faces().get(f).detectorStage());
+    }
+    assertEquals(Hashes.sha256(Files.readAllBytes(file)), l.sha256());
+  }
+
+  @Test
+  void everyBadInputGetsOneFailureNamingItsStepAndReason(@TempDir Path dir) throws Exception {
+    BufferedImage pic = ImageIO.read(TestPaths.w300().resolve("helen/trainset/100032540_1.jpg").toFile());
+    Map<String, byte[]> hostile = org.facealign.data.ImageKinds.hostile(pic);
+    List<LabelInput> inputs = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : hostile.entrySet()) {
+      Files.write(dir.resolve(e.getKey()), e.getValue());
+      inputs.add(LabelInput.named(dir.resolve(e.getKey()).toString(), null));
+    }
+    Files.write(dir.resolve("big.jpg"), new byte[(1 << 20) + 1]);
+    inputs.add(LabelInput.named(dir.resolve("big.jpg").toString(), null));
+    inputs.add(LabelInput.named(dir.resolve("missing.jpg").toString(), null));
+    inputs.add(LabelInput.broken(dir.resolve("x.jpg").toString(), "list.txt:3: a bad line"));
+    List<ImageLabel> out;
+    try (CascadeDetector d = new CascadeDetector(CFG.detect())) {
+      out = new Labeler(meanModel(), Storage.local(), SETTINGS, () -> d).label(inputs);
+    }
+    assertEquals(inputs.size(), out.size());
+    LabelTally t = new LabelTally();
+    out.forEach(t::add);
+    t.checkBalanced();
+    assertEquals(inputs.size(), t.failed);
+    Map<String, String> codes = org.facealign.data.ImageKinds.hostileCodes();
+    int i = 0;
+    for (String name : hostile.keySet()) {
+      assertEquals("decode", out.get(i).stage(), name);
+      assertEquals(codes.get(name), out.get(i).code(), name + ": " + out.get(i).reason());
+      assertNotNull(out.get(i).sha256(), "read and hashed before decoding");
+      i++;
+    }
+    assertEquals("read: file_too_large", out.get(i).stage() + ": " + out.get(i++).code());
+    assertEquals("read: file_not_found", out.get(i).stage() + ": " + out.get(i++).code());
+    assertEquals("input", out.get(i).stage());
+    assertEquals("list.txt:3: a bad line", out.get(i).reason());
+    assertEquals(1, t.failedByReason.get("decode: corrupt_image"));
+  }
+
+  @Test
+  void detectsMapsReboxesAndChecksAgainstTheAnnotation() {
+    Path img = TestPaths.w300().resolve("helen/trainset/100032540_1.jpg");
+    Path pts = TestPaths.w300().resolve("helen/trainset/100032540_1.pts");
+    ImageLabel l;
+    try (CascadeDetector d = new CascadeDetector(CFG.detect())) {
+      l = new Labeler(meanModel(), Storage.local(), SETTINGS, () -> d)
+          .label(List.of(LabelInput.listed(img.toString(), -1, pts.toString(), null, "helen/trainset"))).get(0);
+    }
+    assertEquals(ImageLabel.FACES, l.status());
+    ImageLabel.Face f = l.faces().get(0);
+    assertEquals("frontal", f.detectorStage());
+    assertTrue(f.reboxed());
+    assertTrue(f.score() >= 3);
+    assertTrue(l.truth().bestIou() >= 0.5, "IoU " + l.truth().bestIou());
+    assertTrue(l.truth().ipNme() > 0 && l.truth().ipNme() < 0.5, "NME " + l.truth().ipNme());
+    assertEquals("helen/trainset", l.truth().group());
+    LabelTally t = LabelTally.of(l);
+    assertEquals(1, t.truth.get("helen/trainset").found03);
+  }
+
+  @Test
+  void aFaceTheModelCannotPredictFailsItsImageAloneAndAlreadyLabelledContentIsSkipped(@TempDir Path dir)
+      throws Exception {
+    GrayImage img = GrayImage.wrap(200, 200, new float[200 * 200]);
+    List<LabelInput> inputs = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      Path p = dir.resolve("img" + i + ".png");
+      float[] px = new float[200 * 200];
+      px[i] = 255; // distinct content, distinct hash
+      Files.write(p, ImageDecoder.encode(GrayImage.wrap(200, 200, px), "png"));
+      inputs.add(LabelInput.named(p.toString(), List.of(new FaceBox(10 + i, 10, 100 + i, 100))));
+    }
+    String skipHash = Hashes.sha256(Files.readAllBytes(dir.resolve("img4.png")));
+    MeanShapeModel mean = meanModel();
+    LandmarkModel faulty = new LandmarkModel() {
+      @Override
+      public ModelHeader header() {
+        return mean.header();
+      }
+
+      @Override
+      public Shape predict(GrayImage image, FaceBox box) {
+        // the crop of image 2 starts at 0: the box keeps its x0 = 12; fail on it alone
+        if (Math.abs(box.x0() - 12) < 1e-9) {
+          throw new IllegalStateException("cannot predict this one");
+        }
+        return mean.predict(image, box);
+      }
+    };
+    List<ImageLabel> out = new Labeler(faulty, Storage.local(), SETTINGS, () -> null)
+        .skipping(h -> h.equals(skipHash)).label(inputs);
+    assertEquals(List.of("faces", "faces", "failed", "faces", "skipped"), out.stream().map(ImageLabel::status).toList());
+    assertEquals("align", out.get(2).stage());
+    assertTrue(out.get(2).reason().contains("cannot predict this one"), out.get(2).reason());
+    LabelTally t = new LabelTally();
+    out.forEach(t::add);
+    t.checkBalanced();
+    assertEquals(4, t.imagesIn);
+    assertEquals(1, t.skippedAlreadyLabelled);
+    assertEquals(img.width(), 200);
+  }
+}
