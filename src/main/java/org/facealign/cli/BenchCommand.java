@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
     description = "Benchmarks printing JSON. Micro-benchmarks of the feature code: submit/bench-jmh.sh.",
     subcommands = {BenchCommand.Prepare.class, BenchCommand.Predict.class, BenchCommand.Label.class})
 final class BenchCommand implements Callable<Integer> {
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
   @Override
   public Integer call() {
     System.err.println("facealign bench: name a benchmark (prepare, predict, label); see --help");
@@ -40,12 +42,8 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     SparkCommand.DataOptions input = new SparkCommand.DataOptions();
 
-    @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]", paramLabel = "M1,M2",
-        description = "Spark masters to compare (default: ${DEFAULT-VALUE}).")
-    List<String> masters;
-
-    @Option(names = "--repeat", defaultValue = "2", description = "Runs per master; the fastest counts (default: ${DEFAULT-VALUE}).")
-    int repeat;
+    @Mixin
+    Masters masters = new Masters();
 
     @Mixin
     Main.ConfigOptions config = new Main.ConfigOptions();
@@ -53,52 +51,81 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       FacealignConfig cfg = config.load(Map.of());
-      ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      ObjectNode out = json.createObjectNode();
+      ObjectNode out = JSON.createObjectNode();
       out.put("benchmark", "prepare");
       out.put("data", input.data);
-      ArrayNode runs = out.putArray("runs");
+      out.set("runs", masters.scaling(cfg, "bench prepare", "faces", (spark, tmp) -> {
+        PreparedSet.Summary s = PrepareJob.run(spark, cfg, Storage.of(spark.sparkContext().hadoopConfiguration()),
+            new PrepareJob.DataSpec(input.data, input.tests), tmp.resolve("prepared").toString(),
+            tmp.resolve("store").toString());
+        ObjectNode r = JSON.createObjectNode();
+        r.put("faces", s.counts().ok());
+        r.put("features", s.features().toString());
+        return r;
+      }));
+      System.out.println(JSON.writeValueAsString(out));
+      return 0;
+    }
+  }
+
+  /** The Spark masters a scaling benchmark compares, and how often each runs. */
+  static final class Masters {
+    @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]", paramLabel = "M1,M2",
+        description = "Spark masters to compare (default: ${DEFAULT-VALUE}).")
+    List<String> masters;
+
+    @Option(names = "--repeat", defaultValue = "2", description = "Runs per master; the fastest counts (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    /** One timed run in a fresh temporary directory; returns its figures, with the count of {@code unit} done. */
+    interface Run {
+      ObjectNode run(SparkSession spark, Path tmp) throws Exception;
+    }
+
+    /**
+     * Each master's fastest run of {@code run}, as rows: master, cores, the run's figures, seconds, UNIT_per_s,
+     * UNIT_per_s_per_core and the speed-up over the first master.
+     */
+    ArrayNode scaling(FacealignConfig cfg, String app, String unit, Run run) throws Exception {
+      ArrayNode rows = JSON.createArrayNode();
       double base = 0;
       for (String master : masters) {
-        SparkSession spark = SparkSessions.create(cfg, "bench prepare", master);
+        SparkSession spark = SparkSessions.create(cfg, app, master);
         try {
           int cores = spark.sparkContext().defaultParallelism();
           double best = Double.MAX_VALUE;
-          long faces = 0;
-          String features = "";
+          ObjectNode bestFigures = null;
           for (int i = 0; i < repeat; i++) {
             Path tmp = Files.createTempDirectory("facealign-bench");
             try {
               long t0 = System.nanoTime();
-              PreparedSet.Summary s = PrepareJob.run(spark, cfg, Storage.of(spark.sparkContext().hadoopConfiguration()),
-                  new PrepareJob.DataSpec(input.data, input.tests), tmp.resolve("prepared").toString(),
-                  tmp.resolve("store").toString());
-              best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-              faces = s.counts().ok();
-              features = s.features().toString();
+              ObjectNode figures = run.run(spark, tmp);
+              double seconds = (System.nanoTime() - t0) / 1e9;
+              if (seconds < best) {
+                best = seconds;
+                bestFigures = figures;
+              }
             } finally {
               deleteTree(tmp);
             }
           }
-          double perSecond = faces / best;
+          double perSecond = bestFigures.path(unit).asDouble() / best;
           if (base == 0) {
             base = perSecond;
           }
-          ObjectNode r = runs.addObject();
+          ObjectNode r = rows.addObject();
           r.put("master", master);
           r.put("cores", cores);
-          r.put("faces", faces);
+          r.setAll(bestFigures);
           r.put("seconds", best);
-          r.put("faces_per_s", perSecond);
-          r.put("faces_per_s_per_core", perSecond / cores);
+          r.put(unit + "_per_s", perSecond);
+          r.put(unit + "_per_s_per_core", perSecond / cores);
           r.put("speedup", perSecond / base);
-          r.put("features", features);
         } finally {
           spark.stop();
         }
       }
-      System.out.println(json.writeValueAsString(out));
-      return 0;
+      return rows;
     }
   }
 
@@ -197,12 +224,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, paramLabel = "PATH", description = "Images to label: a folder, glob, list or table (repeatable).")
     List<String> inputs;
 
-    @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]", paramLabel = "M1,M2",
-        description = "Spark masters to compare (default: ${DEFAULT-VALUE}).")
-    List<String> masters;
-
-    @Option(names = "--repeat", defaultValue = "2", description = "Runs per master; the fastest counts (default: ${DEFAULT-VALUE}).")
-    int repeat;
+    @Mixin
+    Masters masters = new Masters();
 
     @Mixin
     Main.ConfigOptions config = new Main.ConfigOptions();
@@ -210,54 +233,22 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       FacealignConfig cfg = config.load(Map.of("label.ground-truth", "false"));
-      ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      ObjectNode out = json.createObjectNode();
+      ObjectNode out = JSON.createObjectNode();
       out.put("benchmark", "label");
       out.put("model", model);
       inputs.forEach(out.putArray("inputs")::add);
-      ArrayNode runs = out.putArray("runs");
-      double base = 0;
-      for (String master : masters) {
-        SparkSession spark = SparkSessions.create(cfg, "bench label", master);
-        try {
-          int cores = spark.sparkContext().defaultParallelism();
-          double best = Double.MAX_VALUE;
-          com.fasterxml.jackson.databind.JsonNode bestSummary = null;
-          for (int i = 0; i < repeat; i++) {
-            Path tmp = Files.createTempDirectory("facealign-bench");
-            try {
-              long t0 = System.nanoTime();
-              ObjectNode s = org.facealign.job.LabelJob.run(spark, cfg, Storage.of(spark.sparkContext().hadoopConfiguration()),
-                  new org.facealign.job.LabelJob.Spec(inputs, "auto", tmp.resolve("out").toString(), model, false, 0, false));
-              double seconds = (System.nanoTime() - t0) / 1e9;
-              if (seconds < best) {
-                best = seconds;
-                bestSummary = s;
-              }
-            } finally {
-              deleteTree(tmp);
-            }
-          }
-          long images = bestSummary.path("images_in").asLong();
-          double perSecond = images / best;
-          if (base == 0) {
-            base = perSecond;
-          }
-          ObjectNode r = runs.addObject();
-          r.put("master", master);
-          r.put("cores", cores);
-          r.put("images", images);
-          r.put("faces", bestSummary.path("faces_out").asLong());
-          r.put("seconds", best);
-          r.put("images_per_s", perSecond);
-          r.put("images_per_s_per_core", perSecond / cores);
-          r.put("speedup", perSecond / base);
-          r.set("share", shares(bestSummary.path("last_run"), best));
-        } finally {
-          spark.stop();
-        }
-      }
-      System.out.println(json.writeValueAsString(out));
+      long[] t0 = new long[1];
+      out.set("runs", masters.scaling(cfg, "bench label", "images", (spark, tmp) -> {
+        t0[0] = System.nanoTime();
+        ObjectNode s = org.facealign.job.LabelJob.run(spark, cfg, Storage.of(spark.sparkContext().hadoopConfiguration()),
+            new org.facealign.job.LabelJob.Spec(inputs, "auto", tmp.resolve("out").toString(), model, false, 0, false));
+        ObjectNode r = JSON.createObjectNode();
+        r.put("images", s.path("images_in").asLong());
+        r.put("faces", s.path("faces_out").asLong());
+        r.set("share", shares(s.path("last_run"), (System.nanoTime() - t0[0]) / 1e9));
+        return r;
+      }));
+      System.out.println(JSON.writeValueAsString(out));
       return 0;
     }
 

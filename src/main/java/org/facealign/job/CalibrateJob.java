@@ -27,6 +27,7 @@ import org.facealign.data.Storage;
 import org.facealign.data.W300Layout;
 import org.facealign.detect.BoxMap;
 import org.facealign.detect.CascadeDetector;
+import org.facealign.detect.CascadeStage;
 import org.facealign.detect.ConfigDetect;
 import org.facealign.detect.Detection;
 import org.facealign.eval.Nme;
@@ -45,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>Every training image is given to the detector ({@code facealign.detect}); the detection with the largest
  *       IoU with the tight box of the annotated landmarks (at least 0.3) is that face's. Per detector stage, the
- *       {@link BoxMap} from its boxes to the 300-W detector boxes is fitted on its faces; the {@code landmarks} map
- *       from the tight landmark box to the 300-W box on all training faces.
+ *       {@link BoxMap} from its boxes to the 300-W detector boxes is fitted on its faces (on the faces of every stage
+ *       running the same cascade when it found fewer than {@link #MIN_PAIRS}); the {@code landmarks} map from the
+ *       tight landmark box to the 300-W box on all training faces.
  *   <li>With a model: its validation faces (the held-out training faces its training chose by its seed) are
  *       predicted from the 300-W box, from the mapped detector box, and again from the box the first prediction gives
  *       (re-boxing). Re-boxing is kept only if it lowers the mean inter-pupil NME by more than twice the standard
@@ -57,6 +59,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CalibrateJob {
   private static final Logger LOG = LoggerFactory.getLogger(CalibrateJob.class);
+  /** Fewest faces a stage's own box map is fitted on; below it, the stages of the same cascade are pooled. */
+  static final int MIN_PAIRS = 20;
 
   private CalibrateJob() {}
 
@@ -129,10 +133,24 @@ public final class CalibrateJob {
     det.put("recall_iou05", usable == 0 ? 0 : (double) found05 / usable);
     det.put("ms_per_image", usable == 0 ? 0 : nanos / 1e6 / usable);
     ObjectNode byStage = det.putObject("found_by_stage");
+    ObjectNode pooled = det.putObject("pooled_maps");
     for (String stage : detect.stages()) {
-      List<FaceBox> src = sources.getOrDefault(stage, List.of());
+      List<FaceBox> src = new ArrayList<>(sources.getOrDefault(stage, List.of()));
+      List<FaceBox> dst = new ArrayList<>(targets.getOrDefault(stage, List.of()));
       byStage.put(stage, src.size());
-      maps.put(stage, src.isEmpty() ? detect.boxMap(stage) : BoxMap.fit(src, targets.get(stage)));
+      if (src.size() < MIN_PAIRS) {
+        // too few faces for a map of its own: pool the stages that run the same cascade
+        src.clear();
+        dst.clear();
+        for (String other : detect.stages()) {
+          if (CascadeStage.parse(other).sameCascade(CascadeStage.parse(stage))) {
+            src.addAll(sources.getOrDefault(other, List.of()));
+            dst.addAll(targets.getOrDefault(other, List.of()));
+          }
+        }
+        pooled.put(stage, src.size());
+      }
+      maps.put(stage, src.isEmpty() ? detect.boxMap(stage) : BoxMap.fit(src, dst));
       if (src.isEmpty()) {
         LOG.warn("calibrate: no training face was found by stage {}; its map is left as configured", stage);
       }

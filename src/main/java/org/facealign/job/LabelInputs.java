@@ -65,12 +65,19 @@ final class LabelInputs {
    * @param ignored files of folder inputs that are not images (nor annotations or box files)
    * @param descriptions what each --input was taken as
    */
-  record Listing(JavaRDD<LabelInput> inputs, long listed, long ignored, List<String> descriptions) {}
+  record Listing(JavaRDD<LabelInput> inputs, long listed, long ignored, List<String> descriptions,
+      List<JavaRDD<?>> cached) {
+    /** Releases the cached listing. */
+    void release() {
+      cached.forEach(r -> r.unpersist(false));
+    }
+  }
 
   static Listing list(SparkSession spark, Storage st, ConfigLabel cfg, List<String> paths, Kind forced)
       throws IOException {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<JavaRDD<LabelInput>> parts = new ArrayList<>();
+    List<JavaRDD<?>> cached = new ArrayList<>();
     List<String> descriptions = new ArrayList<>();
     long ignored = 0;
     for (String p : paths) {
@@ -78,7 +85,7 @@ final class LabelInputs {
       descriptions.add(p + " (" + kind.name().toLowerCase(Locale.ROOT) + ")");
       switch (kind) {
         case IMAGES -> {
-          Tuple2<JavaRDD<LabelInput>, Long> r = folder(spark, jsc, st, cfg, p);
+          Tuple2<JavaRDD<LabelInput>, Long> r = folder(spark, jsc, st, cfg, p, cached);
           parts.add(r._1());
           ignored += r._2();
         }
@@ -107,8 +114,9 @@ final class LabelInputs {
     });
     JavaRDD<Tuple2<LabelInput, Long>> merged = keyed.reduceByKey(LabelInputs::merge).values();
     merged = merged.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    cached.add(merged);
     long listed = merged.map(Tuple2::_2).fold(0L, Long::sum);
-    return new Listing(merged.map(Tuple2::_1), listed, ignored, descriptions);
+    return new Listing(merged.map(Tuple2::_1), listed, ignored, descriptions, cached);
   }
 
   /** Two records of one image: their boxes together (a record that detects wins over none), the first problem. */
@@ -170,10 +178,11 @@ final class LabelInputs {
   }
 
   private static Tuple2<JavaRDD<LabelInput>, Long> folder(SparkSession spark, JavaSparkContext jsc, Storage st,
-      ConfigLabel cfg, String p) throws IOException {
+      ConfigLabel cfg, String p, List<JavaRDD<?>> cached) throws IOException {
     String root = root(st, p);
     JavaRDD<Tuple2<String, Long>> rows = listFiles(jsc, st, p, cfg.recursive())
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    cached.add(rows);
     // the data set's own boxes: the few boxes.txt files of a 300-W folder, read on the driver
     Map<String, FaceBox> given = new HashMap<>();
     List<String> boxFiles = rows.map(Tuple2::_1).filter(f -> new Path(f).getName().equals("boxes.txt")).collect();

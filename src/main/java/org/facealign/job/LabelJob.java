@@ -215,7 +215,7 @@ public final class LabelJob {
         return summary;
       } finally {
         keyed.unpersist(false);
-        listing.inputs().unpersist(false);
+        listing.release();
       }
     }
 
@@ -256,14 +256,19 @@ public final class LabelJob {
         t0 = System.nanoTime();
         String dir = LabelDataset.chunkDir(spec.out(), runId, k);
         LabelRows.Meta meta = new LabelRows.Meta(header.kind(), header.provenance().version(), modelId, runId);
-        JavaRDD<ImageLabel> written = labels.filter(l -> !l.status().equals(ImageLabel.SKIPPED));
+        // a Parquet file per label.images-per-file images, not one per (small) labelling task
+        int files = (int) Math.max(1, Math.min(partitions, (size + lc.imagesPerFile() - 1) / lc.imagesPerFile()));
+        JavaRDD<ImageLabel> written = labels.filter(l -> !l.status().equals(ImageLabel.SKIPPED)).coalesce(files);
         spark.createDataFrame(written.flatMap(l -> LabelRows.faces(l, meta, new Timestamp(System.currentTimeMillis()))
                 .iterator()), LabelRows.FACES)
             .write().mode(SaveMode.Overwrite).parquet(LabelDataset.faces(dir));
+        LOG.debug("label: chunk {} faces written after {} s", k, (System.nanoTime() - t0) / 1e9);
         spark.createDataFrame(written.map(l -> LabelRows.image(l, meta, new Timestamp(System.currentTimeMillis()))),
                 LabelRows.IMAGES)
             .write().mode(SaveMode.Overwrite).parquet(LabelDataset.images(dir));
+        LOG.debug("label: chunk {} images written after {} s", k, (System.nanoTime() - t0) / 1e9);
         LabelTally tally = labels.map(LabelTally::of).fold(new LabelTally(), LabelTally::merge);
+        LOG.debug("label: chunk {} tallied after {} s", k, (System.nanoTime() - t0) / 1e9);
         wall[2] += (System.nanoTime() - t0) / 1e9;
         tally.checkBalanced();
         if (tally.imagesIn + tally.skippedAlreadyLabelled != size) {

@@ -16,6 +16,7 @@ import java.util.Locale;
  * @param chunkImages images per chunk: a chunk is labelled, written and recorded as a unit, so a run that is killed
  *     loses at most the chunks in progress, and a rerun resumes after the recorded ones
  * @param imagesPerTask images per Spark task (small tasks: even load, frequent progress, cheap retries)
+ * @param imagesPerFile images per Parquet file written (the tasks' results are gathered into fewer, larger files)
  * @param predictBatch faces handed to the model at once ({@code LandmarkModel.predictAll})
  * @param cropMargin the region kept around a face box for alignment, per side as a fraction of the box size
  *     (whole images are not kept in memory)
@@ -25,7 +26,7 @@ import java.util.Locale;
  * @param nativeThreads OpenCV and ND4J threads per executor JVM in labelling tasks (0: the libraries' defaults)
  */
 public record ConfigLabel(List<String> extensions, boolean recursive, String pathColumn, List<String> boxColumns,
-    int chunkImages, int imagesPerTask, int predictBatch, double cropMargin, boolean groundTruth, int overlaySide,
+    int chunkImages, int imagesPerTask, int imagesPerFile, int predictBatch, double cropMargin, boolean groundTruth, int overlaySide,
     int progressSeconds, int nativeThreads) implements Serializable {
 
   public ConfigLabel {
@@ -40,8 +41,8 @@ public record ConfigLabel(List<String> extensions, boolean recursive, String pat
     if (boxColumns.size() != 4) {
       throw new IllegalArgumentException("box-columns must name 4 columns (x0, y0, x1, y1), got " + boxColumns.size());
     }
-    if (chunkImages < 1 || imagesPerTask < 1 || predictBatch < 1) {
-      throw new IllegalArgumentException("chunk-images, images-per-task and predict-batch must be at least 1");
+    if (chunkImages < 1 || imagesPerTask < 1 || imagesPerFile < 1 || predictBatch < 1) {
+      throw new IllegalArgumentException("chunk-images, images-per-task, images-per-file and predict-batch must be at least 1");
     }
     if (!(cropMargin >= 0.5 && cropMargin <= 5)) {
       throw new IllegalArgumentException("crop-margin must be in [0.5, 5], got " + cropMargin);

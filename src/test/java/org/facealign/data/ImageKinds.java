@@ -95,6 +95,12 @@ public final class ImageKinds {
   }
 
   public static byte[] jpeg(BufferedImage img, boolean progressive) {
+    return jpeg(new IIOImage(convert(img, img.getType() == BufferedImage.TYPE_BYTE_GRAY
+        ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR), null, null), progressive);
+  }
+
+  /** {@code image} as a quality-95 JPEG by the JDK's writer. */
+  private static byte[] jpeg(IIOImage image, boolean progressive) {
     ImageWriter w = writer("jpg");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
@@ -105,8 +111,7 @@ public final class ImageKinds {
       if (progressive) {
         p.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
       }
-      w.write(null, new IIOImage(convert(img, img.getType() == BufferedImage.TYPE_BYTE_GRAY
-          ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR), null, null), p);
+      w.write(null, image, p);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } finally {
@@ -139,20 +144,7 @@ public final class ImageKinds {
         r.setPixel(x, y, px);
       }
     }
-    ImageWriter wr = writer("jpg");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (MemoryCacheImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
-      wr.setOutput(ios);
-      ImageWriteParam p = wr.getDefaultWriteParam();
-      p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-      p.setCompressionQuality(0.95f);
-      wr.write(null, new IIOImage(r, null, null), p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      wr.dispose();
-    }
-    return withAdobeMarker(out.toByteArray());
+    return withAdobeMarker(jpeg(new IIOImage(r, null, null), false));
   }
 
   /** An Adobe APP14 segment (transform 0: CMYK, not YCCK) right after SOI. */
