@@ -30,11 +30,12 @@ final class CalibrateCommand extends SparkCommand {
   }
 
   @Override
-  void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
+  int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     ObjectNode r = CalibrateJob.run(spark, cfg, st, data, model);
     if (write != null) {
       st.writeAtomically(write, r.path("hocon").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
     System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+    return 0;
   }
 }

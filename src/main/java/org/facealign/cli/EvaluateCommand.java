@@ -29,8 +29,9 @@ final class EvaluateCommand extends SparkCommand {
   }
 
   @Override
-  void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
+  int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     EvaluateJob.run(spark, cfg, st, prepared, model, out, compare);
     System.out.print(PipelineCommand.summaryLines(st, out));
+    return 0;
   }
 }

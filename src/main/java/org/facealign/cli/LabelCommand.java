@@ -48,13 +48,14 @@ final class LabelCommand extends SparkCommand {
   }
 
   @Override
-  void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
+  int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     if (overlays < 0) {
       throw new IllegalArgumentException("--overlays must be 0 or more, got " + overlays);
     }
     JsonNode s = LabelJob.run(spark, cfg, st,
         new LabelJob.Spec(inputs, inputFormat, out, model, incremental, overlays, breakLock));
     System.out.print(summaryLines(s, Storage.resolve(out, "summary.json")));
+    return 0;
   }
 
   static String summaryLines(JsonNode s, String path) {

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "facealign", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Facial-landmark (68-point face alignment) training, evaluation and labelling on Apache Spark.",
     subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, PipelineCommand.class,
-        PredictCommand.class, LabelCommand.class, CalibrateCommand.class, BenchCommand.class})
+        PredictCommand.class, LabelCommand.class, CalibrateCommand.class, NightlyCommand.class, RegistryCommand.class,
+        BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
   @CommandLine.Spec

@@ -46,7 +46,7 @@ final class PipelineCommand extends SparkCommand {
   }
 
   @Override
-  void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
+  int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     String prepared = Storage.resolve(out, "prepared");
     String modelDir = Storage.resolve(out, "model");
     var summary = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(input.data, input.tests), prepared,
@@ -65,6 +65,7 @@ final class PipelineCommand extends SparkCommand {
     }
     EvaluateJob.run(spark, cfg, st, prepared, modelDir, out, others);
     System.out.print(summaryLines(st, out));
+    return 0;
   }
 
   /** A few human-readable lines from {@code DIR/report.json}. */

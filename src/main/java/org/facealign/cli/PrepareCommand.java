@@ -27,12 +27,13 @@ final class PrepareCommand extends SparkCommand {
   }
 
   @Override
-  void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
+  int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     PreparedSet.Summary s = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(input.data, input.tests), out,
         features.storeFor(cfg, out));
     System.out.println("prepare: " + s.counts() + " -> " + out);
     if (s.features() != null) {
       System.out.println("features: " + s.features());
     }
+    return 0;
   }
 }

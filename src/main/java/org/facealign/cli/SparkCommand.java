@@ -28,15 +28,15 @@ abstract class SparkCommand implements Callable<Integer> {
     return Map.of();
   }
 
-  abstract void run(SparkSession spark, FacealignConfig cfg, Storage storage) throws Exception;
+  /** Runs the job; returns the exit code (0 done; some jobs say more, e.g. nightly's 3 for "not promoted"). */
+  abstract int run(SparkSession spark, FacealignConfig cfg, Storage storage) throws Exception;
 
   @Override
   public final Integer call() throws Exception {
     FacealignConfig cfg = config.load(overrides());
     SparkSession spark = SparkSessions.create(cfg, name());
     try {
-      run(spark, cfg, Storage.of(spark.sparkContext().hadoopConfiguration()));
-      return 0;
+      return run(spark, cfg, Storage.of(spark.sparkContext().hadoopConfiguration()));
     } finally {
       spark.stop();
     }

@@ -35,8 +35,9 @@ final class TrainCommand extends SparkCommand {
   }
 
   @Override
-  void run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
+  int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     TrainJob.run(spark, cfg, st, prepared, out, resume);
     System.out.println("train: " + cfg.train().model() + " model saved to " + out);
+    return 0;
   }
 }

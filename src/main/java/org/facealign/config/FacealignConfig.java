@@ -61,6 +61,7 @@ public final class FacealignConfig {
       msrrn();
       detect();
       label();
+      nightly();
     } catch (ConfigException.WrongType | ConfigException.Missing e) {
       // Typesafe names the key relative to the section it was read from: make it the full key.
       throw new ConfigException.Generic("invalid configuration: " + qualifyKeys(e.getMessage()), e);
@@ -120,7 +121,7 @@ public final class FacealignConfig {
     }
     String key = m.group(2);
     for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg", "msrrn",
-        "detect", "detect.box-maps", "label")) {
+        "detect", "detect.box-maps", "label", "nightly")) {
       String full = ROOT + "." + section + "." + key;
       if (ConfigFactory.defaultReference().hasPath(full)) {
         return message.substring(0, m.start(2)) + full + message.substring(m.end(2));
@@ -221,6 +222,18 @@ public final class FacealignConfig {
           c.getBoolean("equalize"), c.getInt("max-faces"), maps, c.getBoolean("rebox"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.detect", e.getMessage());
+    }
+  }
+
+  /** Nightly retraining settings (validated). */
+  public org.facealign.registry.ConfigNightly nightly() {
+    Config c = config.getConfig(ROOT + ".nightly");
+    try {
+      return new org.facealign.registry.ConfigNightly(c.getStringList("gated-subsets"), c.getDouble("tolerance"),
+          c.getInt("bootstrap-samples"), c.getDouble("confidence"), c.getBoolean("warm-start"), c.getInt("warm-epochs"),
+          c.getInt("keep-versions"), c.getInt("infra-check-faces"));
+    } catch (IllegalArgumentException e) {
+      throw bad(c, "facealign.nightly", e.getMessage());
     }
   }
 

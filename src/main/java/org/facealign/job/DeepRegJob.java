@@ -173,6 +173,16 @@ public final class DeepRegJob {
    */
   public static DeepRegModel train(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
       boolean resume) throws IOException {
+    return train(spark, cfg, st, preparedDir, modelDir, resume, null);
+  }
+
+  /**
+   * As {@link #train(SparkSession, FacealignConfig, Storage, String, String, boolean)}; with a {@code warm} cascade
+   * (a model already in production, of the same variant and stages), pre-training is skipped and the joint phase
+   * starts from it (a warm start).
+   */
+  public static DeepRegModel train(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
+      boolean resume, Cascade warm) throws IOException {
     Variant variant = Variant.of(cfg.train().model());
     ConfigDeepReg dr = cfg.deepreg();
     ConfigFeatures features = cfg.features();
@@ -207,14 +217,14 @@ public final class DeepRegJob {
       JavaRDD<Tuple2<String, TrainingSample>> tests = storeSamples(spark, cfg, st, preparedDir, summary, false)
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
       Data data = new Data(jsc, train, validation, tests, summary, scheme);
-      Fitted fitted = fit(variant, cfg, st, data, header, modelDir, resume);
+      Fitted fitted = fit(variant, cfg, st, data, header, modelDir, resume, warm);
       Map<String, Map<String, Map<String, Double>>> table1 = null;
       if (variant == Variant.DEEPREG && cfg.raw().getBoolean("facealign.deepreg.table1")) {
         // Table 1 of the paper in one run: SequentialReg is DeepReg's pre-trained cascade; DeepRegLocal is trained too
         String localDir = modelDir.replaceAll("/+$", "") + "-deepreglocal";
         ModelHeader localHeader = new ModelHeader(Variant.DEEPREGLOCAL.kind(), header.scheme(), header.boxPolicy(),
             header.boxMargin(), header.provenance());
-        Fitted local = fit(Variant.DEEPREGLOCAL, cfg, st, data, localHeader, localDir, resume);
+        Fitted local = fit(Variant.DEEPREGLOCAL, cfg, st, data, localHeader, localDir, resume, null);
         local.save(st, localHeader, localDir);
         table1 = new LinkedHashMap<>();
         table1.put(Variant.SEQUENTIALREG.kind(), finalErrors(fitted.sequential(), summary));
@@ -275,13 +285,17 @@ public final class DeepRegJob {
 
   /** Pre-trains {@code variant}, trains it jointly if it is a joint variant, and measures both phases. */
   private static Fitted fit(Variant variant, FacealignConfig cfg, Storage st, Data data, ModelHeader header,
-      String modelDir, boolean resume) throws IOException {
+      String modelDir, boolean resume, Cascade warm) throws IOException {
     ConfigDeepReg dr = cfg.deepreg();
     String ckpt = checkpointsFor(modelDir);
     String pretrainedDir = Storage.resolve(ckpt, "pretrained");
     Cascade pretrained;
     List<SequentialTrainer.StageFit> fits;
-    if (resume && st.exists(Storage.resolve(pretrainedDir, "model.json"))) {
+    if (warm != null) {
+      pretrained = warm;
+      fits = List.of();
+      LOG.info("train: {} warm-started from a trained cascade: no pre-training", variant.kind());
+    } else if (resume && st.exists(Storage.resolve(pretrainedDir, "model.json"))) {
       pretrained = ((DeepRegModel) ModelStore.load(st, pretrainedDir)).cascade();
       fits = List.of();
       LOG.info("train: resuming {} with the pre-trained cascade of {}", variant.kind(), pretrainedDir);

@@ -47,6 +47,15 @@ public final class MsrrnJob {
   /** Trains MSRRN from {@code preparedDir} and saves it to {@code modelDir}. */
   public static MsrrnModel train(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
       boolean resume) throws IOException {
+    return train(spark, cfg, st, preparedDir, modelDir, resume, null);
+  }
+
+  /**
+   * As {@link #train(SparkSession, FacealignConfig, Storage, String, String, boolean)}; with a {@code warm} graph (a
+   * model already in production, of the same architecture), training continues from its weights (a warm start).
+   */
+  public static MsrrnModel train(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
+      boolean resume, org.deeplearning4j.nn.graph.ComputationGraph warm) throws IOException {
     ConfigMsrrn mc = cfg.msrrn();
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
     TrainJob.checkSamePolicy(summary, cfg);
@@ -71,6 +80,10 @@ public final class MsrrnJob {
           .listener(new ProgressListener("msrrn")).listener(new CheckpointListener(st, ckpt));
       if (resume) {
         trainer.resumeFrom(st, ckpt);
+      }
+      if (warm != null) {
+        trainer.startFrom(warm);
+        LOG.info("train: msrrn warm-started from a trained graph");
       }
       GraphTrainer.Result r = trainer.fit(jsc, train, validation, scheme);
 

@@ -41,6 +41,7 @@ public final class MsrrnTrainer {
   private final List<TrainingListener> listeners = new ArrayList<>();
   private Storage resumeStorage;
   private String resumeDir;
+  private ComputationGraph start;
 
   public MsrrnTrainer(ConfigMsrrn cfg, ConfigFeatures features, ConfigAugment augment, long seed) {
     this.cfg = cfg;
@@ -59,6 +60,12 @@ public final class MsrrnTrainer {
   public MsrrnTrainer resumeFrom(Storage storage, String dir) {
     this.resumeStorage = storage;
     this.resumeDir = dir;
+    return this;
+  }
+
+  /** Starts training from a copy of {@code graph}'s weights (same architecture) instead of new ones. */
+  public MsrrnTrainer startFrom(ComputationGraph graph) {
+    this.start = graph;
     return this;
   }
 
@@ -87,6 +94,9 @@ public final class MsrrnTrainer {
     GraphTrainer.Task<TrainingSample> task = new GraphTrainer.Task<>() {
       @Override
       public ComputationGraph initialGraph() {
+        if (start != null) {
+          return start.clone();
+        }
         return MsrrnGraph.build(cfg, points, in.cropSizes(), meanUnitShape(train, in, u, points), seed, DataType.FLOAT);
       }
 

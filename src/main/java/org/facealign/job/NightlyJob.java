@@ -1,0 +1,441 @@
+package org.facealign.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.DataException;
+import org.facealign.data.FaceEntry;
+import org.facealign.data.FileLock;
+import org.facealign.data.GrayImage;
+import org.facealign.data.Hashes;
+import org.facealign.data.ImageDecoder;
+import org.facealign.data.Shape;
+import org.facealign.data.Storage;
+import org.facealign.eval.FaceResult;
+import org.facealign.eval.Report;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.deepreg.DeepRegModel;
+import org.facealign.model.msrrn.MsrrnModel;
+import org.facealign.registry.ConfigNightly;
+import org.facealign.registry.DataManifest;
+import org.facealign.registry.Gate;
+import org.facealign.registry.ModelRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code nightly}: retrains on what changed and promotes the candidate only if it is no worse than production.
+ *
+ * <ol>
+ *   <li>The training faces are hashed (image and annotation bytes, as {@code prepare} does) into a {@link
+ *       DataManifest}; compared with the last trained run's, nothing changed means the run ends there ({@code
+ *       no_change}) unless forced.
+ *   <li>{@code prepare} runs with the registry's feature store: only new or changed faces get features.
+ *   <li>The candidate is trained warm from the production model when its configuration is compatible (DeepReg: no
+ *       pre-training, the joint phase from production's weights; MSRRN: training continues from its weights; both
+ *       for {@code nightly.warm-epochs}), cold otherwise.
+ *   <li>Candidate and production are evaluated on the same faces of the gated test subsets; the {@link Gate}
+ *       decides.
+ *   <li>Every candidate is published as a new version ({@link ModelRegistry#publish}: written, checksums verified
+ *       by loading it back); the infra check predicts a few test faces with the published copy and requires the
+ *       trained model's predictions exactly; only then, and only for a promoted candidate, the production pointer
+ *       switches, in one atomic step.
+ *   <li>One line is appended to {@code history.jsonl}: inputs, what changed, features computed, training, both
+ *       models' NME per gated subset, the decision and its reason.
+ * </ol>
+ * One run at a time: the registry's lock. A failure at any step leaves production as it was.
+ */
+public final class NightlyJob {
+  private static final Logger LOG = LoggerFactory.getLogger(NightlyJob.class);
+  private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private NightlyJob() {}
+
+  /** The decisions, as {@code history.jsonl} spells them. */
+  public static final String PROMOTED = "promoted";
+  public static final String NO_CHANGE = "no_change";
+  public static final String REJECTED = "rejected";
+  public static final String FAILED = "failed";
+
+  /**
+   * What to run.
+   *
+   * @param data the training and test data (a 300-W folder or list files)
+   * @param registry the registry directory
+   * @param force retrain even when the training data did not change
+   * @param cold train from scratch even when a warm start is possible
+   * @param breakLock remove a lock left by a run that is gone
+   */
+  public record Spec(PrepareJob.DataSpec data, String registry, boolean force, boolean cold, boolean breakLock) {}
+
+  /** Points where tests inject failures. */
+  public interface Hooks {
+    /** After the candidate is published and verified, before the production pointer switches. */
+    default void beforeSwitch(String version) {}
+
+    Hooks NONE = new Hooks() {};
+  }
+
+  /**
+   * How a run ended.
+   *
+   * @param decision promoted, no_change or rejected
+   * @param reason why, in words
+   * @param version the candidate's version, or null when none was published
+   * @param history the line appended to the history
+   */
+  public record Result(String decision, String reason, String version, ObjectNode history) {}
+
+  public static Result run(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec) throws IOException {
+    return run(spark, cfg, st, spec, Hooks.NONE);
+  }
+
+  public static Result run(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec, Hooks hooks)
+      throws IOException {
+    ModelRegistry reg = new ModelRegistry(st, spec.registry());
+    Instant started = Instant.now();
+    String runId = RUN_ID.format(started) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    ObjectNode h = JsonNodeFactory.instance.objectNode();
+    h.put("run_id", runId);
+    h.put("started", started.toString());
+    h.put("data", st.qualify(spec.data().data()));
+    h.put("model_kind", cfg.train().model());
+    try (FileLock lock = reg.lock("nightly", spec.breakLock())) {
+      try {
+        Result r = new Night(spark, cfg, st, spec, reg, runId, h, hooks).run();
+        finish(reg, h, started);
+        LOG.info("nightly: {}: {}", r.decision(), r.reason());
+        return r;
+      } catch (IOException | RuntimeException e) {
+        h.put("decision", FAILED);
+        h.put("reason", e.getClass().getSimpleName() + ": " + e.getMessage());
+        try {
+          finish(reg, h, started);
+        } catch (IOException | RuntimeException again) {
+          e.addSuppressed(again);
+        }
+        throw e;
+      }
+    }
+  }
+
+  private static void finish(ModelRegistry reg, ObjectNode h, Instant started) throws IOException {
+    Instant end = Instant.now();
+    h.put("finished", end.toString());
+    h.put("seconds", (end.toEpochMilli() - started.toEpochMilli()) / 1000.0);
+    reg.appendHistory(h);
+  }
+
+  /** One night's run. */
+  private static final class Night {
+    final SparkSession spark;
+    final FacealignConfig cfg;
+    final ConfigNightly nc;
+    final Storage st;
+    final Spec spec;
+    final ModelRegistry reg;
+    final String runId;
+    final ObjectNode h;
+    final Hooks hooks;
+
+    Night(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec, ModelRegistry reg, String runId, ObjectNode h,
+        Hooks hooks) {
+      this.spark = spark;
+      this.cfg = cfg;
+      this.nc = cfg.nightly();
+      this.st = st;
+      this.spec = spec;
+      this.reg = reg;
+      this.runId = runId;
+      this.h = h;
+      this.hooks = hooks;
+    }
+
+    Result run() throws IOException {
+      // 1. what changed since the last trained run
+      DataManifest before = reg.manifest();
+      DataManifest now = manifest(spark, cfg, st, spec.data());
+      DataManifest.Diff diff = now.since(before);
+      ObjectNode d = h.putObject("training_data");
+      d.put("faces", now.size());
+      d.put("added", diff.added().size());
+      d.put("changed", diff.changed().size());
+      d.put("removed", diff.removed().size());
+      d.put("manifest_hash", now.hash());
+      Optional<ModelRegistry.Pointer> prod = reg.production();
+      h.put("production", prod.map(ModelRegistry.Pointer::version).orElse(null));
+      LOG.info("nightly: {} training faces: {}; production: {}", now.size(), diff, prod.map(ModelRegistry.Pointer::version)
+          .orElse("none"));
+      if (now.size() == 0) {
+        throw new IllegalArgumentException("no training faces in " + spec.data().data());
+      }
+      if (diff.isEmpty() && prod.isPresent() && !spec.force()) {
+        return decide(NO_CHANGE, "the training data is unchanged since the last trained run (manifest " + now.hash()
+            .substring(0, 12) + "); nothing to train (--force retrains anyway)", null);
+      }
+
+      // 2. prepare: features only for new or changed faces
+      String work = Storage.resolve(reg.path("runs"), runId);
+      String prepared = Storage.resolve(work, "prepared");
+      PreparedSet.Summary ps = PrepareJob.run(spark, cfg, st, spec.data(), prepared, reg.path(ModelRegistry.FEATURES));
+      ObjectNode f = h.putObject("features");
+      f.put("computed", ps.features().computed());
+      f.put("reused", ps.features().reused());
+      f.put("failed", ps.features().failed());
+      h.set("prepare_counts", PreparedSet.JSON.valueToTree(ps.counts()));
+
+      // 3. the candidate, warm or cold
+      LandmarkModel production = prod.map(p -> reg.load(p.version())).orElse(null);
+      String coldBecause = spec.cold() ? "--cold" : !nc.warmStart() ? "nightly.warm-start = false"
+          : production == null ? "no model in production" : incompatibility(production, cfg);
+      boolean warm = coldBecause == null;
+      Map<String, String> overrides = new HashMap<>();
+      overrides.put("deepreg.table1", "false");
+      if (warm) {
+        overrides.put("deepreg.epochs", Integer.toString(nc.warmEpochs()));
+        overrides.put("msrrn.epochs", Integer.toString(nc.warmEpochs()));
+      }
+      FacealignConfig trainCfg = cfg.with(overrides);
+      String candidateDir = Storage.resolve(work, "candidate");
+      long t0 = System.nanoTime();
+      LandmarkModel candidate = train(trainCfg, prepared, candidateDir, warm ? production : null);
+      ObjectNode t = h.putObject("training");
+      t.put("warm", warm);
+      t.put("cold_because", coldBecause);
+      t.put("seconds", (System.nanoTime() - t0) / 1e9);
+      t.set("epochs", epochHistory(st, candidateDir));
+
+      // 4. both models on the same faces of the gated subsets
+      Map<String, Map<String, Double>> cand = errors(prepared, candidateDir, Storage.resolve(work, "report"));
+      ObjectNode nme = h.putObject("ip_nme");
+      nme.set("candidate", means(cand));
+      Gate.Decision decision;
+      if (production == null) {
+        decision = new Gate.Decision(true, "first version: nothing in production to compare with", Map.of());
+      } else {
+        Map<String, Map<String, Double>> prodErr = errors(prepared, reg.versionDir(prod.get().version()),
+            Storage.resolve(work, "report-production"));
+        nme.set("production", means(prodErr));
+        decision = nc.gate(cfg.train().seed()).decide(paired(cand, prodErr));
+      }
+      h.set("gate", PreparedSet.JSON.valueToTree(decision.subsets()));
+
+      // 5. publish every candidate; switch production only to a blessed one that passes the infra check
+      ObjectNode info = JsonNodeFactory.instance.objectNode();
+      info.put("run_id", runId);
+      info.put("manifest_hash", now.hash());
+      info.put("warm", warm);
+      info.set("ip_nme", nme.get("candidate"));
+      info.put("gate", decision.promote() ? "passed" : "refused: " + decision.reason());
+      String version = reg.publish(candidateDir, info);
+      h.put("candidate", version);
+      String infra = infraCheck(candidate, reg.load(version), prepared);
+      reg.writeManifest(now);
+      if (infra != null) {
+        return decide(REJECTED, "infra check: " + infra, version);
+      }
+      if (!decision.promote()) {
+        return decide(REJECTED, decision.reason(), version);
+      }
+      hooks.beforeSwitch(version);
+      reg.switchTo(version, decision.reason());
+      List<String> deleted = reg.retain(nc.keepVersions());
+      if (!deleted.isEmpty()) {
+        h.set("versions_deleted", PreparedSet.JSON.valueToTree(deleted));
+      }
+      return decide(PROMOTED, decision.reason(), version);
+    }
+
+    Result decide(String decision, String reason, String version) {
+      h.put("decision", decision);
+      h.put("reason", reason);
+      return new Result(decision, reason, version, h);
+    }
+
+    LandmarkModel train(FacealignConfig trainCfg, String prepared, String dir, LandmarkModel warm) throws IOException {
+      if (warm instanceof DeepRegModel m) {
+        return DeepRegJob.train(spark, trainCfg, st, prepared, dir, false, m.cascade());
+      }
+      if (warm instanceof MsrrnModel m) {
+        return MsrrnJob.train(spark, trainCfg, st, prepared, dir, false, m.graph());
+      }
+      return TrainJob.run(spark, trainCfg, st, prepared, dir);
+    }
+
+    /** Per gated subset, each face's inter-pupil NME under the model in {@code modelDir}. */
+    Map<String, Map<String, Double>> errors(String prepared, String modelDir, String reportDir) throws IOException {
+      Report r = EvaluateJob.run(spark, cfg, st, prepared, modelDir, reportDir);
+      Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+      for (String subset : nc.gatedSubsets()) {
+        List<FaceResult> faces = r.subsets().get(subset);
+        if (faces == null || faces.isEmpty()) {
+          throw new IllegalArgumentException("gated subset '" + subset + "' has no evaluated faces in " + prepared
+              + " (subsets: " + r.subsets().keySet() + "); set facealign.nightly.gated-subsets");
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        faces.forEach(x -> m.put(x.faceId(), x.ipNme()));
+        out.put(subset, m);
+      }
+      return out;
+    }
+
+    /**
+     * Predicts the first {@code infra-check-faces} test faces with the trained and the published model; null when
+     * they agree exactly, else what differs.
+     */
+    String infraCheck(LandmarkModel trained, LandmarkModel published, String prepared) {
+      List<PreparedFace> faces = spark.read().parquet(PreparedSet.facesDir(prepared))
+          .filter(col("subset").isin(nc.gatedSubsets().toArray())).orderBy("id").limit(nc.infraCheckFaces())
+          .javaRDD().map(PreparedFace::fromRow).collect();
+      for (PreparedFace face : faces) {
+        GrayImage img;
+        try {
+          img = ImageDecoder.decode(st.readBytes(face.imagePath(), cfg.data().maxFileBytes()), face.imagePath(),
+              cfg.data().maxPixels());
+        } catch (DataException e) {
+          continue;
+        }
+        Shape a = trained.predict(img, face.box());
+        Shape b = published.predict(img, face.box());
+        for (int i = 0; i < a.numPoints(); i++) {
+          if (a.x(i) != b.x(i) || a.y(i) != b.y(i)) {
+            return "the published model predicts landmark " + i + " of " + face.id() + " at (" + b.x(i) + ", " + b.y(i)
+                + ") where the trained one gave (" + a.x(i) + ", " + a.y(i) + ")";
+          }
+        }
+      }
+      h.put("infra_check_faces", faces.size());
+      return null;
+    }
+  }
+
+  /**
+   * Why a warm start from {@code production} is not possible under {@code cfg}, or null when it is: the same kind,
+   * landmark scheme, box policy and features, and (for DeepReg and MSRRN) the same architecture.
+   */
+  static String incompatibility(LandmarkModel production, FacealignConfig cfg) {
+    String kind = cfg.train().model();
+    if (!production.header().kind().equals(kind)) {
+      return "production is a " + production.header().kind() + " model, this run trains " + kind;
+    }
+    if (!production.header().scheme().equals(cfg.data().scheme())
+        || !production.header().boxPolicy().equals(cfg.data().boxPolicy())) {
+      return "production has another landmark scheme or box policy";
+    }
+    FacealignConfig then;
+    try {
+      then = FacealignConfig.load(production.header().provenance().config(), Map.of());
+    } catch (RuntimeException e) {
+      return "production's configuration cannot be read: " + e.getMessage();
+    }
+    if (!FeatureStore.featureHash(then).equals(FeatureStore.featureHash(cfg))) {
+      return "the feature settings changed";
+    }
+    if (production instanceof DeepRegModel && then.deepreg().stages() != cfg.deepreg().stages()) {
+      return "deepreg.stages changed";
+    }
+    if (production instanceof MsrrnModel && !architecture(then).equals(architecture(cfg))) {
+      return "the MSRRN architecture changed";
+    }
+    if (!(production instanceof DeepRegModel) && !(production instanceof MsrrnModel)) {
+      return "a " + kind + " model has nothing to start from";
+    }
+    return null;
+  }
+
+  private static List<Object> architecture(FacealignConfig c) {
+    var m = c.msrrn();
+    return List.of(m.stages(), m.patchSize(), m.rrnChannels(), m.rrnHidden(), m.cnnChannels(), m.cnnHidden(),
+        m.patchNormalisation(), m.cnnBatchNorm(), m.cnnStrided(), c.augment().cropSizes());
+  }
+
+  /** Each subset's faces in both maps, paired. */
+  static Map<String, Gate.Paired> paired(Map<String, Map<String, Double>> cand, Map<String, Map<String, Double>> prod) {
+    Map<String, Gate.Paired> out = new LinkedHashMap<>();
+    cand.forEach((subset, c) -> {
+      Map<String, Double> p = prod.get(subset);
+      List<String> ids = new ArrayList<>(c.keySet());
+      ids.retainAll(p.keySet());
+      ids.sort(null);
+      double[] a = new double[ids.size()];
+      double[] b = new double[ids.size()];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = c.get(ids.get(i));
+        b[i] = p.get(ids.get(i));
+      }
+      out.put(subset, new Gate.Paired(a, b));
+    });
+    return out;
+  }
+
+  private static ObjectNode means(Map<String, Map<String, Double>> errors) {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    errors.forEach((subset, m) -> n.put(subset, m.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
+    return n;
+  }
+
+  /** Validation error and seconds of each training epoch, from {@code training.json} beside the model (if any). */
+  static ArrayNode epochHistory(Storage st, String modelDir) throws IOException {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    String path = Storage.resolve(modelDir, DeepRegJob.TRAINING_FILE);
+    if (!st.exists(path)) {
+      return out;
+    }
+    for (JsonNode e : PreparedSet.JSON.readTree(st.readBytes(path, 64L << 20)).path("epochs")) {
+      out.addObject().put("epoch", e.path("epoch").asInt()).put("validation_ip_nme", e.path("validation_nme").asDouble())
+          .put("seconds", e.path("seconds").asDouble());
+    }
+    return out;
+  }
+
+  /**
+   * The manifest of the training faces of {@code data}: each face's SHA-256 over its image and annotation bytes (as
+   * {@code prepare} computes it), read on the executors without decoding. Faces whose files cannot be read are left
+   * out (prepare reports them).
+   */
+  static DataManifest manifest(SparkSession spark, FacealignConfig cfg, Storage st, PrepareJob.DataSpec data)
+      throws IOException {
+    String trainSubset = cfg.train().subset();
+    List<FaceEntry> entries = PrepareJob.discover(st, data, trainSubset).discovery().entries().stream()
+        .filter(e -> e.subset().equals(trainSubset) && e.problem() == null && e.annotationPath() != null).toList();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<Storage> storage = jsc.broadcast(st);
+    long max = cfg.data().maxFileBytes();
+    Map<String, String> hashes = new HashMap<>();
+    if (!entries.isEmpty()) {
+      for (Tuple2<String, String> t : jsc.parallelize(entries, SparkSessions.partitions(spark, cfg, entries.size()))
+          .flatMap(e -> {
+            try {
+              byte[] img = storage.value().readBytes(e.imagePath(), max);
+              byte[] ann = storage.value().readBytes(e.annotationPath(), max);
+              return List.of(new Tuple2<>(e.id(), Hashes.sha256(img, ann))).iterator();
+            } catch (DataException ex) {
+              return List.<Tuple2<String, String>>of().iterator();
+            }
+          }).collect()) {
+        hashes.put(t._1(), t._2());
+      }
+    }
+    return DataManifest.of(hashes);
+  }
+}

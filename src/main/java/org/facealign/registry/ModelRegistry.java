@@ -1,0 +1,242 @@
+package org.facealign.registry;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.facealign.data.DataException;
+import org.facealign.data.FileLock;
+import org.facealign.data.Storage;
+import org.facealign.model.LandmarkModel;
+import org.facealign.model.ModelStore;
+
+/**
+ * A model registry on any Hadoop file system:
+ *
+ * <pre>
+ *   REGISTRY/versions/v000001/   an immutable model directory (the {@link ModelStore} format) and version.json
+ *   REGISTRY/production.json     the pointer: which version is in production, and the one before it
+ *   REGISTRY/history.jsonl       one JSON line per run: inputs, figures, decision and reasons
+ *   REGISTRY/manifest.json       the training data of the last run that trained ({@link DataManifest})
+ *   REGISTRY/features/           the feature store runs share
+ *   REGISTRY/_lock               held by the run writing the registry
+ * </pre>
+ *
+ * <p>A version is published by writing it under a temporary name, verifying every checksum by loading it, and
+ * renaming it into {@code versions/}; only then is the pointer switched, by one atomic replacement of {@code
+ * production.json} ({@link Storage#writeAtomically}). A crash at any point leaves the previous version in production
+ * and the registry consistent: at worst a published version nobody points to. History lines are appended by
+ * replacing the whole file atomically (it holds one line per night: small).
+ */
+public final class ModelRegistry {
+  public static final String VERSIONS = "versions";
+  public static final String POINTER = "production.json";
+  public static final String HISTORY = "history.jsonl";
+  public static final String MANIFEST = "manifest.json";
+  public static final String FEATURES = "features";
+  public static final String LOCK = "_lock";
+  public static final String VERSION_FILE = "version.json";
+  private static final Pattern VERSION = Pattern.compile("v\\d{6}");
+  static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private final Storage st;
+  private final String root;
+
+  public ModelRegistry(Storage st, String root) {
+    this.st = st;
+    this.root = root;
+  }
+
+  public String root() {
+    return root;
+  }
+
+  /** The pointer to production. */
+  public record Pointer(String version, String previous, String switchedAt, String reason) {}
+
+  /** Takes the registry's lock (one run at a time). */
+  public FileLock lock(String purpose, boolean breakExisting) throws IOException {
+    st.mkdirs(root);
+    return FileLock.acquire(st, path(LOCK), purpose, breakExisting);
+  }
+
+  public String path(String name) {
+    return Storage.resolve(root, name);
+  }
+
+  public String versionDir(String version) {
+    return Storage.resolve(path(VERSIONS), version);
+  }
+
+  /** The published versions, oldest first. */
+  public List<String> versions() throws IOException {
+    List<String> v = new ArrayList<>();
+    for (FileStatus s : st.list(path(VERSIONS))) {
+      String name = s.getPath().getName();
+      if (s.isDirectory() && VERSION.matcher(name).matches()) {
+        v.add(name);
+      }
+    }
+    return v;
+  }
+
+  /** The name the next published version gets. */
+  String nextVersion() throws IOException {
+    List<String> v = versions();
+    int n = v.isEmpty() ? 0 : Integer.parseInt(v.get(v.size() - 1).substring(1));
+    return String.format("v%06d", n + 1);
+  }
+
+  /** The production pointer, or empty before the first promotion. */
+  public Optional<Pointer> production() throws IOException {
+    if (!st.exists(path(POINTER))) {
+      return Optional.empty();
+    }
+    JsonNode n = JSON.readTree(st.readBytes(path(POINTER), 1 << 20));
+    return Optional.of(new Pointer(n.path("version").asText(), n.path("previous").isNull() ? null
+        : n.path("previous").asText(null), n.path("switched_at").asText(), n.path("reason").asText()));
+  }
+
+  /**
+   * Publishes the model in directory {@code modelDir} as a new version (its checksummed files, and its
+   * {@code training.json} if it has one), with {@code info} as its {@code version.json}; verifies it by loading it
+   * back from where it now lies. Does not touch the production pointer.
+   *
+   * @return the new version's name
+   * @throws org.facealign.model.ModelFormatException if the published copy does not load
+   */
+  public String publish(String modelDir, ObjectNode info) throws IOException {
+    Map<String, byte[]> files = ModelStore.readFiles(st, modelDir);
+    ModelStore.decode(files, modelDir); // refuse to publish a model that does not verify
+    String version = nextVersion();
+    String tmp = Storage.resolve(path(VERSIONS), "." + version + ".tmp-" + UUID.randomUUID());
+    for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      st.write(Storage.resolve(tmp, f.getKey()), f.getValue());
+    }
+    String training = Storage.resolve(modelDir, "training.json");
+    if (st.exists(training)) {
+      st.write(Storage.resolve(tmp, "training.json"), st.readBytes(training, 64L << 20));
+    }
+    ObjectNode v = info.deepCopy();
+    v.put("version", version);
+    v.put("published_at", Instant.now().toString());
+    v.put("model_id", ModelStore.fingerprint(files));
+    st.write(Storage.resolve(tmp, VERSION_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(v));
+    st.rename(tmp, versionDir(version));
+    load(version); // the published copy verifies
+    return version;
+  }
+
+  /** Loads and verifies {@code version}. */
+  public LandmarkModel load(String version) {
+    return ModelStore.load(st, versionDir(version));
+  }
+
+  /** The {@code version.json} of {@code version}. */
+  public JsonNode info(String version) throws IOException {
+    return JSON.readTree(st.readBytes(Storage.resolve(versionDir(version), VERSION_FILE), 1 << 24));
+  }
+
+  /** Points production at {@code version} in one atomic step; the current one becomes {@code previous}. */
+  public Pointer switchTo(String version, String reason) throws IOException {
+    if (!st.isDirectory(versionDir(version))) {
+      throw new IllegalArgumentException("no version " + version + " in " + root + " (versions: " + versions() + ")");
+    }
+    load(version);
+    Optional<Pointer> current = production();
+    String previous = current.map(Pointer::version).orElse(null);
+    if (version.equals(previous)) {
+      previous = current.get().previous();
+    }
+    Pointer p = new Pointer(version, previous, Instant.now().toString(), reason);
+    ObjectNode n = JSON.createObjectNode();
+    n.put("version", p.version());
+    n.put("previous", p.previous());
+    n.put("switched_at", p.switchedAt());
+    n.put("reason", p.reason());
+    st.writeAtomically(path(POINTER), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+    return p;
+  }
+
+  /** Points production back at the version before the current one. */
+  public Pointer rollback(String reason) throws IOException {
+    Pointer p = production().orElseThrow(() -> new IllegalArgumentException(root + " has no version in production"));
+    if (p.previous() == null) {
+      throw new IllegalArgumentException(root + ": " + p.version() + " has no previous version to roll back to");
+    }
+    return switchTo(p.previous(), reason);
+  }
+
+  /** Appends one line to the history (the whole file is replaced atomically). */
+  public void appendHistory(ObjectNode line) throws IOException {
+    String path = path(HISTORY);
+    String old = st.exists(path) ? new String(st.readBytes(path, 256L << 20), StandardCharsets.UTF_8) : "";
+    String text = old + JSON.writeValueAsString(line) + "\n";
+    st.writeAtomically(path, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The history, oldest first. */
+  public List<JsonNode> history() throws IOException {
+    List<JsonNode> out = new ArrayList<>();
+    String path = path(HISTORY);
+    if (!st.exists(path)) {
+      return out;
+    }
+    for (String line : new String(st.readBytes(path, 256L << 20), StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isBlank()) {
+        out.add(JSON.readTree(line));
+      }
+    }
+    return out;
+  }
+
+  /** The manifest of the last run that trained, or the empty one. */
+  public DataManifest manifest() throws IOException {
+    String path = path(MANIFEST);
+    if (!st.exists(path)) {
+      return DataManifest.empty();
+    }
+    try {
+      return JSON.readValue(st.readBytes(path, 1L << 30), DataManifest.class);
+    } catch (DataException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  public void writeManifest(DataManifest m) throws IOException {
+    st.writeAtomically(path(MANIFEST), JSON.writeValueAsBytes(m));
+  }
+
+  /**
+   * Deletes the oldest versions until at most {@code keep} remain, never the production version nor the one before
+   * it (so a rollback stays possible).
+   *
+   * @return the versions deleted
+   */
+  public List<String> retain(int keep) throws IOException {
+    Optional<Pointer> p = production();
+    List<String> all = versions();
+    List<String> deleted = new ArrayList<>();
+    for (String v : all) {
+      if (all.size() - deleted.size() <= keep) {
+        break;
+      }
+      boolean pinned = p.isPresent() && (v.equals(p.get().version()) || v.equals(p.get().previous()));
+      if (!pinned) {
+        st.delete(versionDir(v));
+        deleted.add(v);
+      }
+    }
+    return deleted;
+  }
+}

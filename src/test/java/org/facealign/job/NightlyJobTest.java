@@ -1,0 +1,159 @@
+package org.facealign.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.facealign.cli.Main;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.FileLock;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.registry.ModelRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Nights of {@code nightly} with the mean-shape model on synthetic faces: the first promotes, an unchanged night
+ * trains nothing, 50 new faces get exactly 50 faces' features, a candidate trained on shuffled annotations is not
+ * promoted, a failure between publication and the pointer switch leaves production as it was, a held lock stops a
+ * second run, and a rollback restores the version before.
+ */
+class NightlyJobTest {
+
+  static int nightly(Path data, Path registry, String... extra) {
+    List<String> args = new ArrayList<>(List.of("nightly", "--data", data.toString(), "--registry", registry.toString(),
+        "-D", "spark.master=local[2]", "-D", "nightly.gated-subsets=[common]"));
+    args.addAll(List.of(extra));
+    return Main.run(args.toArray(String[]::new));
+  }
+
+  static JsonNode last(ModelRegistry r) throws Exception {
+    List<JsonNode> h = r.history();
+    return h.get(h.size() - 1);
+  }
+
+  @Test
+  void nightsPromoteSkipComputeOnlyWhatIsNewRefuseWorseAndSurviveFailures(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 60, "lfpw/testset", 30), 3L, SyntheticFaces.Options.defaults());
+    Path regDir = dir.resolve("registry");
+    ModelRegistry reg = new ModelRegistry(Storage.local(), regDir.toString());
+
+    // night 1: nothing in production yet: the candidate is promoted
+    assertEquals(0, nightly(data, regDir));
+    JsonNode n1 = last(reg);
+    assertEquals("promoted", n1.get("decision").asText(), n1.toString());
+    assertEquals("v000001", reg.production().get().version());
+    assertEquals(60, n1.at("/training_data/added").asInt());
+    assertEquals(90, n1.at("/features/computed").asInt());
+
+    // night 2: no change: no features, no training, no version
+    assertEquals(0, nightly(data, regDir));
+    JsonNode n2 = last(reg);
+    assertEquals("no_change", n2.get("decision").asText());
+    assertTrue(n2.path("features").isMissingNode(), "nothing prepared");
+    assertTrue(n2.path("training").isMissingNode(), "nothing trained");
+    assertEquals(List.of("v000001"), reg.versions());
+
+    // night 3: 50 new annotated faces: exactly 50 faces get features
+    Path more = dir.resolve("more");
+    SyntheticFaces.writeW300Layout(more, Map.of("helen/trainset", 50), 4L, SyntheticFaces.Options.defaults());
+    copyTree(more.resolve("helen"), data.resolve("helen"));
+    int code3 = nightly(data, regDir);
+    JsonNode n3 = last(reg);
+    assertEquals(50, n3.at("/features/computed").asInt(), n3.toString());
+    assertEquals(50, n3.at("/training_data/added").asInt());
+    assertEquals(n3.get("decision").asText().equals("promoted") ? 0 : 3, code3);
+    String production = reg.production().get().version();
+
+    // night 4: the points of every training annotation shuffled (each file's 68 lines in a random order): the
+    // candidate is worse and is not promoted
+    List<Path> pts = new ArrayList<>();
+    for (String part : List.of("afw", "helen/trainset")) {
+      try (var f = Files.list(data.resolve(part))) {
+        f.filter(p -> p.toString().endsWith(".pts")).sorted().forEach(pts::add);
+      }
+    }
+    List<String> texts = new ArrayList<>();
+    for (Path p : pts) {
+      texts.add(Files.readString(p));
+    }
+    java.util.Random rnd = new java.util.Random(11);
+    for (int i = 0; i < pts.size(); i++) {
+      List<String> lines = new ArrayList<>(List.of(texts.get(i).split("\n")));
+      List<String> points = new ArrayList<>(lines.subList(3, 3 + 68));
+      java.util.Collections.shuffle(points, rnd);
+      List<String> shuffled = new ArrayList<>(lines.subList(0, 3));
+      shuffled.addAll(points);
+      shuffled.addAll(lines.subList(3 + 68, lines.size()));
+      Files.writeString(pts.get(i), String.join("\n", shuffled) + "\n");
+    }
+    int code4 = nightly(data, regDir);
+    JsonNode n4 = last(reg);
+    assertEquals(3, code4, "trained but not promoted: " + n4);
+    assertEquals("rejected", n4.get("decision").asText());
+    assertTrue(n4.at("/ip_nme/candidate/common").asDouble() > n4.at("/ip_nme/production/common").asDouble(), n4.toString());
+    assertEquals(production, reg.production().get().version(), "production unchanged");
+    String rejected = n4.get("candidate").asText();
+    assertTrue(reg.versions().contains(rejected), "the rejected candidate is kept as a version, for inspection");
+
+    // night 5: annotations restored, and a failure between publication and the switch: production stays
+    for (int i = 0; i < pts.size(); i++) {
+      Files.writeString(pts.get(i), texts.get(i));
+    }
+    FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]", "nightly.gated-subsets", "[common]"));
+    SparkSession spark = SparkSessions.create(cfg, "test");
+    try {
+      NightlyJob.Spec spec = new NightlyJob.Spec(new PrepareJob.DataSpec(data.toString(), List.of()), regDir.toString(),
+          true, false, false);
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> NightlyJob.run(spark, cfg, Storage.local(),
+          spec, new NightlyJob.Hooks() {
+            @Override
+            public void beforeSwitch(String version) {
+              throw new IllegalStateException("injected: the driver dies before switching to " + version);
+            }
+          }));
+      assertTrue(e.getMessage().contains("injected"));
+    } finally {
+      spark.stop();
+    }
+    assertEquals(production, reg.production().get().version(), "a failure before the switch leaves production");
+    assertEquals("failed", last(reg).get("decision").asText());
+    assertFalse(Files.exists(regDir.resolve("_lock")), "the lock is released after a failure");
+
+    // a held lock: the second run exits with 2, naming the holder
+    try (FileLock held = reg.lock("another nightly", false)) {
+      assertEquals(2, nightly(data, regDir, "--force"));
+    }
+
+    // a version by hand, then a rollback restores the one before
+    String candidate5 = reg.versions().get(reg.versions().size() - 1);
+    assertEquals(0, Main.run("registry", "promote", "--registry", regDir.toString(), candidate5));
+    assertEquals(candidate5, reg.production().get().version());
+    assertEquals(0, Main.run("registry", "rollback", "--registry", regDir.toString()));
+    assertEquals(production, reg.production().get().version());
+    assertEquals("rolled_back", last(reg).get("decision").asText());
+  }
+
+  static void copyTree(Path from, Path to) throws Exception {
+    try (var files = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+}

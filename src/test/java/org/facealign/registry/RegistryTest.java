@@ -1,0 +1,137 @@
+package org.facealign.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.facealign.data.LandmarkScheme;
+import org.facealign.data.Storage;
+import org.facealign.data.SyntheticFaces;
+import org.facealign.model.MeanShapeModel;
+import org.facealign.model.ModelFormatException;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.ModelStore;
+import org.facealign.model.Provenance;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The registry, the data manifest and the gate, without Spark. */
+class RegistryTest {
+
+  static String model(Path dir, String name, long seed) throws Exception {
+    Provenance p = Provenance.now("h" + seed, 1, seed, "c", "facealign {}");
+    String m = dir.resolve(name).toString();
+    ModelStore.save(new MeanShapeModel(new ModelHeader("mean", LandmarkScheme.IBUG_68, "detector", 0.1, p),
+        SyntheticFaces.TEMPLATE, 1), Storage.local(), m);
+    return m;
+  }
+
+  @Test
+  void publishSwitchRollBackAndRetain(@TempDir Path dir) throws Exception {
+    ModelRegistry r = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
+    assertTrue(r.production().isEmpty());
+    String v1 = r.publish(model(dir, "m1", 1), r.JSON.createObjectNode().put("run", "a"));
+    assertEquals("v000001", v1);
+    assertTrue(r.production().isEmpty(), "publishing does not switch");
+    r.switchTo(v1, "first");
+    String v2 = r.publish(model(dir, "m2", 2), r.JSON.createObjectNode());
+    r.switchTo(v2, "better");
+    assertEquals("v000002", r.production().get().version());
+    assertEquals("v000001", r.production().get().previous());
+    assertEquals(2, r.load(v2).header().provenance().seed());
+    assertEquals("a", r.info(v1).get("run").asText());
+    r.rollback("bad night");
+    assertEquals("v000001", r.production().get().version());
+    assertEquals("bad night", r.production().get().reason());
+    String v3 = r.publish(model(dir, "m3", 3), r.JSON.createObjectNode());
+    String v4 = r.publish(model(dir, "m4", 4), r.JSON.createObjectNode());
+    r.switchTo(v4, "x");
+    // keep 2: v001 (previous) and v004 (production) are pinned, so v002 and v003 go
+    assertEquals(List.of("v000002", "v000003"), r.retain(2));
+    assertEquals(List.of("v000001", "v000004"), r.versions());
+    assertThrows(IllegalArgumentException.class, () -> r.switchTo("v000009", "no such"));
+    assertEquals(v3, "v000003");
+  }
+
+  @Test
+  void aDamagedModelIsNeverPublishedAndAPublishedCopyIsVerified(@TempDir Path dir) throws Exception {
+    ModelRegistry r = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
+    String m = model(dir, "m", 1);
+    Path arrays = Path.of(m, "arrays");
+    try (var f = Files.list(arrays)) {
+      Path npy = f.findFirst().orElseThrow();
+      byte[] b = Files.readAllBytes(npy);
+      b[b.length - 1] ^= 1;
+      Files.write(npy, b);
+    }
+    assertThrows(ModelFormatException.class, () -> r.publish(m, r.JSON.createObjectNode()));
+    assertTrue(r.versions().isEmpty());
+  }
+
+  @Test
+  void historyLinesAccumulateAndTheManifestRoundTrips(@TempDir Path dir) throws Exception {
+    ModelRegistry r = new ModelRegistry(Storage.local(), dir.toString());
+    for (int i = 0; i < 3; i++) {
+      ObjectNode line = r.JSON.createObjectNode();
+      line.put("night", i);
+      r.appendHistory(line);
+    }
+    assertEquals(3, r.history().size());
+    assertEquals(2, r.history().get(2).get("night").asInt());
+    DataManifest m = DataManifest.of(Map.of("afw/1", "aa", "afw/2", "bb"));
+    r.writeManifest(m);
+    assertEquals(m, r.manifest());
+    assertEquals(m.hash(), r.manifest().hash());
+  }
+
+  @Test
+  void theManifestSaysWhatWasAddedChangedAndRemoved() {
+    DataManifest before = DataManifest.of(Map.of("a", "1", "b", "2", "c", "3"));
+    DataManifest after = DataManifest.of(Map.of("a", "1", "b", "9", "d", "4", "e", "5"));
+    DataManifest.Diff d = after.since(before);
+    assertEquals(List.of("d", "e"), d.added());
+    assertEquals(List.of("b"), d.changed());
+    assertEquals(List.of("c"), d.removed());
+    assertTrue(before.since(before).isEmpty());
+    assertFalse(after.hash().equals(before.hash()));
+  }
+
+  @Test
+  void theGatePromotesEqualOrBetterAndRefusesWorseEvenWithinTolerance() {
+    Gate g = new Gate(0.02, 2000, 0.95, 7);
+    Random rnd = new Random(1);
+    int n = 500;
+    double[] prod = new double[n];
+    double[] same = new double[n];
+    double[] better = new double[n];
+    double[] slightlyWorse = new double[n];
+    double[] muchWorse = new double[n];
+    for (int i = 0; i < n; i++) {
+      prod[i] = 0.05 + 0.02 * rnd.nextGaussian() * 0.5;
+      same[i] = prod[i] + 0.002 * rnd.nextGaussian();
+      better[i] = prod[i] * 0.95;
+      slightlyWorse[i] = prod[i] * 1.01 + 0.0002 * rnd.nextGaussian(); // 1 % worse, consistently: within tolerance
+      muchWorse[i] = prod[i] * 1.2;
+    }
+    assertTrue(g.decide(Map.of("common", new Gate.Paired(same, prod))).promote());
+    assertTrue(g.decide(Map.of("common", new Gate.Paired(better, prod))).promote());
+    Gate.Decision w = g.decide(Map.of("common", new Gate.Paired(slightlyWorse, prod)));
+    assertFalse(w.promote());
+    assertTrue(w.subsets().get("common").withinTolerance());
+    assertFalse(w.subsets().get("common").notWorse());
+    assertTrue(w.reason().contains("paired bootstrap"), w.reason());
+    Gate.Decision m = g.decide(Map.of("common", new Gate.Paired(better, prod), "challenging", new Gate.Paired(muchWorse, prod)));
+    assertFalse(m.promote(), "every gated subset must pass");
+    assertTrue(m.reason().contains("challenging") && m.reason().contains("tolerance"), m.reason());
+    assertEquals(g.decide(Map.of("common", new Gate.Paired(same, prod))).subsets().get("common").lowerBound(),
+        g.decide(Map.of("common", new Gate.Paired(same, prod))).subsets().get("common").lowerBound(), 0.0, "seeded");
+    assertThrows(IllegalArgumentException.class, () -> new Gate.Paired(new double[2], new double[3]));
+  }
+}
