@@ -394,7 +394,10 @@ public final class NightlyJob {
     return n;
   }
 
-  /** Validation error and seconds of each training epoch, from {@code training.json} beside the model (if any). */
+  /**
+   * Validation error and seconds of each training epoch (epoch 0: the starting weights, before training), from
+   * {@code training.json} beside the model (if any).
+   */
   static ArrayNode epochHistory(Storage st, String modelDir) throws IOException {
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
     String path = Storage.resolve(modelDir, DeepRegJob.TRAINING_FILE);
@@ -402,8 +405,13 @@ public final class NightlyJob {
       return out;
     }
     for (JsonNode e : PreparedSet.JSON.readTree(st.readBytes(path, 64L << 20)).path("epochs")) {
-      out.addObject().put("epoch", e.path("epoch").asInt()).put("validation_ip_nme", e.path("validation_nme").asDouble())
-          .put("seconds", e.path("seconds").asDouble());
+      ObjectNode n = out.addObject().put("epoch", e.path("epoch").asInt()).put("seconds", e.path("seconds").asDouble());
+      double v = e.path("validation_nme").asDouble(Double.NaN);
+      if (Double.isFinite(v)) {
+        n.put("validation_ip_nme", v);
+      } else {
+        n.putNull("validation_ip_nme");
+      }
     }
     return out;
   }

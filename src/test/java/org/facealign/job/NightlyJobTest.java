@@ -144,6 +144,46 @@ class NightlyJobTest {
     assertEquals("rolled_back", last(reg).get("decision").asText());
   }
 
+  @Test
+  void aDeepRegNightWarmStartsFromProductionWithoutPreTraining(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "lfpw/testset", 12), 5L, SyntheticFaces.Options.defaults());
+    Path regDir = dir.resolve("registry");
+    String[] small = {"--model", "deepreg", "-D", "features.sift-cells=2", "-D", "features.patch-sizes=[32, 16]",
+        "-D", "deepreg.stages=2", "-D", "deepreg.starts=2", "-D", "deepreg.validation-faces=8", "-D", "deepreg.epochs=2",
+        "-D", "deepreg.batch=16", "-D", "nightly.warm-epochs=1", "-D", "nightly.tolerance=0.5"};
+    assertEquals(0, nightly(data, regDir, small));
+    ModelRegistry reg = new ModelRegistry(Storage.local(), regDir.toString());
+    JsonNode cold = last(reg);
+    assertFalse(cold.at("/training/warm").asBoolean());
+    assertEquals("no model in production", cold.at("/training/cold_because").asText());
+    assertEquals(1 + 2, cold.at("/training/epochs").size(), "epoch 0 (the start), then deepreg.epochs");
+
+    Path more = dir.resolve("more");
+    SyntheticFaces.writeW300Layout(more, Map.of("helen/trainset", 20), 6L, SyntheticFaces.Options.defaults());
+    copyTree(more.resolve("helen"), data.resolve("helen"));
+    int code = nightly(data, regDir, small);
+    JsonNode warm = last(reg);
+    assertTrue(warm.at("/training/warm").asBoolean(), warm.toString());
+    assertEquals(1 + 1, warm.at("/training/epochs").size(), "epoch 0, then nightly.warm-epochs");
+    assertEquals(20, warm.at("/features/computed").asInt());
+    JsonNode training = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        regDir.resolve("versions").resolve(warm.get("candidate").asText()).resolve("training.json").toFile());
+    assertEquals(0, training.get("fits").size(), "no pre-training: the joint phase starts from production");
+    assertTrue(warm.at("/ip_nme/candidate/common").asDouble() < 0.1, warm.toString());
+    assertEquals(warm.get("decision").asText().equals("promoted") ? 0 : 3, code);
+
+    // a changed feature setting makes the next night cold, and says why
+    assertEquals(0, Math.min(0, nightly(data, regDir, concat(small, "--force", "-D", "features.blur-sigma=1.5"))));
+    assertEquals("the feature settings changed", last(reg).at("/training/cold_because").asText());
+  }
+
+  static String[] concat(String[] a, String... b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
   static void copyTree(Path from, Path to) throws Exception {
     try (var files = Files.walk(from)) {
       for (Path p : (Iterable<Path>) files::iterator) {
