@@ -250,20 +250,35 @@ public final class NightlyJob {
       String version = reg.publish(candidateDir, info);
       h.put("candidate", version);
       String infra = infraCheck(candidate, reg.load(version), prepared);
-      reg.writeManifest(now);
       if (infra != null) {
+        // the data are not marked as trained on: the next night tries again
         return decide(REJECTED, "infra check: " + infra, version);
       }
       if (!decision.promote()) {
+        reg.writeManifest(now); // the same data would give the same candidate: wait for a change
+        pruneRuns(work);
         return decide(REJECTED, decision.reason(), version);
       }
       hooks.beforeSwitch(version);
       reg.switchTo(version, decision.reason());
+      reg.writeManifest(now);
       List<String> deleted = reg.retain(nc.keepVersions());
       if (!deleted.isEmpty()) {
         h.set("versions_deleted", PreparedSet.JSON.valueToTree(deleted));
       }
+      pruneRuns(work);
       return decide(PROMOTED, decision.reason(), version);
+    }
+
+    /** Keeps the work directories of the last {@code keep-versions} runs (this one included). */
+    void pruneRuns(String current) throws IOException {
+      List<org.apache.hadoop.fs.FileStatus> runs = st.list(reg.path("runs"));
+      for (int i = 0; i < runs.size() - nc.keepVersions(); i++) {
+        String dir = runs.get(i).getPath().toString();
+        if (!dir.equals(st.qualify(current))) {
+          st.delete(dir);
+        }
+      }
     }
 
     Result decide(String decision, String reason, String version) {
