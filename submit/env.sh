@@ -23,3 +23,32 @@ facealign_build_if_stale() {
     (cd "$FACEALIGN_HOME" && ./mvnw -B -q -DskipTests package) >&2
   fi
 }
+
+# SPARK_CONF: extra Spark settings, one `key=value` per line (a value may hold spaces); each line becomes
+# `--conf key=value`. Lines that are empty or start with # are skipped.
+facealign_spark_conf() {
+  FACEALIGN_CONF_ARGS=()
+  local line
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    if [[ "$line" != *=* ]]; then
+      echo "SPARK_CONF: '$line' is not key=value (one setting per line)" >&2
+      return 2
+    fi
+    FACEALIGN_CONF_ARGS+=(--conf "$line")
+  done <<< "${SPARK_CONF:-}"
+}
+
+# A JVM memory size (4g, 1500m, 4G, 512M, 1t) in MiB.
+facealign_mib() {
+  local v="${1,,}"
+  case "$v" in
+    *t) echo $(( ${v%t} * 1024 * 1024 )) ;;
+    *g) echo $(( ${v%g} * 1024 )) ;;
+    *m) echo $(( ${v%m} )) ;;
+    *k) echo $(( ${v%k} / 1024 )) ;;
+    *[0-9]) echo $(( v / 1024 / 1024 )) ;;
+    *) echo "not a memory size: $1" >&2; return 2 ;;
+  esac
+}

@@ -6,7 +6,10 @@
 # (MSRRN, a CNN, is where GPUs pay; --model deepreg runs the same way.)
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
-export SPARK_CONF="${SPARK_CONF:-} --conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1
- --conf spark.executor.resource.gpu.discoveryScript=./gpu-discovery.sh --conf spark.executor.cores=1"
+export SPARK_CONF="spark.executor.resource.gpu.amount=1
+spark.task.resource.gpu.amount=1
+spark.executor.resource.gpu.discoveryScript=./gpu-discovery.sh
+${SPARK_CONF:-}"
+export EXECUTOR_CORES=1
 export EXTRA_FILES="$(cd "$here" && pwd)/gpu-discovery.sh${EXTRA_FILES:+,$EXTRA_FILES}"
 exec "$here/cluster.sh" "$@"

@@ -7,15 +7,16 @@
 #   submit/local.sh prepare --help
 #
 # Environment: FACEALIGN_MASTER (default local[*]), FACEALIGN_DRIVER_MEMORY (default 6g),
-# FACEALIGN_ND4J_MEMORY (javacpp off-heap limits), SPARK_CONF (extra "--conf k=v" arguments).
+# FACEALIGN_ND4J_MEMORY (javacpp off-heap limits), SPARK_CONF (more Spark settings, one key=value per line).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 facealign_build_if_stale
+facealign_spark_conf || exit 2
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086  # the JVM flag lists are meant to split
 exec "$JAVA" $FACEALIGN_OPENS $FACEALIGN_ND4J_MEMORY -Xmx"${FACEALIGN_DRIVER_MEMORY:-6g}" \
   -Djava.awt.headless=true -Dlog4j2.configurationFile="$FACEALIGN_HOME/conf/log4j2.properties" \
   -cp "$FACEALIGN_JAR:$(cat "$FACEALIGN_HOME/target/spark-classpath.txt")" \
   org.apache.spark.deploy.SparkSubmit --master "${FACEALIGN_MASTER:-local[*]}" \
-  --conf spark.driver.memory="${FACEALIGN_DRIVER_MEMORY:-6g}" ${SPARK_CONF:-} \
+  --conf spark.driver.memory="${FACEALIGN_DRIVER_MEMORY:-6g}" "${FACEALIGN_CONF_ARGS[@]}" \
   --class org.facealign.cli.Main "$FACEALIGN_JAR" "$@"

@@ -126,7 +126,8 @@ public final class NightlyJob {
         finish(reg, h, started);
         LOG.info("nightly: {}: {}", r.decision(), r.reason());
         return r;
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | Error e) {
+        // an Error too (a missing class, the heap exhausted): the history says the night failed
         h.put("decision", FAILED);
         h.put("reason", e.getClass().getSimpleName() + ": " + e.getMessage());
         try {
