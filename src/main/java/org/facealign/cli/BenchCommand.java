@@ -173,8 +173,7 @@ final class BenchCommand implements Callable<Integer> {
       List<org.facealign.data.GrayImage> images = new ArrayList<>();
       List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
       {
-        org.facealign.data.FaceReader.Limits limits = new org.facealign.data.FaceReader.Limits(cfg.data().maxFileBytes(),
-            cfg.data().maxPixels());
+        org.facealign.data.FaceReader.Limits limits = cfg.data().limits();
         for (org.facealign.data.FaceEntry e : org.facealign.data.W300Layout.discover(st, data).entries()) {
           if (images.size() >= faces) {
             break;

@@ -79,7 +79,7 @@ final class PredictCommand implements Callable<Integer> {
       boxes = List.of(policy.boxFor(new Face(image, image, box.pts, "predict", gt, null)));
     }
     Labeler.Settings settings = new Labeler.Settings(cfg.detect(), cfg.label(),
-        new FaceReader.Limits(cfg.data().maxFileBytes(), maxPixels));
+        new FaceReader.Limits(cfg.data().maxFileBytes(), maxPixels, cfg.data().pointMargin()));
     ImageLabel l;
     try (CascadeDetector detector = boxes == null ? new CascadeDetector(cfg.detect()) : null) {
       l = new Labeler(m, st, settings, () -> detector).label(List.of(LabelInput.named(image, boxes))).get(0);

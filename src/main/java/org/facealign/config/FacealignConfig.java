@@ -346,8 +346,18 @@ public final class FacealignConfig {
    * @param maxFileBytes largest image file read
    * @param maxPixels largest declared image size decoded
    * @param scheme the landmark scheme
+   * @param pointMargin how far outside its image an annotated point may lie, as a fraction of the image's larger
+   *     side
+   * @param allowOutsideRoot whether a relative path in a list file may climb out of the list's folder with {@code ..}
    */
-  public record Data(String boxPolicy, double boxMargin, long maxFileBytes, long maxPixels, LandmarkScheme scheme) {
+  public record Data(String boxPolicy, double boxMargin, long maxFileBytes, long maxPixels, LandmarkScheme scheme,
+      double pointMargin, boolean allowOutsideRoot) {
+
+    /** The limits every face is loaded within. */
+    public org.facealign.data.FaceReader.Limits limits() {
+      return new org.facealign.data.FaceReader.Limits(maxFileBytes, maxPixels, pointMargin);
+    }
+
     static Data from(Config c) {
       String policy = c.getString("box-policy").toLowerCase(Locale.ROOT);
       if (!policy.equals("detector") && !policy.equals("landmarks")) {
@@ -376,7 +386,11 @@ public final class FacealignConfig {
       } catch (IllegalArgumentException e) {
         throw bad(c, "facealign.data.scheme", e.getMessage());
       }
-      return new Data(policy, margin, maxFile, maxPixels, scheme);
+      double pointMargin = c.getDouble("point-margin");
+      if (!(pointMargin >= 0 && pointMargin <= 100)) {
+        throw bad(c, "facealign.data.point-margin", "must be in [0, 100], got " + pointMargin);
+      }
+      return new Data(policy, margin, maxFile, maxPixels, scheme, pointMargin, c.getBoolean("allow-outside-root"));
     }
   }
 

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param detectorBox the data set's face-detector box, or null
  * @param boxProblem why {@code detectorBox} is null (null when there is a box)
  * @param problem why this entry cannot be used at all, or null when it can
+ * @param problemCode the kind of that problem, for counting ({@link DataException#code()}), or null when there is
+ *     none
  */
 public record FaceEntry(
     String id,
@@ -26,10 +28,32 @@ public record FaceEntry(
     String annotationPath,
     FaceBox detectorBox,
     String boxProblem,
-    String problem)
+    String problem,
+    String problemCode)
     implements Serializable {
 
+  /** Code of an annotation without an image. */
+  public static final String NO_IMAGE = "no_image";
+  /** Code of an image without an annotation. */
+  public static final String NO_ANNOTATION = "no_annotation";
+  /** Code of a malformed line of a list file. */
+  public static final String BAD_LIST_LINE = "bad_list_line";
+  /** Code of a list-file path that climbs out of the list's folder. */
+  public static final String OUTSIDE_ROOT = "outside_root";
+
+  /** An entry whose problem, if any, is of no particular kind ({@link DataException#INVALID}). */
+  public FaceEntry(String id, String subset, String imagePath, String annotationPath, FaceBox detectorBox,
+      String boxProblem, String problem) {
+    this(id, subset, imagePath, annotationPath, detectorBox, boxProblem, problem, null);
+  }
+
   public FaceEntry {
+    // a problem always has a kind, a usable entry none
+    if (problem == null) {
+      problemCode = null;
+    } else if (problemCode == null) {
+      problemCode = DataException.INVALID;
+    }
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(subset, "subset");
     if (imagePath == null && annotationPath == null) {

@@ -10,12 +10,22 @@ import java.io.Serializable;
  * @param source the file (and line) at fault
  * @param stage the step that failed: discover, load, predict, ...
  * @param reason what is wrong, in words a user can act on
+ * @param code the kind of problem, for counting ({@link DataException#code()}: {@code bad_annotation}, {@code
+ *     corrupt_image}, ...; {@code unexpected} for an error nobody classified); null in lists written before codes
  */
-public record Failure(String faceId, String subset, String source, String stage, String reason)
+public record Failure(String faceId, String subset, String source, String stage, String reason, String code)
     implements Serializable {
 
-  /** A failure from a {@link DataException}, which carries the source and the reason. */
+  /** Code of a failure that was not a {@link DataException} (a decoder or model bug met on some input). */
+  public static final String UNEXPECTED = "unexpected";
+
+  /** A failure from a {@link DataException}, which carries the source, the reason and the code. */
   public static Failure of(String faceId, String subset, String stage, DataException e) {
-    return new Failure(faceId, subset, e.source(), stage, e.reason());
+    return new Failure(faceId, subset, e.source(), stage, e.reason(), e.code());
+  }
+
+  /** What failures are counted by: {@code stage: code}, as labelling counts them. */
+  public String countKey() {
+    return stage + ": " + (code == null ? DataException.INVALID : code);
   }
 }

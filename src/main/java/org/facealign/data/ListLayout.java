@@ -16,7 +16,11 @@ import org.apache.hadoop.fs.Path;
  *
  * <p>with an optional detector box in 0-based pixels; {@code #} starts a comment line, blank lines are
  * skipped, and relative paths are resolved against the list file's folder (so a list travels with its
- * data). Paths therefore cannot contain spaces.
+ * data). Fields are separated by whitespace, or by tabs only on a line that has a tab, so that paths with spaces
+ * can be listed tab-separated. A relative path that climbs out of that folder ({@code ../x.jpg})
+ * is a problem of its entry ({@value FaceEntry#OUTSIDE_ROOT}) unless {@code allowOutsideRoot} is set
+ * ({@code facealign.data.allow-outside-root}): a list handed over with its data should not reach elsewhere
+ * unnoticed. Absolute paths and URIs are taken as they are.
  *
  * <p>As with {@link W300Layout}, a bad line does not fail discovery: it becomes an entry whose {@link
  * FaceEntry#problem()} names {@code list:line}, so it shows up in the job's failure report. Whether the
@@ -36,6 +40,16 @@ public final class ListLayout {
    * @throws DataException if the list file itself cannot be read
    */
   public static Discovery discover(Storage storage, String listPath, String subset) {
+    return discover(storage, listPath, subset, false);
+  }
+
+  /**
+   * Reads a list file.
+   *
+   * @param allowOutsideRoot whether relative paths may climb out of the list's folder with {@code ..}
+   * @throws DataException if the list file itself cannot be read
+   */
+  public static Discovery discover(Storage storage, String listPath, String subset, boolean allowOutsideRoot) {
     String text = storage.readText(listPath);
     String dir = listDir(listPath);
     String[] lines = TextNumbers.lines(text);
@@ -48,17 +62,24 @@ public final class ListLayout {
       if (l.isEmpty() || l.startsWith("#")) {
         continue;
       }
-      String[] tok = l.split("\\s+");
+      String[] tok = l.contains("\t") ? l.split("\\s*\t\\s*") : l.split("\\s+");
       String image = Storage.resolve(dir, tok[0]);
       String pts = tok.length >= 2 ? Storage.resolve(dir, tok[1]) : null;
       String id = idFor(dir, tok[0]);
       String problem = null;
+      String problemCode = null;
       FaceBox box = null;
       String boxProblem = null;
       if (tok.length != 2 && tok.length != 6) {
         problem = DataException.atLine(listPath, lineNo,
             "expected 'IMAGE PTS [x_min y_min x_max y_max]', found " + tok.length + " field" + (tok.length == 1 ? "" : "s"))
             .getMessage();
+        problemCode = FaceEntry.BAD_LIST_LINE;
+      } else if (!allowOutsideRoot && (Storage.climbsOut(tok[0]) || Storage.climbsOut(tok[1]))) {
+        String escaping = Storage.climbsOut(tok[0]) ? tok[0] : tok[1];
+        problem = DataException.atLine(listPath, lineNo, "path '" + escaping + "' climbs out of the list's folder "
+            + dir + " (set facealign.data.allow-outside-root = true to allow it)").getMessage();
+        problemCode = FaceEntry.OUTSIDE_ROOT;
       } else if (tok.length == 6) {
         try {
           double x0 = TextNumbers.parseFinite(tok[2], listPath, lineNo, "x_min");
@@ -72,6 +93,7 @@ public final class ListLayout {
           withBox++;
         } catch (DataException e) {
           problem = e.getMessage();
+          problemCode = FaceEntry.BAD_LIST_LINE;
         }
       } else {
         boxProblem = listPath + ":" + lineNo + " gives no box";
@@ -81,13 +103,14 @@ public final class ListLayout {
         id = id + "@" + lineNo;
         if (problem == null) {
           problem = DataException.atLine(listPath, lineNo, "same image as line " + first).getMessage();
+          problemCode = FaceEntry.BAD_LIST_LINE;
         }
       }
       if (problem != null) {
         box = null;
         boxProblem = null;
       }
-      entries.add(new FaceEntry(id, subset, image, pts, box, boxProblem, problem));
+      entries.add(new FaceEntry(id, subset, image, pts, box, boxProblem, problem, problemCode));
     }
     long bad = entries.stream().filter(e -> !e.usable()).count();
     List<String> notes = List.of(listPath + ": " + entries.size() + " entries (" + subset + "), "

@@ -21,9 +21,13 @@ import java.util.Locale;
  * unexpected is an error, because a silently mis-read annotation corrupts training and evaluation without
  * any visible failure: a point count that disagrees with {@code n_points} or with the landmark scheme,
  * non-finite or non-numeric coordinates, a point line without exactly two values, missing braces and text
- * after the closing brace each throw a {@link DataException} naming the file and the 1-based line.
+ * after the closing brace each throw a {@link DataException} naming the file and the 1-based line, with the code
+ * {@value #BAD_ANNOTATION}.
  */
 public final class PtsFormat {
+  /** Failure code of a {@code .pts} file that does not parse. */
+  public static final String BAD_ANNOTATION = "bad_annotation";
+
   private PtsFormat() {}
 
   /**
@@ -34,9 +38,17 @@ public final class PtsFormat {
    * @param expectedPoints the number of points the landmark scheme needs; a non-positive value accepts
    *     any count
    * @return the landmarks in 0-based pixel coordinates
-   * @throws DataException at {@code source:line} if the file is malformed
+   * @throws DataException at {@code source:line} with code {@value #BAD_ANNOTATION} if the file is malformed
    */
   public static Shape parse(String text, String source, int expectedPoints) {
+    try {
+      return parseLines(text, source, expectedPoints);
+    } catch (DataException e) {
+      throw DataException.coded(BAD_ANNOTATION, e.source(), e.reason());
+    }
+  }
+
+  private static Shape parseLines(String text, String source, int expectedPoints) {
     String[] lines = TextNumbers.lines(text);
     int n = -1;
     int nLine = 0;

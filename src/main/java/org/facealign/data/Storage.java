@@ -89,6 +89,29 @@ public final class Storage implements Serializable {
     return new Path(new Path(parent), child).toString();
   }
 
+  /**
+   * Whether {@code child}, a path as a list file names it, climbs out of the folder it is resolved against: a relative
+   * path whose {@code ..} segments go above its start ({@code ../x.jpg}, {@code a/../../x.jpg}). Absolute paths and
+   * URIs name their place outright and are not relative to the folder: false for them.
+   */
+  public static boolean climbsOut(String child) {
+    Path c = new Path(child);
+    if (c.toUri().getScheme() != null || c.isAbsolute()) {
+      return false;
+    }
+    int depth = 0;
+    for (String seg : child.replace('\\', '/').split("/")) {
+      if (seg.equals("..")) {
+        if (--depth < 0) {
+          return true;
+        }
+      } else if (!seg.isEmpty() && !seg.equals(".")) {
+        depth++;
+      }
+    }
+    return false;
+  }
+
   public boolean exists(String path) throws IOException {
     return fs(path).exists(new Path(path));
   }

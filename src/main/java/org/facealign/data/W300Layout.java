@@ -174,7 +174,7 @@ public final class W300Layout {
       List<String> imgs = images.get(base);
       if (imgs == null) {
         out.add(new FaceEntry(id, subset, null, annotationPath, null, null,
-            "annotation has no image (looked for " + base + ".jpg/.jpeg/.png/.bmp)"));
+            "annotation has no image (looked for " + base + ".jpg/.jpeg/.png/.bmp)", FaceEntry.NO_IMAGE));
         continue;
       }
       imgs.sort(Comparator.comparingInt((String n) -> IMAGE_EXTENSIONS.indexOf(extension(n))).thenComparing(n -> n));
@@ -197,7 +197,8 @@ public final class W300Layout {
       if (problem == null) {
         usable++;
       }
-      out.add(new FaceEntry(id, subset, imagePath, annotationPath, box, boxProblem, problem));
+      out.add(new FaceEntry(id, subset, imagePath, annotationPath, box, boxProblem, problem,
+          problem == null ? null : FaceEntry.NO_ANNOTATION));
     }
 
     notes.add(part + ": " + usable + " faces (" + subset + ")"

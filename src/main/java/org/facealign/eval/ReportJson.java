@@ -45,6 +45,7 @@ final class ReportJson {
       o.put("source", f.source());
       o.put("stage", f.stage());
       o.put("reason", f.reason());
+      o.put("code", f.code());
     }
     root.put("config", r.config());
     r.sections().forEach((k, v) -> root.set(k, v.deepCopy()));

@@ -89,7 +89,7 @@ public final class CalibrateJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Storage> storage = jsc.broadcast(st);
     ConfigDetect detect = cfg.detect();
-    FaceReader.Limits limits = new FaceReader.Limits(cfg.data().maxFileBytes(), cfg.data().maxPixels());
+    FaceReader.Limits limits = cfg.data().limits();
     LandmarkScheme scheme = cfg.data().scheme();
     int threads = cfg.label().nativeThreads();
     List<Match> matches = jsc.parallelize(train, SparkSessions.partitions(spark, cfg, train.size()))

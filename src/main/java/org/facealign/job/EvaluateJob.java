@@ -14,6 +14,7 @@ import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.DataException;
 import org.facealign.data.FaceBox;
+import org.facealign.data.FaceReader;
 import org.facealign.data.Failure;
 import org.facealign.data.GrayImage;
 import org.facealign.data.ImageDecoder;
@@ -136,8 +137,7 @@ public final class EvaluateJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
     Broadcast<Storage> storage = jsc.broadcast(st);
-    long maxFileBytes = cfg.data().maxFileBytes();
-    long maxPixels = cfg.data().maxPixels();
+    FaceReader.Limits limits = cfg.data().limits();
     String source = modelDir;
     List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
         .filter(col("subset").isin(tests.toArray()))
@@ -150,7 +150,7 @@ public final class EvaluateJob {
           while (it.hasNext()) {
             chunk.add(it.next());
             if (chunk.size() == PREDICT_BATCH || !it.hasNext()) {
-              out.addAll(predict(chunk, m, storage.value(), maxFileBytes, maxPixels, scheme));
+              out.addAll(predict(chunk, m, storage.value(), limits, scheme));
               chunk.clear();
             }
           }
@@ -357,18 +357,24 @@ public final class EvaluateJob {
 
   /**
    * The outcomes of {@code faces}: those whose image decodes are predicted together ({@link
-   * LandmarkModel#predictAll}); a face that cannot be read is a failure naming its file, and if the batch fails
-   * its faces are retried one by one, so that only the faulty ones fail.
+   * LandmarkModel#predictAll}); a face that cannot be read, or whose ground truth strays further from its image
+   * than {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), is a
+   * failure naming its file, and if the batch fails its faces are retried one by one, so that only the faulty ones
+   * fail.
    */
-  static List<Outcome> predict(List<PreparedFace> faces, LandmarkModel m, Storage st, long maxFileBytes,
-      long maxPixels, LandmarkScheme scheme) {
+  static List<Outcome> predict(List<PreparedFace> faces, LandmarkModel m, Storage st, FaceReader.Limits limits,
+      LandmarkScheme scheme) {
     List<Outcome> out = new ArrayList<>(faces.size());
     List<PreparedFace> ok = new ArrayList<>(faces.size());
     List<GrayImage> images = new ArrayList<>(faces.size());
     List<FaceBox> boxes = new ArrayList<>(faces.size());
     for (PreparedFace f : faces) {
       try {
-        images.add(ImageDecoder.decode(st.readBytes(f.imagePath(), maxFileBytes), f.imagePath(), maxPixels));
+        GrayImage img = ImageDecoder.decode(st.readBytes(f.imagePath(), limits.maxFileBytes()), f.imagePath(),
+            limits.maxPixels());
+        FaceReader.checkNearImage(f.landmarks(), img.width(), img.height(), limits.pointMargin(),
+            f.annotationPath() != null ? f.annotationPath() : f.imagePath());
+        images.add(img);
         boxes.add(f.box());
         ok.add(f);
       } catch (DataException e) {
@@ -397,13 +403,15 @@ public final class EvaluateJob {
 
   private static Outcome unexpected(PreparedFace f, RuntimeException e) {
     return new Outcome(null, new Failure(f.id(), f.subset(), f.imagePath(), "predict",
-        "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+        "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage(), Failure.UNEXPECTED));
   }
 
-  static Outcome predict(PreparedFace f, LandmarkModel m, Storage st, long maxFileBytes, long maxPixels,
-      LandmarkScheme scheme) {
+  static Outcome predict(PreparedFace f, LandmarkModel m, Storage st, FaceReader.Limits limits, LandmarkScheme scheme) {
     try {
-      GrayImage img = ImageDecoder.decode(st.readBytes(f.imagePath(), maxFileBytes), f.imagePath(), maxPixels);
+      GrayImage img = ImageDecoder.decode(st.readBytes(f.imagePath(), limits.maxFileBytes()), f.imagePath(),
+          limits.maxPixels());
+      FaceReader.checkNearImage(f.landmarks(), img.width(), img.height(), limits.pointMargin(),
+          f.annotationPath() != null ? f.annotationPath() : f.imagePath());
       Shape pred = m.predict(img, f.box());
       return new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), pred, f.landmarks(), scheme), null);
     } catch (DataException e) {

@@ -73,8 +73,8 @@ final class LabelInputs {
     }
   }
 
-  static Listing list(SparkSession spark, Storage st, ConfigLabel cfg, List<String> paths, Kind forced)
-      throws IOException {
+  static Listing list(SparkSession spark, Storage st, ConfigLabel cfg, List<String> paths, Kind forced,
+      boolean allowOutsideRoot) throws IOException {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<JavaRDD<LabelInput>> parts = new ArrayList<>();
     List<JavaRDD<?>> cached = new ArrayList<>();
@@ -89,8 +89,8 @@ final class LabelInputs {
           parts.add(r._1());
           ignored += r._2();
         }
-        case LIST -> parts.add(listFile(spark, st, p));
-        case PARQUET -> parts.add(parquet(spark, st, cfg, p));
+        case LIST -> parts.add(listFile(spark, st, p, allowOutsideRoot));
+        case PARQUET -> parts.add(parquet(spark, st, cfg, p, allowOutsideRoot));
         default -> throw new IllegalStateException(kind.name());
       }
     }
@@ -293,16 +293,19 @@ final class LabelInputs {
     return dot > slash ? path.substring(0, dot) : path;
   }
 
-  private static JavaRDD<LabelInput> listFile(SparkSession spark, Storage st, String list) {
+  private static JavaRDD<LabelInput> listFile(SparkSession spark, Storage st, String list, boolean allowOutsideRoot) {
     String parent = new Path(st.qualify(list)).getParent().toString();
     String name = list;
     return spark.read().textFile(list).javaRDD().zipWithIndex()
-        .map(t -> parseLine(t._1(), (int) (t._2() + 1), name, parent))
+        .map(t -> parseLine(t._1(), (int) (t._2() + 1), name, parent, allowOutsideRoot))
         .filter(java.util.Objects::nonNull);
   }
 
-  /** One line of a list file as an input, null for a blank or comment line. */
-  static LabelInput parseLine(String line, int number, String list, String parent) {
+  /**
+   * One line of a list file as an input, null for a blank or comment line. A relative path that climbs out of the
+   * list's folder ({@code ../x.jpg}) is a broken input unless {@code allowOutsideRoot}.
+   */
+  static LabelInput parseLine(String line, int number, String list, String parent, boolean allowOutsideRoot) {
     String s = line.strip();
     if (s.isEmpty() || s.startsWith("#")) {
       return null;
@@ -326,7 +329,16 @@ final class LabelInputs {
       return LabelInput.broken(Storage.resolve(parent, t[0]), list + ":" + number
           + ": expected PATH or PATH X0 Y0 X1 Y1, got " + (t.length - 1) + " numbers after the path");
     }
+    if (!allowOutsideRoot && Storage.climbsOut(path)) {
+      return LabelInput.broken(Storage.resolve(parent, path), outsideRoot(list + ":" + number, path, parent));
+    }
     return LabelInput.named(Storage.resolve(parent, path), boxes);
+  }
+
+  /** The problem of a path that climbs out of the folder of the list or table that names it. */
+  static String outsideRoot(String where, String path, String parent) {
+    return where + ": path '" + path + "' climbs out of the folder " + parent
+        + " (set facealign.data.allow-outside-root = true to allow it)";
   }
 
   private static boolean allNumbers(String[] t, int from) {
@@ -356,7 +368,8 @@ final class LabelInputs {
     }
   }
 
-  private static JavaRDD<LabelInput> parquet(SparkSession spark, Storage st, ConfigLabel cfg, String table) {
+  private static JavaRDD<LabelInput> parquet(SparkSession spark, Storage st, ConfigLabel cfg, String table,
+      boolean allowOutsideRoot) {
     Dataset<Row> df = spark.read().parquet(table);
     StructType schema = df.schema();
     if (!List.of(schema.fieldNames()).contains(cfg.pathColumn())) {
@@ -371,15 +384,18 @@ final class LabelInputs {
     String parent = new Path(st.qualify(table)).getParent().toString();
     String name = table;
     return df.selectExpr(cols.stream().map(c -> "CAST(`" + c + "` AS " + (c.equals(cfg.pathColumn()) ? "STRING" : "DOUBLE")
-        + ") AS `" + c + "`").toArray(String[]::new)).javaRDD().map(r -> row(r, withBoxes, parent, name));
+        + ") AS `" + c + "`").toArray(String[]::new)).javaRDD().map(r -> row(r, withBoxes, parent, name, allowOutsideRoot));
   }
 
-  private static LabelInput row(Row r, boolean withBoxes, String parent, String table) {
+  private static LabelInput row(Row r, boolean withBoxes, String parent, String table, boolean allowOutsideRoot) {
     if (r.isNullAt(0) || r.getString(0).isBlank()) {
       return LabelInput.broken(table + " (row without a path, " + java.util.UUID.randomUUID() + ")",
           table + ": a row has no image path");
     }
     String path = Storage.resolve(parent, r.getString(0));
+    if (!allowOutsideRoot && Storage.climbsOut(r.getString(0))) {
+      return LabelInput.broken(path, outsideRoot(table + ": row of " + r.getString(0), r.getString(0), parent));
+    }
     if (!withBoxes || r.isNullAt(1) || r.isNullAt(2) || r.isNullAt(3) || r.isNullAt(4)) {
       return LabelInput.named(path, null);
     }

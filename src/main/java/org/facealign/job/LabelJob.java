@@ -131,7 +131,8 @@ public final class LabelJob {
       String out = spec.out();
       List<LabelDataset.Part> committed = LabelDataset.committed(st, out);
       long t0 = System.nanoTime();
-      LabelInputs.Listing listing = LabelInputs.list(spark, st, lc, spec.inputs(), kind);
+      LabelInputs.Listing listing = LabelInputs.list(spark, st, lc, spec.inputs(), kind,
+          cfg.data().allowOutsideRoot());
       JavaPairRDD<Long, LabelInput> keyed = listing.inputs()
           .mapToPair(in -> new Tuple2<>(Hashes.hash64(in.path()), in))
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
@@ -227,7 +228,7 @@ public final class LabelJob {
       long size = inputs.count();
       int partitions = (int) Math.max(1, (size + lc.imagesPerTask() - 1) / lc.imagesPerTask());
       Labeler.Settings settings = new Labeler.Settings(cfg.detect(), lc,
-          new FaceReader.Limits(cfg.data().maxFileBytes(), cfg.data().maxPixels()));
+          cfg.data().limits());
       Broadcast<Storage> storage = jsc.broadcast(st);
       String source = spec.modelDir();
       LongAccumulator done = progress.done;

@@ -440,7 +440,7 @@ public final class NightlyJob {
   static DataManifest manifest(SparkSession spark, FacealignConfig cfg, Storage st, PrepareJob.DataSpec data)
       throws IOException {
     String trainSubset = cfg.train().subset();
-    List<FaceEntry> entries = PrepareJob.discover(st, data, trainSubset).discovery().entries().stream()
+    List<FaceEntry> entries = PrepareJob.discover(st, data, trainSubset, cfg.data().allowOutsideRoot()).discovery().entries().stream()
         .filter(e -> e.subset().equals(trainSubset) && e.problem() == null && e.annotationPath() != null).toList();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Storage> storage = jsc.broadcast(st);

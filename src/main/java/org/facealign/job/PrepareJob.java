@@ -59,7 +59,7 @@ public final class PrepareJob {
   }
 
   /** Finds the faces of {@code spec} and names its subsets. */
-  static Layout discover(Storage st, DataSpec spec, String trainSubset) throws IOException {
+  static Layout discover(Storage st, DataSpec spec, String trainSubset, boolean allowOutsideRoot) throws IOException {
     if (st.isDirectory(spec.data())) {
       if (!spec.testLists().isEmpty()) {
         throw new IllegalArgumentException("--test lists go with a list file as --data, not with a 300-W folder");
@@ -74,7 +74,7 @@ public final class PrepareJob {
     if (!st.exists(spec.data())) {
       throw new IllegalArgumentException("no such data folder or list file: " + spec.data());
     }
-    List<FaceEntry> entries = new ArrayList<>(ListLayout.discover(st, spec.data(), trainSubset).entries());
+    List<FaceEntry> entries = new ArrayList<>(ListLayout.discover(st, spec.data(), trainSubset, allowOutsideRoot).entries());
     List<String> tests = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     for (String t : spec.testLists()) {
@@ -83,7 +83,7 @@ public final class PrepareJob {
         throw new IllegalArgumentException("two subsets would be called '" + name + "': rename one list file");
       }
       tests.add(name);
-      Discovery d = ListLayout.discover(st, t, name);
+      Discovery d = ListLayout.discover(st, t, name, allowOutsideRoot);
       entries.addAll(d.entries());
       notes.addAll(d.notes());
     }
@@ -100,7 +100,7 @@ public final class PrepareJob {
   public static PreparedSet.Summary run(SparkSession spark, FacealignConfig cfg, Storage st, DataSpec spec, String outDir,
       String store) throws IOException {
     String trainSubset = cfg.train().subset();
-    Layout layout = discover(st, spec, trainSubset);
+    Layout layout = discover(st, spec, trainSubset, cfg.data().allowOutsideRoot());
     List<FaceEntry> entries = layout.discovery().entries();
     LOG.info("prepare: {} inputs found in {} ({} layout); missing parts: {}", entries.size(), spec.data(),
         layout.kind(), layout.discovery().missingParts());
@@ -109,7 +109,7 @@ public final class PrepareJob {
     Broadcast<Storage> storage = jsc.broadcast(st);
     LandmarkScheme scheme = cfg.data().scheme();
     BoxPolicy policy = BoxPolicy.parse(cfg.data().boxPolicy(), cfg.data().boxMargin());
-    FaceReader.Limits limits = new FaceReader.Limits(cfg.data().maxFileBytes(), cfg.data().maxPixels());
+    FaceReader.Limits limits = cfg.data().limits();
 
     // With a store, the faces it lacks get their features in the pass that loads them (one decode).
     FeatureStore.Opened opened = store == null ? null : FeatureStore.open(spark, cfg, st, store);
@@ -135,6 +135,10 @@ public final class PrepareJob {
           .write().mode(SaveMode.Overwrite).parquet(PreparedSet.facesDir(outDir));
       List<Failure> failures = new ArrayList<>(light.filter(o -> o.failure() != null).map(Outcome::failure).collect());
       failures.sort((a, b) -> a.faceId().compareTo(b.faceId()));
+      Map<String, Long> failedByReason = new java.util.TreeMap<>();
+      for (Failure f : failures) {
+        failedByReason.merge(f.countKey(), 1L, Long::sum);
+      }
       Map<String, Counts> bySubset = new LinkedHashMap<>();
       for (String s : layout.discovery().subsets()) {
         bySubset.put(s, Counts.ZERO);
@@ -154,7 +158,7 @@ public final class PrepareJob {
       }
       PreparedSet.Summary summary = new PreparedSet.Summary(st.qualify(spec.data()), layout.kind(), trainSubset,
           layout.testSubsets(), layout.derived(), cfg.data().boxPolicy(), cfg.data().boxMargin(),
-          scheme.numPoints(), total, bySubset, layout.discovery().missingParts(), layout.discovery().notes(),
+          scheme.numPoints(), total, bySubset, failedByReason, layout.discovery().missingParts(), layout.discovery().notes(),
           cfg.hash(), null);
       st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
       PreparedSet.writeFailures(st, outDir, failures);
@@ -197,8 +201,8 @@ public final class PrepareJob {
       return new Outcome(null, null, Failure.of(e.id(), e.subset(), "load", ex));
     } catch (RuntimeException | OutOfMemoryError ex) {
       // Anything else a decoder throws on hostile input: still this face's failure, not the job's.
-      return new Outcome(null, null, new Failure(e.id(), e.subset(), e.imagePath(), "load",
-          "unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage()));
+      return new Outcome(null, null, new Failure(e.id(), e.subset(), e.source(), "load",
+          "unexpected " + ex.getClass().getSimpleName() + ": " + ex.getMessage(), Failure.UNEXPECTED));
     }
     if (computer == null) {
       return new Outcome(face, null, null);
@@ -213,7 +217,7 @@ public final class PrepareJob {
           null);
     } catch (RuntimeException | OutOfMemoryError ex) {
       return new Outcome(null, null, new Failure(e.id(), e.subset(), e.imagePath(), FEATURES_STAGE,
-          ex.getClass().getSimpleName() + ": " + ex.getMessage()));
+          ex.getClass().getSimpleName() + ": " + ex.getMessage(), Failure.UNEXPECTED));
     }
   }
 }

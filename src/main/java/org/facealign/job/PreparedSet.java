@@ -45,6 +45,8 @@ public final class PreparedSet {
    * @param points landmarks per face
    * @param counts all inputs
    * @param bySubset inputs per subset
+   * @param failedByReason failed inputs by {@link Failure#countKey() "stage: code"} (they add up to {@code
+   *     counts.failed}); null in sets prepared before it was kept
    * @param missingParts parts of the layout that were not there
    * @param notes anything else discovery noticed
    * @param configHash hash of the configuration used
@@ -53,13 +55,13 @@ public final class PreparedSet {
   public record Summary(
       String dataRoot, String layout, String trainSubset, List<String> testSubsets,
       Map<String, List<String>> derivedSubsets, String boxPolicy, double boxMargin, int points, Counts counts,
-      Map<String, Counts> bySubset, List<String> missingParts, List<String> notes, String configHash,
+      Map<String, Counts> bySubset, Map<String, Long> failedByReason, List<String> missingParts, List<String> notes, String configHash,
       FeatureStore.UpdateResult features) {
 
     /** The same summary with the feature-store result. */
     public Summary withFeatures(FeatureStore.UpdateResult f) {
       return new Summary(dataRoot, layout, trainSubset, testSubsets, derivedSubsets, boxPolicy, boxMargin, points,
-          counts, bySubset, missingParts, notes, configHash, f);
+          counts, bySubset, failedByReason, missingParts, notes, configHash, f);
     }
   }
 

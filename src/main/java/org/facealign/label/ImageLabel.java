@@ -65,10 +65,11 @@ public record ImageLabel(String path, String sha256, long bytes, int width, int 
    * @param ipNmeGivenBox inter-pupil NME of the same face predicted from the data set's own box, NaN when not
    *     computed
    * @param ioNmeGivenBox inter-ocular NME of that, NaN when not computed
-   * @param problem why the annotation could not be read, or null
+   * @param problem why the annotation could not be read (or was refused), naming the file, or null
+   * @param problemCode the kind of that problem ({@code bad_annotation}, {@code point_outside_image}, ...), or null
    */
   public record Truth(String group, boolean readable, double bestIou, double ipNme, double ioNme,
-      double ipNmeGivenBox, double ioNmeGivenBox, String problem) implements Serializable {}
+      double ipNmeGivenBox, double ioNmeGivenBox, String problem, String problemCode) implements Serializable {}
 
   /** The number of faces. */
   public int faceCount() {

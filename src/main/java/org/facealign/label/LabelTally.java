@@ -50,8 +50,12 @@ public final class LabelTally implements Serializable {
     private static final long serialVersionUID = 1L;
     /** Images with a readable annotation. */
     public long annotated;
-    /** Annotations that could not be read (not counted in {@link #annotated}). */
+    /** Annotations that could not be read or were refused (not counted in {@link #annotated}). */
     public long unreadable;
+    /** {@link #unreadable} by the problem's code ({@code bad_annotation}, {@code point_outside_image}, ...). */
+    public TreeMap<String, Long> unreadableByReason = new TreeMap<>();
+    /** The first {@value #EXAMPLES} of those problems (in text order), each naming its file and what is wrong. */
+    public java.util.TreeSet<String> unreadableExamples = new java.util.TreeSet<>();
     public long found03;
     public long found05;
     public double sumIpNme;
@@ -63,9 +67,23 @@ public final class LabelTally implements Serializable {
     public double sumIpNmeGiven;
     public double sumIoNmeGiven;
 
+    /** Problems kept by name in {@link #unreadableExamples} (the others are counted only). */
+    public static final int EXAMPLES = 20;
+
+    void example(String problem) {
+      unreadableExamples.add(problem);
+      if (unreadableExamples.size() > EXAMPLES) {
+        unreadableExamples.pollLast();
+      }
+    }
+
     void add(Truth o) {
       annotated += o.annotated;
       unreadable += o.unreadable;
+      o.unreadableByReason.forEach((k, v) -> unreadableByReason.merge(k, v, Long::sum));
+      for (String e : o.unreadableExamples) {
+        example(e);
+      }
       found03 += o.found03;
       found05 += o.found05;
       sumIpNme += o.sumIpNme;
@@ -95,6 +113,9 @@ public final class LabelTally implements Serializable {
       }
       if (unreadable > 0) {
         n.put("unreadable_annotations", unreadable);
+        ObjectNode r = n.putObject("unreadable_by_reason");
+        unreadableByReason.forEach(r::put);
+        unreadableExamples.forEach(n.putArray("unreadable_examples")::add);
       }
       return n;
     }
@@ -151,6 +172,10 @@ public final class LabelTally implements Serializable {
       Truth t = truth.computeIfAbsent(gt.group(), k -> new Truth());
       if (!gt.readable()) {
         t.unreadable++;
+        t.unreadableByReason.merge(gt.problemCode() == null ? "unknown" : gt.problemCode(), 1L, Long::sum);
+        if (gt.problem() != null) {
+          t.example(gt.problem());
+        }
       } else {
         t.annotated++;
         if (gt.bestIou() >= Labeler.FOUND_IOU && Double.isFinite(gt.ipNme())) {

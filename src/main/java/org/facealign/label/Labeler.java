@@ -139,6 +139,7 @@ public final class Labeler {
     final List<FaceWork> faces = new ArrayList<>();
     Shape truth;
     String truthProblem;
+    String truthProblemCode;
     double bestIou;
     int matched = -1;
     Crop givenCrop;
@@ -257,7 +258,11 @@ public final class Labeler {
   private void readTruth(Work w, GrayImage image) {
     try {
       byte[] b = storage.readBytes(w.in.truthPath(), settings.limits().maxFileBytes());
-      w.truth = PtsFormat.parse(new String(b, StandardCharsets.UTF_8), w.in.truthPath(), scheme.numPoints());
+      Shape truth = PtsFormat.parse(new String(b, StandardCharsets.UTF_8), w.in.truthPath(), scheme.numPoints());
+      // as prepare refuses it: a degenerate annotation or one far outside the image would poison the mean errors
+      FaceReader.checkAnnotation(truth, scheme, image.width(), image.height(), settings.limits().pointMargin(),
+          w.in.truthPath());
+      w.truth = truth;
       FaceBox tight = w.truth.extent();
       for (int i = 0; i < w.faces.size(); i++) {
         FaceWork f = w.faces.get(i);
@@ -275,9 +280,11 @@ public final class Labeler {
     } catch (DataException e) {
       w.truth = null;
       w.truthProblem = e.getMessage();
+      w.truthProblemCode = e.code();
     } catch (RuntimeException e) {
       w.truth = null;
       w.truthProblem = w.in.truthPath() + ": " + describe(e);
+      w.truthProblemCode = "unexpected";
     }
   }
 
@@ -463,7 +470,7 @@ public final class Labeler {
     if (w.truth == null) {
       // the annotation was unreadable, or the image failed before it was read (then it counts as not found)
       return new ImageLabel.Truth(w.in.group(), w.truthProblem == null, 0, Double.NaN, Double.NaN, Double.NaN,
-          Double.NaN, w.truthProblem);
+          Double.NaN, w.truthProblem, w.truthProblemCode);
     }
     double ip = Double.NaN;
     double io = Double.NaN;
@@ -478,7 +485,7 @@ public final class Labeler {
         ioGiven = Nme.interOcular(w.givenPrediction, w.truth, scheme);
       }
     }
-    return new ImageLabel.Truth(w.in.group(), true, w.failed() ? 0 : w.bestIou, ip, io, ipGiven, ioGiven, null);
+    return new ImageLabel.Truth(w.in.group(), true, w.failed() ? 0 : w.bestIou, ip, io, ipGiven, ioGiven, null, null);
   }
 
   private static String describe(Throwable e) {

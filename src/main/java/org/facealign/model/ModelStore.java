@@ -35,8 +35,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  *
  * <p>Loading reads {@code SHA256SUMS} first and refuses a model whose files are missing or do not
- * match it, whose format version is newer than this build knows, or whose kind has no codec. Nothing is
- * ever read with Java deserialisation: JSON and .npy only. Saving writes into a temporary sibling
+ * match it, whose format version is newer than this build knows, or whose kind has no codec; every checksum is
+ * verified before {@code model.json} is parsed or any array decoded. The names {@code SHA256SUMS} lists must stay
+ * inside the model directory (no {@code ..}, no absolute path or URI), so an edited checksum file cannot make loading
+ * read files elsewhere. Nothing is ever read with Java deserialisation: JSON and .npy only. Saving writes into a temporary sibling
  * directory and renames it into place, so a reader never sees half a model.
  */
 public final class ModelStore {
@@ -49,6 +51,8 @@ public final class ModelStore {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Pattern ARRAY_NAME = Pattern.compile("[A-Za-z0-9_.]+");
+  /** A file name {@code SHA256SUMS} may list: relative, '/'-separated, plain characters, no '.' or '..' segment. */
+  private static final Pattern FILE_NAME = Pattern.compile("(?!\\.{1,2}(/|$))[A-Za-z0-9_.-]+(/(?!\\.{1,2}(/|$))[A-Za-z0-9_.-]+)*");
   private static final Map<String, ModelCodec<?>> CODECS = new ConcurrentHashMap<>();
 
   static {
@@ -142,6 +146,7 @@ public final class ModelStore {
       if (sp != 64) {
         throw new ModelFormatException(source + ": malformed line in " + SUMS + ": " + line);
       }
+      checkFileName(source, line.substring(sp + 2));
       expected.put(line.substring(sp + 2), line.substring(0, sp));
     }
     if (!expected.containsKey("model.json")) {
@@ -228,6 +233,7 @@ public final class ModelStore {
     for (String line : new String(sums, StandardCharsets.UTF_8).split("\n")) {
       if (line.length() > 66) {
         String name = line.substring(66);
+        checkFileName(dir, name);
         try {
           files.put(name, storage.readBytes(Storage.resolve(dir, name), Long.MAX_VALUE));
         } catch (DataException e) {
@@ -239,6 +245,14 @@ public final class ModelStore {
       }
     }
     return files;
+  }
+
+  /** Refuses a name in {@code SHA256SUMS} that would reach outside the model directory. */
+  private static void checkFileName(String source, String name) {
+    if (!FILE_NAME.matcher(name).matches()) {
+      throw new ModelFormatException(source + ": " + SUMS + " lists a file name that is not a plain relative path "
+          + "inside the model directory: '" + name + "'");
+    }
   }
 
   /** Loads and verifies the model in {@code dir}. */

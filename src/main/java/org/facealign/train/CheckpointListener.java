@@ -121,6 +121,24 @@ public final class CheckpointListener implements TrainingListener {
     }
   }
 
+  /**
+   * Refuses a checkpoint archive holding an entry DL4J's {@code ModelSerializer} would read with Java deserialisation
+   * ({@code preprocessor.bin}, read through {@code ObjectInputStream}): facealign never writes one, and deserialising
+   * what a shared folder holds could run any code on the classpath.
+   *
+   * @throws IOException naming {@code source} and the entry
+   */
+  static void refuseJavaSerialised(byte[] zip, String source) throws IOException {
+    try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new ByteArrayInputStream(zip))) {
+      for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        if (e.getName().equals("preprocessor.bin")) {
+          throw new IOException(source + ": holds preprocessor.bin, which would be read with Java deserialisation; "
+              + "refused (facealign's checkpoints never have one)");
+        }
+      }
+    }
+  }
+
   /** The newest checkpoint of {@code dir}, or null if there is none. */
   static TrainingState readLatest(Storage storage, String dir) throws IOException {
     List<Integer> e = epochs(storage, dir);
@@ -129,8 +147,10 @@ public final class CheckpointListener implements TrainingListener {
     }
     String cp = Storage.resolve(dir, name(e.get(e.size() - 1)));
     TrainingState st = new TrainingState();
-    st.graph = ModelSerializer.restoreComputationGraph(
-        new ByteArrayInputStream(storage.readBytes(Storage.resolve(cp, GRAPH), MAX_BYTES)), true);
+    String graphPath = Storage.resolve(cp, GRAPH);
+    byte[] graph = storage.readBytes(graphPath, MAX_BYTES);
+    refuseJavaSerialised(graph, graphPath);
+    st.graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(graph), true);
     st.bestParams = Nd4j.read(new ByteArrayInputStream(storage.readBytes(Storage.resolve(cp, BEST), MAX_BYTES)));
     Properties p = new Properties();
     p.load(new StringReader(storage.readText(Storage.resolve(cp, STATE))));

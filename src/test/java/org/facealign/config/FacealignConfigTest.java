@@ -62,6 +62,24 @@ class FacealignConfigTest {
   }
 
   @Test
+  void inputGuardsHaveSafeDefaultsAndAreValidated() {
+    FacealignConfig c = FacealignConfig.defaults();
+    assertEquals(0.5, c.data().pointMargin());
+    assertEquals(false, c.data().allowOutsideRoot());
+    assertEquals(new org.facealign.data.FaceReader.Limits(67108864L, 100000000L, 0.5), c.data().limits());
+    FacealignConfig wide = FacealignConfig.load(null, Map.of("data.point-margin", "2", "data.allow-outside-root", "true"));
+    assertEquals(2.0, wide.data().limits().pointMargin());
+    assertEquals(true, wide.data().allowOutsideRoot());
+    ConfigException negative = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("data.point-margin", "-0.1")));
+    assertTrue(negative.getMessage().contains("facealign.data.point-margin")
+        && negative.getMessage().contains("must be in [0, 100], got -0.1"), negative.getMessage());
+    ConfigException notBoolean = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("data.allow-outside-root", "perhaps")));
+    assertTrue(notBoolean.getMessage().contains("allow-outside-root"), notBoolean.getMessage());
+  }
+
+  @Test
   void unknownKeyInFileIsNamed() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> FacealignConfig.load("facealign.train.sead = 3", Map.of()));

@@ -74,10 +74,29 @@ class FaceReaderTest {
   }
 
   @Test
-  void landmarksOutsideTheImageAreAccepted() throws Exception {
-    Files.writeString(pts, PtsFormat.format(face.landmarks().translate(-40, 0)));
+  void landmarksOutsideTheImageAreAcceptedWithinTheMargin() throws Exception {
+    Files.writeString(pts, PtsFormat.format(face.landmarks().translate(-20, 0)));
     LoadedFace lf = FaceReader.load(entry(), STORAGE, LIMITS, IBUG);
     assertTrue(lf.face().landmarks().extent().x0() < 0);
+  }
+
+  @Test
+  void aPointBeyondTheMarginIsRefusedNamingFilePointAndValue() throws Exception {
+    // the margin of a 64x64 image is 0.5 * 64 = 32 px beyond its outermost pixel centres (0 and 63)
+    double[] xy = face.landmarks().toArray();
+    xy[2 * 5] = -32; // exactly at the margin: accepted
+    Files.writeString(pts, PtsFormat.format(Shape.of(xy)));
+    assertEquals(-32, FaceReader.load(entry(), STORAGE, LIMITS, IBUG).face().landmarks().x(5), 1e-9);
+    xy[2 * 5 + 1] = 63 + 32.5; // half a pixel beyond it
+    Files.writeString(pts, PtsFormat.format(Shape.of(xy)));
+    DataException e = assertThrows(DataException.class, () -> FaceReader.load(entry(), STORAGE, LIMITS, IBUG));
+    assertEquals(FaceReader.POINT_OUTSIDE_IMAGE, e.code());
+    assertEquals(pts.toString(), e.source());
+    assertEquals("point 5 at x=-31.0 y=96.5 (as in the file) is 32.5 px outside the 64x64 image, more than the "
+        + "allowed 32.0 px (facealign.data.point-margin = 0.5 of its larger side)", e.reason());
+    // a margin of 1 accepts it
+    FaceReader.Limits wide = new FaceReader.Limits(LIMITS.maxFileBytes(), LIMITS.maxPixels(), 1.0);
+    assertEquals(95.5, FaceReader.load(entry(), STORAGE, wide, IBUG).face().landmarks().y(5), 1e-9);
   }
 
   @Test
@@ -87,6 +106,7 @@ class FaceReaderTest {
     Files.writeString(pts, PtsFormat.format(Shape.of(same)));
     DataException e = assertThrows(DataException.class, () -> FaceReader.load(entry(), STORAGE, LIMITS, IBUG));
     assertEquals(pts.toString(), e.source());
+    assertEquals(FaceReader.DEGENERATE_ANNOTATION, e.code());
     assertEquals("degenerate annotation: all 68 points are at the same position", e.reason());
 
     // Both eyes' points at the same place: inter-pupil distance 0.

@@ -39,7 +39,7 @@ class ReportTest {
         .addSubset("extra", List.of())
         .counts(4, 3, 1)
         .failure(new Failure("ibug/d", "challenging", "ibug/d.pts:3", "load",
-            "bad point <script>alert(1)</script>"))
+            "bad point <script>alert(1)</script>", "bad_annotation"))
         .model(model)
         .config("facealign.eval { subsets = [common, challenging] }");
   }
@@ -94,6 +94,7 @@ class ReportTest {
     assertEquals("ibug/d.pts:3", f.get(0).get("source").asText());
     assertEquals("load", f.get(0).get("stage").asText());
     assertEquals("bad point <script>alert(1)</script>", f.get(0).get("reason").asText());
+    assertEquals("bad_annotation", f.get(0).get("code").asText());
   }
 
   @Test

@@ -60,7 +60,7 @@ class BatchPredictTest {
           f.image().height(), box, f.landmarks()));
     }
     LandmarkModel m = new Oracle(truth, faces.get(3).box());
-    List<EvaluateJob.Outcome> out = EvaluateJob.predict(faces, m, Storage.local(), 1 << 24, 1L << 26,
+    List<EvaluateJob.Outcome> out = EvaluateJob.predict(faces, m, Storage.local(), new org.facealign.data.FaceReader.Limits(1 << 24, 1L << 26),
         LandmarkScheme.IBUG_68);
     assertEquals(faces.size(), out.size());
     Map<String, EvaluateJob.Outcome> byId = new HashMap<>();
