@@ -82,9 +82,10 @@ class ClusterIT {
   }
 
   static int submit(String name, String deployMode, List<String> args) throws Exception {
+    long t0 = System.nanoTime();
     StandaloneCluster.Submission s = cluster.submit(dir.resolve(name + ".log"), env(deployMode), args);
     int code = s.await(JOB_TIMEOUT);
-    System.out.println("== " + name + ": exit " + code + "\n" + s.tail());
+    System.out.printf("== %s: exit %d in %.1f s%n%s%n", name, code, (System.nanoTime() - t0) / 1e9, s.tail());
     return code;
   }
 
@@ -149,6 +150,45 @@ class ClusterIT {
         "--out", out + "/labels-local", "-D", "spark.master=local[2]", "-D", "label.chunk-images=8"));
     assertEquals(landmarks(json(out + "/labels-local/summary.json")), landmarks(s),
         "the cluster labels every face exactly as local mode does");
+  }
+
+  @Test
+  @Order(3)
+  void anExecutorKilledWhileLabellingLosesAndDoublesNothing() throws Exception {
+    String model = root + "/runs/one/model";
+    for (Path p : images("helen/testset", 240)) {
+      put(p, "/archive-big/" + p.getFileName());
+    }
+    List<String> args = List.of("label", "--model", model, "--input", root + "/archive-big", "--out",
+        root + "/runs/killed", "-D", "label.chunk-images=40", "-D", "label.images-per-task=4");
+    long t0 = System.nanoTime();
+    StandaloneCluster.Submission s = cluster.submit(dir.resolve("label-killed.log"), env("client"), args);
+    assertTrue(s.awaitOutput("chunk 1 of \\d+ committed", JOB_TIMEOUT), s.tail());
+    String app = s.applicationId().orElseThrow();
+    List<ProcessHandle> executors = cluster.executors().stream()
+        .filter(h -> h.info().commandLine().orElse("").contains(app)).toList();
+    assertEquals(2, executors.size(), "two executors of " + app + ", one per worker");
+    assertTrue(executors.get(0).destroyForcibly(), "SIGKILL to one executor JVM");
+    long killedAt = System.nanoTime();
+    assertEquals(0, s.await(JOB_TIMEOUT), s.tail());
+    System.out.printf("== label with an executor killed: %.1f s, %.1f s after the kill%n",
+        (System.nanoTime() - t0) / 1e9, (System.nanoTime() - killedAt) / 1e9);
+    assertTrue(s.output().contains("Lost executor") || s.output().contains("lost executor")
+        || s.output().contains("ExecutorLost") || s.output().contains("removed"), "Spark saw the executor go");
+    JsonNode killed = json(root + "/runs/killed/summary.json");
+    assertEquals(240, killed.get("images_in").asInt());
+    assertEquals(0, killed.get("failed").asInt(), killed.toString());
+
+    long c0 = System.nanoTime();
+    assertEquals(0, submit("label-clean", "client", List.of("label", "--model", model, "--input",
+        root + "/archive-big", "--out", root + "/runs/clean", "-D", "label.chunk-images=40",
+        "-D", "label.images-per-task=4")));
+    System.out.printf("== label, clean run: %.1f s%n", (System.nanoTime() - c0) / 1e9);
+    JsonNode clean = json(root + "/runs/clean/summary.json");
+    for (String k : List.of("images_in", "images_with_faces", "faces_out", "no_face", "failed")) {
+      assertEquals(clean.get(k).asInt(), killed.get(k).asInt(), k);
+    }
+    assertEquals(landmarks(clean), landmarks(killed), "every face once, with the landmarks of the clean run");
   }
 
   /** Each face's landmarks by (file, face index), rounded to 1/1000 px. */
