@@ -84,8 +84,8 @@ while [[ $# -gt 0 ]]; do
   if [[ "$1" == "--conf" && $# -ge 2 && "$2" != *://* ]]; then
     conf="$2"
     if [[ "$mode" == client || "$conf" == /* && "$MASTER" != yarn ]]; then
-      [[ "$conf" == /* ]] || conf="$PWD/$conf"
       [[ -f "$conf" ]] || { echo "--conf $2: no such file" >&2; exit 2; }
+      conf="$(cd "$(dirname "$conf")" && pwd)/$(basename "$conf")"
       job+=(--conf "$conf")
     elif [[ "$MASTER" == yarn ]]; then
       [[ -f "$conf" ]] || { echo "--conf $2: no such file" >&2; exit 2; }

@@ -10,6 +10,6 @@ export SPARK_CONF="spark.executor.resource.gpu.amount=1
 spark.task.resource.gpu.amount=1
 spark.executor.resource.gpu.discoveryScript=./gpu-discovery.sh
 ${SPARK_CONF:-}"
-export EXECUTOR_CORES=1
+export EXECUTOR_CORES="${EXECUTOR_CORES:-1}"
 export EXTRA_FILES="$(cd "$here" && pwd)/gpu-discovery.sh${EXTRA_FILES:+,$EXTRA_FILES}"
 exec "$here/cluster.sh" "$@"

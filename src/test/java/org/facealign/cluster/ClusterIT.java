@@ -163,7 +163,7 @@ class ClusterIT {
         root + "/runs/killed", "-D", "label.chunk-images=40", "-D", "label.images-per-task=4");
     long t0 = System.nanoTime();
     StandaloneCluster.Submission s = cluster.submit(dir.resolve("label-killed.log"), env("client"), args);
-    assertTrue(s.awaitOutput("chunk 1 of \\d+ committed", JOB_TIMEOUT), s.tail());
+    assertTrue(s.awaitOutput("chunk 1 of \\d+: ", JOB_TIMEOUT), s.tail());
     String app = s.applicationId().orElseThrow();
     List<ProcessHandle> executors = cluster.executors().stream()
         .filter(h -> h.info().commandLine().orElse("").contains(app)).toList();
