@@ -17,10 +17,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -34,7 +32,6 @@ import java.util.regex.Pattern;
 public final class StandaloneCluster implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern APP_ID = Pattern.compile("app-\\d{14}-\\d{4}");
 
   /** The facealign project directory (submit/, target/). */
   private final Path home;
@@ -144,6 +141,13 @@ public final class StandaloneCluster implements AutoCloseable {
     return new Submission(p, log);
   }
 
+  /** The process of the newest {@link #submit}: in client mode, the driver JVM itself (the scripts exec it). */
+  public Process lastSubmission() {
+    synchronized (submissions) {
+      return submissions.get(submissions.size() - 1);
+    }
+  }
+
   /** A spark-submit under way: its process and its output. */
   public record Submission(Process process, Path log) {
 
@@ -169,12 +173,6 @@ public final class StandaloneCluster implements AutoCloseable {
     public String tail() {
       List<String> lines = output().lines().toList();
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-    }
-
-    /** The application id once the driver has registered with the master. */
-    public Optional<String> applicationId() {
-      Matcher m = APP_ID.matcher(output());
-      return m.find() ? Optional.of(m.group()) : Optional.empty();
     }
 
     /** Waits until the output holds a line matching {@code regex}; false if the job ended or time ran out first. */

@@ -178,6 +178,41 @@ class NightlyJobTest {
     assertEquals("the feature settings changed", last(reg).at("/training/cold_because").asText());
   }
 
+  @Test
+  void anMsrrnNightContinuesTrainingFromProduction(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "lfpw/testset", 12), 5L, SyntheticFaces.Options.defaults());
+    Path regDir = dir.resolve("registry");
+    String[] small = {"--model", "msrrn", "-D", "features.sift-cells=2", "-D", "features.patch-sizes=[32]",
+        "-D", "augment.crop-sizes=[32, 48, 64]", "-D", "msrrn.patch-size=8", "-D", "msrrn.rrn-channels=4",
+        "-D", "msrrn.rrn-hidden=32", "-D", "msrrn.cnn-channels=4", "-D", "msrrn.cnn-hidden=32", "-D", "msrrn.batch=16",
+        "-D", "msrrn.learning-rate=0.003", "-D", "msrrn.validation-faces=8", "-D", "msrrn.epochs=4",
+        "-D", "nightly.warm-epochs=1", "-D", "nightly.tolerance=0.5"};
+    assertEquals(0, nightly(data, regDir, small));
+    ModelRegistry reg = new ModelRegistry(Storage.local(), regDir.toString());
+    JsonNode cold = last(reg);
+    assertFalse(cold.at("/training/warm").asBoolean());
+    JsonNode coldEpochs = cold.at("/training/epochs");
+    assertEquals(1 + 4, coldEpochs.size(), "epoch 0 (the start), then msrrn.epochs");
+
+    Path more = dir.resolve("more");
+    SyntheticFaces.writeW300Layout(more, Map.of("helen/trainset", 20), 6L, SyntheticFaces.Options.defaults());
+    copyTree(more.resolve("helen"), data.resolve("helen"));
+    int code = nightly(data, regDir, small);
+    JsonNode warm = last(reg);
+    assertTrue(warm.at("/training/warm").asBoolean(), warm.toString());
+    assertEquals(1 + 1, warm.at("/training/epochs").size(), "epoch 0, then nightly.warm-epochs");
+    // continuing from production: before its first epoch the warm run is already near where the cold run ended,
+    // far below where the cold run started from its random weights
+    double coldStart = coldEpochs.get(0).get("validation_ip_nme").asDouble();
+    double coldEnd = coldEpochs.get(4).get("validation_ip_nme").asDouble();
+    double warmStart = warm.at("/training/epochs").get(0).get("validation_ip_nme").asDouble();
+    assertTrue(coldEnd < coldStart, "the cold run learned: " + coldStart + " -> " + coldEnd);
+    assertTrue(warmStart < coldEnd + 0.5 * (coldStart - coldEnd),
+        "warm start " + warmStart + " against cold " + coldStart + " -> " + coldEnd);
+    assertEquals(warm.get("decision").asText().equals("promoted") ? 0 : 3, code);
+  }
+
   static String[] concat(String[] a, String... b) {
     String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, r, a.length, b.length);
