@@ -35,7 +35,7 @@ final class CalibrateCommand extends SparkCommand {
     if (write != null) {
       st.writeAtomically(write, r.path("hocon").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
-    System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+    System.out.println(org.facealign.config.Secrets.redactText(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r)));
     return 0;
   }
 }

@@ -54,7 +54,7 @@ final class LabelCommand extends SparkCommand {
     }
     JsonNode s = LabelJob.run(spark, cfg, st,
         new LabelJob.Spec(inputs, inputFormat, out, model, incremental, overlays, breakLock));
-    System.out.print(summaryLines(s, Storage.resolve(out, "summary.json")));
+    System.out.print(org.facealign.config.Secrets.redactText(summaryLines(s, Storage.resolve(out, "summary.json"))));
     return 0;
   }
 

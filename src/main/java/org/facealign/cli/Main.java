@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.facealign.config.FacealignConfig;
+import org.facealign.config.Secrets;
 import org.facealign.data.DataException;
 import org.facealign.data.Storage;
 import org.facealign.model.ModelFormatException;
@@ -37,11 +38,11 @@ public final class Main implements Callable<Integer> {
     cl.setExecutionExceptionHandler((ex, line, parsed) -> {
       if (ex instanceof ConfigException || ex instanceof IllegalArgumentException
           || ex instanceof UnsupportedOperationException || ex instanceof org.facealign.data.FileLock.HeldException) {
-        line.getErr().println("facealign " + line.getCommandName() + ": " + ex.getMessage());
+        line.getErr().println("facealign " + line.getCommandName() + ": " + Secrets.redactText(ex.getMessage()));
         return 2;
       }
       if (ex instanceof DataException || ex instanceof ModelFormatException) {
-        line.getErr().println("facealign " + line.getCommandName() + ": " + ex.getMessage());
+        line.getErr().println("facealign " + line.getCommandName() + ": " + Secrets.redactText(ex.getMessage()));
         return 1;
       }
       throw ex;

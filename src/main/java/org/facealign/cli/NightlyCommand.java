@@ -51,7 +51,7 @@ final class NightlyCommand extends SparkCommand {
   int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     NightlyJob.Result r = NightlyJob.run(spark, cfg, st, new NightlyJob.Spec(
         new PrepareJob.DataSpec(input.data, input.tests), registry, force, cold, breakLock));
-    System.out.println("nightly: " + r.decision() + (r.version() != null ? " (" + r.version() + ")" : "") + ": " + r.reason());
+    System.out.println("nightly: " + r.decision() + (r.version() != null ? " (" + r.version() + ")" : "") + ": " + org.facealign.config.Secrets.redactText(r.reason()));
     return r.decision().equals(NightlyJob.REJECTED) ? NOT_PROMOTED : 0;
   }
 }

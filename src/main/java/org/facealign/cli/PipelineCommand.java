@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
+import org.facealign.config.Secrets;
 import org.facealign.data.Storage;
 import org.facealign.job.EvaluateJob;
 import org.facealign.job.PrepareJob;
@@ -51,12 +52,12 @@ final class PipelineCommand extends SparkCommand {
     String modelDir = Storage.resolve(out, "model");
     var summary = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(input.data, input.tests), prepared,
         features.storeFor(cfg, out));
-    System.out.println("prepare: " + summary.counts() + " -> " + prepared);
+    System.out.println("prepare: " + summary.counts() + " -> " + Secrets.redactText(prepared));
     if (summary.features() != null) {
       System.out.println("features: " + summary.features());
     }
     TrainJob.run(spark, cfg, st, prepared, modelDir);
-    System.out.println("train: " + cfg.train().model() + " model saved to " + modelDir);
+    System.out.println("train: " + cfg.train().model() + " model saved to " + Secrets.redactText(modelDir));
     java.util.List<String> others = new java.util.ArrayList<>(compare);
     if (cfg.train().model().equals("msrrn")) {
       String meanDir = Storage.resolve(out, "mean-model");
@@ -64,7 +65,7 @@ final class PipelineCommand extends SparkCommand {
       others.add(meanDir);
     }
     EvaluateJob.run(spark, cfg, st, prepared, modelDir, out, others);
-    System.out.print(summaryLines(st, out));
+    System.out.print(Secrets.redactText(summaryLines(st, out)));
     return 0;
   }
 

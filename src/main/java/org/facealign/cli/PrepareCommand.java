@@ -30,7 +30,7 @@ final class PrepareCommand extends SparkCommand {
   int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     PreparedSet.Summary s = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(input.data, input.tests), out,
         features.storeFor(cfg, out));
-    System.out.println("prepare: " + s.counts() + " -> " + out);
+    System.out.println("prepare: " + s.counts() + " -> " + org.facealign.config.Secrets.redactText(out));
     if (s.features() != null) {
       System.out.println("features: " + s.features());
     }

@@ -37,7 +37,7 @@ final class TrainCommand extends SparkCommand {
   @Override
   int run(SparkSession spark, FacealignConfig cfg, Storage st) throws Exception {
     TrainJob.run(spark, cfg, st, prepared, out, resume);
-    System.out.println("train: " + cfg.train().model() + " model saved to " + out);
+    System.out.println("train: " + cfg.train().model() + " model saved to " + org.facealign.config.Secrets.redactText(out));
     return 0;
   }
 }

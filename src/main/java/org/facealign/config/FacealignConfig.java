@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.charset.StandardCharsets;
@@ -76,9 +77,10 @@ public final class FacealignConfig {
   /** This configuration with {@code key = value} overrides (values parsed as HOCON values). */
   public FacealignConfig with(Map<String, String> overrides) {
     Config c = config;
+    Config reference = ConfigFactory.defaultReference();
     for (Map.Entry<String, String> e : overrides.entrySet()) {
-      String key = e.getKey().startsWith(ROOT + ".") ? e.getKey() : ROOT + "." + e.getKey();
-      c = c.withValue(key, parseValue(key, e.getValue()));
+      String key = overrideKey(e.getKey(), reference);
+      c = c.withValue(key, overrideValue(key, e.getValue()));
     }
     return new FacealignConfig(c);
   }
@@ -99,8 +101,8 @@ public final class FacealignConfig {
     }
     Config cli = ConfigFactory.empty();
     for (Map.Entry<String, String> e : overrides.entrySet()) {
-      String key = e.getKey().startsWith(ROOT + ".") ? e.getKey() : ROOT + "." + e.getKey();
-      cli = cli.withValue(key, parseValue(key, e.getValue()));
+      String key = overrideKey(e.getKey(), reference);
+      cli = cli.withValue(key, overrideValue(key, e.getValue()));
     }
     Config layered = cli.withFallback(user);
     checkKnownKeys(layered, reference);
@@ -130,6 +132,31 @@ public final class FacealignConfig {
     return message;
   }
 
+  /** Where the {@code spark.conf} map of Spark settings lives. */
+  static final String SPARK_CONF = ROOT + ".spark.conf";
+
+  /**
+   * The configuration path of a {@code -D key=value} override: {@code facealign.KEY}; a Spark setting that is not
+   * a facealign key ({@code spark.X.Y...}, e.g. {@code spark.hadoop.fs.s3a.endpoint}) goes into {@code
+   * facealign.spark.conf} under its own name.
+   */
+  private static String overrideKey(String given, Config reference) {
+    String rel = given.startsWith(ROOT + ".") ? given.substring(ROOT.length() + 1) : given;
+    if (rel.startsWith("spark.") && rel.indexOf('.', "spark.".length()) > 0 && !rel.startsWith("spark.conf.")
+        && !reference.hasPathOrNull(ROOT + "." + rel)) {
+      return SPARK_CONF + "." + ConfigUtil.quoteString(rel);
+    }
+    return ROOT + "." + rel;
+  }
+
+  /** A Spark setting's value is taken verbatim (a string); any other override is parsed as a HOCON value. */
+  private static ConfigValue overrideValue(String key, String text) {
+    if (key.startsWith(SPARK_CONF + ".")) {
+      return ConfigValueFactory.fromAnyRef(text, "-D " + key);
+    }
+    return parseValue(key, text);
+  }
+
   private static ConfigValue parseValue(String key, String text) {
     try {
       Config c = ConfigFactory.parseString("v = " + text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF));
@@ -143,7 +170,7 @@ public final class FacealignConfig {
     Set<String> unknown = new TreeSet<>();
     for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
       String key = e.getKey();
-      if (!reference.hasPathOrNull(key)) {
+      if (!reference.hasPathOrNull(key) && !key.startsWith(SPARK_CONF + ".")) {
         unknown.add(key + " (" + e.getValue().origin().description() + ")");
       }
     }
@@ -292,15 +319,46 @@ public final class FacealignConfig {
     return config;
   }
 
-  /** The {@code facealign} subtree as HOCON, without comments: what is saved beside outputs. */
+  /**
+   * The {@code facealign} subtree as HOCON, without comments: what is saved beside outputs (and inside models).
+   * Secrets are redacted ({@link Secrets#redact(Config)}); an empty {@code spark.conf} is left out, so a
+   * configuration without Spark settings renders as it did before they existed.
+   */
   public String render() {
-    return config.withOnlyPath(ROOT).root()
+    return written().withOnlyPath(ROOT).root()
         .render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setFormatted(true).setJson(false));
   }
 
-  /** A SHA-256 of the canonical JSON of the whole {@code facealign} subtree. */
+  /**
+   * A SHA-256 of the canonical JSON of the whole {@code facealign} subtree as {@link #render()} writes it: secrets
+   * redacted (a credential is not part of what a run computes, and its hash is not written either), an empty
+   * {@code spark.conf} left out. A configuration without secrets or Spark settings hashes as it always did.
+   */
   public String hash() {
-    return sha256(config.getConfig(ROOT).root().render(ConfigRenderOptions.concise()));
+    return sha256(written().getConfig(ROOT).root().render(ConfigRenderOptions.concise()));
+  }
+
+  /** The configuration as it may be written out: secrets redacted, an empty {@code spark.conf} left out. */
+  private Config written() {
+    Config c = Secrets.redact(config.withOnlyPath(ROOT));
+    if (c.getConfig(SPARK_CONF).isEmpty()) {
+      c = c.withoutPath(SPARK_CONF);
+    }
+    return c;
+  }
+
+  /**
+   * The Spark settings of {@code facealign.spark.conf}, by their Spark names (given quoted,
+   * {@code "spark.executor.memory" = 4g}, or nested, {@code spark.executor.memory = 4g}), values as strings. Never
+   * write or log these as they are: {@link Secrets#redact(Map)}.
+   */
+  public Map<String, String> sparkSettings() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, ConfigValue> e : config.getConfig(SPARK_CONF).entrySet()) {
+      Object v = e.getValue().unwrapped();
+      out.put(String.join(".", ConfigUtil.splitPath(e.getKey())), v == null ? "" : v.toString());
+    }
+    return out;
   }
 
   static String sha256(String s) {

@@ -238,7 +238,8 @@ public final class DeepRegJob {
         com.fasterxml.jackson.databind.node.ObjectNode t = (com.fasterxml.jackson.databind.node.ObjectNode)
             PreparedSet.JSON.readTree(st.readBytes(Storage.resolve(modelDir, TRAINING_FILE), 16L << 20));
         t.set("table1", PreparedSet.JSON.valueToTree(table1));
-        st.write(Storage.resolve(modelDir, TRAINING_FILE), PreparedSet.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t));
+        st.write(Storage.resolve(modelDir, TRAINING_FILE),
+            org.facealign.config.Secrets.redactText(PreparedSet.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t)));
         LOG.info("train: Table 1 (final IP / IO NME by test subset): {}", table1);
       }
       return model;

@@ -124,10 +124,12 @@ public final class EvaluateJob {
     }
     Report built = report.build();
     for (Map.Entry<String, byte[]> f : built.render().entrySet()) {
-      st.write(Storage.resolve(outDir, f.getKey()), f.getValue());
+      // text files (report.json, report.html, faces.csv) lose the credentials of any URI in them
+      byte[] bytes = f.getKey().endsWith(".png") ? f.getValue() : org.facealign.config.Secrets.redactText(f.getValue());
+      st.write(Storage.resolve(outDir, f.getKey()), bytes);
     }
     st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
-    LOG.info("evaluate: report written to {}", Storage.resolve(outDir, "report.html"));
+    LOG.info("evaluate: report written to {}", org.facealign.config.Secrets.redactText(Storage.resolve(outDir, "report.html")));
     return built;
   }
 

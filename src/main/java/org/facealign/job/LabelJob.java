@@ -143,7 +143,7 @@ public final class LabelJob {
         int chunks = (int) Math.max(1, (n + lc.chunkImages() - 1) / lc.chunkImages());
         String fingerprint = n + "-" + Long.toHexString(sum);
         LOG.info("label: {} images from {} ({} input records, {} other files ignored); {} chunk(s); model {} {}",
-            n, listing.descriptions(), listing.listed(), listing.ignored(), chunks, header.kind(), modelId);
+            n, org.facealign.config.Secrets.redactText(String.valueOf(listing.descriptions())), listing.listed(), listing.ignored(), chunks, header.kind(), modelId);
 
         LabelDataset.RunState staged = LabelDataset.stagedRun(st, out);
         LabelDataset.RunState run = staged != null && staged.resumableBy(mode, modelId, fingerprint, chunks)

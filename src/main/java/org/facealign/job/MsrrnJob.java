@@ -123,8 +123,8 @@ public final class MsrrnJob {
           PreparedSet.JSON.valueToTree(new DeepRegJob.Training(MsrrnModel.KIND, List.of(), DeepRegJob.toErrors(perSet), null,
               r.history()));
       t.set("table2", PreparedSet.JSON.valueToTree(table2));
-      st.write(Storage.resolve(modelDir, DeepRegJob.TRAINING_FILE), PreparedSet.JSON.writerWithDefaultPrettyPrinter()
-          .writeValueAsBytes(t));
+      st.write(Storage.resolve(modelDir, DeepRegJob.TRAINING_FILE), org.facealign.config.Secrets.redactText(
+          PreparedSet.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t)));
       LOG.info("train: msrrn with {} stages saved to {} (best epoch {}); Table 2: {}", mc.stages(), modelDir, r.bestEpoch(),
           table2);
       train.unpersist(false);

@@ -124,7 +124,7 @@ public final class NightlyJob {
       try {
         Result r = new Night(spark, cfg, st, spec, reg, runId, h, hooks).run();
         finish(reg, h, started);
-        LOG.info("nightly: {}: {}", r.decision(), r.reason());
+        LOG.info("nightly: {}: {}", r.decision(), org.facealign.config.Secrets.redactText(r.reason()));
         return r;
       } catch (IOException | RuntimeException | Error e) {
         // an Error too (a missing class, the heap exhausted): the history says the night failed

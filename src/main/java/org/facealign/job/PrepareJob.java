@@ -102,7 +102,7 @@ public final class PrepareJob {
     String trainSubset = cfg.train().subset();
     Layout layout = discover(st, spec, trainSubset, cfg.data().allowOutsideRoot());
     List<FaceEntry> entries = layout.discovery().entries();
-    LOG.info("prepare: {} inputs found in {} ({} layout); missing parts: {}", entries.size(), spec.data(),
+    LOG.info("prepare: {} inputs found in {} ({} layout); missing parts: {}", entries.size(), org.facealign.config.Secrets.redactText(spec.data()),
         layout.kind(), layout.discovery().missingParts());
 
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -171,9 +171,9 @@ public final class PrepareJob {
             featureFailures));
       }
       PreparedSet.writeSummary(st, outDir, summary);
-      LOG.info("prepare: {} -> {}", total, outDir);
+      LOG.info("prepare: {} -> {}", total, org.facealign.config.Secrets.redactText(outDir));
       for (Failure f : failures) {
-        LOG.warn("prepare: {} failed: {}: {}", f.faceId(), f.source(), f.reason());
+        LOG.warn("prepare: {} failed: {}: {}", f.faceId(), org.facealign.config.Secrets.redactText(f.source()), org.facealign.config.Secrets.redactText(f.reason()));
       }
       return summary;
     } finally {

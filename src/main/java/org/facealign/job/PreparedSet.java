@@ -70,11 +70,11 @@ public final class PreparedSet {
   }
 
   public static void writeSummary(Storage st, String dir, Summary s) throws IOException {
-    st.write(Storage.resolve(dir, "summary.json"), JSON.writeValueAsBytes(s));
+    st.write(Storage.resolve(dir, "summary.json"), org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(s)));
   }
 
   public static void writeFailures(Storage st, String dir, List<Failure> failures) throws IOException {
-    st.write(Storage.resolve(dir, "failures.json"), JSON.writeValueAsBytes(failures));
+    st.write(Storage.resolve(dir, "failures.json"), org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(failures)));
   }
 
   /** Reads the summary; fails clearly if {@code dir} is not a complete prepared set. */

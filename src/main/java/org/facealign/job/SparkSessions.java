@@ -23,6 +23,8 @@ public final class SparkSessions {
     if (master != null) {
       conf.setMaster(master);
     }
+    // facealign.spark.conf (and -D spark.X.Y=V): filled in where spark-submit set nothing; never logged.
+    cfg.sparkSettings().forEach(conf::setIfMissing);
     conf.setIfMissing("spark.master", cfg.spark().master());
     conf.setIfMissing("spark.app.name", cfg.spark().appName() + " " + what);
     if (cfg.spark().serializer().equals("kryo")) {

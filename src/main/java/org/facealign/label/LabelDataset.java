@@ -244,7 +244,7 @@ public final class LabelDataset {
         m.put("failed", v.failed);
       });
     }
-    st.writeAtomically(summaryPath(out), JSON.writeValueAsBytes(root));
+    st.writeAtomically(summaryPath(out), org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(root)));
     return root;
   }
 }

@@ -131,7 +131,8 @@ public final class ModelRegistry {
     v.put("version", version);
     v.put("published_at", Instant.now().toString());
     v.put("model_id", ModelStore.fingerprint(files));
-    st.write(Storage.resolve(tmp, VERSION_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(v));
+    st.write(Storage.resolve(tmp, VERSION_FILE),
+        org.facealign.config.Secrets.redactText(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(v)));
     st.rename(tmp, versionDir(version));
     load(version); // the published copy verifies
     return version;
@@ -164,7 +165,7 @@ public final class ModelRegistry {
     n.put("previous", p.previous());
     n.put("switched_at", p.switchedAt());
     n.put("reason", p.reason());
-    st.writeAtomically(path(POINTER), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
+    st.writeAtomically(path(POINTER), org.facealign.config.Secrets.redactText(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n)));
     return p;
   }
 
@@ -181,7 +182,7 @@ public final class ModelRegistry {
   public void appendHistory(ObjectNode line) throws IOException {
     String path = path(HISTORY);
     String old = st.exists(path) ? new String(st.readBytes(path, 256L << 20), StandardCharsets.UTF_8) : "";
-    String text = old + JSON.writeValueAsString(line) + "\n";
+    String text = old + org.facealign.config.Secrets.redactText(JSON.writeValueAsString(line)) + "\n";
     st.writeAtomically(path, text.getBytes(StandardCharsets.UTF_8));
   }
 
