@@ -103,6 +103,32 @@ public final class StandaloneCluster implements AutoCloseable {
     return descendants(cmd -> cmd.contains("CoarseGrainedExecutorBackend"));
   }
 
+  /**
+   * The executor JVMs of application {@code app} whose log shows a task running (they are working, not starting).
+   */
+  public List<ProcessHandle> busyExecutors(String app) {
+    List<ProcessHandle> out = new ArrayList<>();
+    for (int i = 0; i < workers.size(); i++) {
+      Path appDir = work.resolve("worker-" + i).resolve(app);
+      workers.get(i).descendants().filter(ProcessHandle::isAlive).forEach(h -> {
+        List<String> args = h.info().arguments().map(List::of).orElse(List.of());
+        int k = args.indexOf("--executor-id");
+        if (k < 0 || k + 1 >= args.size() || !args.contains(app)) {
+          return;
+        }
+        Path log = appDir.resolve(args.get(k + 1)).resolve("stderr");
+        try {
+          if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains("Running task")) {
+            out.add(h);
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+    return out;
+  }
+
   /** The driver JVMs that workers started (cluster deploy mode). */
   public List<ProcessHandle> clusterDrivers() {
     return descendants(cmd -> cmd.contains("org.apache.spark.deploy.worker.DriverWrapper"));
