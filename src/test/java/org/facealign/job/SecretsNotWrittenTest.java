@@ -214,6 +214,9 @@ class SecretsNotWrittenTest {
       });
       ctx.updateLoggers();
       appender.stop();
+      // and the test configuration read again: Spark, first started while every level was INFO, left its root
+      // logger there, which would make every later test in this JVM log at INFO
+      ctx.reconfigure();
     }
   }
 
