@@ -19,7 +19,8 @@ class ClusterFullIT extends OnCluster {
 
   static Map<String, String> big() {
     return Map.of("DEPLOY_MODE", "client", "EXECUTOR_CORES", "1", "TOTAL_CORES", "2", "EXECUTOR_MEMORY", "3g",
-        "EXECUTOR_OFFHEAP", "3G", "DRIVER_MEMORY", "6g", "DRIVER_OFFHEAP", "4G", "SPARK_CONF", "spark.ui.enabled=false");
+        "EXECUTOR_OFFHEAP", "3G", "DRIVER_MEMORY", "6g", "DRIVER_OFFHEAP", "4G", "SPARK_CONF",
+        "spark.ui.enabled=false\nspark.hadoop.dfs.client.block.write.locateFollowingBlock.initial.delay.ms=20");
   }
 
   static double run(String name, List<String> args) throws Exception {
