@@ -47,7 +47,7 @@ abstract class OnCluster {
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
     conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
     // a client closing a file first waits 400 ms for the block to be reported: with one local datanode that
-    // wait is most of a small file's cost (449 files of 300-W: 95 s at the default, 13 s at 20 ms)
+    // wait is most of a small file's cost
     conf.set("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", "20");
     hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
     hdfs.waitActive();
