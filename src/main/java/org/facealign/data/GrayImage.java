@@ -47,6 +47,11 @@ public final class GrayImage implements Serializable {
     return pixels[y * width + x];
   }
 
+  /** The pixel array itself, row-major, for this package's loops: read, never written. */
+  float[] pixels() {
+    return pixels;
+  }
+
   /** The pixels, copied. */
   public float[] toArray() {
     return pixels.clone();

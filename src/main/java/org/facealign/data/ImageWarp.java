@@ -53,25 +53,72 @@ public final class ImageWarp {
     int[] ys = span(minY - pad, maxY + pad, step, src.height());
     GrayImage s = src;
     SimilarityTransform t = srcToDst;
-    if (crop && (xs[1] - xs[0] < src.width() || ys[1] - ys[0] < src.height())) {
-      s = src.crop(xs[0], ys[0], xs[1] - xs[0], ys[1] - ys[0]);
-      t = srcToDst.after(new SimilarityTransform(1, 0, xs[0], ys[0]));
-    }
-    for (int i = 0; i < halvings; i++) {
-      s = halve(s);
-      // pixel (x, y) of the halved image covers source pixels 2x..2x+1: its centre is at 2x + 0.5
+    if (halvings > 0) {
+      // the first halving reads the kept part of the source in place (the same pixels a crop would copy)
+      boolean part = crop && (xs[1] - xs[0] < src.width() || ys[1] - ys[0] < src.height());
+      if (part) {
+        s = halve(src, xs[0], ys[0], xs[1] - xs[0], ys[1] - ys[0]);
+        t = srcToDst.after(new SimilarityTransform(1, 0, xs[0], ys[0]));
+      } else {
+        s = halve(src);
+      }
       t = t.after(new SimilarityTransform(2, 0, 0.5, 0.5));
+      for (int i = 1; i < halvings; i++) {
+        s = halve(s);
+        // pixel (x, y) of the halved image covers source pixels 2x..2x+1: its centre is at 2x + 0.5
+        t = t.after(new SimilarityTransform(2, 0, 0.5, 0.5));
+      }
     }
     SimilarityTransform inv = t.inverse();
     float[] out = new float[width * height];
-    for (int y = 0; y < height; y++) {
-      double sx = inv.applyX(0, y);
-      double sy = inv.applyY(0, y);
-      for (int x = 0; x < width; x++) {
-        out[y * width + x] = bilinear(s, sx + inv.a() * x, sy + inv.b() * x);
+    if (inv.b() == 0) {
+      sampleAxisAligned(s, inv, width, height, out);
+    } else {
+      for (int y = 0; y < height; y++) {
+        double sx = inv.applyX(0, y);
+        double sy = inv.applyY(0, y);
+        for (int x = 0; x < width; x++) {
+          out[y * width + x] = bilinear(s, sx + inv.a() * x, sy + inv.b() * x);
+        }
       }
     }
     return GrayImage.wrap(width, height, out);
+  }
+
+  /**
+   * The bilinear sampling of {@link #warp} for a transform without rotation: every column then reads the same
+   * source columns with the same weights, and every row the same rows, so both are worked out once; each
+   * pixel is the same expression as {@link #bilinear} on the same numbers, hence the same value to the last bit.
+   */
+  private static void sampleAxisAligned(GrayImage s, SimilarityTransform inv, int width, int height, float[] out) {
+    int w = s.width();
+    int h = s.height();
+    int[] x0 = new int[width];
+    int[] x1 = new int[width];
+    double[] fx = new double[width];
+    double sx = inv.applyX(0, 0);
+    for (int x = 0; x < width; x++) {
+      double cx = Math.min(Math.max(sx + inv.a() * x, 0), w - 1);
+      x0[x] = (int) cx;
+      x1[x] = Math.min(x0[x] + 1, w - 1);
+      fx[x] = cx - x0[x];
+    }
+    float[] px = s.pixels();
+    for (int y = 0; y < height; y++) {
+      double cy = Math.min(Math.max(inv.applyY(0, y), 0), h - 1);
+      int y0 = (int) cy;
+      int y1 = Math.min(y0 + 1, h - 1);
+      double fy = cy - y0;
+      int r0 = y0 * w;
+      int r1 = y1 * w;
+      int o = y * width;
+      for (int x = 0; x < width; x++) {
+        double f = fx[x];
+        double top = px[r0 + x0[x]] * (1 - f) + px[r0 + x1[x]] * f;
+        double bottom = px[r1 + x0[x]] * (1 - f) + px[r1 + x1[x]] * f;
+        out[o + x] = (float) (top * (1 - fy) + bottom * fy);
+      }
+    }
   }
 
   /**
@@ -106,13 +153,22 @@ public final class ImageWarp {
 
   /** Half the size, each output pixel the mean of a 2x2 block (odd last row/column dropped). */
   static GrayImage halve(GrayImage src) {
-    int w = src.width() / 2;
-    int h = src.height() / 2;
+    return halve(src, 0, 0, src.width(), src.height());
+  }
+
+  /** {@link #halve} of the {@code rw x rh} part of {@code src} at {@code (rx, ry)}, read in place. */
+  static GrayImage halve(GrayImage src, int rx, int ry, int rw, int rh) {
+    int w = rw / 2;
+    int h = rh / 2;
+    int stride = src.width();
+    float[] px = src.pixels();
     float[] out = new float[w * h];
     for (int y = 0; y < h; y++) {
+      int a = (ry + 2 * y) * stride + rx;
+      int b = a + stride;
+      int o = y * w;
       for (int x = 0; x < w; x++) {
-        out[y * w + x] = (src.get(2 * x, 2 * y) + src.get(2 * x + 1, 2 * y) + src.get(2 * x, 2 * y + 1)
-            + src.get(2 * x + 1, 2 * y + 1)) / 4f;
+        out[o + x] = (px[a + 2 * x] + px[a + 2 * x + 1] + px[b + 2 * x] + px[b + 2 * x + 1]) / 4f;
       }
     }
     return GrayImage.wrap(w, h, out);

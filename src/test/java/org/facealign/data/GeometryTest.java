@@ -118,10 +118,37 @@ class GeometryTest {
       double cy = -0.3 * h + 1.6 * h * r.nextDouble();
       int size = 8 + r.nextInt(60);
       // maps (cx, cy) to the output centre, rotated
-      SimilarityTransform t = SimilarityTransform.of(scale, 2 * Math.PI * r.nextDouble(), 0, 0);
+      SimilarityTransform t = SimilarityTransform.of(scale, k % 2 == 0 ? 0 : 2 * Math.PI * r.nextDouble(), 0, 0);
       t = new SimilarityTransform(t.a(), t.b(), size / 2.0 - t.applyX(cx, cy), size / 2.0 - t.applyY(cx, cy));
       assertArrayEquals(ImageWarp.warp(img, t, size, size, false).toArray(), ImageWarp.warp(img, t, size, size).toArray(),
           1e-4f, "case " + k + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size);
+    }
+  }
+
+  @Test
+  void theUnrotatedWarpIsTheBilinearSampleOfEveryPixelToTheLastBit() {
+    // without rotation the rows and columns are worked out once; each pixel must still be exactly bilinear()
+    Random r = new Random(8);
+    for (int k = 0; k < 40; k++) {
+      int w = 20 + r.nextInt(200);
+      int h = 20 + r.nextInt(200);
+      float[] px = new float[w * h];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = 255 * r.nextFloat();
+      }
+      GrayImage img = GrayImage.wrap(w, h, px);
+      double scale = 0.5 + 3 * r.nextDouble(); // no halving: the sampling alone
+      int size = 8 + r.nextInt(60);
+      SimilarityTransform t = new SimilarityTransform(scale, 0, -0.5 * size + size * 1.5 * r.nextDouble(),
+          -0.5 * size + size * 1.5 * r.nextDouble());
+      SimilarityTransform inv = t.inverse();
+      float[] out = ImageWarp.warp(img, t, size, size).toArray();
+      for (int y = 0; y < size; y++) {
+        for (int x = 0; x < size; x++) {
+          float ref = ImageWarp.bilinear(img, inv.applyX(0, y) + inv.a() * x, inv.applyY(0, y) + inv.b() * x);
+          assertEquals(ref, out[y * size + x], 0f, "case " + k + " pixel " + x + "," + y);
+        }
+      }
     }
   }
 }

@@ -124,6 +124,38 @@ public final class Cascade implements java.io.Serializable {
     stages[t].applyAdd(descriptors(t, maps, s, ws), s);
   }
 
+  /**
+   * Applies local stage {@code t} to the first {@code n} faces at once, {@code s[i] += W_t h(maps[i], s[i]) +
+   * b_t}: the same values as {@link #refine} on each, with the layer's weights read once for the batch ({@link
+   * LinearMap#applyAddAll}).
+   */
+  public void refineAll(int t, ResponseMaps[] maps, double[][] s, int n, BatchWorkspace ws) {
+    ws.fit(n);
+    for (int i = 0; i < n; i++) {
+      ws.sift.describeInto(maps[i], units.toCanonical(s[i]), features.patchSize(t), ws.phi[i], 0);
+    }
+    stages[t].applyAddAll(ws.phi, s, n);
+  }
+
+  /** The initial shapes of {@code n} faces from their HOGs ({@link #initial}), into {@code s}. */
+  public void initialAll(float[][] hog, double[][] s, int n) {
+    for (int i = 0; i < n; i++) {
+      if (global != null) {
+        java.util.Arrays.fill(s[i], 0);
+      } else {
+        System.arraycopy(meanShape, 0, s[i], 0, meanShape.length);
+      }
+    }
+    if (global != null) {
+      global.applyAddAll(hog, s, n);
+    }
+  }
+
+  /** A fresh batch workspace for this cascade's features (one per thread). */
+  public BatchWorkspace batchWorkspace() {
+    return new BatchWorkspace(features, numPoints());
+  }
+
   /** The shapes after each stage, {@code s_0 .. s_T} (units). */
   public double[][] trajectory(ResponseMaps maps, float[] hog, Workspace ws) {
     double[][] out = new double[stages.length + 1][];
@@ -148,6 +180,28 @@ public final class Cascade implements java.io.Serializable {
   /** A fresh workspace for this cascade's features (one per thread). */
   public Workspace workspace() {
     return new Workspace(features, numPoints());
+  }
+
+  /** Per-thread scratch of {@link #refineAll}: the descriptor extractor and one descriptor buffer per face. */
+  public static final class BatchWorkspace {
+    final ShapeIndexedSift sift;
+    final int length;
+    float[][] phi = new float[0][];
+
+    public BatchWorkspace(ConfigFeatures features, int points) {
+      this.sift = new ShapeIndexedSift(features);
+      this.length = features.descriptorLength() * points;
+    }
+
+    void fit(int n) {
+      if (phi.length < n) {
+        float[][] grown = java.util.Arrays.copyOf(phi, n);
+        for (int i = phi.length; i < n; i++) {
+          grown[i] = new float[length];
+        }
+        phi = grown;
+      }
+    }
   }
 
   /** Per-thread scratch: the descriptor extractor and its output buffer. */

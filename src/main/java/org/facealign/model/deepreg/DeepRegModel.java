@@ -67,6 +67,48 @@ public final class DeepRegModel implements LandmarkModel {
     return nf.toImage(cascade.units().toCanonical(run(s, nf.canvas(), null)));
   }
 
+  /**
+   * The faces {@link #BATCH} at a time: each face's canvas, HOG and response maps, then every layer applied to
+   * the whole group ({@link Cascade#refineAll}), so a layer's weights are read once per group rather than once
+   * per face. The same shapes as {@link #predict} on each face.
+   */
+  @Override
+  public List<Shape> predictAll(List<GrayImage> images, List<FaceBox> boxes) {
+    if (images.size() != boxes.size()) {
+      throw new IllegalArgumentException(images.size() + " images but " + boxes.size() + " boxes");
+    }
+    Scratch s = scratch.get();
+    List<Shape> out = new ArrayList<>(images.size());
+    for (int i0 = 0; i0 < images.size(); i0 += BATCH) {
+      int n = Math.min(BATCH, images.size() - i0);
+      s.fit(cascade, n);
+      NormalisedFace[] faces = new NormalisedFace[n];
+      for (int i = 0; i < n; i++) {
+        faces[i] = s.normaliser.normalise(images.get(i0 + i), boxes.get(i0 + i));
+        GrayImage canvas = faces[i].canvas();
+        if (cascade.global() != null) {
+          s.hog.computeInto(s.normaliser.hogInput(new NormalisedFace(canvas, org.facealign.data.SimilarityTransform.IDENTITY)),
+              s.hogs[i], 0);
+        }
+        s.batchMaps[i].process(canvas);
+      }
+      cascade.initialAll(s.hogs, s.shapes, n);
+      for (int t = 0; t < cascade.numStages(); t++) {
+        cascade.refineAll(t, s.batchMaps, s.shapes, n, s.batchWs);
+      }
+      for (int i = 0; i < n; i++) {
+        out.add(faces[i].toImage(cascade.units().toCanonical(s.shapes[i])));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Faces {@link #predictAll} runs through the layers together: each holds its response maps (2.4 MB with the
+   * default features) while the group is aligned, so 16 faces keep about 40 MB per thread.
+   */
+  public static final int BATCH = 16;
+
   /** The shapes after each stage (image pixels), s_0 .. s_T: the analysis of Fig. 4 and 2. */
   public List<Shape> trajectory(GrayImage image, FaceBox box) {
     Scratch s = scratch.get();
@@ -108,6 +150,11 @@ public final class DeepRegModel implements LandmarkModel {
     final ResponseMaps maps;
     final Cascade.Workspace ws;
 
+    final Cascade.BatchWorkspace batchWs;
+    ResponseMaps[] batchMaps = new ResponseMaps[0];
+    float[][] hogs = new float[0][];
+    double[][] shapes = new double[0][];
+
     Scratch(Cascade c) {
       ConfigFeatures f = c.features();
       normaliser = new FaceNormaliser(f);
@@ -115,6 +162,24 @@ public final class DeepRegModel implements LandmarkModel {
       hogOut = new float[f.hogDimension()];
       maps = new ResponseMaps(f);
       ws = c.workspace();
+      batchWs = c.batchWorkspace();
+    }
+
+    /** Room for {@code n} faces of a batch. */
+    void fit(Cascade c, int n) {
+      if (batchMaps.length >= n) {
+        return;
+      }
+      ConfigFeatures f = c.features();
+      int had = batchMaps.length;
+      batchMaps = java.util.Arrays.copyOf(batchMaps, n);
+      hogs = java.util.Arrays.copyOf(hogs, n);
+      shapes = java.util.Arrays.copyOf(shapes, n);
+      for (int i = had; i < n; i++) {
+        batchMaps[i] = new ResponseMaps(f);
+        hogs[i] = new float[f.hogDimension()];
+        shapes[i] = new double[2 * c.numPoints()];
+      }
     }
   }
 

@@ -90,4 +90,30 @@ class DeepRegModelTest {
     assertThrows(IllegalArgumentException.class, () -> new DeepRegModel(
         new ModelHeader("deepreglocal", LandmarkScheme.IBUG_68, "detector", 0.1, p), withGlobal.cascade()));
   }
+
+  @Test
+  void predictAllGivesEachFaceExactlyWhatPredictGives() {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    SyntheticFaces gen = new SyntheticFaces(11, SyntheticFaces.Options.defaults());
+    int n = DeepRegModel.BATCH + 5; // one whole group and a partial one
+    List<org.facealign.data.GrayImage> images = new ArrayList<>();
+    List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      SyntheticFaces.SyntheticFace face = gen.next();
+      images.add(face.image());
+      boxes.add(face.detectorBox());
+    }
+    for (Variant v : Variant.values()) {
+      DeepRegModel m = model(v, f, 21);
+      List<Shape> all = m.predictAll(images, boxes);
+      assertEquals(n, all.size());
+      double moved = 0;
+      for (int i = 0; i < n; i++) {
+        Shape one = m.predict(images.get(i), boxes.get(i));
+        assertArrayEquals(one.toArray(), all.get(i).toArray(), 0.0, v.kind() + " face " + i);
+        moved += Math.abs(one.x(0) - m.trajectory(images.get(i), boxes.get(i)).get(0).x(0));
+      }
+      assertTrue(moved > 0, "the layers moved the shapes, so the comparison covers them");
+    }
+  }
 }

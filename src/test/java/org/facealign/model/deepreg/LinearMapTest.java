@@ -51,4 +51,42 @@ class LinearMapTest {
     assertEquals(m, back);
     assertThrows(IllegalArgumentException.class, () -> m.applyAdd(new float[in + 1], new double[out]));
   }
+
+  @Test
+  void theBatchProductEqualsEachSingleProductToTheLastBit() {
+    Random r = new Random(3);
+    int out = 9;
+    int in = 3 * LinearMap.TILE + 17; // several tiles and a partial one
+    float[] w = new float[out * in];
+    float[] b = new float[out];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) r.nextGaussian();
+    }
+    for (int i = 0; i < out; i++) {
+      b[i] = (float) r.nextGaussian();
+    }
+    LinearMap m = new LinearMap(out, in, w, b);
+    for (int n : new int[] {1, 3, 4, 7, 9}) { // blocks of four and the remainder
+      float[][] x = new float[n][in];
+      double[][] acc = new double[n][out];
+      double[][] ref = new double[n][out];
+      for (int i = 0; i < n; i++) {
+        for (int k = 0; k < in; k++) {
+          // zeros (skipped singly) at different columns of different inputs, and a column zero in all
+          x[i][k] = k % (i + 2) == 0 || k == 5 ? 0 : (float) r.nextGaussian();
+        }
+        for (int j = 0; j < out; j++) {
+          acc[i][j] = ref[i][j] = r.nextGaussian();
+        }
+        m.applyAdd(x[i], ref[i]);
+      }
+      m.applyAddAll(x, acc, n);
+      for (int i = 0; i < n; i++) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(ref[i], acc[i], 0.0, "batch of " + n + ", input " + i);
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> m.applyAddAll(new float[2][in], new double[1][out], 2));
+    assertThrows(IllegalArgumentException.class, () -> m.applyAddAll(new float[][] {new float[in - 1]},
+        new double[][] {new double[out]}, 1));
+  }
 }
