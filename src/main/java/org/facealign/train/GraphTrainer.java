@@ -38,7 +38,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * (or Spark's default parallelism) partitions once, by a hash of the seed and the sample's name (no shuffle
  * when the input already has that many partitions: then a sample stays with its partition); each epoch
  * orders every partition's samples by a hash of (seed, epoch, name) and cuts them into rounds of {@code
- * batch x averagingFrequency} samples per worker. Each round is one parameter-averaging step: every worker
+ * batch x averagingFrequency} samples per worker (ordered and cut once per epoch; each round's examples are made
+ * once and kept while the round trains). Each round is one parameter-averaging step: every worker
  * fits {@code averagingFrequency} mini-batches of {@code batch} samples from the current parameters and
  * updater state, then parameters and updater state are averaged. Samples become {@code MultiDataSet}s on
  * the executors, as the worker reads them ({@link Examples#make}, which may draw the epoch's augmentation).
@@ -214,19 +215,32 @@ public final class GraphTrainer<S extends Serializable> {
     LongAccumulator seen = jsc.sc().longAccumulator("training examples");
     double lr = st.learningRate;
     long t0 = System.nanoTime();
-    for (int r = 0; r < rounds; r++) {
-      JavaRDD<MultiDataSet> data = spread.mapPartitions(round(examples, seed, epoch, r, perWorker), true);
-      ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, 1)
-          .batchSizePerWorker(schedule.batch())
-          .averagingFrequency(schedule.averagingFrequency())
-          .rddTrainingApproach(RDDTrainingApproach.Direct)
-          .repartionData(Repartition.Never)
-          .storageLevel(null)
-          .saveUpdater(true)
-          .rngSeed(mix(mix(seed, epoch), r))
-          .trainingHooks(new Hook(seed, lossSum, seen))
-          .build();
-      new SparkComputationGraph(jsc, g, tm).fitMultiDataSet(data);
+    // each partition is ordered once per epoch and kept, as objects, cut into its rounds (a block that does not
+    // fit is dropped by Spark and ordered again when read)
+    JavaRDD<List<S>> ordered = spread.mapPartitions(rounds(examples, seed, epoch, rounds, perWorker), true)
+        .persist(StorageLevel.MEMORY_ONLY());
+    try {
+      for (int r = 0; r < rounds; r++) {
+        JavaRDD<MultiDataSet> data = ordered.mapPartitions(round(examples, epoch, r), true);
+        // the training master counts the round before fitting it: kept, its examples are made once, not twice
+        ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, 1)
+            .batchSizePerWorker(schedule.batch())
+            .averagingFrequency(schedule.averagingFrequency())
+            .rddTrainingApproach(RDDTrainingApproach.Direct)
+            .repartionData(Repartition.Never)
+            .storageLevel(StorageLevel.MEMORY_AND_DISK_SER())
+            .saveUpdater(true)
+            .rngSeed(mix(mix(seed, epoch), r))
+            .trainingHooks(new Hook(seed, lossSum, seen))
+            .build();
+        try {
+          new SparkComputationGraph(jsc, g, tm).fitMultiDataSet(data);
+        } finally {
+          data.unpersist(false);
+        }
+      }
+    } finally {
+      ordered.unpersist(false);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     double trainLoss = seen.value() > 0 ? lossSum.value() / seen.value() : Double.NaN;
@@ -286,12 +300,13 @@ public final class GraphTrainer<S extends Serializable> {
   }
 
   /**
-   * The samples of round {@code r} of {@code epoch} in this partition, as MultiDataSets: the partition's
-   * samples ordered by a hash of (seed, epoch, name), then cut into consecutive rounds of {@code perWorker}
-   * (a worker of dl4j-spark fits at most {@code batch x averagingFrequency} samples per averaging).
+   * This partition's samples in {@code epoch}'s order, cut into its {@code rounds} rounds of {@code perWorker}
+   * (a worker of dl4j-spark fits at most {@code batch x averagingFrequency} samples per averaging): exactly
+   * {@code rounds} lists, the last ones empty when the partition is smaller than the largest. The order: a
+   * hash of (seed, epoch, name), then the name.
    */
-  private static <S> FlatMapFunction<Iterator<S>, MultiDataSet> round(Examples<S> examples, long seed, int epoch, int r,
-      long perWorker) {
+  private static <S> FlatMapFunction<Iterator<S>, List<S>> rounds(Examples<S> examples, long seed, int epoch,
+      int rounds, long perWorker) {
     return it -> {
       record Keyed<T>(long key, String name, T s) {}
       List<Keyed<S>> all = new ArrayList<>();
@@ -302,19 +317,32 @@ public final class GraphTrainer<S extends Serializable> {
         all.add(new Keyed<>(mix(es, name.hashCode()), name, s));
       }
       all.sort(Comparator.comparingLong((Keyed<S> k) -> k.key()).thenComparing(Keyed::name));
-      int from = (int) Math.min(all.size(), r * perWorker);
-      int to = (int) Math.min(all.size(), (r + 1) * perWorker);
-      Iterator<Keyed<S>> ks = new ArrayList<>(all.subList(from, to)).iterator();
-      all.clear();
+      List<List<S>> out = new ArrayList<>(rounds);
+      for (int r = 0; r < rounds; r++) {
+        int from = (int) Math.min(all.size(), r * perWorker);
+        int to = (int) Math.min(all.size(), (r + 1) * perWorker);
+        out.add(new ArrayList<>(all.subList(from, to).stream().map(Keyed::s).toList()));
+      }
+      return out.iterator();
+    };
+  }
+
+  /** The examples of round {@code r} of {@code epoch}: the r-th list of each partition of {@link #rounds}. */
+  private static <S> FlatMapFunction<Iterator<List<S>>, MultiDataSet> round(Examples<S> examples, int epoch, int r) {
+    return it -> {
+      for (int k = 0; k < r && it.hasNext(); k++) {
+        it.next();
+      }
+      Iterator<S> samples = it.hasNext() ? it.next().iterator() : java.util.Collections.emptyIterator();
       return new Iterator<MultiDataSet>() {
         @Override
         public boolean hasNext() {
-          return ks.hasNext();
+          return samples.hasNext();
         }
 
         @Override
         public MultiDataSet next() {
-          return examples.make(ks.next().s(), epoch);
+          return examples.make(samples.next(), epoch);
         }
       };
     };
