@@ -446,6 +446,9 @@ public final class EvaluateJob {
     m.put("git_revision", h.provenance().gitRevision());
     m.put("version", h.provenance().version());
     m.put("created_at", h.provenance().createdAt());
+    if (!h.provenance().trainingHash().isEmpty()) {
+      m.put("training_hash", h.provenance().trainingHash());
+    }
     return m;
   }
 

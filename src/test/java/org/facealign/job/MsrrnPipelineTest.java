@@ -66,6 +66,10 @@ class MsrrnPipelineTest extends LocalSparkTest {
 
     // save -> load -> identical predictions
     MsrrnModel loaded = (MsrrnModel) ModelStore.load(st, out + "/model");
+    byte[] training = st.readBytes(out + "/model/" + DeepRegJob.TRAINING_FILE, 1 << 24);
+    assertTrue(PreparedSet.JSON.readTree(training).path("table2").has("common"));
+    assertEquals(ModelStore.sha256(training), loaded.header().provenance().trainingHash(), "training.json is part of the model");
+    assertEquals("", ModelStore.load(st, out + "/mean").header().provenance().trainingHash(), "a mean model has none");
     SyntheticFaces.SyntheticFace f = new SyntheticFaces(99L, SyntheticFaces.Options.defaults()).next();
     Shape a = m.predict(f.image(), f.detectorBox());
     Shape b = loaded.predict(f.image(), f.detectorBox());

@@ -76,6 +76,24 @@ class RegistryTest {
   }
 
   @Test
+  void aPublishedVersionCarriesTrainingJsonUnderItsChecksums(@TempDir Path dir) throws Exception {
+    ModelRegistry r = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
+    byte[] training = "{ \"epochs\" : [ ] }".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String m = dir.resolve("m").toString();
+    ModelStore.save(new MeanShapeModel(new ModelHeader("mean", LandmarkScheme.IBUG_68, "detector", 0.1,
+        Provenance.now("h", 1, 1, "c", "facealign {}")), SyntheticFaces.TEMPLATE, 1), Storage.local(), m, training);
+    String v = r.publish(m, r.JSON.createObjectNode());
+    Path copy = dir.resolve("registry").resolve("versions").resolve(v).resolve("training.json");
+    assertEquals("{ \"epochs\" : [ ] }", Files.readString(copy));
+    assertEquals(ModelStore.sha256(training), r.load(v).header().provenance().trainingHash());
+    Files.writeString(copy, "{ \"epochs\" : [ 1 ] }");
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> r.switchTo(v, "tampered"));
+    assertTrue(e.getMessage().endsWith(": checksum mismatch for training.json (the file was altered or truncated)"),
+        e.getMessage());
+    assertTrue(r.production().isEmpty());
+  }
+
+  @Test
   void historyLinesAccumulateAndTheManifestRoundTrips(@TempDir Path dir) throws Exception {
     ModelRegistry r = new ModelRegistry(Storage.local(), dir.toString());
     for (int i = 0; i < 3; i++) {
