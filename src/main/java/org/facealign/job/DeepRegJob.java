@@ -3,7 +3,6 @@ package org.facealign.job;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -19,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.feature.ResponseMaps;
@@ -54,7 +54,7 @@ public final class DeepRegJob {
   /** Face ids of the training faces held out for validation: the first n by a seeded hash of the id. */
   static Set<String> validationFaces(List<String> trainIds, int n, long seed) {
     List<String> ids = new ArrayList<>(trainIds);
-    ids.sort(Comparator.comparing((String id) -> ModelStore.sha256((seed + "|" + id).getBytes(StandardCharsets.UTF_8)))
+    ids.sort(Comparator.comparing((String id) -> Hashes.sha256(seed + "|" + id))
         .thenComparing(Comparator.naturalOrder()));
     return new HashSet<>(ids.subList(0, Math.min(n, Math.max(0, ids.size() - 1))));
   }

@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.facealign.data.DataException;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -112,7 +110,7 @@ public final class ModelStore {
     prov.put("created_at", p.createdAt());
     prov.put("config_hash", p.configHash());
     if (training != null) {
-      prov.put("training_hash", sha256(training));
+      prov.put("training_hash", Hashes.sha256(training));
     }
     root.set("hyper", codec.hyper(model));
     ObjectNode arrays = root.putObject("arrays");
@@ -142,7 +140,7 @@ public final class ModelStore {
     }
     StringBuilder sums = new StringBuilder();
     for (Map.Entry<String, byte[]> e : files.entrySet()) {
-      sums.append(sha256(e.getValue())).append("  ").append(e.getKey()).append('\n');
+      sums.append(Hashes.sha256(e.getValue())).append("  ").append(e.getKey()).append('\n');
     }
     files.put(SUMS, sums.toString().getBytes(StandardCharsets.UTF_8));
     return files;
@@ -178,7 +176,7 @@ public final class ModelStore {
       if (b == null) {
         throw new ModelFormatException(source + ": file " + e.getKey() + " listed in " + SUMS + " is missing");
       }
-      if (!sha256(b).equals(e.getValue())) {
+      if (!Hashes.sha256(b).equals(e.getValue())) {
         throw new ModelFormatException(source + ": checksum mismatch for " + e.getKey() + " (the file was altered or truncated)");
       }
     }
@@ -317,19 +315,10 @@ public final class ModelStore {
     return storage.list(dir);
   }
 
-  /** SHA-256, hex. */
-  public static String sha256(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** A stable identity of a saved model: the SHA-256 of its checksum file. */
   public static String fingerprint(Map<String, byte[]> files) {
     byte[] sums = files.get(SUMS);
-    return sums == null ? "none" : sha256(sums);
+    return sums == null ? "none" : Hashes.sha256(sums);
   }
 
   private static ModelCodec<?> codecFor(String kind) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Shape;
 import org.facealign.data.Storage;
@@ -142,7 +143,7 @@ class ModelTamperingTest {
     Path sums = Path.of(s[0], ModelStore.SUMS);
     String original = Files.readString(sums);
     for (String name : List.of("../secret.txt", "/etc/hostname", "arrays/../../secret.txt", "./model.json")) {
-      Files.writeString(sums, original + ModelStore.sha256(new byte[0]) + "  " + name + "\n");
+      Files.writeString(sums, original + Hashes.sha256(new byte[0]) + "  " + name + "\n");
       assertEquals(s[0] + ": SHA256SUMS lists a file name that is not a plain relative path inside the model "
           + "directory: '" + name + "'", refused(s[0]).getMessage(), name);
     }
@@ -213,7 +214,7 @@ class ModelTamperingTest {
   void trainingJsonIsPartOfTheModelAndItsHashIsInTheProvenance(@TempDir Path dir) throws Exception {
     String where = savedWithTraining(deepReg(), dir, "m");
     String hash = "1367c50f1165f977059179189a45f930e03e387250500628e08370a580a12634"; // sha256sum of the bytes
-    assertEquals(hash, ModelStore.sha256(TRAINING));
+    assertEquals(hash, Hashes.sha256(TRAINING));
     List<String> sums = Files.readAllLines(Path.of(where, ModelStore.SUMS));
     assertTrue(sums.contains(hash + "  training.json"), sums.toString());
     assertEquals("training.json", sums.get(sums.size() - 1).substring(66), "listed last, after config.conf");
@@ -246,7 +247,7 @@ class ModelTamperingTest {
   @Test
   void trainingJsonCanBeNeitherDroppedNorSlippedInByEditingTheChecksums(@TempDir Path dir) throws Exception {
     String where = savedWithTraining(deepReg(), dir, "m");
-    String hash = ModelStore.sha256(TRAINING);
+    String hash = Hashes.sha256(TRAINING);
     Path sums = Path.of(where, ModelStore.SUMS);
     String original = Files.readString(sums);
     // its line removed from SHA256SUMS (the file altered at will): model.json still records it
@@ -258,7 +259,7 @@ class ModelTamperingTest {
     Files.writeString(sums, original);
     resign(Path.of(where));
     assertEquals(where + ": training.json is not the one model.json's provenance records (" + hash + ", SHA256SUMS has "
-        + ModelStore.sha256("{ }".getBytes(StandardCharsets.UTF_8)) + ")", refused(where).getMessage());
+        + Hashes.sha256("{ }".getBytes(StandardCharsets.UTF_8)) + ")", refused(where).getMessage());
     // a model saved without one, given one in SHA256SUMS: its provenance records none
     String plain = saved(deepReg(), dir, "plain")[0];
     Files.write(Path.of(plain, "training.json"), TRAINING);
@@ -288,7 +289,7 @@ class ModelTamperingTest {
     StringBuilder b = new StringBuilder();
     for (String line : Files.readAllLines(sums)) {
       String name = line.substring(66);
-      b.append(ModelStore.sha256(Files.readAllBytes(model.resolve(name)))).append("  ").append(name).append('\n');
+      b.append(Hashes.sha256(Files.readAllBytes(model.resolve(name)))).append("  ").append(name).append('\n');
     }
     Files.writeString(sums, b.toString());
   }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
@@ -85,7 +86,7 @@ class RegistryTest {
     String v = r.publish(m, r.JSON.createObjectNode());
     Path copy = dir.resolve("registry").resolve("versions").resolve(v).resolve("training.json");
     assertEquals("{ \"epochs\" : [ ] }", Files.readString(copy));
-    assertEquals(ModelStore.sha256(training), r.load(v).header().provenance().trainingHash());
+    assertEquals(Hashes.sha256(training), r.load(v).header().provenance().trainingHash());
     Files.writeString(copy, "{ \"epochs\" : [ 1 ] }");
     ModelFormatException e = assertThrows(ModelFormatException.class, () -> r.switchTo(v, "tampered"));
     assertTrue(e.getMessage().endsWith(": checksum mismatch for training.json (the file was altered or truncated)"),
