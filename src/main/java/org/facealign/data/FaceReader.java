@@ -51,9 +51,12 @@ public final class FaceReader {
       this(maxFileBytes, maxPixels, DEFAULT_POINT_MARGIN);
     }
 
-    /** 64 MiB per file, 64 megapixels per image: far above any face image, far below a heap. */
+    /**
+     * Those of {@code reference.conf} ({@code facealign.data}): 64 MiB per file, 100 megapixels per image (far above
+     * any face image, far below a heap), and the default point margin.
+     */
     public static Limits defaults() {
-      return new Limits(64L << 20, 64L << 20);
+      return new Limits(64L << 20, 100_000_000L, DEFAULT_POINT_MARGIN);
     }
   }
 
