@@ -1,9 +1,6 @@
 package org.facealign.augment;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -12,6 +9,7 @@ import java.util.random.RandomGenerator;
 import org.facealign.data.FaceBox;
 import org.facealign.data.Flip;
 import org.facealign.data.GrayImage;
+import org.facealign.data.Hashes;
 import org.facealign.data.ImageWarp;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Shape;
@@ -122,7 +120,7 @@ public final class Augmenter implements Serializable {
       mirrored = flip(image, shape, box, scheme);
       out.add(new Sample(id, FLIPPED, mirrored.image(), mirrored.shape(), mirrored.box(), 0, true));
     }
-    long idHash = idHash(id);
+    long idHash = Hashes.hash64(id);
     for (int k = 1; k <= config.copies(); k++) {
       SplittableRandom rng = new SplittableRandom(seedFor(config.seed(), idHash, k));
       Draw d = draw(rng);
@@ -207,28 +205,13 @@ public final class Augmenter implements Serializable {
 
   /** The seed of copy {@code k} of face {@code id}: a SplitMix64 mix of the seed, the id's hash and k. */
   public static long seedFor(long seed, String id, int k) {
-    return seedFor(seed, idHash(id), k);
+    return seedFor(seed, Hashes.hash64(id), k);
   }
 
   private static long seedFor(long seed, long idHash, int k) {
     long z = mix64(seed ^ GOLDEN);
     z = mix64(z ^ idHash);
     return mix64(z + GOLDEN * (k + 1L));
-  }
-
-  /** The first 8 bytes of SHA-256 of the id's UTF-8 bytes, big-endian. */
-  static long idHash(String id) {
-    byte[] d;
-    try {
-      d = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
-    long h = 0;
-    for (int i = 0; i < 8; i++) {
-      h = (h << 8) | (d[i] & 0xff);
-    }
-    return h;
   }
 
   /** SplitMix64's finaliser (Stafford's variant 13). */

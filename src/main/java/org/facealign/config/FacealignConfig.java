@@ -9,11 +9,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -335,7 +331,7 @@ public final class FacealignConfig {
    * {@code spark.conf} left out. A configuration without secrets or Spark settings hashes as it always did.
    */
   public String hash() {
-    return sha256(written().getConfig(ROOT).root().render(ConfigRenderOptions.concise()));
+    return org.facealign.data.Hashes.sha256(written().getConfig(ROOT).root().render(ConfigRenderOptions.concise()));
   }
 
   /** The configuration as it may be written out: secrets redacted, an empty {@code spark.conf} left out. */
@@ -359,15 +355,6 @@ public final class FacealignConfig {
       out.put(String.join(".", ConfigUtil.splitPath(e.getKey())), v == null ? "" : v.toString());
     }
     return out;
-  }
-
-  static String sha256(String s) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static ConfigException bad(Config c, String key, String why) {

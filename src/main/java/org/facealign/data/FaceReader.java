@@ -2,9 +2,6 @@ package org.facealign.data;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -54,9 +51,12 @@ public final class FaceReader {
       this(maxFileBytes, maxPixels, DEFAULT_POINT_MARGIN);
     }
 
-    /** 64 MiB per file, 64 megapixels per image: far above any face image, far below a heap. */
+    /**
+     * Those of {@code reference.conf} ({@code facealign.data}): 64 MiB per file, 100 megapixels per image (far above
+     * any face image, far below a heap), and the default point margin.
+     */
     public static Limits defaults() {
-      return new Limits(64L << 20, 64L << 20);
+      return new Limits(64L << 20, 100_000_000L, DEFAULT_POINT_MARGIN);
     }
   }
 
@@ -79,7 +79,7 @@ public final class FaceReader {
     byte[] img = storage.readBytes(e.imagePath(), limits.maxFileBytes());
     GrayImage image = ImageDecoder.decode(img, e.imagePath(), limits.maxPixels());
     checkNearImage(shape, image.width(), image.height(), limits.pointMargin(), e.annotationPath());
-    return new LoadedFace(e.toFace(shape), image, sha256(img, ann));
+    return new LoadedFace(e.toFace(shape), image, Hashes.sha256(img, ann));
   }
 
   /**
@@ -130,7 +130,7 @@ public final class FaceReader {
     byte[] img = storage.readBytes(imagePath, limits.maxFileBytes());
     GrayImage image = ImageDecoder.decode(img, imagePath, limits.maxPixels());
     Face face = new Face(id, imagePath, null, subset, null, detectorBox);
-    return new LoadedFace(face, image, sha256(img, new byte[0]));
+    return new LoadedFace(face, image, Hashes.sha256(img));
   }
 
   /**
@@ -154,14 +154,4 @@ public final class FaceReader {
     }
   }
 
-  static String sha256(byte[] first, byte[] second) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(first);
-      md.update(second);
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException ex) {
-      throw new IllegalStateException("SHA-256 is not available", ex);
-    }
-  }
 }

@@ -5,7 +5,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** Content hashes: SHA-256 in hex, and a 64-bit hash of strings for partitioning and sampling. */
+/**
+ * The project's one SHA-256: content hashes, checksums and fingerprints in lower-case hex, and a 64-bit hash of
+ * strings for partitioning, sampling and seeding.
+ */
 public final class Hashes {
   private Hashes() {}
 
@@ -24,7 +27,7 @@ public final class Hashes {
   }
 
   /** A fresh SHA-256 digest. */
-  public static MessageDigest sha256Digest() {
+  private static MessageDigest sha256Digest() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {

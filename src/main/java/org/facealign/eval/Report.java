@@ -29,7 +29,8 @@ import org.facealign.data.Failure;
  *   <li>{@code report.json}: stable keys {@code subsets.<S>.faces}, {@code .ip_nme}, {@code .io_nme}
  *       (means), {@code .failure_rate_008}, {@code .auc_008} (inter-pupil), blocks {@code subsets.<S>.ip}
  *       and {@code .io} with every {@link ErrorStats} field in snake_case (null when the subset is empty),
- *       {@code counts.in/ok/failed}, {@code failures}, {@code model}, {@code config}, {@code created}, and
+ *       {@code counts.in/ok/failed} (and any {@linkplain Builder#countDetail detail counts} beside them),
+ *       {@code failures}, {@code model}, {@code config}, {@code created}, and
  *       each extra section under its own key;
  *   <li>{@code faces.csv}: {@code face_id,subset,image,ip_nme,io_nme}, one row per face per subset;
  *   <li>{@code ced.png}: inter-pupil CED curves of the non-empty subsets, 800x600;
@@ -51,6 +52,7 @@ public final class Report {
   static final Set<String> RESERVED_KEYS =
       Set.of("subsets", "counts", "failures", "model", "config", "created");
   private static final Set<String> RESERVED_FILES = Set.of(JSON, CSV, CED, HTML);
+  private static final Pattern COUNT_KEY = Pattern.compile("[a-z][a-z0-9_]*");
   private static final Pattern FIGURE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*\\.png");
 
   /**
@@ -86,6 +88,7 @@ public final class Report {
   private final Map<String, List<FaceResult>> subsets;
   private final Map<String, Map<Normalisation, ErrorStats>> stats;
   private final Counts counts;
+  private final Map<String, Long> countDetails;
   private final List<Failure> failures;
   private final Map<String, Object> model;
   private final String config;
@@ -107,6 +110,7 @@ public final class Report {
     }
     this.stats = Collections.unmodifiableMap(st);
     this.counts = b.counts;
+    this.countDetails = Collections.unmodifiableMap(new LinkedHashMap<>(b.countDetails));
     this.failures = List.copyOf(b.failures);
     this.model = Collections.unmodifiableMap(new LinkedHashMap<>(b.model));
     this.config = b.config;
@@ -164,6 +168,11 @@ public final class Report {
 
   public Counts counts() {
     return counts;
+  }
+
+  /** The detail counts written beside {@code in/ok/failed}, in the order they were added. */
+  public Map<String, Long> countDetails() {
+    return countDetails;
   }
 
   public List<Failure> failures() {
@@ -253,6 +262,7 @@ public final class Report {
     private Instant created;
     private final Map<String, List<FaceResult>> subsets = new LinkedHashMap<>();
     private Counts counts;
+    private final Map<String, Long> countDetails = new LinkedHashMap<>();
     private final List<Failure> failures = new ArrayList<>();
     private Map<String, Object> model = new LinkedHashMap<>();
     private String config = "";
@@ -310,6 +320,22 @@ public final class Report {
     /** The input accounting; {@link #build()} checks {@code in == ok + failed}. */
     public Builder counts(long in, long ok, long failed) {
       this.counts = new Counts(in, ok, failed);
+      return this;
+    }
+
+    /**
+     * A detail count written under {@code counts} beside {@code in/ok/failed} (e.g. how many of the failed inputs
+     * failed at one step): a snake_case key other than those three, and a count that is not negative.
+     */
+    public Builder countDetail(String key, long n) {
+      if (!COUNT_KEY.matcher(Objects.requireNonNull(key, "key")).matches() || Set.of("in", "ok", "failed").contains(key)) {
+        throw new IllegalArgumentException("a detail count needs a snake_case key other than in, ok and failed: '"
+            + key + "'");
+      }
+      if (n < 0) {
+        throw new IllegalArgumentException("count " + key + " must not be negative: " + n);
+      }
+      countDetails.put(key, n);
       return this;
     }
 

@@ -54,6 +54,7 @@ final class ReportHtml {
     row(h, "Inputs", r.counts().in());
     row(h, "Evaluated", r.counts().ok());
     row(h, "Failed", r.counts().failed());
+    r.countDetails().forEach((k, v) -> row(h, esc(k.replace('_', ' ')), v));
     h.append("</table>\n");
 
     for (Normalisation n : Normalisation.values()) {

@@ -24,6 +24,7 @@ final class ReportJson {
     counts.put("in", r.counts().in());
     counts.put("ok", r.counts().ok());
     counts.put("failed", r.counts().failed());
+    r.countDetails().forEach(counts::put);
     ObjectNode subsets = root.putObject("subsets");
     for (Map.Entry<String, java.util.List<FaceResult>> e : r.subsets().entrySet()) {
       ErrorStats ip = r.stats(e.getKey(), Normalisation.INTER_PUPIL);

@@ -1,10 +1,6 @@
 package org.facealign.feature;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.facealign.data.Decimals;
 import org.facealign.data.SimilarityTransform;
 
@@ -319,12 +315,7 @@ public final class ConfigFeatures implements java.io.Serializable {
 
   /** SHA-256 of {@link #canonical()} (UTF-8), 64 lower-case hex digits. */
   public String hash() {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(canonical().getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return org.facealign.data.Hashes.sha256(canonical());
   }
 
   @Override

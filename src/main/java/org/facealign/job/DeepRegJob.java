@@ -3,7 +3,6 @@ package org.facealign.job;
 import static org.apache.spark.sql.functions.col;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -19,6 +18,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.feature.ResponseMaps;
@@ -54,7 +54,7 @@ public final class DeepRegJob {
   /** Face ids of the training faces held out for validation: the first n by a seeded hash of the id. */
   static Set<String> validationFaces(List<String> trainIds, int n, long seed) {
     List<String> ids = new ArrayList<>(trainIds);
-    ids.sort(Comparator.comparing((String id) -> ModelStore.sha256((seed + "|" + id).getBytes(StandardCharsets.UTF_8)))
+    ids.sort(Comparator.comparing((String id) -> Hashes.sha256(seed + "|" + id))
         .thenComparing(Comparator.naturalOrder()));
     return new HashSet<>(ids.subList(0, Math.min(n, Math.max(0, ids.size() - 1))));
   }
@@ -126,8 +126,8 @@ public final class DeepRegJob {
     return d;
   }
 
-  /** File beside a DeepReg model with what its training measured. */
-  public static final String TRAINING_FILE = "training.json";
+  /** The file of a trained model with what its training measured ({@link ModelStore#TRAINING}). */
+  public static final String TRAINING_FILE = ModelStore.TRAINING;
 
   /**
    * Errors after each stage on one set of samples.
@@ -225,24 +225,16 @@ public final class DeepRegJob {
         ModelHeader localHeader = new ModelHeader(Variant.DEEPREGLOCAL.kind(), header.scheme(), header.boxPolicy(),
             header.boxMargin(), header.provenance());
         Fitted local = fit(Variant.DEEPREGLOCAL, cfg, st, data, localHeader, localDir, resume, null);
-        local.save(st, localHeader, localDir);
+        local.save(st, localHeader, localDir, null);
         table1 = new LinkedHashMap<>();
         table1.put(Variant.SEQUENTIALREG.kind(), finalErrors(fitted.sequential(), summary));
         table1.put(Variant.DEEPREGLOCAL.kind(), finalErrors(local.finalStats(), summary));
         table1.put(Variant.DEEPREG.kind(), finalErrors(fitted.finalStats(), summary));
+        LOG.info("train: Table 1 (final IP / IO NME by test subset): {}", table1);
       }
       tests.unpersist(false);
       train.unpersist(false);
-      DeepRegModel model = fitted.save(st, header, modelDir);
-      if (table1 != null) {
-        com.fasterxml.jackson.databind.node.ObjectNode t = (com.fasterxml.jackson.databind.node.ObjectNode)
-            PreparedSet.JSON.readTree(st.readBytes(Storage.resolve(modelDir, TRAINING_FILE), 16L << 20));
-        t.set("table1", PreparedSet.JSON.valueToTree(table1));
-        st.write(Storage.resolve(modelDir, TRAINING_FILE),
-            org.facealign.config.Secrets.redactText(PreparedSet.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t)));
-        LOG.info("train: Table 1 (final IP / IO NME by test subset): {}", table1);
-      }
-      return model;
+      return fitted.save(st, header, modelDir, table1);
     } finally {
       all.unpersist(false);
     }
@@ -259,15 +251,25 @@ public final class DeepRegJob {
       return joint != null ? joint : sequential;
     }
 
-    DeepRegModel save(Storage st, ModelHeader header, String dir) throws IOException {
+    /** Saves the model with its {@link #TRAINING_FILE} (and {@code table1}, when not null, in it). */
+    DeepRegModel save(Storage st, ModelHeader header, String dir, Map<String, Map<String, Map<String, Double>>> table1)
+        throws IOException {
       DeepRegModel model = new DeepRegModel(header, result);
-      ModelStore.save(model, st, dir);
-      st.write(Storage.resolve(dir, TRAINING_FILE), PreparedSet.JSON.writerWithDefaultPrettyPrinter()
-          .writeValueAsBytes(new Training(variant.kind(), fits, toErrors(sequential),
-              joint == null ? null : toErrors(joint), history)));
+      com.fasterxml.jackson.databind.node.ObjectNode t = PreparedSet.JSON.valueToTree(new Training(variant.kind(), fits,
+          toErrors(sequential), joint == null ? null : toErrors(joint), history));
+      if (table1 != null) {
+        t.set("table1", PreparedSet.JSON.valueToTree(table1));
+      }
+      ModelStore.save(model, st, dir, trainingBytes(t));
       LOG.info("train: {} with {} stages saved to {}", variant.kind(), result.numStages(), dir);
       return model;
     }
+  }
+
+  /** {@code training} as the bytes of a {@link #TRAINING_FILE}: indented JSON, with the secrets of any URI removed. */
+  static byte[] trainingBytes(com.fasterxml.jackson.databind.JsonNode training) throws IOException {
+    return org.facealign.config.Secrets.redactText(PreparedSet.JSON.writerWithDefaultPrettyPrinter()
+        .writeValueAsBytes(training));
   }
 
   /** Final-stage IP and IO NME per test subset. */

@@ -39,7 +39,9 @@ import static org.apache.spark.sql.functions.col;
  * {@code report.html}, plus {@code config.conf}.
  *
  * <p>The report's counts cover the test inputs: those that failed to load in {@code prepare} and those
- * that failed here are both listed, so {@code in = ok + failed}. The preparation of the whole data set
+ * that failed here are both listed, so {@code in = ok + failed}, and counted apart ({@code prepare_failed},
+ * {@code prediction_failed}); {@code predicted_alone} counts the faces predicted one by one because the prediction
+ * of their batch failed (each such batch is logged with its faces and the reason). The preparation of the whole data set
  * (training faces included) is summarised in the report's {@code prepare} section.
  */
 public final class EvaluateJob {
@@ -50,7 +52,18 @@ public final class EvaluateJob {
 
   private EvaluateJob() {}
 
-  record Outcome(FaceResult result, Failure failure) implements Serializable {}
+  /**
+   * What became of one test face.
+   *
+   * @param result its errors, null when it failed
+   * @param failure why it failed, null when it did not
+   * @param alone whether it was predicted on its own because the prediction of its batch failed
+   */
+  record Outcome(FaceResult result, Failure failure, boolean alone) implements Serializable {
+    Outcome(FaceResult result, Failure failure) {
+      this(result, failure, false);
+    }
+  }
 
   /** Evaluates {@code modelDir} on the test subsets of {@code preparedDir}, writing the report to {@code outDir}. */
   public static Report run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
@@ -86,11 +99,17 @@ public final class EvaluateJob {
       }
     }
     long prepareFailed = failures.size();
+    long alone = 0;
     for (Outcome o : outcomes) {
+      if (o.alone()) {
+        alone++;
+      }
       if (o.result() != null) {
         bySubset.get(o.result().subset()).add(o.result());
       } else {
         failures.add(o.failure());
+        LOG.warn("evaluate: {} ({}) failed to predict: {}", o.failure().faceId(), o.failure().source(),
+            o.failure().reason());
       }
     }
     for (List<FaceResult> l : bySubset.values()) {
@@ -103,7 +122,9 @@ public final class EvaluateJob {
     }
     long ok = outcomes.stream().filter(o -> o.result() != null).count();
     Counts counts = new Counts(in, ok, failures.size());
-    LOG.info("evaluate: {} ({} failed to load, {} failed to predict)", counts, prepareFailed, failures.size() - prepareFailed);
+    long predictionFailed = failures.size() - prepareFailed;
+    LOG.info("evaluate: {} ({} failed to load, {} failed to predict, {} predicted alone after their batch failed)", counts,
+        prepareFailed, predictionFailed, alone);
 
     Report.Builder report = Report.builder().created(Instant.now()).cedMax(cfg.eval().cedMax());
     for (Map.Entry<String, List<FaceResult>> e : bySubset.entrySet()) {
@@ -113,6 +134,9 @@ public final class EvaluateJob {
       report.deriveUnion(d.getKey(), d.getValue());
     }
     report.counts(counts.in(), counts.ok(), counts.failed())
+        .countDetail("prepare_failed", prepareFailed)
+        .countDetail("prediction_failed", predictionFailed)
+        .countDetail("predicted_alone", alone)
         .failures(failures)
         .model(modelDescription(h, modelDir))
         .config(cfg.render())
@@ -361,8 +385,9 @@ public final class EvaluateJob {
    * The outcomes of {@code faces}: those whose image decodes are predicted together ({@link
    * LandmarkModel#predictAll}); a face that cannot be read, or whose ground truth strays further from its image
    * than {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), is a
-   * failure naming its file, and if the batch fails its faces are retried one by one, so that only the faulty ones
-   * fail.
+   * failure naming its file, and if the batch fails (or gives another number of shapes than it has faces) the failure
+   * is logged with the batch's faces and its faces are retried one by one ({@link Outcome#alone()}), so that only the
+   * faulty ones fail.
    */
   static List<Outcome> predict(List<PreparedFace> faces, LandmarkModel m, Storage st, FaceReader.Limits limits,
       LandmarkScheme scheme) {
@@ -386,26 +411,49 @@ public final class EvaluateJob {
       }
     }
     List<Shape> shapes = null;
-    try {
-      shapes = m.predictAll(images, boxes);
-    } catch (RuntimeException e) {
-      // retried one by one below, so that only the faulty faces fail
+    if (!ok.isEmpty()) {
+      try {
+        shapes = m.predictAll(images, boxes);
+        if (shapes == null || shapes.size() != ok.size()) {
+          throw new IllegalStateException("the model gave " + (shapes == null ? "no" : shapes.size()) + " shapes for "
+              + ok.size() + " faces");
+        }
+      } catch (RuntimeException e) {
+        shapes = null;
+        LOG.warn("evaluate: the prediction of a batch of {} faces failed ({}); predicting them one by one: {}", ok.size(),
+            describe(e), names(ok));
+      }
     }
+    boolean alone = shapes == null;
     for (int i = 0; i < ok.size(); i++) {
       PreparedFace f = ok.get(i);
       try {
-        Shape pred = shapes != null ? shapes.get(i) : m.predict(images.get(i), boxes.get(i));
-        out.add(new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), pred, f.landmarks(), scheme), null));
+        Shape pred = alone ? m.predict(images.get(i), boxes.get(i)) : shapes.get(i);
+        out.add(new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), pred, f.landmarks(), scheme), null, alone));
       } catch (RuntimeException e) {
-        out.add(unexpected(f, e));
+        Outcome o = unexpected(f, e);
+        out.add(new Outcome(null, o.failure(), alone));
       }
     }
     return out;
   }
 
+  /** The faces of a batch, for a log line: {@code id (image), ...}. */
+  static String names(List<PreparedFace> faces) {
+    StringBuilder b = new StringBuilder();
+    for (PreparedFace f : faces) {
+      b.append(b.length() == 0 ? "" : ", ").append(f.id()).append(" (").append(f.imagePath()).append(')');
+    }
+    return org.facealign.config.Secrets.redactText(b.toString());
+  }
+
+  private static String describe(RuntimeException e) {
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
   private static Outcome unexpected(PreparedFace f, RuntimeException e) {
     return new Outcome(null, new Failure(f.id(), f.subset(), f.imagePath(), "predict",
-        "unexpected " + e.getClass().getSimpleName() + ": " + e.getMessage(), Failure.UNEXPECTED));
+        "unexpected " + describe(e), Failure.UNEXPECTED));
   }
 
   static Outcome predict(PreparedFace f, LandmarkModel m, Storage st, FaceReader.Limits limits, LandmarkScheme scheme) {
@@ -446,6 +494,9 @@ public final class EvaluateJob {
     m.put("git_revision", h.provenance().gitRevision());
     m.put("version", h.provenance().version());
     m.put("created_at", h.provenance().createdAt());
+    if (!h.provenance().trainingHash().isEmpty()) {
+      m.put("training_hash", h.provenance().trainingHash());
+    }
     return m;
   }
 

@@ -3,7 +3,6 @@ package org.facealign.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -25,6 +24,7 @@ import org.facealign.augment.Augmenter;
 import org.facealign.augment.ConfigAugment;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.GrayImage;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.feature.Canvas16;
@@ -32,7 +32,6 @@ import org.facealign.feature.ConfigFeatures;
 import org.facealign.feature.FaceNormaliser;
 import org.facealign.feature.HogFeature;
 import org.facealign.feature.NormalisedFace;
-import org.facealign.model.ModelStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -116,7 +115,7 @@ public final class FeatureStore {
   }
 
   public static String featureHash(FacealignConfig cfg) {
-    return ModelStore.sha256(canonical(cfg).getBytes(StandardCharsets.UTF_8));
+    return Hashes.sha256(canonical(cfg));
   }
 
   /** The directory of {@code cfg}'s feature configuration inside {@code store}. */
@@ -127,7 +126,7 @@ public final class FeatureStore {
   static String faceKey(PreparedFace f, boolean training) {
     String text = f.contentHash() + String.format(Locale.ROOT, "|%.4f %.4f %.4f %.4f|", f.box().x0(), f.box().y0(),
         f.box().x1(), f.box().y1()) + (training ? "train" : "test");
-    return ModelStore.sha256(text.getBytes(StandardCharsets.UTF_8));
+    return Hashes.sha256(text);
   }
 
   public static Manifest readManifest(Storage st, String dir, String hash) throws IOException {

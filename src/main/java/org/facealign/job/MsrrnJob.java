@@ -118,13 +118,11 @@ public final class MsrrnJob {
         LOG.info("train: msrrn IP-NME after S0 (CNN) and stages 1..{} on {} ({} samples): {}", mc.stages(), e.getKey(),
             e.getValue().count(), DeepRegJob.percent(e.getValue().nme()));
       }
-      ModelStore.save(model, st, modelDir);
       com.fasterxml.jackson.databind.node.ObjectNode t = (com.fasterxml.jackson.databind.node.ObjectNode)
           PreparedSet.JSON.valueToTree(new DeepRegJob.Training(MsrrnModel.KIND, List.of(), DeepRegJob.toErrors(perSet), null,
               r.history()));
       t.set("table2", PreparedSet.JSON.valueToTree(table2));
-      st.write(Storage.resolve(modelDir, DeepRegJob.TRAINING_FILE), org.facealign.config.Secrets.redactText(
-          PreparedSet.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t)));
+      ModelStore.save(model, st, modelDir, DeepRegJob.trainingBytes(t));
       LOG.info("train: msrrn with {} stages saved to {} (best epoch {}); Table 2: {}", mc.stages(), modelDir, r.bestEpoch(),
           table2);
       train.unpersist(false);

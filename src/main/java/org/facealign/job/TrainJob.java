@@ -1,7 +1,6 @@
 package org.facealign.job;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -9,6 +8,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.Hashes;
 import org.facealign.data.Shape;
 import org.facealign.data.Storage;
 import org.facealign.model.LandmarkModel;
@@ -72,7 +72,7 @@ public final class TrainJob {
   /** SHA-256 over the sorted per-face content hashes: independent of order, partitioning and storage location. */
   static String dataHash(List<String> contentHashes) {
     String joined = String.join("\n", contentHashes.stream().sorted().toList());
-    return ModelStore.sha256(joined.getBytes(StandardCharsets.UTF_8));
+    return Hashes.sha256(joined);
   }
 
   static void checkSamePolicy(PreparedSet.Summary summary, FacealignConfig cfg) {

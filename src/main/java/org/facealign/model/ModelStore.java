@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.facealign.data.DataException;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,6 +29,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *                     and the list of arrays
  *   config.conf       the configuration the model was trained with
  *   arrays/NAME.npy   each parameter array, in NumPy's .npy format (readable from Python)
+ *   training.json     what training measured (trained models only); its SHA-256 is also in model.json's provenance
  *   SHA256SUMS        the SHA-256 of every file above, in sha256sum's format
  * </pre>
  *
@@ -38,7 +37,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * match it, whose format version is newer than this build knows, or whose kind has no codec; every checksum is
  * verified before {@code model.json} is parsed or any array decoded. The names {@code SHA256SUMS} lists must stay
  * inside the model directory (no {@code ..}, no absolute path or URI), so an edited checksum file cannot make loading
- * read files elsewhere. Nothing is ever read with Java deserialisation: JSON and .npy only. Saving writes into a temporary sibling
+ * read files elsewhere. A model whose provenance records a {@code training.json} must list it in {@code SHA256SUMS} with
+ * that hash, and one that lists it must record it, so the file can be neither dropped nor slipped in. A model saved
+ * without one (a mean-shape model, or one saved before {@code training.json} was part of the model) loads as before.
+ * Nothing is ever read with Java deserialisation: JSON and .npy only. Saving writes into a temporary sibling
  * directory and renames it into place, so a reader never sees half a model.
  */
 public final class ModelStore {
@@ -48,6 +50,8 @@ public final class ModelStore {
   public static final int FORMAT_VERSION = 1;
   /** The checksum file. */
   public static final String SUMS = "SHA256SUMS";
+  /** What training measured (Tables 1 and 2, the per-stage errors, the epoch history), part of a trained model. */
+  public static final String TRAINING = "training.json";
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Pattern ARRAY_NAME = Pattern.compile("[A-Za-z0-9_.]+");
@@ -70,8 +74,17 @@ public final class ModelStore {
     CODECS.put(codec.kind(), codec);
   }
 
-  /** The files of a saved model, by relative name. */
+  /** The files of a saved model, by relative name, without a {@code training.json}. */
   public static <M extends LandmarkModel> Map<String, byte[]> encode(M model) {
+    return encode(model, null);
+  }
+
+  /**
+   * The files of a saved model, by relative name: with {@code training} (when not null) as its {@link #TRAINING},
+   * covered by {@code SHA256SUMS} and with its SHA-256 recorded in model.json's provenance. The provenance's own
+   * {@link Provenance#trainingHash()} is not used: the hash is always that of {@code training}.
+   */
+  public static <M extends LandmarkModel> Map<String, byte[]> encode(M model, byte[] training) {
     @SuppressWarnings("unchecked")
     ModelCodec<M> codec = (ModelCodec<M>) codecFor(model.header().kind());
     if (!codec.modelClass().isInstance(model)) {
@@ -96,6 +109,9 @@ public final class ModelStore {
     prov.put("version", p.version());
     prov.put("created_at", p.createdAt());
     prov.put("config_hash", p.configHash());
+    if (training != null) {
+      prov.put("training_hash", Hashes.sha256(training));
+    }
     root.set("hyper", codec.hyper(model));
     ObjectNode arrays = root.putObject("arrays");
     for (Map.Entry<String, INDArray> e : codec.arrays(model).entrySet()) {
@@ -119,9 +135,12 @@ public final class ModelStore {
       throw new IllegalStateException(e);
     }
     files.put("config.conf", (p.config() == null ? "" : p.config()).getBytes(StandardCharsets.UTF_8));
+    if (training != null) {
+      files.put(TRAINING, training);
+    }
     StringBuilder sums = new StringBuilder();
     for (Map.Entry<String, byte[]> e : files.entrySet()) {
-      sums.append(sha256(e.getValue())).append("  ").append(e.getKey()).append('\n');
+      sums.append(Hashes.sha256(e.getValue())).append("  ").append(e.getKey()).append('\n');
     }
     files.put(SUMS, sums.toString().getBytes(StandardCharsets.UTF_8));
     return files;
@@ -157,7 +176,7 @@ public final class ModelStore {
       if (b == null) {
         throw new ModelFormatException(source + ": file " + e.getKey() + " listed in " + SUMS + " is missing");
       }
-      if (!sha256(b).equals(e.getValue())) {
+      if (!Hashes.sha256(b).equals(e.getValue())) {
         throw new ModelFormatException(source + ": checksum mismatch for " + e.getKey() + " (the file was altered or truncated)");
       }
     }
@@ -177,7 +196,8 @@ public final class ModelStore {
       Provenance p = new Provenance(prov.path("data_hash").asText(), prov.path("training_faces").asLong(),
           prov.path("seed").asLong(), prov.path("git_revision").asText(), prov.path("version").asText(),
           prov.path("created_at").asText(), prov.path("config_hash").asText(),
-          conf == null ? "" : new String(conf, StandardCharsets.UTF_8));
+          conf == null ? "" : new String(conf, StandardCharsets.UTF_8), prov.path("training_hash").asText());
+      checkTraining(source, p.trainingHash(), expected.get(TRAINING));
       JsonNode box = root.path("box_policy");
       ModelHeader header = new ModelHeader(kind, schemeFrom(root.path("scheme")), box.path("name").asText(),
           box.path("margin").asDouble(), p);
@@ -201,7 +221,15 @@ public final class ModelStore {
 
   /** Saves a model into directory {@code dir}, replacing any model there, atomically. */
   public static void save(LandmarkModel model, Storage storage, String dir) throws IOException {
-    Map<String, byte[]> files = encode(model);
+    save(model, storage, dir, null);
+  }
+
+  /**
+   * Saves a model with {@code training} (when not null) as its {@link #TRAINING} into directory {@code dir},
+   * replacing any model there, atomically.
+   */
+  public static void save(LandmarkModel model, Storage storage, String dir, byte[] training) throws IOException {
+    Map<String, byte[]> files = encode(model, training);
     String parent = new org.apache.hadoop.fs.Path(dir).getParent().toString();
     String tmp = Storage.resolve(parent, "." + new org.apache.hadoop.fs.Path(dir).getName() + ".tmp-" + UUID.randomUUID());
     for (Map.Entry<String, byte[]> e : files.entrySet()) {
@@ -247,6 +275,28 @@ public final class ModelStore {
     return files;
   }
 
+  /**
+   * Refuses a model whose provenance records a {@link #TRAINING} that {@code SHA256SUMS} does not list (or lists
+   * with another hash), or whose {@code SHA256SUMS} lists one its provenance does not record.
+   *
+   * @param recorded the hash in model.json's provenance, empty when none
+   * @param listed the hash in {@code SHA256SUMS} (already verified against the file), null when not listed
+   */
+  private static void checkTraining(String source, String recorded, String listed) {
+    if (recorded.isEmpty() && listed != null) {
+      throw new ModelFormatException(source + ": " + SUMS + " lists " + TRAINING
+          + " but model.json's provenance does not record it");
+    }
+    if (!recorded.isEmpty() && listed == null) {
+      throw new ModelFormatException(source + ": model.json's provenance records " + TRAINING + " (" + recorded
+          + ") but " + SUMS + " does not list it");
+    }
+    if (!recorded.isEmpty() && !recorded.equals(listed)) {
+      throw new ModelFormatException(source + ": " + TRAINING + " is not the one model.json's provenance records ("
+          + recorded + ", " + SUMS + " has " + listed + ")");
+    }
+  }
+
   /** Refuses a name in {@code SHA256SUMS} that would reach outside the model directory. */
   private static void checkFileName(String source, String name) {
     if (!FILE_NAME.matcher(name).matches()) {
@@ -265,19 +315,10 @@ public final class ModelStore {
     return storage.list(dir);
   }
 
-  /** SHA-256, hex. */
-  public static String sha256(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** A stable identity of a saved model: the SHA-256 of its checksum file. */
   public static String fingerprint(Map<String, byte[]> files) {
     byte[] sums = files.get(SUMS);
-    return sums == null ? "none" : sha256(sums);
+    return sums == null ? "none" : Hashes.sha256(sums);
   }
 
   private static ModelCodec<?> codecFor(String kind) {

@@ -17,10 +17,19 @@ import java.util.Properties;
  * @param createdAt creation time, ISO-8601 UTC
  * @param configHash SHA-256 of the resolved configuration
  * @param config the resolved configuration (HOCON), as saved beside outputs
+ * @param trainingHash SHA-256 of the model's {@code training.json} (what training measured), as a loaded model
+ *     records it; empty for a model without one, and for a model not yet saved (saving records the hash of the
+ *     {@code training.json} it writes)
  */
 public record Provenance(
     String dataHash, long trainingFaces, long seed, String gitRevision, String version, String createdAt,
-    String configHash, String config) {
+    String configHash, String config, String trainingHash) {
+
+  /** Provenance without a {@code training.json} hash. */
+  public Provenance(String dataHash, long trainingFaces, long seed, String gitRevision, String version,
+      String createdAt, String configHash, String config) {
+    this(dataHash, trainingFaces, seed, gitRevision, version, createdAt, configHash, config, "");
+  }
 
   /** Provenance of a model trained now by this build. */
   public static Provenance now(String dataHash, long trainingFaces, long seed, String configHash, String config) {

@@ -108,9 +108,10 @@ public final class ModelRegistry {
   }
 
   /**
-   * Publishes the model in directory {@code modelDir} as a new version (its checksummed files, and its
-   * {@code training.json} if it has one), with {@code info} as its {@code version.json}; verifies it by loading it
-   * back from where it now lies. Does not touch the production pointer.
+   * Publishes the model in directory {@code modelDir} as a new version (its checksummed files, {@code training.json}
+   * among them when it has one; an older model's unlisted {@code training.json} is copied too), with {@code info} as
+   * its {@code version.json}; verifies it by loading it back from where it now lies. Does not touch the production
+   * pointer.
    *
    * @return the new version's name
    * @throws org.facealign.model.ModelFormatException if the published copy does not load
@@ -123,9 +124,10 @@ public final class ModelRegistry {
     for (Map.Entry<String, byte[]> f : files.entrySet()) {
       st.write(Storage.resolve(tmp, f.getKey()), f.getValue());
     }
-    String training = Storage.resolve(modelDir, "training.json");
-    if (st.exists(training)) {
-      st.write(Storage.resolve(tmp, "training.json"), st.readBytes(training, 64L << 20));
+    String training = Storage.resolve(modelDir, ModelStore.TRAINING);
+    if (!files.containsKey(ModelStore.TRAINING) && st.exists(training)) {
+      // a model saved before training.json was part of it: the file is copied as it is, unverified
+      st.write(Storage.resolve(tmp, ModelStore.TRAINING), st.readBytes(training, 64L << 20));
     }
     ObjectNode v = info.deepCopy();
     v.put("version", version);

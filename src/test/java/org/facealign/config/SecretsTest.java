@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.facealign.data.Hashes;
 import org.junit.jupiter.api.Test;
 
 /** The redaction rule, and that rendered and hashed configurations follow it. */
@@ -101,11 +102,11 @@ class SecretsTest {
         ConfigParseOptions.defaults()).withoutPath("facealign.spark.conf");
     Config given = ConfigFactory.parseString("facealign.train.seed = 11\nfacealign.data.box-margin = 0.2");
     for (Config c : List.of(reference, given.withFallback(reference))) {
-      String before = FacealignConfig.sha256(c.resolve().getConfig("facealign").root().render(ConfigRenderOptions.concise()));
+      String before = Hashes.sha256(c.resolve().getConfig("facealign").root().render(ConfigRenderOptions.concise()));
       String text = c.resolve().root().render(ConfigRenderOptions.concise());
       assertEquals(before, FacealignConfig.load(text, Map.of()).hash());
     }
-    assertEquals(FacealignConfig.sha256(reference.resolve().getConfig("facealign").root()
+    assertEquals(Hashes.sha256(reference.resolve().getConfig("facealign").root()
         .render(ConfigRenderOptions.concise())), FacealignConfig.defaults().hash());
     // and renders without the empty spark.conf, as before
     assertFalse(FacealignConfig.defaults().render().matches("(?s).*\\bconf\\b.*"), FacealignConfig.defaults().render());

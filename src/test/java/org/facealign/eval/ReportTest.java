@@ -164,6 +164,27 @@ class ReportTest {
   }
 
   @Test
+  void detailCountsAreWrittenBesideTheCountsInOrder() throws Exception {
+    Report r = base().countDetail("prepare_failed", 1).countDetail("prediction_failed", 0).countDetail("predicted_alone", 2)
+        .build();
+    JsonNode counts = json(r).get("counts");
+    List<String> keys = new java.util.ArrayList<>();
+    counts.fieldNames().forEachRemaining(keys::add);
+    assertEquals(List.of("in", "ok", "failed", "prepare_failed", "prediction_failed", "predicted_alone"), keys);
+    assertEquals(1, counts.get("prepare_failed").asLong());
+    assertEquals(2, counts.get("predicted_alone").asLong());
+    assertEquals(Map.of("prepare_failed", 1L, "prediction_failed", 0L, "predicted_alone", 2L), r.countDetails());
+    String html = new String(r.render().get("report.html"), StandardCharsets.UTF_8);
+    assertTrue(html.contains("<tr><th>predicted alone</th><td class=\"num\">2</td></tr>"), html);
+    // without any, counts hold in, ok and failed only
+    assertEquals(3, json(base().build()).get("counts").size());
+    for (String bad : List.of("in", "ok", "failed", "Failed", "prepare-failed", "")) {
+      assertThrows(IllegalArgumentException.class, () -> base().countDetail(bad, 1), bad);
+    }
+    assertThrows(IllegalArgumentException.class, () -> base().countDetail("prepare_failed", -1));
+  }
+
+  @Test
   void builderRejectsClashes() {
     assertThrows(IllegalArgumentException.class, () -> base().addSubset("common", List.of()));
     assertThrows(IllegalArgumentException.class,

@@ -1,6 +1,7 @@
 package org.facealign.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,8 +61,17 @@ class BatchPredictTest {
           f.image().height(), box, f.landmarks()));
     }
     LandmarkModel m = new Oracle(truth, faces.get(3).box());
-    List<EvaluateJob.Outcome> out = EvaluateJob.predict(faces, m, Storage.local(), new org.facealign.data.FaceReader.Limits(1 << 24, 1L << 26),
-        LandmarkScheme.IBUG_68);
+    List<String> log = new ArrayList<>();
+    List<EvaluateJob.Outcome> out;
+    try (LogCapture c = LogCapture.of(EvaluateJob.class, log)) {
+      out = EvaluateJob.predict(faces, m, Storage.local(), new org.facealign.data.FaceReader.Limits(1 << 24, 1L << 26),
+          LandmarkScheme.IBUG_68);
+    }
+    // the failed batch is logged once, naming its 4 readable faces and the reason
+    assertEquals(1, log.size(), log.toString());
+    assertTrue(log.get(0).startsWith("WARN evaluate: the prediction of a batch of 4 faces failed (IllegalStateException: cannot "
+        + "predict this face); predicting them one by one: face0 (" + dir.resolve("face0.png") + "), face2 ("), log.get(0));
+    assertTrue(log.get(0).endsWith("face4 (" + dir.resolve("face4.png") + ")"), log.get(0));
     assertEquals(faces.size(), out.size());
     Map<String, EvaluateJob.Outcome> byId = new HashMap<>();
     for (EvaluateJob.Outcome o : out) {
@@ -75,5 +85,61 @@ class BatchPredictTest {
     assertTrue(byId.get("face1").failure().source().endsWith("face1.png"), byId.get("face1").failure().toString());
     assertTrue(byId.get("face3").failure().reason().contains("cannot predict this face"),
         byId.get("face3").failure().toString());
+    // the 4 faces of the failed batch were predicted alone; the unreadable one never reached the model
+    for (int i : new int[] {0, 2, 3, 4}) {
+      assertTrue(byId.get("face" + i).alone(), "face " + i);
+    }
+    assertFalse(byId.get("face1").alone());
+  }
+
+  @Test
+  void aBatchThatSucceedsIsNotRetriedAndOneWithTooFewShapesIs(@TempDir Path dir) throws Exception {
+    SyntheticFaces gen = new SyntheticFaces(6L, SyntheticFaces.Options.defaults());
+    List<PreparedFace> faces = new ArrayList<>();
+    Map<FaceBox, Shape> truth = new HashMap<>();
+    for (int i = 0; i < 3; i++) {
+      SyntheticFaces.SyntheticFace f = gen.next();
+      Path img = dir.resolve("f" + i + ".png");
+      Files.write(img, ImageDecoder.encode(f.image(), "png"));
+      FaceBox box = new FaceBox(f.detectorBox().x0() + i * 1e-3, f.detectorBox().y0(), f.detectorBox().x1(),
+          f.detectorBox().y1());
+      truth.put(box, f.landmarks());
+      faces.add(new PreparedFace("f" + i, "common", img.toString(), null, "h" + i, f.image().width(),
+          f.image().height(), box, f.landmarks()));
+    }
+    org.facealign.data.FaceReader.Limits limits = new org.facealign.data.FaceReader.Limits(1 << 24, 1L << 26);
+    List<String> log = new ArrayList<>();
+    try (LogCapture c = LogCapture.of(EvaluateJob.class, log)) {
+      List<EvaluateJob.Outcome> out = EvaluateJob.predict(faces, new Oracle(truth, null), Storage.local(), limits,
+          LandmarkScheme.IBUG_68);
+      assertEquals(3, out.stream().filter(o -> o.result() != null && !o.alone()).count());
+      assertEquals(List.of(), log);
+      // a model whose batch prediction drops a face: the batch counts as failed, every face is predicted alone
+      out = EvaluateJob.predict(faces, new ShortBatches(new Oracle(truth, null)), Storage.local(), limits,
+          LandmarkScheme.IBUG_68);
+      assertEquals(3, out.stream().filter(o -> o.result() != null && o.alone()).count());
+      assertEquals(1, log.size(), log.toString());
+      assertTrue(log.get(0).contains("batch of 3 faces failed (IllegalStateException: the model gave 2 shapes for 3 "
+          + "faces)"), log.get(0));
+    }
+  }
+
+  /** A model whose batch prediction leaves out the last face. */
+  record ShortBatches(LandmarkModel inner) implements LandmarkModel {
+    @Override
+    public ModelHeader header() {
+      return inner.header();
+    }
+
+    @Override
+    public Shape predict(GrayImage image, FaceBox box) {
+      return inner.predict(image, box);
+    }
+
+    @Override
+    public List<Shape> predictAll(List<GrayImage> images, List<FaceBox> boxes) {
+      List<Shape> all = inner.predictAll(images, boxes);
+      return all.subList(0, all.size() - 1);
+    }
   }
 }

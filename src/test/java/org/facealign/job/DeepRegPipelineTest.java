@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.Hashes;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
 import org.facealign.eval.Report;
@@ -41,6 +42,15 @@ class DeepRegPipelineTest extends LocalSparkTest {
     // the companion DeepRegLocal model and the pre-trained cascade are saved too
     assertEquals("deepreglocal", ModelStore.load(st, out + "/model-deepreglocal").header().kind());
     assertTrue(st.exists(out + "/model.checkpoints/pretrained/model.json"));
+    // training.json, Table 1 in it, is part of the model: under its checksums, its hash in the provenance
+    byte[] training = st.readBytes(out + "/model/" + DeepRegJob.TRAINING_FILE, 1 << 24);
+    assertTrue(PreparedSet.JSON.readTree(training).path("table1").has("sequentialreg"));
+    assertEquals(Hashes.sha256(training), ModelStore.load(st, out + "/model").header().provenance().trainingHash());
+    assertTrue(new String(st.readBytes(out + "/model/" + ModelStore.SUMS, 1 << 20), java.nio.charset.StandardCharsets.UTF_8)
+        .contains(Hashes.sha256(training) + "  " + DeepRegJob.TRAINING_FILE + "\n"));
+    byte[] local = st.readBytes(out + "/model-deepreglocal/" + DeepRegJob.TRAINING_FILE, 1 << 24);
+    assertEquals(Hashes.sha256(local),
+        ModelStore.load(st, out + "/model-deepreglocal").header().provenance().trainingHash());
     Report r = EvaluateJob.run(spark, cfg, st, out + "/prepared", out + "/model", out + "/report");
     JsonNode json = PreparedSet.JSON.readTree(st.readBytes(out + "/report/" + Report.JSON, 1 << 24));
     JsonNode table1 = json.findValue("table1");

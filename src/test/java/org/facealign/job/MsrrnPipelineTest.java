@@ -12,6 +12,7 @@ import java.util.Map;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.FaceBox;
 import org.facealign.data.GrayImage;
+import org.facealign.data.Hashes;
 import org.facealign.data.Shape;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
@@ -66,6 +67,10 @@ class MsrrnPipelineTest extends LocalSparkTest {
 
     // save -> load -> identical predictions
     MsrrnModel loaded = (MsrrnModel) ModelStore.load(st, out + "/model");
+    byte[] training = st.readBytes(out + "/model/" + DeepRegJob.TRAINING_FILE, 1 << 24);
+    assertTrue(PreparedSet.JSON.readTree(training).path("table2").has("common"));
+    assertEquals(Hashes.sha256(training), loaded.header().provenance().trainingHash(), "training.json is part of the model");
+    assertEquals("", ModelStore.load(st, out + "/mean").header().provenance().trainingHash(), "a mean model has none");
     SyntheticFaces.SyntheticFace f = new SyntheticFaces(99L, SyntheticFaces.Options.defaults()).next();
     Shape a = m.predict(f.image(), f.detectorBox());
     Shape b = loaded.predict(f.image(), f.detectorBox());

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import org.facealign.data.FaceBox;
 import org.facealign.data.GrayImage;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Shape;
 import org.facealign.data.Storage;
@@ -107,7 +108,7 @@ class ModelStoreTest {
     StringBuilder sums = new StringBuilder();
     for (Map.Entry<String, byte[]> e : out.entrySet()) {
       if (!e.getKey().equals(ModelStore.SUMS)) {
-        sums.append(ModelStore.sha256(e.getValue())).append("  ").append(e.getKey()).append('\n');
+        sums.append(Hashes.sha256(e.getValue())).append("  ").append(e.getKey()).append('\n');
       }
     }
     out.put(ModelStore.SUMS, sums.toString().getBytes(StandardCharsets.UTF_8));

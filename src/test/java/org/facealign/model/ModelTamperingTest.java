@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Shape;
 import org.facealign.data.Storage;
@@ -142,7 +143,7 @@ class ModelTamperingTest {
     Path sums = Path.of(s[0], ModelStore.SUMS);
     String original = Files.readString(sums);
     for (String name : List.of("../secret.txt", "/etc/hostname", "arrays/../../secret.txt", "./model.json")) {
-      Files.writeString(sums, original + ModelStore.sha256(new byte[0]) + "  " + name + "\n");
+      Files.writeString(sums, original + Hashes.sha256(new byte[0]) + "  " + name + "\n");
       assertEquals(s[0] + ": SHA256SUMS lists a file name that is not a plain relative path inside the model "
           + "directory: '" + name + "'", refused(s[0]).getMessage(), name);
     }
@@ -200,13 +201,95 @@ class ModelTamperingTest {
     assertEquals(1, built.get());
   }
 
+  static final byte[] TRAINING = "{\n  \"kind\" : \"deepreglocal\",\n  \"epochs\" : [ ]\n}".getBytes(StandardCharsets.UTF_8);
+
+  /** Saves {@code m} with {@link #TRAINING} as its training.json under {@code dir}; returns the model directory. */
+  static String savedWithTraining(LandmarkModel m, Path dir, String name) throws Exception {
+    String where = dir.resolve(name).toString();
+    ModelStore.save(m, ST, where, TRAINING);
+    return where;
+  }
+
+  @Test
+  void trainingJsonIsPartOfTheModelAndItsHashIsInTheProvenance(@TempDir Path dir) throws Exception {
+    String where = savedWithTraining(deepReg(), dir, "m");
+    String hash = "1367c50f1165f977059179189a45f930e03e387250500628e08370a580a12634"; // sha256sum of the bytes
+    assertEquals(hash, Hashes.sha256(TRAINING));
+    List<String> sums = Files.readAllLines(Path.of(where, ModelStore.SUMS));
+    assertTrue(sums.contains(hash + "  training.json"), sums.toString());
+    assertEquals("training.json", sums.get(sums.size() - 1).substring(66), "listed last, after config.conf");
+    JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Path.of(where, "model.json").toFile());
+    assertEquals(hash, json.at("/provenance/training_hash").asText());
+    LandmarkModel back = ModelStore.load(ST, where);
+    assertEquals(hash, back.header().provenance().trainingHash());
+    assertEquals(P.dataHash(), back.header().provenance().dataHash());
+    assertEquals(new String(TRAINING, StandardCharsets.UTF_8), Files.readString(Path.of(where, "training.json")));
+    // the model's identity covers what training measured
+    String other = dir.resolve("other").toString();
+    ModelStore.save(deepReg(), ST, other, "{}".getBytes(StandardCharsets.UTF_8));
+    assertTrue(!ModelStore.fingerprint(ModelStore.readFiles(ST, where))
+        .equals(ModelStore.fingerprint(ModelStore.readFiles(ST, other))));
+  }
+
+  @Test
+  void aFlippedByteInTrainingJsonIsAChecksumMismatchNamingTheFile(@TempDir Path dir) throws Exception {
+    String where = savedWithTraining(deepReg(), dir, "m");
+    Path training = Path.of(where, "training.json");
+    byte[] b = Files.readAllBytes(training);
+    b[b.length / 2] ^= 0x01;
+    Files.write(training, b);
+    assertEquals(where + ": checksum mismatch for training.json (the file was altered or truncated)",
+        refused(where).getMessage());
+    Files.delete(training);
+    assertEquals(where + ": file training.json listed in SHA256SUMS is missing", refused(where).getMessage());
+  }
+
+  @Test
+  void trainingJsonCanBeNeitherDroppedNorSlippedInByEditingTheChecksums(@TempDir Path dir) throws Exception {
+    String where = savedWithTraining(deepReg(), dir, "m");
+    String hash = Hashes.sha256(TRAINING);
+    Path sums = Path.of(where, ModelStore.SUMS);
+    String original = Files.readString(sums);
+    // its line removed from SHA256SUMS (the file altered at will): model.json still records it
+    Files.writeString(sums, original.replace(hash + "  training.json\n", ""));
+    assertEquals(where + ": model.json's provenance records training.json (" + hash + ") but SHA256SUMS does not list it",
+        refused(where).getMessage());
+    // another training.json, signed again: it is not the one the provenance records
+    Files.writeString(Path.of(where, "training.json"), "{ }");
+    Files.writeString(sums, original);
+    resign(Path.of(where));
+    assertEquals(where + ": training.json is not the one model.json's provenance records (" + hash + ", SHA256SUMS has "
+        + Hashes.sha256("{ }".getBytes(StandardCharsets.UTF_8)) + ")", refused(where).getMessage());
+    // a model saved without one, given one in SHA256SUMS: its provenance records none
+    String plain = saved(deepReg(), dir, "plain")[0];
+    Files.write(Path.of(plain, "training.json"), TRAINING);
+    Files.writeString(Path.of(plain, ModelStore.SUMS),
+        Files.readString(Path.of(plain, ModelStore.SUMS)) + hash + "  training.json\n");
+    assertEquals(plain + ": SHA256SUMS lists training.json but model.json's provenance does not record it",
+        refused(plain).getMessage());
+  }
+
+  @Test
+  void aModelWithoutTrainingJsonStillLoads(@TempDir Path dir) throws Exception {
+    // a mean-shape model has none; a model saved before training.json was part of it has one beside it, unlisted
+    String mean = saved(mean("mean"), dir, "mean")[0];
+    assertEquals(7, ((MeanShapeModel) ModelStore.load(ST, mean)).samples());
+    assertEquals("", ModelStore.load(ST, mean).header().provenance().trainingHash());
+    String old = saved(deepReg(), dir, "old")[0];
+    Files.writeString(Path.of(old, "training.json"), "{ \"kind\" : \"deepreglocal\" }");
+    LandmarkModel back = ModelStore.load(ST, old);
+    assertEquals("", back.header().provenance().trainingHash());
+    assertEquals(deepReg().header(), back.header());
+    assertTrue(!ModelStore.readFiles(ST, old).containsKey("training.json"), "an unlisted file is not read");
+  }
+
   /** Rewrites SHA256SUMS for the files it lists, as they are now. */
   static void resign(Path model) throws Exception {
     Path sums = model.resolve(ModelStore.SUMS);
     StringBuilder b = new StringBuilder();
     for (String line : Files.readAllLines(sums)) {
       String name = line.substring(66);
-      b.append(ModelStore.sha256(Files.readAllBytes(model.resolve(name)))).append("  ").append(name).append('\n');
+      b.append(Hashes.sha256(Files.readAllBytes(model.resolve(name)))).append("  ").append(name).append('\n');
     }
     Files.writeString(sums, b.toString());
   }

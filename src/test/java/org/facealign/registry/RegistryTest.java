@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
@@ -73,6 +74,24 @@ class RegistryTest {
     }
     assertThrows(ModelFormatException.class, () -> r.publish(m, r.JSON.createObjectNode()));
     assertTrue(r.versions().isEmpty());
+  }
+
+  @Test
+  void aPublishedVersionCarriesTrainingJsonUnderItsChecksums(@TempDir Path dir) throws Exception {
+    ModelRegistry r = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
+    byte[] training = "{ \"epochs\" : [ ] }".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String m = dir.resolve("m").toString();
+    ModelStore.save(new MeanShapeModel(new ModelHeader("mean", LandmarkScheme.IBUG_68, "detector", 0.1,
+        Provenance.now("h", 1, 1, "c", "facealign {}")), SyntheticFaces.TEMPLATE, 1), Storage.local(), m, training);
+    String v = r.publish(m, r.JSON.createObjectNode());
+    Path copy = dir.resolve("registry").resolve("versions").resolve(v).resolve("training.json");
+    assertEquals("{ \"epochs\" : [ ] }", Files.readString(copy));
+    assertEquals(Hashes.sha256(training), r.load(v).header().provenance().trainingHash());
+    Files.writeString(copy, "{ \"epochs\" : [ 1 ] }");
+    ModelFormatException e = assertThrows(ModelFormatException.class, () -> r.switchTo(v, "tampered"));
+    assertTrue(e.getMessage().endsWith(": checksum mismatch for training.json (the file was altered or truncated)"),
+        e.getMessage());
+    assertTrue(r.production().isEmpty());
   }
 
   @Test

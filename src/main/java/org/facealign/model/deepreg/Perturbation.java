@@ -1,10 +1,8 @@
 package org.facealign.model.deepreg;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.SplittableRandom;
+import org.facealign.data.Hashes;
 
 /**
  * Random starting shapes for sequential pre-training, as the Supervised Descent Method does (Xiong and De
@@ -30,7 +28,7 @@ public final class Perturbation implements Serializable {
   public double[][] starts(String sampleName, double[] s0, int n) {
     double[][] out = new double[n][];
     out[0] = s0.clone();
-    SplittableRandom r = new SplittableRandom(seed ^ hash(sampleName));
+    SplittableRandom r = new SplittableRandom(seed ^ Hashes.hash64(sampleName));
     for (int k = 1; k < n; k++) {
       double tx = stats.mean[0] + stats.std[0] * gaussian(r);
       double ty = stats.mean[1] + stats.std[1] * gaussian(r);
@@ -105,19 +103,6 @@ public final class Perturbation implements Serializable {
     double u = 1 - r.nextDouble();
     double v = r.nextDouble();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-
-  private static long hash(String s) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-      long h = 0;
-      for (int i = 0; i < 8; i++) {
-        h = (h << 8) | (d[i] & 0xff);
-      }
-      return h;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Mean and standard deviation of (tx, ty, log scale, angle); mergeable sums. */
