@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * Writes the training state after every epoch to {@code DIR/epoch-NNNNN/} on any Hadoop file system: {@code
  * graph.zip} (DL4J's model file: configuration JSON with the learning rate and iteration counters,
  * parameters, updater state), {@code best-params.bin} (ND4J binary) and {@code state.properties} (epoch,
- * learning rate, best error and epoch, early-stopping counters, per-epoch history). Each checkpoint is
+ * learning rate, best error and epoch, early-stopping counters, per-epoch history), and {@code SHA256SUMS}
+ * (sha256sum's format) over the three, which {@link #readLatest} verifies before it reads anything else: a
+ * checkpoint altered or truncated after it was written is refused with the file named. Each checkpoint is
  * written into a temporary sibling directory and renamed into place, so a reader sees whole checkpoints
  * only; the {@code keep} newest are kept.
  */
@@ -34,6 +36,7 @@ public final class CheckpointListener implements TrainingListener {
   static final String GRAPH = "graph.zip";
   static final String BEST = "best-params.bin";
   static final String STATE = "state.properties";
+  static final String SUMS = "SHA256SUMS";
   /** The largest checkpoint file read back. */
   private static final long MAX_BYTES = 4L << 30;
 
@@ -74,12 +77,13 @@ public final class CheckpointListener implements TrainingListener {
     String target = Storage.resolve(dir, name(st.epoch));
     String tmp = Storage.resolve(dir, "." + name(st.epoch) + ".tmp-" + System.nanoTime());
     storage.mkdirs(tmp);
-    try (OutputStream out = storage.create(Storage.resolve(tmp, GRAPH))) {
-      ModelSerializer.writeModel(st.graph, out, true);
-    }
-    try (OutputStream out = storage.create(Storage.resolve(tmp, BEST))) {
-      Nd4j.write(out, st.bestParams);
-    }
+    java.util.Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+    java.io.ByteArrayOutputStream graph = new java.io.ByteArrayOutputStream();
+    ModelSerializer.writeModel(st.graph, graph, true);
+    files.put(GRAPH, graph.toByteArray());
+    java.io.ByteArrayOutputStream best = new java.io.ByteArrayOutputStream();
+    Nd4j.write(best, st.bestParams);
+    files.put(BEST, best.toByteArray());
     Properties p = new Properties();
     p.setProperty("epoch", Integer.toString(st.epoch));
     p.setProperty("learningRate", Double.toString(st.learningRate));
@@ -94,7 +98,15 @@ public final class CheckpointListener implements TrainingListener {
     }
     StringWriter w = new StringWriter();
     p.store(w, "facealign joint training state");
-    storage.writeText(Storage.resolve(tmp, STATE), w.toString());
+    files.put(STATE, w.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    StringBuilder sums = new StringBuilder();
+    for (java.util.Map.Entry<String, byte[]> f : files.entrySet()) {
+      try (OutputStream out = storage.create(Storage.resolve(tmp, f.getKey()))) {
+        out.write(f.getValue());
+      }
+      sums.append(org.facealign.data.Hashes.sha256(f.getValue())).append("  ").append(f.getKey()).append('\n');
+    }
+    storage.writeText(Storage.resolve(tmp, SUMS), sums.toString());
     if (storage.exists(target)) {
       storage.delete(target);
     }
@@ -139,6 +151,47 @@ public final class CheckpointListener implements TrainingListener {
     }
   }
 
+  /**
+   * The three files of checkpoint {@code cp}, each read once and checked against {@code SHA256SUMS}.
+   *
+   * @throws IOException naming the file that is missing, unlisted or altered
+   */
+  static java.util.Map<String, byte[]> verified(Storage storage, String cp) throws IOException {
+    String sumsPath = Storage.resolve(cp, SUMS);
+    if (!storage.exists(sumsPath)) {
+      throw new IOException(sumsPath + ": missing; a checkpoint without checksums is not resumed (delete " + cp
+          + " to resume from an earlier one, or train without --resume)");
+    }
+    java.util.Map<String, String> listed = new java.util.HashMap<>();
+    for (String line : storage.readText(sumsPath).split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] f = line.trim().split("\\s+\\*?", 2);
+      if (f.length != 2 || !f[0].matches("[0-9a-f]{64}")) {
+        throw new IOException(sumsPath + ": malformed line '" + line + "'");
+      }
+      listed.put(f[1], f[0]);
+    }
+    java.util.Map<String, byte[]> out = new java.util.HashMap<>();
+    for (String name : List.of(GRAPH, BEST, STATE)) {
+      String path = Storage.resolve(cp, name);
+      String want = listed.get(name);
+      if (want == null) {
+        throw new IOException(sumsPath + ": does not list " + name);
+      }
+      if (!storage.exists(path)) {
+        throw new IOException(path + ": missing from the checkpoint");
+      }
+      byte[] bytes = storage.readBytes(path, MAX_BYTES);
+      if (!org.facealign.data.Hashes.sha256(bytes).equals(want)) {
+        throw new IOException(path + ": checksum mismatch (the file was altered or truncated after it was written)");
+      }
+      out.put(name, bytes);
+    }
+    return out;
+  }
+
   /** The newest checkpoint of {@code dir}, or null if there is none. */
   static TrainingState readLatest(Storage storage, String dir) throws IOException {
     List<Integer> e = epochs(storage, dir);
@@ -146,14 +199,15 @@ public final class CheckpointListener implements TrainingListener {
       return null;
     }
     String cp = Storage.resolve(dir, name(e.get(e.size() - 1)));
+    java.util.Map<String, byte[]> files = verified(storage, cp);
     TrainingState st = new TrainingState();
     String graphPath = Storage.resolve(cp, GRAPH);
-    byte[] graph = storage.readBytes(graphPath, MAX_BYTES);
+    byte[] graph = files.get(GRAPH);
     refuseJavaSerialised(graph, graphPath);
     st.graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(graph), true);
-    st.bestParams = Nd4j.read(new ByteArrayInputStream(storage.readBytes(Storage.resolve(cp, BEST), MAX_BYTES)));
+    st.bestParams = Nd4j.read(new ByteArrayInputStream(files.get(BEST)));
     Properties p = new Properties();
-    p.load(new StringReader(storage.readText(Storage.resolve(cp, STATE))));
+    p.load(new StringReader(new String(files.get(STATE), java.nio.charset.StandardCharsets.UTF_8)));
     st.epoch = Integer.parseInt(p.getProperty("epoch"));
     st.learningRate = Double.parseDouble(p.getProperty("learningRate"));
     st.bestError = Double.parseDouble(p.getProperty("bestError"));

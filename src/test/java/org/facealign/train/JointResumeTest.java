@@ -93,5 +93,25 @@ class JointResumeTest {
     assertTrue(a.history().get(4).trainLoss() < a.history().get(1).trainLoss(), a.history().toString());
     // the checkpoint keeps the two newest epochs
     assertEquals(List.of(3, 4), CheckpointListener.epochs(st, full));
+
+    // a checkpoint altered after it was written is refused before use, the file named (Hadoop's own .crc
+    // sidecars removed, as a hand edit or another writer would leave them)
+    Path latest = Path.of(full, CheckpointListener.name(4));
+    for (String name : List.of(CheckpointListener.GRAPH, CheckpointListener.BEST, CheckpointListener.STATE)) {
+      Path file = latest.resolve(name);
+      java.nio.file.Files.deleteIfExists(latest.resolve("." + name + ".crc"));
+      byte[] original = java.nio.file.Files.readAllBytes(file);
+      byte[] flipped = original.clone();
+      flipped[flipped.length / 2] ^= 1;
+      java.nio.file.Files.write(file, flipped);
+      java.io.IOException e = assertThrows(java.io.IOException.class, () -> CheckpointListener.readLatest(st, full));
+      assertTrue(e.getMessage().contains(name) && e.getMessage().contains("checksum mismatch"), e.getMessage());
+      java.nio.file.Files.write(file, original);
+    }
+    assertEquals(4, CheckpointListener.readLatest(st, full).epoch, "restored, it is read again");
+    java.nio.file.Files.delete(latest.resolve(CheckpointListener.SUMS));
+    java.nio.file.Files.deleteIfExists(latest.resolve("." + CheckpointListener.SUMS + ".crc"));
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> CheckpointListener.readLatest(st, full));
+    assertTrue(e.getMessage().contains("without checksums"), e.getMessage());
   }
 }
