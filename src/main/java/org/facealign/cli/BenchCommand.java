@@ -252,7 +252,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       FacealignConfig cfg = config.load(Map.of("train.model", kind, "deepreg.epochs", Integer.toString(epochs),
           "msrrn.epochs", Integer.toString(epochs), "deepreg.early-stop", Integer.toString(epochs + 1),
-          "msrrn.early-stop", Integer.toString(epochs + 1)));
+          "msrrn.early-stop", Integer.toString(epochs + 1), "deepreg.table1", "false"));
       SparkSession spark = SparkSessions.create(cfg, "bench train", master);
       Path tmp = Files.createTempDirectory("facealign-bench");
       try {
