@@ -5,8 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.api.Trainable;
@@ -48,7 +46,9 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * crops receive zeros.
  *
  * <p>Working arrays are detached from DL4J's workspaces and kept between calls (reallocated when the batch size
- * changes); the output and the epsilons are allocated through the graph's workspace manager.
+ * changes); the output and the epsilons are allocated through the graph's workspace manager. The Java code
+ * touches ND4J arrays only through ND4J's own operations and {@link HostCopy}, whose bulk transfers synchronise
+ * the host and device copies, so the vertex computes the same on the CPU and the CUDA backends.
  */
 public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements Trainable {
   private static final long serialVersionUID = 1L;
@@ -330,14 +330,14 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     final INDArray z1;
     final INDArray z2;
     final INDArray inc;
-    final Native io;
+    final HostCopy io;
     boolean trained;
 
     Work(int batch, DataType dt) {
       this.batch = batch;
       this.dt = dt;
       this.n = batch * points;
-      this.io = new Native(dt);
+      this.io = new HostCopy(dt);
       try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
         stage = new Stage[stages];
         for (int t = 0; t < stages; t++) {
@@ -397,7 +397,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     double[] shapes = forward(training, batch, dt);
     INDArray r = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dt, new long[] {batch,
         (long) out * (stages + 1)}, 'c');
-    Native.write(r, shapes, shapes.length);
+    HostCopy.write(r, shapes, shapes.length);
     return r;
   }
 
@@ -407,14 +407,14 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     w.trained = false;
     int width = out * (stages + 1);
     double[] shapes = new double[batch * width];
-    double[] s = Native.read(inputs[0]);
+    double[] s = HostCopy.read(inputs[0]);
     for (int b = 0; b < batch; b++) {
       System.arraycopy(s, b * out, shapes, b * width, out);
     }
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       for (int t = 0; t < stages; t++) {
         Stage st = w.stage[training ? t : 0];
-        st.image = Native.read(inputs[t + 1]);
+        st.image = HostCopy.read(inputs[t + 1]);
         if (inputs[t + 1].size(2) != sizes[t] || inputs[t + 1].size(3) != sizes[t]) {
           throw new IllegalArgumentException("crop " + (t + 1) + " must be " + sizes[t] + " px, got "
               + inputs[t + 1].size(2) + "x" + inputs[t + 1].size(3));
@@ -439,7 +439,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
   private double[] stage(Work w, Stage st, int size, boolean training) {
     int n = w.n;
     int batch = w.batch;
-    Native io = w.io;
+    HostCopy io = w.io;
     sample(st.image, size, st.pos, batch, points, p, st.patches);
     if (conf.isPatchNormalisation()) {
       standardise(st.patches, n, p * p, st.invSpread);
@@ -717,9 +717,9 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
       forward(true, batch, dt);
     }
     Work w = work;
-    Native io = w.io;
+    HostCopy io = w.io;
     int width = out * (stages + 1);
-    double[] e = Native.read(epsilon);
+    double[] e = HostCopy.read(epsilon);
     double[] d = new double[batch * out];
     for (int b = 0; b < batch; b++) {
       System.arraycopy(e, b * width + stages * out, d, b * out, out);
@@ -839,7 +839,7 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     }
     INDArray[] eps = new INDArray[inputs.length];
     eps[0] = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, w.dt, new long[] {batch, out}, 'c');
-    Native.write(eps[0], d, d.length);
+    HostCopy.write(eps[0], d, d.length);
     for (int t = 1; t < inputs.length; t++) {
       eps[t] = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, inputs[t].dataType(), inputs[t].shape(), 'c');
     }
@@ -919,96 +919,6 @@ public class RecurrentRegressionGraphVertex extends BaseGraphVertex implements T
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
         INDArray a = Nd4j.createFromArray(v).castTo(target.dataType())) {
       target.addi(a.reshape(target.shape()));
-    }
-  }
-
-  /** Bulk transfers between Java double arrays and contiguous native arrays of the network's data type. */
-  static final class Native {
-    private final DataType dt;
-    private float[] floats = new float[0];
-    private double[] chunk = new double[0];
-    private double[] chunk2 = new double[0];
-
-    Native(DataType dt) {
-      if (dt != DataType.FLOAT && dt != DataType.DOUBLE) {
-        throw new IllegalArgumentException("the recurrent regression vertex supports FLOAT and DOUBLE, not " + dt);
-      }
-      this.dt = dt;
-    }
-
-    /** A reusable staging array of at least {@code len} values. */
-    double[] chunk(int len) {
-      if (chunk.length < len) {
-        chunk = new double[len];
-      }
-      return chunk;
-    }
-
-    /** Writes {@code src[0 .. len)} to {@code dst} (contiguous, row-major) from element {@code off}. */
-    void put(INDArray dst, long off, double[] src, int len) {
-      if (dt == DataType.DOUBLE) {
-        new DoublePointer(dst.data().addressPointer()).position(off).put(src, 0, len);
-      } else {
-        if (floats.length < len) {
-          floats = new float[len];
-        }
-        for (int i = 0; i < len; i++) {
-          floats[i] = (float) src[i];
-        }
-        new FloatPointer(dst.data().addressPointer()).position(off).put(floats, 0, len);
-      }
-    }
-
-    /** {@link #im2col} of maps {@code n0 .. n1 - 1} of {@code src}, written to {@code dst} from element {@code off}. */
-    void putIm2col(INDArray dst, long off, double[] src, int n0, int n1, int q, int ch) {
-      int len = (n1 - n0) * q * q * 9 * ch;
-      double[] d = chunk2(len);
-      im2col(src, n0, n1, q, ch, d);
-      put(dst, off, d, len);
-    }
-
-    private double[] chunk2(int len) {
-      if (chunk2.length < len) {
-        chunk2 = new double[len];
-      }
-      return chunk2;
-    }
-
-    /** Reads {@code len} values of {@code src} (contiguous, row-major) from element {@code off}. */
-    void get(INDArray src, long off, double[] dst, int len) {
-      if (dt == DataType.DOUBLE) {
-        new DoublePointer(src.data().addressPointer()).position(off).get(dst, 0, len);
-      } else {
-        if (floats.length < len) {
-          floats = new float[len];
-        }
-        new FloatPointer(src.data().addressPointer()).position(off).get(floats, 0, len);
-        for (int i = 0; i < len; i++) {
-          dst[i] = floats[i];
-        }
-      }
-    }
-
-    /** All values of {@code a}, row-major, in double. */
-    static double[] read(INDArray a) {
-      try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-        INDArray d = a.castTo(DataType.DOUBLE);
-        INDArray cont = d.isView() || d.ordering() != 'c' || d == a ? d.dup('c') : d;
-        double[] r = new double[(int) cont.length()];
-        new DoublePointer(cont.data().addressPointer()).get(r, 0, r.length);
-        if (cont != a) {
-          cont.close();
-        }
-        if (d != a && d != cont) {
-          d.close();
-        }
-        return r;
-      }
-    }
-
-    /** Writes {@code v} into the fresh, contiguous array {@code a}, converting to its data type. */
-    static void write(INDArray a, double[] v, int len) {
-      new Native(a.dataType()).put(a, 0, v, len);
     }
   }
 }
