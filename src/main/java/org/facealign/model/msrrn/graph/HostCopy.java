@@ -42,7 +42,8 @@ final class HostCopy {
     return chunk;
   }
 
-  private double[] chunk2(int len) {
+  /** A second reusable staging array of at least {@code len} values. */
+  double[] chunk2(int len) {
     if (chunk2.length < len) {
       chunk2 = new double[len];
     }
@@ -121,17 +122,6 @@ final class HostCopy {
         dst[i] = f[i];
       }
     }
-  }
-
-  /**
-   * {@link RecurrentRegressionGraphVertex#im2col} of maps {@code n0 .. n1 - 1} of {@code src}, written to {@code
-   * dst} from element {@code off}.
-   */
-  void putIm2col(INDArray dst, long off, double[] src, int n0, int n1, int q, int ch) {
-    int len = (n1 - n0) * q * q * 9 * ch;
-    double[] d = chunk2(len);
-    RecurrentRegressionGraphVertex.im2col(src, n0, n1, q, ch, d);
-    put(dst, off, d, len);
   }
 
   /** All values of {@code a}, row-major, in double. */

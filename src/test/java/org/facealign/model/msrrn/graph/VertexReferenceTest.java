@@ -197,7 +197,8 @@ class VertexReferenceTest {
   private static void write(Path file) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8))) {
-      w.println("# VertexReferenceTest: case, quantity, values (the recurrent regression vertex's outputs and gradients)");
+      w.println("# VertexReferenceTest: case, quantity, values (the recurrent regression vertex's outputs and "
+          + "gradients)");
       for (Case c : cases()) {
         for (Map.Entry<String, double[]> e : measure(c).entrySet()) {
           StringBuilder b = new StringBuilder(c.name()).append(' ').append(e.getKey());
