@@ -9,6 +9,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.facealign.model.msrrn.kernel.PatchKernels;
+import org.facealign.model.msrrn.kernel.PatchSampler;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -320,7 +322,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
     double[] image = crop.dup('c').castTo(DataType.DOUBLE).data().asDouble();
     double[] pos = shape.dup('c').castTo(DataType.DOUBLE).data().asDouble();
     double[] out = new double[b * points * patchSize * patchSize];
-    RecurrentRegressionGraphVertex.sample(image, s, pos, b, points, patchSize, out);
+    PatchKernels.sample(image, s, pos, b, points, patchSize, out);
     return Nd4j.create(out, new long[] {(long) b * points, 1, patchSize, patchSize}, 'c').castTo(crop.dataType());
   }
 

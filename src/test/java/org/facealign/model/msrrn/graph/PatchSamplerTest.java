@@ -3,6 +3,7 @@ package org.facealign.model.msrrn.graph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
+import org.facealign.model.msrrn.kernel.PatchSampler;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

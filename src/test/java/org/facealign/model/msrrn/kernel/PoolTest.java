@@ -1,4 +1,4 @@
-package org.facealign.model.msrrn.graph;
+package org.facealign.model.msrrn.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,8 +26,8 @@ class PoolTest {
         double[] withArg = new double[m * r * r * ch + 5];
         double[] without = new double[withArg.length];
         int[] arg = new int[withArg.length];
-        RecurrentRegressionGraphVertex.pool(z, m, q, ch, bias, withArg, 5, arg, 5, 100, channelsFirst, leak);
-        RecurrentRegressionGraphVertex.pool(z, m, q, ch, bias, without, 5, null, 5, 100, channelsFirst, leak);
+        ConvKernels.pool(z, m, q, ch, bias, withArg, 5, arg, 5, 100, channelsFirst, leak);
+        ConvKernels.pool(z, m, q, ch, bias, without, 5, null, 5, 100, channelsFirst, leak);
         assertArrayEquals(withArg, without, 0, "leak " + leak + ", channels first " + channelsFirst);
         for (int i = 0; i < m; i++) {
           for (int y = 0; y < r; y++) {

@@ -1,10 +1,10 @@
-package org.facealign.model.msrrn.graph;
+package org.facealign.model.msrrn.kernel;
 
 /**
  * The shape-indexed raw patch of MSRRN (Wang et al., "Multiscale recurrent regression networks for face
  * alignment", 2017) in plain Java: a {@code p x p} window of a square crop, bilinearly interpolated, centred at
- * a landmark. It is the reference the {@link RecurrentRegressionVertex}'s sampler is tested against, and the
- * definition of what that sampler computes.
+ * a landmark. It is the reference the recurrent regression vertex's sampler ({@link PatchKernels#sample}) is
+ * tested against, and the definition of what that sampler computes.
  *
  * <p><b>Convention</b> (the paper gives none): crop pixel i covers {@code [i − ½, i + ½]}, as in {@link
  * org.facealign.augment.MultiscaleCrops}, so a unit-frame coordinate u lies at crop pixel {@code c = u s − ½}.
