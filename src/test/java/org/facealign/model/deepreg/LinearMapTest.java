@@ -11,19 +11,21 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class LinearMapTest {
+  private static float[] gaussians(int n, Random r) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return v;
+  }
+
   @Test
   void applyAddEqualsTheDefinitionAlsoAfterSerialisation() throws Exception {
     Random r = new Random(2);
     int out = 7;
     int in = 29;
-    float[] w = new float[out * in];
-    float[] b = new float[out];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) r.nextGaussian();
-    }
-    for (int i = 0; i < out; i++) {
-      b[i] = (float) r.nextGaussian();
-    }
+    float[] w = gaussians(out * in, r);
+    float[] b = gaussians(out, r);
     LinearMap m = new LinearMap(out, in, w, b);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
@@ -57,15 +59,8 @@ class LinearMapTest {
     Random r = new Random(3);
     int out = 9;
     int in = 3 * LinearMap.TILE + 17; // several tiles and a partial one
-    float[] w = new float[out * in];
-    float[] b = new float[out];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) r.nextGaussian();
-    }
-    for (int i = 0; i < out; i++) {
-      b[i] = (float) r.nextGaussian();
-    }
-    LinearMap m = new LinearMap(out, in, w, b);
+    float[] w = gaussians(out * in, r);
+    LinearMap m = new LinearMap(out, in, w, gaussians(out, r));
     for (int n : new int[] {1, 3, 4, 7, 9}) { // blocks of four and the remainder
       float[][] x = new float[n][in];
       double[][] acc = new double[n][out];
