@@ -223,7 +223,7 @@ final class BenchCommand implements Callable<Integer> {
   @Command(name = "train", mixinStandardHelpOptions = true,
       description = "Training speed: a few epochs of a model's parameter-averaging training (DeepReg's joint phase, "
           + "MSRRN), warm-started from a saved model so that no pre-training runs first, into a temporary directory; "
-          + "prints samples/s of each epoch (validation excluded) and the process's CPU seconds per sample.")
+          + "prints samples/s of each epoch (validation excluded) and the process's CPU seconds for the whole run.")
   static final class Train implements Callable<Integer> {
     @Option(names = "--prepared", required = true, paramLabel = "DIR", description = "A prepared set (from prepare).")
     String prepared;

@@ -60,11 +60,10 @@ public final class DeepRegModel implements LandmarkModel {
     return cascade;
   }
 
+  /** {@link #predictAll} of one face: the same code path, so the two cannot drift apart. */
   @Override
   public Shape predict(GrayImage image, FaceBox box) {
-    Scratch s = scratch.get();
-    NormalisedFace nf = s.normaliser.normalise(image, box);
-    return nf.toImage(cascade.units().toCanonical(run(s, nf.canvas(), null)));
+    return predictAll(List.of(image), List.of(box)).get(0);
   }
 
   /**
@@ -87,8 +86,7 @@ public final class DeepRegModel implements LandmarkModel {
         faces[i] = s.normaliser.normalise(images.get(i0 + i), boxes.get(i0 + i));
         GrayImage canvas = faces[i].canvas();
         if (cascade.global() != null) {
-          s.hog.computeInto(s.normaliser.hogInput(new NormalisedFace(canvas, org.facealign.data.SimilarityTransform.IDENTITY)),
-              s.hogs[i], 0);
+          s.hog(canvas, s.hogs[i]);
         }
         s.batchMaps[i].process(canvas);
       }
@@ -125,9 +123,7 @@ public final class DeepRegModel implements LandmarkModel {
   private double[] run(Scratch s, GrayImage canvas, List<double[]> trace) {
     float[] hog = null;
     if (cascade.global() != null) {
-      s.hog.computeInto(s.normaliser.hogInput(new NormalisedFace(canvas, org.facealign.data.SimilarityTransform.IDENTITY)),
-          s.hogOut, 0);
-      hog = s.hogOut;
+      hog = s.hog(canvas, s.hogOut);
     }
     ResponseMaps maps = s.maps.process(canvas);
     double[] shape = cascade.initial(hog);
@@ -163,6 +159,13 @@ public final class DeepRegModel implements LandmarkModel {
       maps = new ResponseMaps(f);
       ws = c.workspace();
       batchWs = c.batchWorkspace();
+    }
+
+    /** The HOG of the face box region of {@code canvas}, into {@code out}, which it returns. */
+    float[] hog(GrayImage canvas, float[] out) {
+      hog.computeInto(normaliser.hogInput(new NormalisedFace(canvas, org.facealign.data.SimilarityTransform.IDENTITY)),
+          out, 0);
+      return out;
     }
 
     /** Room for {@code n} faces of a batch. */

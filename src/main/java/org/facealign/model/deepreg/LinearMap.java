@@ -15,9 +15,8 @@ public final class LinearMap implements java.io.Serializable {
   /**
    * The same weights as one array per input column ({@code cols[c][r] = W[r][c]}), for the vectorisable {@link
    * #applyAdd}: a loop {@code s[r] += cols[c][r] x_c} indexes both arrays alike, which the JIT turns into vector
-   * instructions (with both in one flat array at an offset it cannot rule out an overlap and stays scalar,
-   * about 7 times slower). Not serialised (Java or Kryo), rebuilt on first use (a benign race: every thread
-   * builds the same arrays).
+   * instructions (with both in one flat array at an offset it cannot rule out an overlap and stays scalar).
+   * Not serialised (Java or Kryo), rebuilt on first use (a benign race: every thread builds the same arrays).
    */
   private transient volatile float[][] cols;
   private final float[] b;
