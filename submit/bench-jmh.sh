@@ -18,5 +18,5 @@ for a in "$@"; do
   esac
 done
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-exec "$JAVA" -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
+exec "$JAVA" --add-modules=jdk.incubator.vector -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
   org.openjdk.jmh.Main ${defaults[@]+"${defaults[@]}"} "$@"

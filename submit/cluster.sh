@@ -55,7 +55,7 @@ executors="${EXECUTORS:-4}"
 driver_opts="$(echo $FACEALIGN_OPENS) -XX:+ExitOnOutOfMemoryError -Dorg.bytedeco.javacpp.maxbytes=$driver_offheap"
 driver_opts+=" -Dorg.bytedeco.javacpp.maxphysicalbytes=${driver_physical_mib}M"
 [[ "$mode" == client ]] && driver_opts+=" -Dlog4j2.configurationFile=$FACEALIGN_HOME/conf/log4j2.properties"
-executor_opts="-Dorg.bytedeco.javacpp.maxbytes=$offheap -Dorg.bytedeco.javacpp.maxphysicalbytes=${physical_mib}M"
+executor_opts="--add-modules=jdk.incubator.vector -Dorg.bytedeco.javacpp.maxbytes=$offheap -Dorg.bytedeco.javacpp.maxphysicalbytes=${physical_mib}M"
 
 args=(--master "$MASTER" --deploy-mode "$mode" --name "${NAME:-facealign-$sub}" --class org.facealign.cli.Main
   --driver-memory "$driver_memory" --executor-memory "$executor_memory" --executor-cores "$cores"

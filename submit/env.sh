@@ -2,7 +2,7 @@
 # itself; pom.xml gives the test JVM the same list) and ND4J's off-heap limits.
 FACEALIGN_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FACEALIGN_JAR="$FACEALIGN_HOME/target/facealign-job.jar"
-FACEALIGN_OPENS="--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+FACEALIGN_OPENS="--add-modules=jdk.incubator.vector --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED

@@ -370,6 +370,15 @@ public final class ResponseMaps {
    */
   public void integralGrid(double[] xs, int nx, double[] ys, int ny, double[] out) {
     checkProcessed();
+    if (Simd.ENABLED && numOrientations % IntegralGridSimd.LANES == 0) {
+      IntegralGridSimd.grid(integral, width, height, numOrientations, xs, nx, ys, ny, out);
+    } else {
+      integralGridScalar(xs, nx, ys, ny, out);
+    }
+  }
+
+  /** {@link #integralGrid} in plain loops. */
+  void integralGridScalar(double[] xs, int nx, double[] ys, int ny, double[] out) {
     int w = width;
     int h = height;
     int n = numOrientations;

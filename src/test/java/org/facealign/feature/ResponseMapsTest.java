@@ -136,6 +136,12 @@ class ResponseMapsTest {
     double[] ys = {-2, 0.2, 17.9, H - 1, 1e9};
     double[] grid = new double[xs.length * ys.length * 8];
     maps.integralGrid(xs, xs.length, ys, ys.length, grid);
+    // the tests run with the Vector API, as the launch scripts do: the SIMD kernel is the one checked here,
+    // and the plain loops must give the same bits
+    assertTrue(Simd.ENABLED, "the tests run with jdk.incubator.vector");
+    double[] scalar = new double[grid.length];
+    maps.integralGridScalar(xs, xs.length, ys, ys.length, scalar);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(scalar, grid, 0.0);
     double[] one = new double[8];
     for (int r = 0; r < ys.length; r++) {
       for (int q = 0; q < xs.length; q++) {

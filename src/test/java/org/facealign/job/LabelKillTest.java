@@ -148,7 +148,8 @@ class LabelKillTest {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-Xmx") || a.startsWith("-Dorg.bytedeco")
+      if (a.startsWith("--add-opens") || a.startsWith("--add-modules") || a.startsWith("-Xmx")
+          || a.startsWith("-Dorg.bytedeco")
           || a.startsWith("-Djdk.reflect") || a.startsWith("-Dio.netty") || a.startsWith("-Djava.awt")) {
         cmd.add(a);
       }

@@ -19,6 +19,9 @@ public final class LinearMap implements java.io.Serializable {
    * Not serialised (Java or Kryo), rebuilt on first use (a benign race: every thread builds the same arrays).
    */
   private transient volatile float[][] cols;
+  /** The weights as padded columns for {@link VectorProducts}, built on first use like {@link #cols}. */
+  private transient volatile float[] vectorCols;
+
   private final float[] b;
 
   /**
@@ -109,6 +112,23 @@ public final class LinearMap implements java.io.Serializable {
             + out + "x" + in + " map");
       }
     }
+    if (org.facealign.feature.Simd.ENABLED) {
+      productsVector(x, acc, n);
+    } else {
+      productsScalar(x, acc, n);
+    }
+  }
+
+  /** {@link #applyAddAll} on {@link VectorProducts}; only with the Vector API present. */
+  void productsVector(float[][] x, double[][] acc, int n) {
+    int stride = VectorProducts.stride(out);
+    float[][] sums = new float[n][stride];
+    VectorProducts.products(vectorColumns(), stride, in, x, n, sums);
+    addBiases(sums, acc, n);
+  }
+
+  /** {@link #applyAddAll} in loops the JIT vectorises by itself. */
+  void productsScalar(float[][] x, double[][] acc, int n) {
     float[][] w = columns();
     float[][] sums = new float[n][out];
     for (int c0 = 0; c0 < in; c0 += TILE) {
@@ -121,6 +141,10 @@ public final class LinearMap implements java.io.Serializable {
         columns1(w, c0, c1, x[i], sums[i]);
       }
     }
+    addBiases(sums, acc, n);
+  }
+
+  private void addBiases(float[][] sums, double[][] acc, int n) {
     for (int i = 0; i < n; i++) {
       for (int r = 0; r < out; r++) {
         acc[i][r] += (double) sums[i][r] + b[r];
@@ -167,6 +191,15 @@ public final class LinearMap implements java.io.Serializable {
         s3[r] += v * a3;
       }
     }
+  }
+
+  private float[] vectorColumns() {
+    float[] c = this.vectorCols;
+    if (c == null) {
+      c = VectorProducts.columns(w, out, in);
+      this.vectorCols = c;
+    }
+    return c;
   }
 
   private float[][] columns() {

@@ -57,31 +57,43 @@ class LinearMapTest {
   @Test
   void theBatchProductEqualsEachSingleProductToTheLastBit() {
     Random r = new Random(3);
-    int out = 9;
-    int in = 3 * LinearMap.TILE + 17; // several tiles and a partial one
-    float[] w = gaussians(out * in, r);
-    LinearMap m = new LinearMap(out, in, w, gaussians(out, r));
-    for (int n : new int[] {1, 3, 4, 7, 9}) { // blocks of four and the remainder
-      float[][] x = new float[n][in];
-      double[][] acc = new double[n][out];
-      double[][] ref = new double[n][out];
-      for (int i = 0; i < n; i++) {
-        for (int k = 0; k < in; k++) {
-          // zeros (skipped singly) at different columns of different inputs, and a column zero in all
-          x[i][k] = k % (i + 2) == 0 || k == 5 ? 0 : (float) r.nextGaussian();
+    // the JVM of the tests runs with the Vector API, as the launch scripts do: the explicit SIMD path is tested
+    org.junit.jupiter.api.Assertions.assertTrue(org.facealign.feature.Simd.ENABLED, "the tests run with jdk.incubator.vector");
+    int in = 3 * LinearMap.TILE + 17; // several tiles (and SIMD chunks) and a partial one
+    // 9 outputs: less than one vector; 136 (68 landmarks): blocks of three vectors and a partial vector
+    for (int out : new int[] {9, 136}) {
+      float[] w = gaussians(out * in, r);
+      LinearMap m = new LinearMap(out, in, w, gaussians(out, r));
+      for (int n : new int[] {1, 3, 4, 7, 9}) { // blocks of four and the remainder
+        float[][] x = new float[n][in];
+        double[][] acc = new double[n][out];
+        double[][] ref = new double[n][out];
+        for (int i = 0; i < n; i++) {
+          for (int k = 0; k < in; k++) {
+            // zeros (skipped singly) at different columns of different inputs, and a column zero in all
+            x[i][k] = k % (i + 2) == 0 || k == 5 ? 0 : (float) r.nextGaussian();
+          }
+          for (int j = 0; j < out; j++) {
+            acc[i][j] = ref[i][j] = r.nextGaussian();
+          }
+          m.applyAdd(x[i], ref[i]);
         }
-        for (int j = 0; j < out; j++) {
-          acc[i][j] = ref[i][j] = r.nextGaussian();
+        double[][] scalar = new double[n][];
+        for (int i = 0; i < n; i++) {
+          scalar[i] = acc[i].clone();
         }
-        m.applyAdd(x[i], ref[i]);
-      }
-      m.applyAddAll(x, acc, n);
-      for (int i = 0; i < n; i++) {
-        org.junit.jupiter.api.Assertions.assertArrayEquals(ref[i], acc[i], 0.0, "batch of " + n + ", input " + i);
+        m.applyAddAll(x, acc, n);
+        m.productsScalar(x, scalar, n);
+        for (int i = 0; i < n; i++) {
+          org.junit.jupiter.api.Assertions.assertArrayEquals(ref[i], acc[i], 0.0,
+              out + " outputs, batch of " + n + ", input " + i);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(ref[i], scalar[i], 0.0, "scalar loops, batch of " + n);
+        }
       }
     }
-    assertThrows(IllegalArgumentException.class, () -> m.applyAddAll(new float[2][in], new double[1][out], 2));
+    LinearMap m = new LinearMap(9, in, gaussians(9 * in, r), gaussians(9, r));
+    assertThrows(IllegalArgumentException.class, () -> m.applyAddAll(new float[2][in], new double[1][9], 2));
     assertThrows(IllegalArgumentException.class, () -> m.applyAddAll(new float[][] {new float[in - 1]},
-        new double[][] {new double[out]}, 1));
+        new double[][] {new double[9]}, 1));
   }
 }
