@@ -144,6 +144,10 @@ public final class ResponseMaps {
   private float[] zeroRow;
   /** One blurred row, slot layout. */
   private float[] blurredRow;
+  /** Whether the SIMD kernels of {@link IntegralSimd} run ({@link Simd#ENABLED}; tests compare both paths). */
+  private boolean simd = Simd.ENABLED;
+  /** {@link #blurredRow} widened to double, for {@link IntegralSimd#integrateRow}. */
+  private double[] blurredWide;
   /** Renormalisation of the cut kernel: per slot-layout position of a row, per canvas row. */
   private float[] normRow;
   private float[] normY;
@@ -193,6 +197,12 @@ public final class ResponseMaps {
     }
     this.fastHorizontal = slot == LANES && r <= PAD;
     this.pad = fastHorizontal ? PAD : r;
+  }
+
+  /** This instance with the plain loops instead of the SIMD kernels, for the tests that compare the two. */
+  ResponseMaps withoutSimd() {
+    simd = false;
+    return this;
   }
 
   /** The maps of {@code canvas} with {@code config}'s orientations and blur. */
@@ -259,6 +269,7 @@ public final class ResponseMaps {
     int len = sw * slot;
     ring = new float[2 * r + 1][len];
     blurredRow = new float[len];
+    blurredWide = new double[len];
     zeroRow = new float[len];
     float[] nx = norms(w);
     normRow = new float[len];
@@ -370,8 +381,8 @@ public final class ResponseMaps {
    */
   public void integralGrid(double[] xs, int nx, double[] ys, int ny, double[] out) {
     checkProcessed();
-    if (Simd.ENABLED && numOrientations % IntegralGridSimd.LANES == 0) {
-      IntegralGridSimd.grid(integral, width, height, numOrientations, xs, nx, ys, ny, out);
+    if (simd && numOrientations % IntegralSimd.LANES == 0) {
+      IntegralSimd.grid(integral, width, height, numOrientations, xs, nx, ys, ny, out);
     } else {
       integralGridScalar(xs, nx, ys, ny, out);
     }
@@ -824,6 +835,10 @@ public final class ResponseMaps {
     int above = y * stride + n;
     int here = above + stride;
     Arrays.fill(s, here - n, here, 0);
+    if (simd && n % IntegralSimd.LANES == 0) {
+      IntegralSimd.integrateRow(b, blurredWide, s, above, here, w, n, parts, sw, sl, lanes);
+      return;
+    }
     if (n == 8) {
       double r0 = 0;
       double r1 = 0;

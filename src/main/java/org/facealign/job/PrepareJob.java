@@ -111,8 +111,9 @@ public final class PrepareJob {
     BoxPolicy policy = BoxPolicy.parse(cfg.data().boxPolicy(), cfg.data().boxMargin());
     FaceReader.Limits limits = cfg.data().limits();
 
-    // With a store, the faces it lacks get their features in the pass that loads them (one decode).
-    FeatureStore.Opened opened = store == null ? null : FeatureStore.open(spark, cfg, st, store);
+    // With a store, the faces it lacks get their features in the pass that loads them (one decode). The store is
+    // recorded qualified, so that train and evaluate find it from any working directory.
+    FeatureStore.Opened opened = store == null ? null : FeatureStore.open(spark, cfg, st, st.qualify(store));
     Broadcast<java.util.Set<String>> known = opened == null ? null : jsc.broadcast(opened.known());
     ConfigFeatures features = cfg.features();
     ConfigAugment augment = cfg.augment();

@@ -130,6 +130,27 @@ class ResponseMapsTest {
   }
 
   @Test
+  void theSimdKernelsGiveTheSameBitsAsThePlainLoops() {
+    assertTrue(Simd.ENABLED, "the tests run with jdk.incubator.vector");
+    for (int n : new int[] {8, 16}) {
+      GrayImage canvas = Reference.random(W, H, 11);
+      ResponseMaps simd = new ResponseMaps(n, SIGMA).process(canvas);
+      ResponseMaps plain = new ResponseMaps(n, SIGMA).withoutSimd().process(canvas);
+      for (int k = 0; k < n; k++) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(plain.map(k), simd.map(k), 0f, n + " orientations, map " + k);
+      }
+      double[] xs = {-3, 0.25, 10.5, 17.125, W + 1};
+      double[] ys = {-0.5, 4.75, H - 2.5};
+      double[] a = new double[xs.length * ys.length * n];
+      double[] b = new double[a.length];
+      simd.integralGrid(xs, xs.length, ys, ys.length, a);
+      plain.integralGrid(xs, xs.length, ys, ys.length, b);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(b, a, 0.0, n + " orientations, grid");
+      assertEquals(plain.rectSum(3, 0, 0, W, H), simd.rectSum(3, 0, 0, W, H), 0.0);
+    }
+  }
+
+  @Test
   void integralGridEqualsIntegralAtPointByPoint() {
     ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.random(W, H, 6));
     double[] xs = {-30, -0.5, 0, 3.7, 35.25, W - 0.5, W + 4};
