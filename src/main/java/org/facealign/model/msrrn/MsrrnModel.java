@@ -29,8 +29,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * graph ({@link MsrrnGraph}), run on the crops {@link MsrrnInputs} takes from the face's canonical canvas.
  * The prediction is the last stage's shape.
  *
- * <p>Immutable; {@link #predict} is thread-safe: each thread runs its own copy of the graph (DL4J graphs
- * keep activations in the instance). The model file holds the graph's JSON configuration and its parameters,
+ * <p>Inference ({@link #predict}, {@link #predictAll}, {@link #trajectory}) runs {@link MsrrnPredictor}, the
+ * network's forward pass in plain Java on weights read once out of the graph; only an initialiser of a form it
+ * does not know falls back to the graph itself.
+ *
+ * <p>Immutable; {@link #predict} is thread-safe: the predictor keeps its working arrays per thread, and on the
+ * fallback each thread runs its own copy of the graph (DL4J graphs keep activations in the instance). The model file holds the graph's JSON configuration and its parameters,
  * so the network can be rebuilt by any DL4J of the same version, on the CPU or the CUDA backend.
  */
 public final class MsrrnModel implements LandmarkModel {
@@ -45,6 +49,8 @@ public final class MsrrnModel implements LandmarkModel {
   private final MsrrnInputs inputs;
   private final FaceNormaliser normaliser;
   private final ThreadLocal<ComputationGraph> local;
+  /** The fast forward pass; null if the graph has a form it does not compute. */
+  private final MsrrnPredictor predictor;
 
   /** Most faces {@link #predictAll} runs through the graph at once. */
   public static final int BATCH = 32;
@@ -71,6 +77,13 @@ public final class MsrrnModel implements LandmarkModel {
     this.inputs = new MsrrnInputs(features, aug, stages);
     this.normaliser = new FaceNormaliser(features);
     this.local = ThreadLocal.withInitial(graph::clone);
+    MsrrnPredictor p;
+    try {
+      p = new MsrrnPredictor(graph);
+    } catch (UnsupportedOperationException e) {
+      p = null;
+    }
+    this.predictor = p;
   }
 
   @Override
@@ -99,7 +112,7 @@ public final class MsrrnModel implements LandmarkModel {
   }
 
   /**
-   * Runs the faces through the graph {@value #BATCH} at a time: the recurrent network's weights are then read
+   * Runs the faces through the network {@value #BATCH} at a time: the recurrent network's weights are then read
    * once per batch and stage rather than once per face, and its products are larger.
    */
   @Override
@@ -134,11 +147,14 @@ public final class MsrrnModel implements LandmarkModel {
     return out;
   }
 
-  /** The unit-frame shapes S0..ST of each face, {@code [face][stage][2P]}, from one run of the graph. */
+  /** The unit-frame shapes S0..ST of each face, {@code [face][stage][2P]}, from one forward pass. */
   private double[][][] unitStages(List<NormalisedFace> faces) {
     List<GrayImage[]> crops = new ArrayList<>(faces.size());
     for (NormalisedFace nf : faces) {
       crops.add(inputs.crops(nf.canvas(), null).crops());
+    }
+    if (predictor != null) {
+      return predictor.predict(crops);
     }
     return MsrrnGraph.predictBatch(local.get(), MsrrnGraph.input(DataType.FLOAT, crops));
   }

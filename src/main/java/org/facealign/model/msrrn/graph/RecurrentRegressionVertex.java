@@ -78,7 +78,8 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * time ({@code facealign bench predict [--batch 32]}; the VM's speed varies with its host's load). Most of it
  * is this vertex: fc1's product, which reads its {@code P c (p/4)² x h} weights (5 MB in float) once per stage
  * and call, the convolutions' products, and the Java im2col and pooling (at inference without the argmax).
- * Training runs at 33-44 samples/s at local[2] (the progress lines).
+ * Training runs at 33-44 samples/s at local[2] (the progress lines). These figures are the graph's: inference
+ * now runs {@link org.facealign.model.msrrn.MsrrnPredictor}, the same forward pass in plain Java.
  *
  * <p>The configuration is plain fields with a no-argument constructor, so the graph's JSON carries it and a
  * worker rebuilds the vertex by class name.
