@@ -209,6 +209,8 @@ final class BenchCommand implements Callable<Integer> {
       out.put("kind", m.header().kind());
       out.put("faces", images.size());
       out.put("batch", Math.max(1, batch));
+      // whether the explicit SIMD kernels ran (the JVM had jdk.incubator.vector): the same results, another speed
+      out.put("simd", org.facealign.feature.Simd.ENABLED);
       out.put("ms_per_face", best);
       out.put("faces_per_s_one_core", 1000 / best);
       // the thread's CPU time: the same figure on a quiet machine, and less disturbed than the wall time on a busy one
