@@ -112,7 +112,10 @@ class SubmitScriptsTest {
     String exec = r.conf("spark.executor.extraJavaOptions");
     assertTrue(exec.contains("-Dorg.bytedeco.javacpp.maxbytes=4G"), exec);
     assertTrue(exec.contains("-Dorg.bytedeco.javacpp.maxphysicalbytes=14336M"), exec);
+    // the Vector API for DeepReg's SIMD kernels, on the executors and (with the module flags) the driver
+    assertTrue(exec.contains("--add-modules=jdk.incubator.vector"), exec);
     String driver = r.conf("spark.driver.extraJavaOptions");
+    assertTrue(driver.contains("--add-modules=jdk.incubator.vector"), driver);
     for (String flag : opens()) {
       assertTrue(driver.contains(flag), flag);
     }
