@@ -144,10 +144,8 @@ public final class ResponseMaps {
   private float[] zeroRow;
   /** One blurred row, slot layout. */
   private float[] blurredRow;
-  /** Whether the SIMD kernels of {@link IntegralSimd} run ({@link Simd#ENABLED}; tests compare both paths). */
+  /** Whether {@link #integralGrid} runs {@link IntegralSimd} ({@link Simd#ENABLED}; tests compare both paths). */
   private boolean simd = Simd.ENABLED;
-  /** {@link #blurredRow} widened to double, for {@link IntegralSimd#integrateRow}. */
-  private double[] blurredWide;
   /** Renormalisation of the cut kernel: per slot-layout position of a row, per canvas row. */
   private float[] normRow;
   private float[] normY;
@@ -269,7 +267,6 @@ public final class ResponseMaps {
     int len = sw * slot;
     ring = new float[2 * r + 1][len];
     blurredRow = new float[len];
-    blurredWide = new double[len];
     zeroRow = new float[len];
     float[] nx = norms(w);
     normRow = new float[len];
@@ -835,10 +832,6 @@ public final class ResponseMaps {
     int above = y * stride + n;
     int here = above + stride;
     Arrays.fill(s, here - n, here, 0);
-    if (simd && n % IntegralSimd.LANES == 0) {
-      IntegralSimd.integrateRow(b, blurredWide, s, above, here, w, n, parts, sw, sl, lanes);
-      return;
-    }
     if (n == 8) {
       double r0 = 0;
       double r1 = 0;
