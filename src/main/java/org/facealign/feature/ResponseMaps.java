@@ -378,15 +378,16 @@ public final class ResponseMaps {
    */
   public void integralGrid(double[] xs, int nx, double[] ys, int ny, double[] out) {
     checkProcessed();
-    if (simd && numOrientations % IntegralSimd.LANES == 0) {
-      IntegralSimd.grid(integral, width, height, numOrientations, xs, nx, ys, ny, out);
-    } else {
-      integralGridScalar(xs, nx, ys, ny, out);
-    }
+    grid(xs, nx, ys, ny, out, simd && numOrientations % IntegralSimd.LANES == 0);
   }
 
-  /** {@link #integralGrid} in plain loops. */
+  /** {@link #integralGrid} in plain loops, for the tests that compare the two. */
   void integralGridScalar(double[] xs, int nx, double[] ys, int ny, double[] out) {
+    grid(xs, nx, ys, ny, out, false);
+  }
+
+  /** {@link #integralGrid}, each point's {@code n} sums by {@link IntegralSimd#point} if {@code vector}. */
+  private void grid(double[] xs, int nx, double[] ys, int ny, double[] out, boolean vector) {
     int w = width;
     int h = height;
     int n = numOrientations;
@@ -409,6 +410,10 @@ public final class ResponseMaps {
         int p00 = j * below + i * n;
         int p01 = p00 + below;
         int o = (r * nx + q) * n;
+        if (vector) {
+          IntegralSimd.point(s, p00, p01, n, w00, w10, w01, w11, out, o);
+          continue;
+        }
         for (int k = 0; k < n; k++) {
           out[o + k] = w00 * s[p00 + k] + w10 * s[p00 + n + k] + w01 * s[p01 + k] + w11 * s[p01 + n + k];
         }
