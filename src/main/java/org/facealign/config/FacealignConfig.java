@@ -209,7 +209,8 @@ public final class FacealignConfig {
       return new org.facealign.model.deepreg.ConfigDeepReg(c.getInt("stages"), c.getInt("starts"), c.getDouble("ridge"),
           c.getDouble("global-ridge"), c.getInt("validation-faces"), c.getDouble("dropout"), c.getInt("epochs"),
           c.getDouble("learning-rate"), c.getDouble("momentum"), c.getInt("batch"), c.getDouble("lr-drop"),
-          c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"));
+          c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"),
+          c.getString("pretrain-penalty"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.deepreg", e.getMessage());
     }

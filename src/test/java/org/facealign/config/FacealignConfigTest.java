@@ -2,6 +2,7 @@ package org.facealign.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,6 +112,16 @@ class FacealignConfigTest {
     ConfigException c = assertThrows(ConfigException.class,
         () -> FacealignConfig.load(null, Map.of("data.scheme.flip-map", "[1, 0, 2]")));
     assertTrue(c.getMessage().contains("facealign.data.scheme"), c.getMessage());
+    ConfigException d = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("deepreg.pretrain-penalty", "both")).deepreg());
+    assertTrue(d.getMessage().contains("pretrain-penalty"), d.getMessage());
+  }
+
+  @Test
+  void pretrainingPenaltyIsChosenByKey() {
+    assertFalse(FacealignConfig.load(null, Map.of()).deepreg().pretrainPenaltyCentred());
+    assertTrue(FacealignConfig.load(null, Map.of("deepreg.pretrain-penalty", "centred")).deepreg()
+        .pretrainPenaltyCentred());
   }
 
   @Test

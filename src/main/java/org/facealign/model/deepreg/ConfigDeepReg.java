@@ -22,15 +22,18 @@ import java.io.Serializable;
  * @param earlyStop epochs without a better validation error before training stops
  * @param workers parameter-averaging workers of joint training; 0 = the Spark default parallelism
  * @param averagingFrequency mini-batches each worker fits between two parameter averagings
+ * @param pretrainPenalty the dropout penalty of sequential pre-training: {@code centred} (exactly the expected
+ *     loss under the joint phase's dropout, which drops centred inputs) or {@code raw} (dropout of the raw
+ *     inputs, a stronger penalty); see {@link NormalEquations#solve(double, double, boolean)}
  */
 public record ConfigDeepReg(
     int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
     double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
-    int averagingFrequency) implements Serializable {
+    int averagingFrequency, String pretrainPenalty) implements Serializable {
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
-    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 1e-3, 0.9, 100, 0.5, 3, 5, 0, 5);
+    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 1e-3, 0.9, 100, 0.5, 3, 5, 0, 5, "raw");
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -50,6 +53,8 @@ public record ConfigDeepReg(
     check(earlyStop >= 1, "early-stop must be at least 1, got " + earlyStop);
     check(workers >= 0, "workers must be 0 or more, got " + workers);
     check(averagingFrequency >= 1, "averaging-frequency must be at least 1, got " + averagingFrequency);
+    check("centred".equals(pretrainPenalty) || "raw".equals(pretrainPenalty),
+        "pretrain-penalty must be centred or raw, got " + pretrainPenalty);
   }
 
   /**
@@ -59,6 +64,11 @@ public record ConfigDeepReg(
    */
   public double pretrainDropout() {
     return dropout;
+  }
+
+  /** Whether pre-training's dropout penalty is that of centred inputs ({@code pretrain-penalty = centred}). */
+  public boolean pretrainPenaltyCentred() {
+    return "centred".equals(pretrainPenalty);
   }
 
   private static void check(boolean ok, String why) {
