@@ -11,6 +11,7 @@ import org.facealign.data.Storage;
 import org.facealign.eval.Nme;
 import org.facealign.feature.ResponseMaps;
 import org.facealign.model.deepreg.Cascade;
+import org.facealign.model.deepreg.Perturbation;
 import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.ShapeUnits;
 import org.facealign.model.deepreg.TrainingSample;
@@ -87,7 +88,13 @@ public final class JointTrainer {
 
       @Override
       public GraphTrainer.Examples<TrainingSample> examples() {
-        return new SampleExamples(global);
+        if (!cfg.jointPerturb()) {
+          return new SampleExamples(global, null, null);
+        }
+        // the pre-trained s0 (global layer and mean shape only: a small closure) and pre-training's draws
+        Cascade s0 = init.truncated(0);
+        return new SampleExamples(global, s0, new Perturbation(SequentialTrainer.residualStats(jsc, s0, train,
+            validation), seed));
       }
 
       @Override
@@ -110,8 +117,13 @@ public final class JointTrainer {
     return new Result(DeepRegGraph.toCascade(r.graph(), init), r.history(), r.bestEpoch(), r.bestError());
   }
 
-  /** One sample, one example. */
-  private record SampleExamples(boolean global) implements GraphTrainer.Examples<TrainingSample> {
+  /**
+   * One sample, one example; with {@code deepreg.joint-perturb}, its {@link DeepRegGraph#SHIFT} a fresh draw of
+   * {@code perturbation} about the pre-trained s0 every epoch ({@code start} and {@code perturbation} null
+   * without).
+   */
+  private record SampleExamples(boolean global, Cascade start, Perturbation perturbation)
+      implements GraphTrainer.Examples<TrainingSample> {
     @Override
     public String name(TrainingSample s) {
       return s.name();
@@ -119,7 +131,15 @@ public final class JointTrainer {
 
     @Override
     public MultiDataSet make(TrainingSample s, int epoch) {
-      return DeepRegGraph.toMultiDataSet(List.of(s), global, DataType.FLOAT);
+      if (perturbation == null) {
+        return DeepRegGraph.toMultiDataSet(List.of(s), global, DataType.FLOAT);
+      }
+      double[] s0 = start.initial(s.hog());
+      double[] moved = perturbation.draw(s.name(), s0, epoch);
+      for (int i = 0; i < moved.length; i++) {
+        moved[i] -= s0[i];
+      }
+      return DeepRegGraph.toMultiDataSet(List.of(s), global, new double[][] {moved}, DataType.FLOAT);
     }
   }
 

@@ -45,6 +45,20 @@ public final class SequentialTrainer {
 
   private SequentialTrainer() {}
 
+  /**
+   * The statistics of the similarity that maps s0 of {@code c} onto the truth, over {@code heldOut} (or {@code
+   * samples} if there are none held out): the size of the perturbed starts ({@link Perturbation}).
+   */
+  static Perturbation.Stats residualStats(JavaSparkContext jsc, Cascade c, JavaRDD<TrainingSample> samples,
+      JavaRDD<TrainingSample> heldOut) {
+    Broadcast<Cascade> b = jsc.broadcast(c);
+    JavaRDD<TrainingSample> errorsFrom = heldOut != null && !heldOut.isEmpty() ? heldOut : samples;
+    Perturbation.Stats stats = errorsFrom.map(s -> Perturbation.fit(b.value().initial(s.hog()), s.target()))
+        .treeAggregate(new Perturbation.Stats(), Perturbation.Stats::add, Perturbation.Stats::merge).finish();
+    b.destroy(false);
+    return stats;
+  }
+
   /** What one layer's fit did. */
   public record StageFit(String layer, long samples, double mseBefore, double mseAfter, double seconds) {}
 
@@ -88,9 +102,7 @@ public final class SequentialTrainer {
 
     // starting shapes, s0 and its perturbations
     Broadcast<Cascade> c0 = jsc.broadcast(cascade);
-    JavaRDD<TrainingSample> errorsFrom = heldOut != null && !heldOut.isEmpty() ? heldOut : samples;
-    Perturbation.Stats stats = errorsFrom.map(s -> Perturbation.fit(c0.value().initial(s.hog()), s.target()))
-        .treeAggregate(new Perturbation.Stats(), Perturbation.Stats::add, Perturbation.Stats::merge).finish();
+    Perturbation.Stats stats = residualStats(jsc, cascade, samples, heldOut);
     LOG.info("train: s0 residual similarity mean {} std {} (tx, ty, log scale, angle)", Arrays.toString(stats.mean()),
         Arrays.toString(stats.std()));
     Perturbation perturbation = new Perturbation(stats, seed);

@@ -38,7 +38,7 @@ class SequentialTrainerTest extends LocalSparkTest {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     List<TrainingSample> train = DeepRegFixtures.samples(f, 1, 160);
     List<TrainingSample> test = DeepRegFixtures.samples(f, 2, 40);
-    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw");
+    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<TrainingSample> rdd = jsc.parallelize(train, 4).cache();
     SequentialTrainer.Result r = SequentialTrainer.fit(jsc, rdd, null, f, cfg, false, 7);

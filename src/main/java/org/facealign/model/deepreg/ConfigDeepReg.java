@@ -25,15 +25,18 @@ import java.io.Serializable;
  * @param pretrainPenalty the dropout penalty of sequential pre-training: {@code centred} (exactly the expected
  *     loss under the joint phase's dropout, which drops centred inputs) or {@code raw} (dropout of the raw
  *     inputs, a stronger penalty); see {@link NormalEquations#solve(double, double, boolean)}
+ * @param jointPerturb whether joint training starts each training sample, every epoch, from a fresh random
+ *     similarity perturbation of its s0 (drawn as pre-training's starts are, {@link Perturbation}) rather than
+ *     from s0 itself
  */
 public record ConfigDeepReg(
     int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
     double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
-    int averagingFrequency, String pretrainPenalty) implements Serializable {
+    int averagingFrequency, String pretrainPenalty, boolean jointPerturb) implements Serializable {
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
-    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 1e-3, 0.9, 100, 0.5, 3, 5, 0, 5, "raw");
+    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 1e-3, 0.9, 100, 0.5, 3, 5, 0, 5, "raw", false);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */

@@ -30,13 +30,26 @@ public final class Perturbation implements Serializable {
     out[0] = s0.clone();
     SplittableRandom r = new SplittableRandom(seed ^ Hashes.hash64(sampleName));
     for (int k = 1; k < n; k++) {
-      double tx = stats.mean[0] + stats.std[0] * gaussian(r);
-      double ty = stats.mean[1] + stats.std[1] * gaussian(r);
-      double sc = Math.exp(stats.mean[2] + stats.std[2] * gaussian(r));
-      double th = stats.mean[3] + stats.std[3] * gaussian(r);
-      out[k] = similarity(s0, tx, ty, sc, th);
+      out[k] = perturbed(s0, r);
     }
     return out;
+  }
+
+  /**
+   * One start for a sample whose initial shape is {@code s0}, perturbed as those of {@link #starts} are but from
+   * its own random stream, {@code stream} (joint training uses the epoch): a fresh draw per stream.
+   */
+  public double[] draw(String sampleName, double[] s0, long stream) {
+    return perturbed(s0, new SplittableRandom(seed ^ Hashes.hash64(sampleName) ^ (stream + 1) * 0x9E3779B97F4A7C15L));
+  }
+
+  /** {@code s0} moved by a similarity drawn from {@code r} with the statistics' means and deviations. */
+  private double[] perturbed(double[] s0, SplittableRandom r) {
+    double tx = stats.mean[0] + stats.std[0] * gaussian(r);
+    double ty = stats.mean[1] + stats.std[1] * gaussian(r);
+    double sc = Math.exp(stats.mean[2] + stats.std[2] * gaussian(r));
+    double th = stats.mean[3] + stats.std[3] * gaussian(r);
+    return similarity(s0, tx, ty, sc, th);
   }
 
   /** {@code s} moved by the similarity (about its centroid). */

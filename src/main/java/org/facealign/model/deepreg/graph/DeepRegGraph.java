@@ -34,6 +34,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
  *   maps    ResponseMapsVertex(canvas)                        response maps, shared by the stages
  *   s0      DeepReg: Dense(hog) = W0 g + b0                     (identity, dropout on its input)
  *           DeepRegLocal: MeanShapeVertex(maps) = mean shape   (constant, not trained)
+ *   start   with deepreg.joint-perturb: Add(s0, shift), input shift (N x 2P) a perturbation of s0; stage 1
+ *           then reads start instead of s0
  *   phi{t}  ShapeIndexedFeatureVertex(maps, s{t-1})            φ_t = h(I, s_{t-1}), backward ψ_tᵀ
  *   delta{t} Dense(phi{t}) = W_t φ_t + b_t                      (identity, dropout on its input)
  *   s{t}    ElementWiseVertex Add(s{t-1}, delta{t})            t = 1..T
@@ -53,6 +55,10 @@ public final class DeepRegGraph {
   /** Input names of DeepReg (global layer). */
   public static final String HOG = "hog";
   public static final String CANVAS = "canvas";
+  /** Input of the start's perturbation, {@code N x 2P}, with {@code deepreg.joint-perturb}: zeros at validation. */
+  public static final String SHIFT = "shift";
+  /** The vertex {@code s0 + shift} that stage 1 starts from, with {@code deepreg.joint-perturb}. */
+  public static final String START = "start";
   public static final String MAPS = "maps";
   public static final String LOSS = "loss";
 
@@ -139,18 +145,27 @@ public final class DeepRegGraph {
     } else {
       b.addInputs(CANVAS);
     }
+    if (cfg.jointPerturb()) {
+      b.addInputs(SHIFT);
+    }
     b.addVertex(MAPS, new ResponseMapsVertex(f.canvasSize(), f.orientations(), f.blurSigma()), CANVAS);
     if (global) {
       b.addLayer(initialName(), dense(f.hogDimension(), out, cfg.dropout()), HOG);
     } else {
       b.addVertex(initialName(), new MeanShapeVertex(init.meanShape()), MAPS);
     }
+    String prev = shapeVertex(0);
+    if (cfg.jointPerturb()) {
+      b.addVertex(START, new ElementWiseVertex(ElementWiseVertex.Op.Add), initialName(), SHIFT);
+      prev = START;
+    }
     String canonical = f.canonical();
     for (int t = 1; t <= init.numStages(); t++) {
       b.addVertex(featureVertex(t), new ShapeIndexedFeatureVertex(canonical, t - 1, MAPS, init.numPoints(), shapeGradient,
-          offsets == null ? null : offsets[t - 1]), MAPS, shapeVertex(t - 1));
+          offsets == null ? null : offsets[t - 1]), MAPS, prev);
       b.addLayer(stageLayer(t), dense(d, out, cfg.dropout()), featureVertex(t));
-      b.addVertex(shapeVertex(t), new ElementWiseVertex(ElementWiseVertex.Op.Add), shapeVertex(t - 1), stageLayer(t));
+      b.addVertex(shapeVertex(t), new ElementWiseVertex(ElementWiseVertex.Op.Add), prev, stageLayer(t));
+      prev = shapeVertex(t);
     }
     b.addLayer(LOSS, new LossLayer.Builder(new LossL2()).activation(Activation.IDENTITY).build(),
         shapeVertex(init.numStages()));
@@ -259,6 +274,15 @@ public final class DeepRegGraph {
    * labels {@code [target]}, in data type {@code dt}.
    */
   public static MultiDataSet toMultiDataSet(List<TrainingSample> samples, boolean global, DataType dt) {
+    return toMultiDataSet(samples, global, null, dt);
+  }
+
+  /**
+   * As {@link #toMultiDataSet(List, boolean, DataType)}, with a last feature {@link #SHIFT} holding {@code
+   * shifts[i]} (units) for sample i, for a graph built with {@code deepreg.joint-perturb}; null: no such input.
+   */
+  public static MultiDataSet toMultiDataSet(List<TrainingSample> samples, boolean global, double[][] shifts,
+      DataType dt) {
     int n = samples.size();
     if (n == 0) {
       throw new IllegalArgumentException("no samples");
@@ -282,10 +306,19 @@ public final class DeepRegGraph {
     }
     INDArray canvasArr = cast(Nd4j.create(canvas, new long[] {n, c2}, 'c'), dt);
     INDArray labels = cast(Nd4j.create(target, new long[] {n, out}, 'c'), dt);
-    INDArray[] features = global
-        ? new INDArray[] {cast(Nd4j.create(hog, new long[] {n, h}, 'c'), dt), canvasArr}
-        : new INDArray[] {canvasArr};
-    return new org.nd4j.linalg.dataset.MultiDataSet(features, new INDArray[] {labels});
+    List<INDArray> features = new ArrayList<>();
+    if (global) {
+      features.add(cast(Nd4j.create(hog, new long[] {n, h}, 'c'), dt));
+    }
+    features.add(canvasArr);
+    if (shifts != null) {
+      double[] shift = new double[n * out];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(shifts[i], 0, shift, i * out, out);
+      }
+      features.add(cast(Nd4j.create(shift, new long[] {n, out}, 'c'), dt));
+    }
+    return new org.nd4j.linalg.dataset.MultiDataSet(features.toArray(new INDArray[0]), new INDArray[] {labels});
   }
 
   private static INDArray cast(INDArray a, DataType dt) {

@@ -21,7 +21,7 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), 0.0, d.epochs(),
         d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.pretrainPenalty());
+        d.averagingFrequency(), d.pretrainPenalty(), d.jointPerturb());
   }
 
   static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {
@@ -120,6 +120,54 @@ class DeepRegGraphTest {
           centred.getParam(DeepRegGraph.stageLayer(1) + "_b").getDouble(0));
       ComputationGraphConfiguration json = ComputationGraphConfiguration.fromJson(centred.getConfiguration().toJson());
       assertEquals(centred.getConfiguration(), json);
+    }
+  }
+
+  @Test
+  void perturbedGraphRunsTheCascadeFromTheShiftedStart() {
+    ConfigFeatures f = Samples.smallFeatures();
+    List<TrainingSample> samples = Samples.faces(f, 4, 6L);
+    ConfigDeepReg d = ConfigDeepReg.defaults();
+    ConfigDeepReg perturb = new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(),
+        d.dropout(), d.epochs(), d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(),
+        d.workers(), d.averagingFrequency(), d.pretrainPenalty(), true);
+    java.util.Random r = new java.util.Random(3);
+    for (boolean global : new boolean[] {true, false}) {
+      Cascade c = Samples.randomCascade(f, 68, global, 0.01, 3L);
+      ComputationGraph g = DeepRegGraph.build(c, perturb, 1L);
+      double[][] shifts = new double[samples.size()][136];
+      for (double[] sh : shifts) {
+        for (int k = 0; k < sh.length; k++) {
+          sh[k] = 0.05 * r.nextGaussian();
+        }
+      }
+      double[][] zero = new double[samples.size()][136];
+      double[][] still = DeepRegGraph.predict(g, DeepRegGraph.toMultiDataSet(samples, global, zero, DataType.FLOAT));
+      double[][] moved = DeepRegGraph.predict(g, DeepRegGraph.toMultiDataSet(samples, global, shifts, DataType.FLOAT));
+      ResponseMaps maps = new ResponseMaps(f);
+      Cascade.Workspace ws = c.workspace();
+      double maxStill = 0;
+      double maxMoved = 0;
+      double apart = 0;
+      for (int i = 0; i < samples.size(); i++) {
+        maps.process(samples.get(i).canvas());
+        double[] ref = c.run(maps, samples.get(i).hog(), ws);
+        double[] s = c.initial(samples.get(i).hog());
+        for (int k = 0; k < s.length; k++) {
+          s[k] += shifts[i][k];
+        }
+        for (int t = 0; t < c.numStages(); t++) {
+          c.refine(t, maps, s, ws);
+        }
+        for (int k = 0; k < ref.length; k++) {
+          maxStill = Math.max(maxStill, Math.abs(ref[k] - still[i][k]));
+          maxMoved = Math.max(maxMoved, Math.abs(s[k] - moved[i][k]));
+          apart = Math.max(apart, Math.abs(ref[k] - s[k]));
+        }
+      }
+      assertTrue(maxStill < 1e-4, "global " + global + ": a zero shift changes the shapes by " + maxStill);
+      assertTrue(maxMoved < 1e-4, "global " + global + ": the shifted graph and cascade differ by " + maxMoved);
+      assertTrue(apart > 0.01, "global " + global + ": the shift should move the result, moved " + apart);
     }
   }
 }
