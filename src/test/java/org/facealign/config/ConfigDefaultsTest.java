@@ -43,7 +43,8 @@ class ConfigDefaultsTest {
     assertEquals(100000000L, FaceReader.Limits.defaults().maxPixels());
     assertEquals(0.5, FaceReader.Limits.defaults().pointMargin());
     assertEquals(5, ConfigDeepReg.defaults().stages());
-    assertEquals(0.001, ConfigDeepReg.defaults().learningRate());
+    assertEquals(0.003, ConfigDeepReg.defaults().learningRate());
+    assertEquals(true, ConfigDeepReg.defaults().jointPerturb());
     assertEquals(3e-4, ConfigMsrrn.defaults().learningRate());
     assertEquals(0.1, ConfigMsrrn.defaults().rrnLeakySlope());
     assertEquals(java.util.List.of(50, 100, 200), ConfigAugment.defaults().cropSizes());

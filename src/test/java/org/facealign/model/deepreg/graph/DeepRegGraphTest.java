@@ -21,7 +21,15 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), 0.0, d.epochs(),
         d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.pretrainPenalty(), d.jointPerturb());
+        d.averagingFrequency(), d.pretrainPenalty(), false);
+  }
+
+  /** The defaults without perturbed starts: a graph whose inputs are the samples' alone. */
+  static ConfigDeepReg unperturbed() {
+    ConfigDeepReg d = ConfigDeepReg.defaults();
+    return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), d.dropout(),
+        d.epochs(), d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
+        d.averagingFrequency(), d.pretrainPenalty(), false);
   }
 
   static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {
@@ -47,7 +55,7 @@ class DeepRegGraphTest {
     for (boolean global : new boolean[] {true, false}) {
       Cascade c = Samples.randomCascade(f, 68, global, 0.01, 3L);
       for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
-        ComputationGraph g = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 1L, dt, true);
+        ComputationGraph g = DeepRegGraph.build(c, unperturbed(), 1L, dt, true);
         double d = maxDiff(c, g, samples, global, dt);
         assertTrue(d < 1e-4, "global " + global + " " + dt + ": graph and cascade differ by " + d + " units");
       }
@@ -59,7 +67,7 @@ class DeepRegGraphTest {
     ConfigFeatures f = Samples.tinyFeatures();
     for (boolean global : new boolean[] {true, false}) {
       Cascade c = Samples.randomCascade(f, 4, global, 0.05, 9L);
-      ComputationGraph g = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 1L);
+      ComputationGraph g = DeepRegGraph.build(c, unperturbed(), 1L);
       Cascade back = DeepRegGraph.toCascade(g, c);
       assertEquals(c.global(), back.global());
       assertEquals(c.stages(), back.stages());
@@ -72,7 +80,7 @@ class DeepRegGraphTest {
     List<TrainingSample> samples = Samples.smooth(f, 3, 4, 2L);
     for (boolean global : new boolean[] {true, false}) {
       Cascade c = Samples.randomCascade(f, 4, global, 0.05, 4L);
-      ComputationGraph g = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 7L);
+      ComputationGraph g = DeepRegGraph.build(c, unperturbed(), 7L);
       String json = g.getConfiguration().toJson();
       ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
       assertEquals(g.getConfiguration(), back);
@@ -102,8 +110,8 @@ class DeepRegGraphTest {
           o[k] = 0.2 * r.nextDouble();
         }
       }
-      ComputationGraph plain = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 7L);
-      ComputationGraph centred = DeepRegGraph.build(c, ConfigDeepReg.defaults(), 7L, DataType.FLOAT, true, offsets);
+      ComputationGraph plain = DeepRegGraph.build(c, unperturbed(), 7L);
+      ComputationGraph centred = DeepRegGraph.build(c, unperturbed(), 7L, DataType.FLOAT, true, offsets);
       MultiDataSet mds = DeepRegGraph.toMultiDataSet(samples, global, DataType.FLOAT);
       double[][] a = DeepRegGraph.predict(plain, mds);
       double[][] b = DeepRegGraph.predict(centred, mds);
