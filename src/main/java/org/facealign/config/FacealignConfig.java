@@ -210,7 +210,8 @@ public final class FacealignConfig {
           c.getDouble("global-ridge"), c.getInt("validation-faces"), c.getDouble("dropout"), c.getInt("epochs"),
           c.getDouble("learning-rate"), c.getDouble("momentum"), c.getInt("batch"), c.getDouble("lr-drop"),
           c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"),
-          c.getString("pretrain-penalty"), c.getBoolean("joint-perturb"));
+          c.getString("pretrain-penalty"), c.getBoolean("joint-perturb"),
+          c.getInt("global-folds"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.deepreg", e.getMessage());
     }

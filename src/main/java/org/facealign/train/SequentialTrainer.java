@@ -59,6 +59,56 @@ public final class SequentialTrainer {
     return stats;
   }
 
+  /**
+   * The {@code k} global layers fitted each without one fold of the faces ({@link #fold}): layer f gives the
+   * faces of fold f an s0 from a layer that never saw them.
+   */
+  static LinearMap[] outOfFold(JavaRDD<TrainingSample> samples, int parts, int hogDim, int out, int k,
+      ConfigDeepReg cfg, long seed) {
+    List<NormalEquations> byFold = samples.coalesce(parts).mapPartitions(it -> {
+      List<NormalEquations> e = new ArrayList<>();
+      for (int f = 0; f < k; f++) {
+        e.add(new NormalEquations(hogDim, out));
+      }
+      while (it.hasNext()) {
+        TrainingSample s = it.next();
+        e.get(fold(s.faceId(), k, seed)).add(s.hog(), s.target());
+      }
+      e.forEach(NormalEquations::seal);
+      return List.of(e).iterator();
+    }).treeReduce((a, b) -> {
+      for (int f = 0; f < k; f++) {
+        a.get(f).merge(b.get(f));
+      }
+      return a;
+    }, 2);
+    LinearMap[] layers = new LinearMap[k];
+    for (int f = 0; f < k; f++) {
+      NormalEquations others = new NormalEquations(hogDim, out);
+      for (int g = 0; g < k; g++) {
+        if (g != f) {
+          others.merge(byFold.get(g));
+        }
+      }
+      layers[f] = others.solve(cfg.globalRidge(), cfg.pretrainDropout(), cfg.pretrainPenaltyCentred());
+      LOG.info("train: global layer without fold {} of {}: {} samples, mean squared error on them {}", f + 1, k,
+          others.count(), others.meanSquaredError(layers[f]));
+    }
+    return layers;
+  }
+
+  /** The fold of a face, 0 .. k-1, by a seeded hash of its id (a face and its mirror share it). */
+  static int fold(String faceId, int k, long seed) {
+    return (int) Math.floorMod(org.facealign.data.Hashes.hash64(faceId) ^ seed, (long) k);
+  }
+
+  /** s0 of a global layer: {@code layer · hog + bias}. */
+  private static double[] initial(LinearMap layer, float[] hog) {
+    double[] s = new double[layer.outputs()];
+    layer.applyAdd(hog, s);
+    return s;
+  }
+
   /** What one layer's fit did. */
   public record StageFit(String layer, long samples, double mseBefore, double mseAfter, double seconds) {}
 
@@ -107,7 +157,11 @@ public final class SequentialTrainer {
         Arrays.toString(stats.std()));
     Perturbation perturbation = new Perturbation(stats, seed);
     int starts = cfg.starts();
-    JavaRDD<double[][]> shapes = samples.map(s -> perturbation.starts(s.name(), c0.value().initial(s.hog()), starts))
+    int k = cfg.globalFolds();
+    Broadcast<LinearMap[]> folds = global && k > 1
+        ? jsc.broadcast(outOfFold(samples, parts, features.hogDimension(), out, k, cfg, seed)) : null;
+    JavaRDD<double[][]> shapes = samples.map(s -> perturbation.starts(s.name(), folds == null
+        ? c0.value().initial(s.hog()) : initial(folds.value()[fold(s.faceId(), k, seed)], s.hog()), starts))
         .persist(StorageLevel.MEMORY_AND_DISK());
 
     int d = features.descriptorLength() * (out / 2);

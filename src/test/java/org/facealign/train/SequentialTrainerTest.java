@@ -14,6 +14,8 @@ import org.facealign.feature.ResponseMaps;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.DeepRegFixtures;
+import org.facealign.model.deepreg.LinearMap;
+import org.facealign.model.deepreg.NormalEquations;
 import org.facealign.model.deepreg.StageStats;
 import org.facealign.model.deepreg.TrainingSample;
 import org.facealign.job.LocalSparkTest;
@@ -38,7 +40,7 @@ class SequentialTrainerTest extends LocalSparkTest {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     List<TrainingSample> train = DeepRegFixtures.samples(f, 1, 160);
     List<TrainingSample> test = DeepRegFixtures.samples(f, 2, 40);
-    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false);
+    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false, 0);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<TrainingSample> rdd = jsc.parallelize(train, 4).cache();
     SequentialTrainer.Result r = SequentialTrainer.fit(jsc, rdd, null, f, cfg, false, 7);
@@ -56,5 +58,51 @@ class SequentialTrainerTest extends LocalSparkTest {
     SequentialTrainer.Result again = SequentialTrainer.fit(jsc, jsc.parallelize(train, 3).cache(), null, f, cfg, false, 7);
     double[] nme2 = errors(again.cascade(), test).nme();
     assertEquals(nme[2], nme2[2], 1e-4 * nme[2]);
+  }
+
+  @Test
+  void outOfFoldLayersAreFittedWithoutTheirFold() {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    List<TrainingSample> train = DeepRegFixtures.samples(f, 3, 120);
+    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false, 3);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int hogDim = f.hogDimension();
+    LinearMap[] layers = SequentialTrainer.outOfFold(jsc.parallelize(train, 4), 2, hogDim, 136, 3, cfg, 7);
+    int[] sizes = new int[3];
+    double[] gap = new double[3];
+    double[] apart = new double[3];
+    for (int k = 0; k < 3; k++) {
+      NormalEquations without = new NormalEquations(hogDim, 136);
+      for (TrainingSample s : train) {
+        int fold = SequentialTrainer.fold(s.faceId(), 3, 7);
+        if (fold != k) {
+          without.add(s.hog(), s.target());
+        } else {
+          sizes[k]++;
+        }
+      }
+      LinearMap direct = without.solve(cfg.globalRidge(), cfg.pretrainDropout(), cfg.pretrainPenaltyCentred());
+      gap[k] = relativeDistance(direct.weights(), layers[k].weights());
+      apart[k] = relativeDistance(direct.weights(), layers[(k + 1) % 3].weights());
+    }
+    // each layer is the one fitted without its fold, up to float summation order, and far from the others
+    for (int k = 0; k < 3; k++) {
+      assertTrue(gap[k] < 0.05 * apart[k], "fold " + k + ": " + gap[k] + " from its own fit, " + apart[k] + " from the next");
+    }
+    // every fold holds some faces
+    for (int n : sizes) {
+      assertTrue(n > 0, java.util.Arrays.toString(sizes));
+    }
+  }
+
+  /** {@code |a - b| / |a|}. */
+  private static double relativeDistance(float[] a, float[] b) {
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < a.length; i++) {
+      num += (a[i] - b[i]) * (a[i] - b[i]);
+      den += a[i] * a[i];
+    }
+    return Math.sqrt(num / den);
   }
 }

@@ -29,15 +29,19 @@ import java.io.Serializable;
  * @param jointPerturb whether joint training starts each training sample, every epoch, from a fresh random
  *     similarity perturbation of its s0 (drawn as pre-training's starts are, {@link Perturbation}) rather than
  *     from s0 itself
+ * @param globalFolds with 2 or more, pre-training starts each training face from an out-of-fold s0: the
+ *     global layer fitted without the face's fold (faces split by a seeded hash of their id, mirrors with their
+ *     face), so that training starts err as test starts do; 0 or 1: the global layer fitted on every face
  */
 public record ConfigDeepReg(
     int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
     double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
-    int averagingFrequency, String pretrainPenalty, boolean jointPerturb) implements Serializable {
+    int averagingFrequency, String pretrainPenalty, boolean jointPerturb,
+    int globalFolds) implements Serializable {
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
-    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 3e-3, 0.9, 100, 0.5, 3, 5, 0, 5, "raw", true);
+    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 3e-3, 0.9, 100, 0.5, 3, 5, 0, 5, "raw", true, 0);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -57,6 +61,7 @@ public record ConfigDeepReg(
     check(earlyStop >= 1, "early-stop must be at least 1, got " + earlyStop);
     check(workers >= 0, "workers must be 0 or more, got " + workers);
     check(averagingFrequency >= 1, "averaging-frequency must be at least 1, got " + averagingFrequency);
+    check(globalFolds >= 0, "global-folds must be 0 or more, got " + globalFolds);
     check("centred".equals(pretrainPenalty) || "raw".equals(pretrainPenalty),
         "pretrain-penalty must be centred or raw, got " + pretrainPenalty);
   }

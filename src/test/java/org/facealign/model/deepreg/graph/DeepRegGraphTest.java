@@ -21,7 +21,7 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), 0.0, d.epochs(),
         d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.pretrainPenalty(), false);
+        d.averagingFrequency(), d.pretrainPenalty(), false, d.globalFolds());
   }
 
   /** The defaults without perturbed starts: a graph whose inputs are the samples' alone. */
@@ -29,7 +29,7 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), d.dropout(),
         d.epochs(), d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.pretrainPenalty(), false);
+        d.averagingFrequency(), d.pretrainPenalty(), false, d.globalFolds());
   }
 
   static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {
@@ -138,7 +138,7 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     ConfigDeepReg perturb = new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(),
         d.dropout(), d.epochs(), d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(),
-        d.workers(), d.averagingFrequency(), d.pretrainPenalty(), true);
+        d.workers(), d.averagingFrequency(), d.pretrainPenalty(), true, d.globalFolds());
     java.util.Random r = new java.util.Random(3);
     for (boolean global : new boolean[] {true, false}) {
       Cascade c = Samples.randomCascade(f, 68, global, 0.01, 3L);
