@@ -18,18 +18,20 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 /** The graph computes what the cascade computes, survives JSON, and gives the weights back. */
 class DeepRegGraphTest {
   static ConfigDeepReg noDropout() {
-    ConfigDeepReg d = ConfigDeepReg.defaults();
-    return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), 0.0, d.epochs(),
-        d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.pretrainPenalty(), false, d.globalFolds());
+    return defaultsWith(0.0, false);
   }
 
   /** The defaults without perturbed starts: a graph whose inputs are the samples' alone. */
   static ConfigDeepReg unperturbed() {
+    return defaultsWith(ConfigDeepReg.defaults().dropout(), false);
+  }
+
+  /** The defaults with the given dropout and perturbed starts on or off. */
+  static ConfigDeepReg defaultsWith(double dropout, boolean perturb) {
     ConfigDeepReg d = ConfigDeepReg.defaults();
-    return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), d.dropout(),
-        d.epochs(), d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.pretrainPenalty(), false, d.globalFolds());
+    return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), dropout, d.epochs(),
+        d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
+        d.averagingFrequency(), d.pretrainPenalty(), perturb, d.globalFolds());
   }
 
   static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {
@@ -135,10 +137,7 @@ class DeepRegGraphTest {
   void perturbedGraphRunsTheCascadeFromTheShiftedStart() {
     ConfigFeatures f = Samples.smallFeatures();
     List<TrainingSample> samples = Samples.faces(f, 4, 6L);
-    ConfigDeepReg d = ConfigDeepReg.defaults();
-    ConfigDeepReg perturb = new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(),
-        d.dropout(), d.epochs(), d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(),
-        d.workers(), d.averagingFrequency(), d.pretrainPenalty(), true, d.globalFolds());
+    ConfigDeepReg perturb = defaultsWith(ConfigDeepReg.defaults().dropout(), true);
     java.util.Random r = new java.util.Random(3);
     for (boolean global : new boolean[] {true, false}) {
       Cascade c = Samples.randomCascade(f, 68, global, 0.01, 3L);
