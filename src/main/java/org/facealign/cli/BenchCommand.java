@@ -216,6 +216,12 @@ final class BenchCommand implements Callable<Integer> {
       out.put("faces_per_s_one_core", 1000 / best);
       // the thread's CPU time: the same figure on a quiet machine, and less disturbed than the wall time on a busy one
       out.put("cpu_ms_per_face", bestCpu);
+      if (m instanceof org.facealign.model.deepreg.DeepRegModel d) {
+        // where the time goes: each step timed on its own, in the order (and the groups) predictAll runs them
+        ObjectNode steps = out.putObject("steps_ms_per_face");
+        new org.facealign.model.deepreg.PredictionSteps(d.cascade(), Math.min(Math.max(1, batch),
+            org.facealign.model.deepreg.DeepRegModel.BATCH)).measure(images, boxes, repeat).forEach(steps::put);
+      }
       out.put("heap_used_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
       out.put("offheap_javacpp_mb", org.bytedeco.javacpp.Pointer.totalBytes() / 1e6);
       System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));

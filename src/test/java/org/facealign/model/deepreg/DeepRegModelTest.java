@@ -116,4 +116,34 @@ class DeepRegModelTest {
       assertTrue(moved > 0, "the layers moved the shapes, so the comparison covers them");
     }
   }
+
+  @Test
+  void predictionStepsComputeWhatPredictAllComputes() {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    SyntheticFaces gen = new SyntheticFaces(12, SyntheticFaces.Options.defaults());
+    List<org.facealign.data.GrayImage> images = new ArrayList<>();
+    List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      SyntheticFaces.SyntheticFace face = gen.next();
+      images.add(face.image());
+      boxes.add(face.detectorBox());
+    }
+    for (Variant v : Variant.values()) {
+      DeepRegModel m = model(v, f, 23);
+      PredictionSteps steps = new PredictionSteps(m.cascade(), 3); // groups of 3, 3 and 1
+      java.util.Map<String, Double> ms = steps.measure(images, boxes, 2);
+      List<Shape> all = m.predictAll(images, boxes);
+      for (int i = 0; i < images.size(); i++) {
+        assertArrayEquals(all.get(i).toArray(), steps.predictions().get(i).toArray(), 0.0, v.kind() + " face " + i);
+      }
+      assertEquals(List.of("warp", "hog", "response_maps", "descriptors", "products", "total"), List.copyOf(ms.keySet()));
+      double sum = 0;
+      for (String k : PredictionSteps.STEPS) {
+        // the HOG is computed only for a global layer
+        assertTrue(k.equals("hog") && !v.global() ? ms.get(k) < 0.01 : ms.get(k) > 0, v.kind() + " " + ms);
+        sum += ms.get(k);
+      }
+      assertEquals(sum, ms.get("total"), 1e-9 * sum);
+    }
+  }
 }

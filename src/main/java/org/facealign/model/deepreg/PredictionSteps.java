@@ -1,0 +1,132 @@
+package org.facealign.model.deepreg;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.facealign.data.FaceBox;
+import org.facealign.data.GrayImage;
+import org.facealign.data.Shape;
+import org.facealign.data.SimilarityTransform;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.feature.FaceNormaliser;
+import org.facealign.feature.HogFeature;
+import org.facealign.feature.NormalisedFace;
+import org.facealign.feature.ResponseMaps;
+import org.facealign.feature.ShapeIndexedSift;
+
+/**
+ * Where a DeepReg prediction spends its time: the steps of {@link DeepRegModel#predictAll}, run in the same order
+ * on groups of faces with a clock around each, giving the same shapes ({@link #predictions}). The steps: {@code
+ * warp} (each face's canvas, and the shapes back to the image), {@code hog} (the global layer's input), {@code
+ * response_maps} (the blurred orientation maps and their integrals), {@code descriptors} (the shape-indexed SIFT
+ * of every stage) and {@code products} (the global layer and the local layers' matrix products). Each step's
+ * figure is the fastest of the passes, in ms per face. Not thread-safe.
+ */
+public final class PredictionSteps {
+  /** The steps, in the order a prediction runs them. */
+  public static final List<String> STEPS = List.of("warp", "hog", "response_maps", "descriptors", "products");
+
+  private final Cascade cascade;
+  private final FaceNormaliser normaliser;
+  private final HogFeature hog;
+  private final ShapeIndexedSift sift;
+  private final int batch;
+  private final ResponseMaps[] maps;
+  private final float[][] hogs;
+  private final double[][] shapes;
+  private final float[][] phi;
+  private final NormalisedFace[] faces;
+
+  private List<Shape> predictions = List.of();
+
+  /** Steps of {@code cascade}'s predictions, {@code batch} faces at a time. */
+  public PredictionSteps(Cascade cascade, int batch) {
+    this.cascade = cascade;
+    this.batch = batch;
+    ConfigFeatures f = cascade.features();
+    normaliser = new FaceNormaliser(f);
+    hog = new HogFeature(f);
+    sift = new ShapeIndexedSift(f);
+    maps = new ResponseMaps[batch];
+    hogs = new float[batch][f.hogDimension()];
+    shapes = new double[batch][2 * cascade.numPoints()];
+    phi = new float[batch][f.descriptorLength() * cascade.numPoints()];
+    faces = new NormalisedFace[batch];
+    for (int i = 0; i < batch; i++) {
+      maps[i] = new ResponseMaps(f);
+    }
+  }
+
+  /** The fastest of {@code passes} timings of each step over all faces, ms per face, and their sum ("total"). */
+  public Map<String, Double> measure(List<GrayImage> images, List<FaceBox> boxes, int passes) {
+    double[] best = new double[STEPS.size()];
+    java.util.Arrays.fill(best, Double.MAX_VALUE);
+    for (int p = 0; p <= passes; p++) { // pass 0 warms up
+      long[] ns = pass(images, boxes);
+      for (int k = 0; k < best.length && p > 0; k++) {
+        best[k] = Math.min(best[k], ns[k] / 1e6 / images.size());
+      }
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    double total = 0;
+    for (int k = 0; k < best.length; k++) {
+      out.put(STEPS.get(k), best[k]);
+      total += best[k];
+    }
+    out.put("total", total);
+    return out;
+  }
+
+  /** The shapes (image pixels) of the last pass of {@link #measure}: those {@link DeepRegModel#predictAll} gives. */
+  public List<Shape> predictions() {
+    return predictions;
+  }
+
+  /** Nanoseconds of each step over one pass of all faces. */
+  private long[] pass(List<GrayImage> images, List<FaceBox> boxes) {
+    long[] ns = new long[STEPS.size()];
+    List<Shape> out = new ArrayList<>(images.size());
+    for (int i0 = 0; i0 < images.size(); i0 += batch) {
+      int n = Math.min(batch, images.size() - i0);
+      long t = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        faces[i] = normaliser.normalise(images.get(i0 + i), boxes.get(i0 + i));
+      }
+      t = lap(ns, 0, t);
+      if (cascade.global() != null) {
+        for (int i = 0; i < n; i++) {
+          hog.computeInto(normaliser.hogInput(new NormalisedFace(faces[i].canvas(), SimilarityTransform.IDENTITY)),
+              hogs[i], 0);
+        }
+      }
+      t = lap(ns, 1, t);
+      for (int i = 0; i < n; i++) {
+        maps[i].process(faces[i].canvas());
+      }
+      t = lap(ns, 2, t);
+      cascade.initialAll(hogs, shapes, n);
+      t = lap(ns, 4, t);
+      for (int s = 0; s < cascade.numStages(); s++) {
+        for (int i = 0; i < n; i++) {
+          sift.describeInto(maps[i], cascade.units().toCanonical(shapes[i]), cascade.features().patchSize(s), phi[i], 0);
+        }
+        t = lap(ns, 3, t);
+        cascade.stages().get(s).applyAddAll(phi, shapes, n);
+        t = lap(ns, 4, t);
+      }
+      for (int i = 0; i < n; i++) {
+        out.add(faces[i].toImage(cascade.units().toCanonical(shapes[i])));
+      }
+      lap(ns, 0, t);
+    }
+    predictions = out;
+    return ns;
+  }
+
+  private static long lap(long[] ns, int step, long since) {
+    long now = System.nanoTime();
+    ns[step] += now - since;
+    return now;
+  }
+}
