@@ -21,7 +21,37 @@ import org.junit.jupiter.api.io.TempDir;
 /** The whole DeepReg recipe (prepare, pre-training, joint training, Table 1, evaluation) on synthetic faces. */
 class DeepRegPipelineTest extends LocalSparkTest {
 
+  /**
+   * The joint phase must train the whole cascade: from a pre-training held far from its optimum by a heavy ridge
+   * penalty, joint back-propagation lowers the validation error by more than 5 % (measured: 4.01 to 3.67 %). A joint phase that changed
+   * nothing would keep the pre-trained error (its early stopping returns the best epoch, epoch 0 included).
+   */
+  @Test
+  void jointTrainingLowersTheValidationErrorOfItsPretrainedCascade(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "helen/trainset", 40, "lfpw/testset", 4), 9L,
+        SyntheticFaces.Options.defaults());
+    FacealignConfig cfg = FacealignConfig.load(null, Map.ofEntries(Map.entry("spark.master", "local[2]"),
+        Map.entry("train.model", "deepreg"), Map.entry("features.sift-cells", "2"),
+        Map.entry("features.patch-sizes", "[32, 16]"), Map.entry("deepreg.stages", "2"),
+        Map.entry("deepreg.starts", "2"), Map.entry("deepreg.validation-faces", "16"),
+        Map.entry("deepreg.ridge", "20"), Map.entry("deepreg.dropout", "0.1"), Map.entry("deepreg.epochs", "6"),
+        Map.entry("deepreg.batch", "8"), Map.entry("deepreg.table1", "false")));
+    Storage st = Storage.local();
+    String out = dir.resolve("out").toString();
+    PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(data.toString(), List.of()), out + "/prepared", out + "/features");
+    TrainJob.run(spark, cfg, st, out + "/prepared", out + "/model");
+    JsonNode training = PreparedSet.JSON.readTree(st.readBytes(out + "/model/" + DeepRegJob.TRAINING_FILE, 1 << 24));
+    double pretrained = last(training.path("stages").path("validation").path("nme"));
+    double joint = last(training.path("joint_stages").path("validation").path("nme"));
+    assertTrue(joint < 0.95 * pretrained, "validation IP-NME pre-trained " + pretrained + ", joint " + joint + "; epochs "
+        + training.path("epochs"));
+  }
 
+  private static double last(JsonNode array) {
+    assertTrue(array.isArray() && array.size() > 0, array.toString());
+    return array.get(array.size() - 1).asDouble();
+  }
 
   @Test
   void deepregTrainsBothVariantsAndReportsTable1(@TempDir Path dir) throws Exception {
