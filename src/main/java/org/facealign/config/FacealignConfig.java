@@ -211,7 +211,8 @@ public final class FacealignConfig {
           c.getDouble("learning-rate"), c.getDouble("momentum"), c.getInt("batch"), c.getDouble("lr-drop"),
           c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"),
           c.getString("pretrain-penalty"), c.getBoolean("joint-perturb"),
-          c.getInt("global-folds"));
+          c.getInt("global-folds"), c.getBoolean("rescale-starts"),
+          c.getDouble("perturb-scale"), c.getDouble("local-perturb-scale"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.deepreg", e.getMessage());
     }

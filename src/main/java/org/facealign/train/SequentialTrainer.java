@@ -155,7 +155,7 @@ public final class SequentialTrainer {
     Perturbation.Stats stats = residualStats(jsc, cascade, samples, heldOut);
     LOG.info("train: s0 residual similarity mean {} std {} (tx, ty, log scale, angle)", Arrays.toString(stats.mean()),
         Arrays.toString(stats.std()));
-    Perturbation perturbation = new Perturbation(stats, seed);
+    Perturbation perturbation = new Perturbation(stats.scaled(cfg.perturbScale(global)), seed);
     int starts = cfg.starts();
     int k = cfg.globalFolds();
     Broadcast<LinearMap[]> folds = global && k > 1
@@ -164,10 +164,33 @@ public final class SequentialTrainer {
         ? c0.value().initial(s.hog()) : initial(folds.value()[fold(s.faceId(), k, seed)], s.hog()), starts))
         .persist(StorageLevel.MEMORY_AND_DISK());
 
+    // the held-out faces' own shapes, one start each, moved stage by stage as a test face's would be
+    boolean rescale = cfg.rescaleStarts() && heldOut != null && !heldOut.isEmpty();
+    if (cfg.rescaleStarts() && !rescale) {
+      LOG.warn("train: rescale-starts is on but no faces are held out; the starts keep their own residuals");
+    }
+    JavaRDD<double[][]> heldShapes = rescale
+        ? heldOut.map(s -> new double[][] {c0.value().initial(s.hog())}).persist(StorageLevel.MEMORY_AND_DISK())
+        : null;
+
     int d = features.descriptorLength() * (out / 2);
     for (int t = 0; t < cfg.stages(); t++) {
       long t0 = System.nanoTime();
       int stage = t;
+      if (rescale) {
+        double train = meanSquaredResidual(samples, shapes);
+        double held = meanSquaredResidual(heldOut, heldShapes);
+        double f = Math.sqrt(held / train);
+        LOG.info("train: stage {} starts: rms residual {} on training samples, {} on held-out ones{}", t + 1,
+            Math.sqrt(train), Math.sqrt(held), f > 1 ? String.format(", training residuals scaled by %.3f", f) : "");
+        if (f > 1) {
+          JavaRDD<double[][]> scaled = samples.zip(shapes).map(p -> scaleResiduals(p._2(), p._1().target(), f))
+              .persist(StorageLevel.MEMORY_AND_DISK());
+          scaled.count();
+          shapes.unpersist(false);
+          shapes = scaled;
+        }
+      }
       Broadcast<Cascade> bc = jsc.broadcast(cascade);
       NormalEquations ne = samples.zip(shapes).coalesce(parts).mapPartitions(it -> {
         Cascade c = bc.value();
@@ -199,11 +222,48 @@ public final class SequentialTrainer {
       moved.count();
       shapes.unpersist(false);
       shapes = moved;
+      if (rescale) {
+        JavaRDD<double[][]> heldMoved = heldOut.zip(heldShapes).mapPartitions(it -> advance(it, next.value(), stage))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        heldMoved.count();
+        heldShapes.unpersist(false);
+        heldShapes = heldMoved;
+      }
       fits.add(new StageFit("stage" + (t + 1), ne.count(), before, after, (System.nanoTime() - t0) / 1e9));
       LOG.info("train: {}", fits.get(fits.size() - 1));
     }
     shapes.unpersist(false);
+    if (heldShapes != null) {
+      heldShapes.unpersist(false);
+    }
     return new Result(cascade, fits);
+  }
+
+  /** The mean over samples and starts of the squared distance, summed over coordinates, of a start from the truth. */
+  static double meanSquaredResidual(JavaRDD<TrainingSample> samples, JavaRDD<double[][]> shapes) {
+    double[] sum = samples.zip(shapes).map(p -> {
+      double e = 0;
+      for (double[] s : p._2()) {
+        for (int j = 0; j < s.length; j++) {
+          double r = s[j] - p._1().target()[j];
+          e += r * r;
+        }
+      }
+      return new double[] {e, p._2().length};
+    }).treeReduce(SequentialTrainer::plus);
+    return sum[0] / sum[1];
+  }
+
+  /** Each start moved away from {@code target} along its residual: {@code target + f (start - target)}. */
+  static double[][] scaleResiduals(double[][] starts, double[] target, double f) {
+    double[][] r = new double[starts.length][];
+    for (int k = 0; k < starts.length; k++) {
+      r[k] = new double[target.length];
+      for (int j = 0; j < target.length; j++) {
+        r[k][j] = target[j] + f * (starts[k][j] - target[j]);
+      }
+    }
+    return r;
   }
 
   private static Iterator<double[][]> advance(Iterator<scala.Tuple2<TrainingSample, double[][]>> it, Cascade c, int stage) {

@@ -115,6 +115,17 @@ class FacealignConfigTest {
     ConfigException d = assertThrows(ConfigException.class,
         () -> FacealignConfig.load(null, Map.of("deepreg.pretrain-penalty", "both")).deepreg());
     assertTrue(d.getMessage().contains("pretrain-penalty"), d.getMessage());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> FacealignConfig.load(null, Map.of("deepreg.local-perturb-scale", "-1")).deepreg());
+    assertTrue(e.getMessage().contains("local-perturb-scale"), e.getMessage());
+  }
+
+  @Test
+  void perturbationScaleIsPerVariant() {
+    var d = FacealignConfig.load(null, Map.of("deepreg.perturb-scale", "2.5", "deepreg.local-perturb-scale", "0.5"))
+        .deepreg();
+    assertEquals(2.5, d.perturbScale(true));
+    assertEquals(0.5, d.perturbScale(false));
   }
 
   @Test

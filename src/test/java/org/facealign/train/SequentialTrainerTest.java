@@ -40,7 +40,7 @@ class SequentialTrainerTest extends LocalSparkTest {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     List<TrainingSample> train = DeepRegFixtures.samples(f, 1, 160);
     List<TrainingSample> test = DeepRegFixtures.samples(f, 2, 40);
-    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false, 0);
+    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false, 0, false, 1.0, 1.0);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<TrainingSample> rdd = jsc.parallelize(train, 4).cache();
     SequentialTrainer.Result r = SequentialTrainer.fit(jsc, rdd, null, f, cfg, false, 7);
@@ -64,7 +64,7 @@ class SequentialTrainerTest extends LocalSparkTest {
   void outOfFoldLayersAreFittedWithoutTheirFold() {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     List<TrainingSample> train = DeepRegFixtures.samples(f, 3, 120);
-    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false, 3);
+    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false, 3, false, 1.0, 1.0);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int hogDim = f.hogDimension();
     LinearMap[] layers = SequentialTrainer.outOfFold(jsc.parallelize(train, 4), 2, hogDim, 136, 3, cfg, 7);
@@ -93,6 +93,50 @@ class SequentialTrainerTest extends LocalSparkTest {
     for (int n : sizes) {
       assertTrue(n > 0, java.util.Arrays.toString(sizes));
     }
+  }
+
+  @Test
+  void rescaledStartsErrAsMuchAsTheHeldOutFaces() {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    List<TrainingSample> train = DeepRegFixtures.samples(f, 4, 120);
+    List<TrainingSample> held = DeepRegFixtures.samples(f, 5, 40);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaRDD<TrainingSample> trainRdd = jsc.parallelize(train, 3).cache();
+    JavaRDD<TrainingSample> heldRdd = jsc.parallelize(held, 2).cache();
+    double[] before = new double[2];
+    double[] heldAfterStage1 = new double[2];
+    for (int on = 0; on < 2; on++) {
+      ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "raw", false, 0,
+          on == 1, 1.0, 1.0);
+      SequentialTrainer.Result r = SequentialTrainer.fit(jsc, trainRdd, heldRdd, f, cfg, true, 7);
+      assertEquals(List.of("global", "stage1", "stage2"), r.fits().stream().map(SequentialTrainer.StageFit::layer).toList());
+      before[on] = r.fits().get(2).mseBefore();
+      heldAfterStage1[on] = meanSquaredResidual(r.cascade(), held, 1);
+    }
+    // the in-sample global layer and first stage leave the training starts closer to the truth than held-out faces
+    assertTrue(before[0] < 0.9 * heldAfterStage1[0], before[0] + " vs held-out " + heldAfterStage1[0]);
+    // scaled, the second stage's training residuals are exactly as large as the held-out faces' there
+    assertEquals(heldAfterStage1[1], before[1], 1e-6 * heldAfterStage1[1]);
+  }
+
+  @Test
+  void scalingResidualsMovesStartsAlongThemAwayFromTheTruth() {
+    double[][] scaled = SequentialTrainer.scaleResiduals(new double[][] {{1, 2}, {3, -1}}, new double[] {1, 1}, 1.5);
+    assertEquals(List.of(1.0, 2.5, 4.0, -2.0), List.of(scaled[0][0], scaled[0][1], scaled[1][0], scaled[1][1]));
+  }
+
+  /** The mean over {@code samples} of the squared residual, summed over coordinates, after {@code stages} stages. */
+  private static double meanSquaredResidual(Cascade c, List<TrainingSample> samples, int stages) {
+    Cascade.Workspace ws = c.workspace();
+    ResponseMaps maps = new ResponseMaps(c.features());
+    double sum = 0;
+    for (TrainingSample t : samples) {
+      double[] s = c.trajectory(maps.process(t.canvas()), t.hog(), ws)[stages];
+      for (int j = 0; j < s.length; j++) {
+        sum += (s[j] - t.target()[j]) * (s[j] - t.target()[j]);
+      }
+    }
+    return sum / samples.size();
   }
 
   /** {@code |a - b| / |a|}. */

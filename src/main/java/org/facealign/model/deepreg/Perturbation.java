@@ -161,5 +161,18 @@ public final class Perturbation implements Serializable {
     public double[] std() {
       return std.clone();
     }
+
+    /** These statistics with every standard deviation multiplied by {@code f}; the means are kept. */
+    public Stats scaled(double f) {
+      Stats s = new Stats();
+      System.arraycopy(sum, 0, s.sum, 0, 4);
+      System.arraycopy(sumSq, 0, s.sumSq, 0, 4);
+      s.n = n;
+      s.mean = mean.clone();
+      for (int i = 0; i < 4; i++) {
+        s.std[i] = f * std[i];
+      }
+      return s;
+    }
   }
 }

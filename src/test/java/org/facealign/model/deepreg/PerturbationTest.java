@@ -32,6 +32,16 @@ class PerturbationTest {
   }
 
   @Test
+  void scaledStatisticsKeepTheMeansAndMultiplyTheDeviations() {
+    Perturbation.Stats s = stats().scaled(2.5);
+    assertArrayEquals(new double[] {0.02, 0, 0, 0}, s.mean(), 1e-15);
+    assertArrayEquals(new double[] {0.025, 0.05, 0.25, 0.125}, s.std(), 1e-15);
+    // scale 0: every start is s0 moved by the mean similarity alone
+    double[] mean = Perturbation.similarity(S0, 0.02, 0, 1, 0);
+    assertArrayEquals(mean, new Perturbation(stats().scaled(0), 3L).starts("face-1", S0, 3)[2], 1e-15);
+  }
+
+  @Test
   void startsBeginWithS0AndAreReproducible() {
     Perturbation p = new Perturbation(stats(), 7L);
     double[][] a = p.starts("face-1", S0, 5);
