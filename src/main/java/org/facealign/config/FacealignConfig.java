@@ -202,19 +202,27 @@ public final class FacealignConfig {
     return featureStore;
   }
 
-  /** DeepReg training settings (validated). */
+  /** DeepReg training settings (validated): those of SequentialReg and DeepReg, {@code deepreg(true)}. */
   public org.facealign.model.deepreg.ConfigDeepReg deepreg() {
-    Config c = config.getConfig(ROOT + ".deepreg");
+    return deepreg(true);
+  }
+
+  /**
+   * DeepReg training settings (validated) of a cascade with ({@code global}: SequentialReg, DeepReg) or without a
+   * global layer (DeepRegLocal, which takes the keys of {@code facealign.deepreg.local} with their own values).
+   */
+  public org.facealign.model.deepreg.ConfigDeepReg deepreg(boolean global) {
+    Config all = config.getConfig(ROOT + ".deepreg");
+    Config c = global ? all : all.getConfig("local").withFallback(all);
     try {
       return new org.facealign.model.deepreg.ConfigDeepReg(c.getInt("stages"), c.getInt("starts"), c.getDouble("ridge"),
           c.getDouble("global-ridge"), c.getInt("validation-faces"), c.getDouble("dropout"), c.getInt("epochs"),
           c.getDouble("learning-rate"), c.getDouble("momentum"), c.getInt("batch"), c.getDouble("lr-drop"),
           c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"),
           c.getString("pretrain-penalty"), c.getBoolean("joint-perturb"),
-          c.getInt("global-folds"), c.getBoolean("rescale-starts"),
-          c.getDouble("perturb-scale"), c.getDouble("local-perturb-scale"));
+          c.getInt("global-folds"), c.getBoolean("rescale-starts"), c.getDouble("perturb-scale"));
     } catch (IllegalArgumentException e) {
-      throw bad(c, "facealign.deepreg", e.getMessage());
+      throw bad(c, global ? "facealign.deepreg" : "facealign.deepreg(.local)", e.getMessage());
     }
   }
 

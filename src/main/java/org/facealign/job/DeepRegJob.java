@@ -289,7 +289,7 @@ public final class DeepRegJob {
   /** Pre-trains {@code variant}, trains it jointly if it is a joint variant, and measures both phases. */
   private static Fitted fit(Variant variant, FacealignConfig cfg, Storage st, Data data, ModelHeader header,
       String modelDir, boolean resume, Cascade warm) throws IOException {
-    ConfigDeepReg dr = cfg.deepreg();
+    ConfigDeepReg dr = cfg.deepreg(variant.global());
     String ckpt = checkpointsFor(modelDir);
     String pretrainedDir = Storage.resolve(ckpt, "pretrained");
     Cascade pretrained;

@@ -94,7 +94,7 @@ public final class JointTrainer {
         // the pre-trained s0 (global layer and mean shape only: a small closure) and pre-training's draws
         Cascade s0 = init.truncated(0);
         return new SampleExamples(global, s0, new Perturbation(SequentialTrainer.residualStats(jsc, s0, train,
-            validation).scaled(cfg.perturbScale(global)), seed));
+            validation).scaled(cfg.perturbScale()), seed));
       }
 
       @Override

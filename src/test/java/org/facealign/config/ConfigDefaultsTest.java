@@ -45,6 +45,8 @@ class ConfigDefaultsTest {
     assertEquals(5, ConfigDeepReg.defaults().stages());
     assertEquals(0.003, ConfigDeepReg.defaults().learningRate());
     assertEquals(true, ConfigDeepReg.defaults().jointPerturb());
+    assertEquals(3.0, ConfigDeepReg.defaults().perturbScale());
+    assertEquals(1.0, REFERENCE.deepreg(false).perturbScale());
     assertEquals(3e-4, ConfigMsrrn.defaults().learningRate());
     assertEquals(0.1, ConfigMsrrn.defaults().rrnLeakySlope());
     assertEquals(java.util.List.of(50, 100, 200), ConfigAugment.defaults().cropSizes());

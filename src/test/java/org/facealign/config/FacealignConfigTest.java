@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigException;
 import java.util.Map;
 import org.facealign.data.LandmarkScheme;
+import org.facealign.model.deepreg.ConfigDeepReg;
 import org.junit.jupiter.api.Test;
 
 class FacealignConfigTest {
@@ -116,16 +117,23 @@ class FacealignConfigTest {
         () -> FacealignConfig.load(null, Map.of("deepreg.pretrain-penalty", "both")).deepreg());
     assertTrue(d.getMessage().contains("pretrain-penalty"), d.getMessage());
     ConfigException e = assertThrows(ConfigException.class,
-        () -> FacealignConfig.load(null, Map.of("deepreg.local-perturb-scale", "-1")).deepreg());
-    assertTrue(e.getMessage().contains("local-perturb-scale"), e.getMessage());
+        () -> FacealignConfig.load(null, Map.of("deepreg.local.perturb-scale", "-1")).deepreg(false));
+    assertTrue(e.getMessage().contains("perturb-scale"), e.getMessage());
   }
 
   @Test
-  void perturbationScaleIsPerVariant() {
-    var d = FacealignConfig.load(null, Map.of("deepreg.perturb-scale", "2.5", "deepreg.local-perturb-scale", "0.5"))
-        .deepreg();
-    assertEquals(2.5, d.perturbScale(true));
-    assertEquals(0.5, d.perturbScale(false));
+  void deepregLocalTakesTheKeysOfItsOwnBlock() {
+    FacealignConfig c = FacealignConfig.load(null, Map.of("deepreg.perturb-scale", "2.5", "deepreg.local.perturb-scale",
+        "0.5", "deepreg.ridge", "0.2"));
+    assertEquals(2.5, c.deepreg().perturbScale());
+    assertEquals(2.5, c.deepreg(true).perturbScale());
+    assertEquals(0.5, c.deepreg(false).perturbScale());
+    // a key the block does not list is the common one
+    assertEquals(0.2, c.deepreg(false).ridge());
+    assertEquals(new ConfigDeepReg(5, 5, 0.2, 0.1, 200, 0.5, 15, 3e-3, 0.9, 100, 0.5, 3, 5, 0, 5, "raw", true, 0, false, 0.5),
+        c.deepreg(false));
+    // only the keys reference.conf lists in the block may be set there
+    assertThrows(ConfigException.class, () -> FacealignConfig.load(null, Map.of("deepreg.local.stages", "3")));
   }
 
   @Test

@@ -36,21 +36,24 @@ import java.io.Serializable;
  *     (start minus truth) up to the root-mean-square residual of the held-out faces at that stage, so that a
  *     layer learns corrections of the size it will have to make on unseen faces; never scales down
  * @param perturbScale factor on the standard deviations of the similarity perturbations of the starts
- *     ({@link Perturbation}), in pre-training and in joint training, of the variants with a global layer
- *     (SequentialReg, DeepReg): 1 draws them with the deviations of s0's error on the held-out faces; chosen
- *     on the validation faces among 1 to 5 (SequentialReg's final IP-NME: 6.23, 5.96, 5.79, 5.92, 6.15 %)
- * @param localPerturbScale the same factor for DeepRegLocal, whose s0 is the mean shape; chosen on the
- *     validation faces (DeepRegLocal's pre-trained final IP-NME: 5.81 % at 1, 5.86 % at 2)
+ *     ({@link Perturbation}), in pre-training and in joint training: 1 draws them with the deviations of s0's
+ *     error on the held-out faces; chosen on the validation faces among 1 to 5 (SequentialReg's final IP-NME:
+ *     6.23, 5.96, 5.79, 5.92, 6.15 %); DeepRegLocal's own value ({@code deepreg.local}) likewise (its
+ *     pre-trained final IP-NME: 5.81 % at 1, 5.86 % at 2)
+ *
+ * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
+ * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the
+ * global layer's, so its settings are chosen on its own validation figures.
  */
 public record ConfigDeepReg(
     int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
     double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, String pretrainPenalty, boolean jointPerturb, int globalFolds, boolean rescaleStarts,
-    double perturbScale, double localPerturbScale) implements Serializable {
+    double perturbScale) implements Serializable {
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
-    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 3e-3, 0.9, 100, 0.5, 3, 5, 0, 5, "raw", true, 0, false, 3.0, 1.0);
+    return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 15, 3e-3, 0.9, 100, 0.5, 3, 5, 0, 5, "raw", true, 0, false, 3.0);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -71,8 +74,6 @@ public record ConfigDeepReg(
     check(workers >= 0, "workers must be 0 or more, got " + workers);
     check(averagingFrequency >= 1, "averaging-frequency must be at least 1, got " + averagingFrequency);
     check(perturbScale >= 0 && Double.isFinite(perturbScale), "perturb-scale must be 0 or more, got " + perturbScale);
-    check(localPerturbScale >= 0 && Double.isFinite(localPerturbScale),
-        "local-perturb-scale must be 0 or more, got " + localPerturbScale);
     check(globalFolds >= 0, "global-folds must be 0 or more, got " + globalFolds);
     check("centred".equals(pretrainPenalty) || "raw".equals(pretrainPenalty),
         "pretrain-penalty must be centred or raw, got " + pretrainPenalty);
@@ -90,11 +91,6 @@ public record ConfigDeepReg(
   /** Whether pre-training's dropout penalty is that of centred inputs ({@code pretrain-penalty = centred}). */
   public boolean pretrainPenaltyCentred() {
     return "centred".equals(pretrainPenalty);
-  }
-
-  /** The factor on the perturbations' deviations of a cascade with ({@code global}) or without a global layer. */
-  public double perturbScale(boolean global) {
-    return global ? perturbScale : localPerturbScale;
   }
 
   private static void check(boolean ok, String why) {
