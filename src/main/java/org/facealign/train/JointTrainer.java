@@ -91,10 +91,11 @@ public final class JointTrainer {
         if (!cfg.jointPerturb()) {
           return new SampleExamples(global, null, null);
         }
-        // the pre-trained s0 (global layer and mean shape only: a small closure) and pre-training's draws
+        // the pre-trained s0 (global layer and mean shape only: a small closure) and draws with the held-out
+        // faces' own spread (not widened by perturb-scale: the joint loss is that of faces as they come)
         Cascade s0 = init.truncated(0);
         return new SampleExamples(global, s0, new Perturbation(SequentialTrainer.residualStats(jsc, s0, train,
-            validation).scaled(cfg.perturbScale()), seed));
+            validation), seed));
       }
 
       @Override

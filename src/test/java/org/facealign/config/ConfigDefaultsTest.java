@@ -47,6 +47,7 @@ class ConfigDefaultsTest {
     assertEquals(true, ConfigDeepReg.defaults().jointPerturb());
     assertEquals(3.0, ConfigDeepReg.defaults().perturbScale());
     assertEquals(1.0, REFERENCE.deepreg(false).perturbScale());
+    assertEquals(0.001, REFERENCE.deepreg(false).learningRate());
     assertEquals(3e-4, ConfigMsrrn.defaults().learningRate());
     assertEquals(0.1, ConfigMsrrn.defaults().rrnLeakySlope());
     assertEquals(java.util.List.of(50, 100, 200), ConfigAugment.defaults().cropSizes());
