@@ -30,8 +30,8 @@ import java.io.Serializable;
  *     loss under the joint phase's dropout, which drops centred inputs) or {@code raw} (dropout of the raw
  *     inputs, a stronger penalty); see {@link NormalEquations#solve(double, double, boolean)}
  * @param jointPerturb whether joint training starts each training sample, every epoch, from a fresh random
- *     similarity perturbation of its s0 (drawn as pre-training's starts are, {@link Perturbation}) rather than
- *     from s0 itself
+ *     similarity perturbation of its s0 ({@link Perturbation}, with the spread of s0's error on the held-out
+ *     faces, {@code perturbScale} aside) rather than from s0 itself
  * @param globalFolds with 2 or more, pre-training starts each training face from an out-of-fold s0: the
  *     global layer fitted without the face's fold (faces split by a seeded hash of their id, mirrors with their
  *     face), so that training starts err as test starts do; 0 or 1: the global layer fitted on every face
