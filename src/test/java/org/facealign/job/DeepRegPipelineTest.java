@@ -29,21 +29,11 @@ class DeepRegPipelineTest extends LocalSparkTest {
    */
   @Test
   void jointTrainingLowersTheValidationErrorOfItsPretrainedCascade(@TempDir Path dir) throws Exception {
-    Path data = dir.resolve("data");
-    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "helen/trainset", 40, "lfpw/testset", 4), 9L,
-        SyntheticFaces.Options.defaults());
-    FacealignConfig cfg = FacealignConfig.load(null, Map.ofEntries(Map.entry("spark.master", "local[2]"),
-        Map.entry("train.model", "deepreg"), Map.entry("features.sift-cells", "2"),
-        Map.entry("features.patch-sizes", "[32, 16]"), Map.entry("deepreg.stages", "2"),
-        Map.entry("deepreg.starts", "2"), Map.entry("deepreg.validation-faces", "16"),
+    String out = trainOnSyntheticFaces(dir, 40, 4, 9L, 16, Map.of(
         // the pre-training this test relies on: a heavy ridge, starts with the held-out spread
-        Map.entry("deepreg.ridge", "20"), Map.entry("deepreg.perturb-scale", "1"),
-        Map.entry("deepreg.dropout", "0.1"), Map.entry("deepreg.epochs", "6"),
-        Map.entry("deepreg.batch", "8"), Map.entry("deepreg.table1", "false")));
+        "deepreg.ridge", "20", "deepreg.perturb-scale", "1",
+        "deepreg.dropout", "0.1", "deepreg.epochs", "6", "deepreg.batch", "8", "deepreg.table1", "false")).out();
     Storage st = Storage.local();
-    String out = dir.resolve("out").toString();
-    PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(data.toString(), List.of()), out + "/prepared", out + "/features");
-    TrainJob.run(spark, cfg, st, out + "/prepared", out + "/model");
     JsonNode training = PreparedSet.JSON.readTree(st.readBytes(out + "/model/" + DeepRegJob.TRAINING_FILE, 1 << 24));
     double pretrained = last(training.path("stages").path("validation").path("nme"));
     double joint = last(training.path("joint_stages").path("validation").path("nme"));
@@ -58,18 +48,12 @@ class DeepRegPipelineTest extends LocalSparkTest {
 
   @Test
   void deepregTrainsBothVariantsAndReportsTable1(@TempDir Path dir) throws Exception {
-    Path data = dir.resolve("data");
-    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "helen/trainset", 30, "lfpw/testset", 12), 5L,
-        SyntheticFaces.Options.defaults());
-    FacealignConfig cfg = FacealignConfig.load(null, Map.ofEntries(Map.entry("spark.master", "local[2]"),
-        Map.entry("train.model", "deepreg"), Map.entry("features.sift-cells", "2"),
-        Map.entry("features.patch-sizes", "[32, 16]"), Map.entry("deepreg.stages", "2"),
-        Map.entry("deepreg.starts", "2"), Map.entry("deepreg.validation-faces", "10"),
-        Map.entry("deepreg.epochs", "1"), Map.entry("deepreg.batch", "16"), Map.entry("deepreg.table1", "true")));
+    Trained t = trainOnSyntheticFaces(dir, 30, 12, 5L, 10,
+        Map.of("deepreg.epochs", "1", "deepreg.batch", "16", "deepreg.table1", "true"));
+    FacealignConfig cfg = t.cfg();
+    String out = t.out();
+    LandmarkModel m = t.model();
     Storage st = Storage.local();
-    String out = dir.resolve("out").toString();
-    PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(data.toString(), List.of()), out + "/prepared", out + "/features");
-    LandmarkModel m = TrainJob.run(spark, cfg, st, out + "/prepared", out + "/model");
     assertTrue(m instanceof DeepRegModel);
     assertEquals(2, ((DeepRegModel) m).cascade().numStages());
     // the companion DeepRegLocal model and the pre-trained cascade are saved too
@@ -93,5 +77,28 @@ class DeepRegPipelineTest extends LocalSparkTest {
       assertTrue(ip > 0 && ip < 0.08, row + ": " + ip);
     }
     assertTrue(st.exists(out + "/report/stages.png"));
+  }
+
+  private record Trained(FacealignConfig cfg, String out, LandmarkModel model) {}
+
+  /**
+   * Writes 40 afw faces, {@code helen} helen training faces and {@code test} common test faces drawn from {@code
+   * seed}, then prepares them and trains a two-stage DeepReg (2x2 cells, two starts, {@code validation}
+   * validation faces) with the {@code extra} settings, under {@code dir/out}.
+   */
+  private Trained trainOnSyntheticFaces(Path dir, int helen, int test, long seed, int validation,
+      Map<String, String> extra) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "helen/trainset", helen, "lfpw/testset", test), seed,
+        SyntheticFaces.Options.defaults());
+    Map<String, String> keys = new java.util.HashMap<>(Map.of("spark.master", "local[2]", "train.model", "deepreg",
+        "features.sift-cells", "2", "features.patch-sizes", "[32, 16]", "deepreg.stages", "2", "deepreg.starts", "2",
+        "deepreg.validation-faces", Integer.toString(validation)));
+    keys.putAll(extra);
+    FacealignConfig cfg = FacealignConfig.load(null, keys);
+    Storage st = Storage.local();
+    String out = dir.resolve("out").toString();
+    PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(data.toString(), List.of()), out + "/prepared", out + "/features");
+    return new Trained(cfg, out, TrainJob.run(spark, cfg, st, out + "/prepared", out + "/model"));
   }
 }

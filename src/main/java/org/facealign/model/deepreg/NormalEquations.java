@@ -13,9 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>The input is extended by a constant 1 (the bias). Samples are buffered in chunks and added to the
  * Gram matrix {@code [x 1]ᵀ[x 1]} with one ND4J GEMM per chunk (float, off-heap, {@code (d+1)²} floats:
  * 303 MB for the 8704-d descriptors of 68 landmarks). {@link #seal} moves the sums to Java arrays for
- * Spark to ship and merge. {@link #solve} factorises in double precision with LAPACK's Cholesky
- * ({@code potrf}, through ND4J's Lapack interface on any backend) and does the two triangular solves in
- * Java (ND4J's {@code trsm} binding passes the diagonal flag to CBLAS untranslated).
+ * Spark to ship and merge. {@link #solve} factorises in double precision with {@link Cholesky} (blocked, its
+ * products on ND4J, so on any backend) and does the two triangular solves in Java (ND4J's {@code trsm}
+ * binding passes the diagonal flag to CBLAS untranslated).
  *
  * <p>Ridge penalty: {@code λ = ridge · trace(XᵀX) / d} on the weights, not on the bias, so {@code ridge}
  * means the same whatever the number and scale of the features.
@@ -222,19 +222,15 @@ public final class NormalEquations implements Serializable {
       trace += gram[k * d + k];
     }
     double lambda = ridge * Math.max(trace / in, 1e-12);
-    double[] l;
     // symmetric: the row-major sums read as column-major are the same matrix
-    try (INDArray g = Nd4j.create(toDouble(gram), new long[] {d, d}, 'f')) {
-      for (int k = 0; k < d; k++) {
-        double gkk = g.getDouble(k, k);
-        // Σ_n (x_nk - mean_k)²: the energy dropout removes from a centred input (or Σ_n x_nk², uncentred)
-        double energy = k >= in ? 0 : centred ? Math.max(0, gkk - (double) gram[k * d + in] * gram[k * d + in] / count) : gkk;
-        double v = gkk + (k < in ? lambda + dropScale * energy : lambda * 1e-9);
-        g.putScalar(k, k, v);
-      }
-      Nd4j.getBlasWrapper().lapack().potrf(g, true);
-      l = g.data().asDouble();
+    double[] l = toDouble(gram);
+    for (int k = 0; k < d; k++) {
+      double gkk = l[k * d + k];
+      // Σ_n (x_nk - mean_k)²: the energy dropout removes from a centred input (or Σ_n x_nk², uncentred)
+      double energy = k >= in ? 0 : centred ? Math.max(0, gkk - (double) gram[k * d + in] * gram[k * d + in] / count) : gkk;
+      l[k * d + k] = gkk + (k < in ? lambda + dropScale * energy : lambda * 1e-9);
     }
+    Cholesky.factorLower(l, d);
     // column-major lower factor: L(i, k) = l[k d + i]; solve L Lᵀ W = C, C (d x out) row-major
     double[] y = toDouble(cross);
     for (int k = 0; k < d; k++) {
