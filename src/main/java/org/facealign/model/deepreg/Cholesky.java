@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Forming {@code L21} with the inverse of the diagonal block rather than by substitution is accurate enough for
  * the ridge-regularised normal equations it serves ({@code CholeskyTest} bounds the residual).
  */
-final class Cholesky {
+public final class Cholesky {
   /** Columns per block: large enough for the products to run at full speed, small enough for the Java parts. */
   static final int BLOCK = 256;
 
@@ -32,7 +32,7 @@ final class Cholesky {
    *
    * @throws IllegalStateException naming the first pivot that is not positive (or NaN)
    */
-  static void factorLower(double[] a, int d) {
+  public static void factorLower(double[] a, int d) {
     factorLower(a, d, BLOCK);
   }
 
