@@ -221,6 +221,10 @@ final class BenchCommand implements Callable<Integer> {
         ObjectNode steps = out.putObject("steps_ms_per_face");
         new org.facealign.model.deepreg.PredictionSteps(d.cascade(), Math.min(Math.max(1, batch),
             org.facealign.model.deepreg.DeepRegModel.BATCH)).measure(images, boxes, repeat).forEach(steps::put);
+      } else if (m instanceof org.facealign.model.msrrn.MsrrnModel r) {
+        ObjectNode steps = out.putObject("steps_ms_per_face");
+        new org.facealign.model.msrrn.MsrrnSteps(r, Math.min(Math.max(1, batch),
+            org.facealign.model.msrrn.MsrrnModel.BATCH)).measure(images, boxes, repeat).forEach(steps::put);
       }
       out.put("heap_used_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
       out.put("offheap_javacpp_mb", org.bytedeco.javacpp.Pointer.totalBytes() / 1e6);

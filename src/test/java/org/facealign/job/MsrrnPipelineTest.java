@@ -93,6 +93,25 @@ class MsrrnPipelineTest extends LocalSparkTest {
             "face " + i + " of " + n);
       }
     }
+    // the timed steps of bench predict compute the same shapes, in groups of 4 (4 x 8 + 3)
+    org.facealign.model.msrrn.MsrrnSteps steps = new org.facealign.model.msrrn.MsrrnSteps(loaded, 4);
+    Map<String, Double> ms = steps.measure(images, boxes, 2);
+    List<Shape> all = new ArrayList<>();
+    for (int i0 = 0; i0 < images.size(); i0 += 4) {
+      int i1 = Math.min(images.size(), i0 + 4);
+      all.addAll(loaded.predictAll(images.subList(i0, i1), boxes.subList(i0, i1)));
+    }
+    for (int i = 0; i < images.size(); i++) {
+      assertArrayEquals(all.get(i).toArray(), steps.predictions().get(i).toArray(), 0.0, "timed face " + i);
+    }
+    assertEquals(List.of("warp", "crops", "normalise", "initialiser", "stage1", "stage2", "stage3", "total"),
+        List.copyOf(ms.keySet()));
+    double sum = 0;
+    for (String k : steps.steps()) {
+      assertTrue(ms.get(k) > 0, k + " " + ms);
+      sum += ms.get(k);
+    }
+    assertEquals(sum, ms.get("total"), 1e-9 * sum);
 
     // a training cut after 1 epoch and resumed ends where the uninterrupted one does (one worker)
     FacealignConfig one = cfg.with(Map.of("msrrn.workers", "1", "msrrn.epochs", "2", "msrrn.early-stop", "10"));

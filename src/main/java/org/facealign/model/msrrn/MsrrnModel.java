@@ -147,6 +147,16 @@ public final class MsrrnModel implements LandmarkModel {
     return out;
   }
 
+  /** The face normaliser (photograph to canvas) of {@link #predictAll}. */
+  FaceNormaliser normaliser() {
+    return normaliser;
+  }
+
+  /** The plain-Java forward pass {@link #predictAll} runs, null if the graph is of a form it does not compute. */
+  MsrrnPredictor predictor() {
+    return predictor;
+  }
+
   /** The unit-frame shapes S0..ST of each face, {@code [face][stage][2P]}, from one forward pass. */
   private double[][][] unitStages(List<NormalisedFace> faces) {
     List<GrayImage[]> crops = new ArrayList<>(faces.size());

@@ -64,6 +64,15 @@ public final class MsrrnPredictor {
    * @param faces each face's crops, coarse to fine (at least T, of the graph's sizes); raw grey levels
    */
   public double[][][] predict(List<GrayImage[]> faces) {
+    return predict(faces, null);
+  }
+
+  /**
+   * As {@link #predict(List)}, adding the nanoseconds of each phase to {@code ns} if given ({@code [normalise,
+   * initialiser, stage 1 .. T]}, T + 2 values).
+   */
+  public double[][][] predict(List<GrayImage[]> faces, long[] ns) {
+    long clock = ns == null ? 0 : System.nanoTime();
     int batch = faces.size();
     int stages = sizes.length;
     int out = 2 * rrn.points();
@@ -83,6 +92,7 @@ public final class MsrrnPredictor {
         normalise(f[t].toArray(), w.crops[t], i * s * s);
       }
     }
+    clock = lap(ns, 0, clock);
     w.s0 = grow(w.s0, batch * out);
     cnn.forward(w.crops[0], batch, w.cnn, w.s0, javaMaxRows);
     double[] shapes = new double[batch * out];
@@ -93,13 +103,24 @@ public final class MsrrnPredictor {
     for (int i = 0; i < batch; i++) {
       r[i][0] = java.util.Arrays.copyOfRange(shapes, i * out, (i + 1) * out);
     }
+    clock = lap(ns, 1, clock);
     for (int t = 0; t < stages; t++) {
       rrn.stage(w.crops[t], sizes[t], shapes, batch, w.rrn, javaMaxRows);
       for (int i = 0; i < batch; i++) {
         r[i][t + 1] = java.util.Arrays.copyOfRange(shapes, i * out, (i + 1) * out);
       }
+      clock = lap(ns, 2 + t, clock);
     }
     return r;
+  }
+
+  private static long lap(long[] ns, int phase, long since) {
+    if (ns == null) {
+      return since;
+    }
+    long now = System.nanoTime();
+    ns[phase] += now - since;
+    return now;
   }
 
   private static float[] grow(float[] v, int len) {

@@ -1,6 +1,7 @@
 package org.facealign.model.msrrn.infer;
 
 import java.util.Arrays;
+import org.facealign.feature.Simd;
 
 /**
  * Convolutions at inference in plain Java, on maps stored channel by channel: one float array per channel,
@@ -8,10 +9,9 @@ import java.util.Arrays;
  *
  * <p>A convolution is an im2col whose rows are the kernel taps ({@link #im2col}: one array per kernel row,
  * kernel column and input channel, each the shifted input channel over all output pixels of all maps) times the
- * kernel, {@link #multiply}: every output channel is a sum of tap arrays, each scaled by one weight. The
- * innermost loop is then a long multiply-add over output pixels, reading and writing two arrays at the same
- * index, which the JIT turns into vector instructions (about 20 multiply-adds per ns on one AVX-512 core, where
- * BLAS manages 1-5 on these shapes: few output channels and a short reduction).
+ * kernel, {@link #multiply}: every output channel is a sum of tap arrays, each scaled by one weight, computed
+ * by {@link ConvSimd} a vector of output pixels of eight channels at a time in registers (BLAS is slow on these
+ * shapes: few output channels and a short reduction; {@code submit/bench-jmh.sh ConvBench} times the kernel).
  */
 public final class ChannelConv {
   /** Output pixels per chunk of {@link #multiply}: a chunk of an output channel stays in the L1 cache. */
@@ -20,36 +20,32 @@ public final class ChannelConv {
   private ChannelConv() {}
 
   /**
-   * {@code z[o][0 .. m) = Σ_r w[r cols + o] · x[r][0 .. m)} for the {@code k} tap arrays {@code x} and a kernel
-   * {@code w} of {@code k x n} (row-major: tap, output channel).
+   * {@code z[o][0 .. m) = Σ_r w[r n + o] · x[r][0 .. m)} for the {@code k} tap arrays {@code x} and a kernel
+   * {@code w} of {@code k x n} (row-major: tap, output channel): for each output value, one fused multiply-add
+   * per tap from tap 0 on, so {@link ConvSimd} (used when {@link Simd#ENABLED}) and this loop give the same
+   * values to the last bit.
    */
   public static void multiply(float[][] x, int k, float[] w, int n, float[][] z, int m) {
-    for (int i0 = 0; i0 < m; i0 += CHUNK) {
-      int i1 = Math.min(m, i0 + CHUNK);
-      for (int o = 0; o < n; o++) {
+    int done = Simd.ENABLED ? ConvSimd.multiply(x, k, w, n, z, m) : 0;
+    int n1 = done == 0 ? 0 : n - n % ConvSimd.OUTPUTS;
+    // what the vector kernel left: the last pixels of the channels it computed, and all pixels of the others
+    multiplyScalar(x, k, w, n, z, 0, n1, done, m);
+    multiplyScalar(x, k, w, n, z, n1, n, 0, m);
+  }
+
+  /** Output channels {@code [o0, o1)} at pixels {@code [i0, i1)}, one output channel chunk at a time. */
+  static void multiplyScalar(float[][] x, int k, float[] w, int n, float[][] z, int o0, int o1, int i0,
+      int i1) {
+    for (int c0 = i0; c0 < i1; c0 += CHUNK) {
+      int c1 = Math.min(i1, c0 + CHUNK);
+      for (int o = o0; o < o1; o++) {
         float[] zo = z[o];
-        Arrays.fill(zo, i0, i1, 0f);
-        int r = 0;
-        // four taps per pass: four loads and one load-store per four multiply-adds (eight taps per pass stop
-        // the JIT from vectorising the loop, and run three times slower)
-        for (; r + 4 <= k; r += 4) {
-          float a0 = w[r * n + o];
-          float a1 = w[(r + 1) * n + o];
-          float a2 = w[(r + 2) * n + o];
-          float a3 = w[(r + 3) * n + o];
-          float[] x0 = x[r];
-          float[] x1 = x[r + 1];
-          float[] x2 = x[r + 2];
-          float[] x3 = x[r + 3];
-          for (int i = i0; i < i1; i++) {
-            zo[i] += a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
-          }
-        }
-        for (; r < k; r++) {
+        Arrays.fill(zo, c0, c1, 0f);
+        for (int r = 0; r < k; r++) {
           float a = w[r * n + o];
           float[] xr = x[r];
-          for (int i = i0; i < i1; i++) {
-            zo[i] += a * xr[i];
+          for (int i = c0; i < c1; i++) {
+            zo[i] = Math.fma(xr[i], a, zo[i]);
           }
         }
       }
