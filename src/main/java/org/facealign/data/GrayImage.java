@@ -52,6 +52,11 @@ public final class GrayImage implements Serializable {
     return pixels;
   }
 
+  /** The pixels copied into {@code dst} from {@code off} (row-major). */
+  public void copyTo(float[] dst, int off) {
+    System.arraycopy(pixels, 0, dst, off, pixels.length);
+  }
+
   /** The pixels, copied. */
   public float[] toArray() {
     return pixels.clone();

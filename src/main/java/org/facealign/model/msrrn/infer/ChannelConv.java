@@ -26,16 +26,26 @@ public final class ChannelConv {
    * values to the last bit.
    */
   public static void multiply(float[][] x, int k, float[] w, int n, float[][] z, int m) {
-    int done = Simd.ENABLED ? ConvSimd.multiply(x, k, w, n, z, m) : 0;
+    multiply(x, new int[k], k, w, n, z, m);
+  }
+
+  /**
+   * As {@link #multiply(float[][], int, float[], int, float[][], int)}, tap r read from {@code x[r]} at offset
+   * {@code off[r]}: {@code z[o][i] = Σ_r w[r n + o] · x[r][off[r] + i]}. A "same" convolution on maps padded so
+   * that every tap is a fixed shift of an input channel needs no im2col: its taps are the input channels
+   * themselves at k² offsets.
+   */
+  public static void multiply(float[][] x, int[] off, int k, float[] w, int n, float[][] z, int m) {
+    int done = Simd.ENABLED ? ConvSimd.multiply(x, off, k, w, n, z, m) : 0;
     int n1 = done == 0 ? 0 : n - n % ConvSimd.OUTPUTS;
     // what the vector kernel left: the last pixels of the channels it computed, and all pixels of the others
-    multiplyScalar(x, k, w, n, z, 0, n1, done, m);
-    multiplyScalar(x, k, w, n, z, n1, n, 0, m);
+    multiplyScalar(x, off, k, w, n, z, 0, n1, done, m);
+    multiplyScalar(x, off, k, w, n, z, n1, n, 0, m);
   }
 
   /** Output channels {@code [o0, o1)} at pixels {@code [i0, i1)}, one output channel chunk at a time. */
-  static void multiplyScalar(float[][] x, int k, float[] w, int n, float[][] z, int o0, int o1, int i0,
-      int i1) {
+  static void multiplyScalar(float[][] x, int[] off, int k, float[] w, int n, float[][] z, int o0, int o1,
+      int i0, int i1) {
     for (int c0 = i0; c0 < i1; c0 += CHUNK) {
       int c1 = Math.min(i1, c0 + CHUNK);
       for (int o = o0; o < o1; o++) {
@@ -44,11 +54,28 @@ public final class ChannelConv {
         for (int r = 0; r < k; r++) {
           float a = w[r * n + o];
           float[] xr = x[r];
+          int d = off[r];
           for (int i = c0; i < c1; i++) {
-            zo[i] = Math.fma(xr[i], a, zo[i]);
+            zo[i] = Math.fma(xr[d + i], a, zo[i]);
           }
         }
       }
+    }
+  }
+
+  /**
+   * The 2x2 max-pooling windows of a map of row stride {@code width}, biased and leaky-rectified, at every
+   * position: {@code out[j] = ρ(max(max(z[j], z[j + width]), max(z[j + 1], z[j + 1 + width])) + bias)} for
+   * {@code j < len}, with {@code ρ(v) = max(v, leak v)} (the leaky rectifier for a slope in [0, 1], without a
+   * branch: the signs are unpredictable). The caller keeps the windows it needs (every other one of every other
+   * row); computing all of them in vector lanes ({@link ConvSimd} when {@link Simd#ENABLED}, the same values to
+   * the last bit) is cheaper than choosing. {@code z} must hold {@code len + width + 1} values.
+   */
+  public static void poolWindows(float[] z, int len, int width, float bias, float leak, float[] out) {
+    int j = Simd.ENABLED ? ConvSimd.poolWindows(z, len, width, bias, leak, out) : 0;
+    for (; j < len; j++) {
+      float v = Math.max(Math.max(z[j], z[j + width]), Math.max(z[j + 1], z[j + 1 + width])) + bias;
+      out[j] = Math.max(v, leak * v);
     }
   }
 

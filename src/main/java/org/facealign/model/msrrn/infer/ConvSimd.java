@@ -22,11 +22,11 @@ final class ConvSimd {
   private ConvSimd() {}
 
   /**
-   * {@code z[o][i]} for the output pixels {@code i < } the largest multiple of {@link #LANES} not above {@code m},
+   * {@code z[o][i]} (tap r read from {@code x[r][off[r] + i]}) for the output pixels {@code i < } the largest multiple of {@link #LANES} not above {@code m},
    * and output channels {@code o <} the largest multiple of {@link #OUTPUTS} not above {@code n}; returns that
    * pixel count. The caller computes the rest.
    */
-  static int multiply(float[][] x, int k, float[] w, int n, float[][] z, int m) {
+  static int multiply(float[][] x, int[] off, int k, float[] w, int n, float[][] z, int m) {
     int m1 = m - m % LANES;
     int n1 = n - n % OUTPUTS;
     for (int i = 0; i < m1; i += LANES) {
@@ -40,7 +40,7 @@ final class ConvSimd {
         FloatVector c6 = c0;
         FloatVector c7 = c0;
         for (int r = 0; r < k; r++) {
-          FloatVector v = FloatVector.fromArray(SPECIES, x[r], i);
+          FloatVector v = FloatVector.fromArray(SPECIES, x[r], off[r] + i);
           int b = r * n + o;
           c0 = v.fma(FloatVector.broadcast(SPECIES, w[b]), c0);
           c1 = v.fma(FloatVector.broadcast(SPECIES, w[b + 1]), c1);
@@ -62,5 +62,22 @@ final class ConvSimd {
       }
     }
     return n1 == 0 ? 0 : m1;
+  }
+
+  /**
+   * {@link ChannelConv#poolWindows} for {@code j <} the largest multiple of {@link #LANES} not above {@code len};
+   * returns that count.
+   */
+  static int poolWindows(float[] z, int len, int width, float bias, float leak, float[] out) {
+    int n = len - len % LANES;
+    FloatVector b = FloatVector.broadcast(SPECIES, bias);
+    FloatVector s = FloatVector.broadcast(SPECIES, leak);
+    for (int j = 0; j < n; j += LANES) {
+      FloatVector top = FloatVector.fromArray(SPECIES, z, j).max(FloatVector.fromArray(SPECIES, z, j + width));
+      FloatVector next = FloatVector.fromArray(SPECIES, z, j + 1).max(FloatVector.fromArray(SPECIES, z, j + 1 + width));
+      FloatVector v = top.max(next).add(b);
+      v.max(v.mul(s)).intoArray(out, j);
+    }
+    return n;
   }
 }

@@ -15,9 +15,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>The patches run in blocks of {@value #BLOCK} (all faces' landmarks one after the other), so a block's
  * working arrays stay in the cache: sampling ({@link PatchKernels#grid}'s positions, bilinear values) and the
- * optional standardisation, then each convolution as an im2col on zero-padded maps ({@link Padded}) and a
- * product on maps stored channel by channel ({@link ChannelConv#multiply}), and bias, rectifier and pooling, the second pooling writing the landmark features in
- * the vertex's order ({@code [landmark][channel][y][x]}). fc1 and fc2 then run once over the whole batch
+ * optional standardisation, then each convolution on zero-padded maps ({@link Padded}, whose taps are the
+ * channels read at fixed offsets: no im2col) as a product on maps stored channel by channel ({@link
+ * ChannelConv#multiply}), and bias, rectifier and pooling, the second pooling writing the landmark features in the
+ * vertex's order ({@code [landmark][channel][y][x]}). fc1 and fc2 then run once over the whole batch
  * ({@link FloatMatrix#multiply}: Java for a few faces, BLAS for many).
  *
  * <p>Immutable and thread-safe; the working arrays are the caller's ({@link Work}).
@@ -36,6 +37,12 @@ public final class RecurrentForward {
   private final int feat;
   private final boolean patchNorm;
   private final float leak;
+  /** The padded layouts of a block's patches (conv1) and of their pooled maps (conv2). */
+  private final Padded g1;
+  private final Padded g2;
+  /** The windows each pooling keeps, and where each goes: conv1's into g2's layout, conv2's to the features. */
+  private final PoolIndex pool1;
+  private final PoolIndex pool2;
   private final float[] w1;
   private final float[] w2;
   private final FloatMatrix wf1;
@@ -49,11 +56,14 @@ public final class RecurrentForward {
   public static final class Work {
     float[] patches = new float[0];
     float[][] in1;
-    float[][] col1;
+    float[][] taps1;
+    int[] off1;
     float[][] z1;
     float[][] in2;
-    float[][] col2;
+    float[][] taps2;
+    int[] off2;
     float[][] z2;
+    float[] rows;
     float[] features = new float[0];
     float[] hidden = new float[0];
     float[] inc = new float[0];
@@ -81,6 +91,14 @@ public final class RecurrentForward {
     this.feat = Math.toIntExact(v.featureLength());
     this.patchNorm = v.isPatchNormalisation();
     this.leak = (float) v.getLeakySlope();
+    this.g1 = new Padded(p, BLOCK);
+    this.g2 = new Padded(q1, BLOCK);
+    this.pool1 = new PoolIndex(g1, g2, 0);
+    this.pool2 = new PoolIndex(g2, null, c);
+    if (!(leak >= 0 && leak <= 1)) {
+      // rect() is max(v, leak v), the leaky rectifier only for a slope in [0, 1]
+      throw new UnsupportedOperationException("leaky slope " + leak + " outside [0, 1]");
+    }
     // the kernels [3, 3, c_in, c_out] are [(ky, kx, c_in), c_out] matrices row-major
     this.w1 = FloatMatrix.values(prm.get(RecurrentRegressionVertex.CONV1_W));
     this.w2 = FloatMatrix.values(prm.get(RecurrentRegressionVertex.CONV2_W));
@@ -106,18 +124,21 @@ public final class RecurrentForward {
   public void stage(float[] crops, int size, double[] shapes, int batch, Work w, int javaMaxRows) {
     int n = batch * points;
     int pp = p * p;
-    Padded g1 = new Padded(p, BLOCK);
-    Padded g2 = new Padded(q1, BLOCK);
     w.features = Work.grow(w.features, batch * feat);
     w.patches = Work.grow(w.patches, BLOCK * pp);
     if (w.in1 == null) {
       // zeroed once: only the map pixels are ever written, so the padding stays zero
       w.in1 = new float[1][g1.length];
       w.in2 = new float[c][g2.length];
-      w.col1 = new float[9][g1.outputs];
+      w.taps1 = new float[9][];
+      w.off1 = new int[9];
+      g1.taps(w.in1, 1, w.taps1, w.off1);
       w.z1 = new float[c][g1.outputs];
-      w.col2 = new float[9 * c][g2.outputs];
+      w.taps2 = new float[9 * c][];
+      w.off2 = new int[9 * c];
+      g2.taps(w.in2, c, w.taps2, w.off2);
       w.z2 = new float[c][g2.outputs];
+      w.rows = new float[g1.outputs];
     }
     if (w.x0 == null || w.x0.length != p) {
       w.x0 = new int[p];
@@ -138,16 +159,14 @@ public final class RecurrentForward {
         }
       }
       // conv1: 9 taps of 1 channel to c channels, then bias, rectifier, pooling into conv2's padded input
-      g1.im2col(w.in1, 1, m, w.col1);
-      ChannelConv.multiply(w.col1, 9, w1, c, w.z1, m * g1.perMap);
+      ChannelConv.multiply(w.taps1, w.off1, 9, w1, c, w.z1, m * g1.perMap);
       for (int k = 0; k < c; k++) {
-        pool(w.z1[k], m, g1, b1[k], w.in2[k], g2, 0, 0);
+        pool(w.z1[k], w.rows, m, g1, pool1, b1[k], w.in2[k], 0);
       }
       // conv2: 9 c taps to c channels, pooled into the landmark features [patch][channel][y][x]
-      g2.im2col(w.in2, c, m, w.col2);
-      ChannelConv.multiply(w.col2, 9 * c, w2, c, w.z2, m * g2.perMap);
+      ChannelConv.multiply(w.taps2, w.off2, 9 * c, w2, c, w.z2, m * g2.perMap);
       for (int k = 0; k < c; k++) {
-        pool(w.z2[k], m, g2, b2[k], w.features, null, (n0 * c + k) * q2 * q2, c);
+        pool(w.z2[k], w.rows, m, g2, pool2, b2[k], w.features, (n0 * c + k) * q2 * q2);
       }
     }
     w.hidden = Work.grow(w.hidden, batch * h);
@@ -155,7 +174,7 @@ public final class RecurrentForward {
     for (int b = 0; b < batch; b++) {
       for (int j = 0; j < h; j++) {
         float v = w.hidden[b * h + j] + bf1[j];
-        w.hidden[b * h + j] = v > 0 ? v : leak * v;
+        w.hidden[b * h + j] = Math.max(v, leak * v);
       }
     }
     w.inc = Work.grow(w.inc, batch * out);
@@ -218,9 +237,9 @@ public final class RecurrentForward {
    * {@code q + 1} rows of {@code q + 1} values, the last row and column zero, after {@code q + 2} leading zeros.
    * Every pixel's eight neighbours are then at fixed offsets ({@code ±1}, {@code ±(q + 1)}, ...), a neighbour
    * outside its map landing on a zero of the padding (the column after a row is also the one before the next
-   * row, the row after a map also the one before the next map). So the convolution's im2col is one array copy
-   * per tap and channel, and its outputs are computed at every position of the layout, of which the pixels are
-   * kept: {@code (q + 1)² / q²} of the work (1.36 for q = 6), against a per-pixel gather.
+   * row, the row after a map also the one before the next map). So the convolution needs no im2col: each tap
+   * of each channel is the channel read from a fixed offset, and its outputs are computed at every position of
+   * the layout, of which the pixels are kept: {@code (q + 1)² / q²} of the work (1.36 for q = 6).
    */
   private static final class Padded {
     final int q;
@@ -244,14 +263,45 @@ public final class RecurrentForward {
       return lead + i * perMap + y * width + x;
     }
 
-    /** Tap {@code (ky, kx) c + ch} of {@code m} maps: channel ch shifted by the tap, one copy per tap. */
-    void im2col(float[][] src, int channels, int m, float[][] dst) {
-      int len = m * perMap;
+    /**
+     * The taps of a 3x3 convolution of {@code channels} maps in this layout: tap {@code (ky, kx) c + ch} is
+     * channel ch shifted by the tap, so it is {@code src[ch]} itself read from offset {@code (ky - 1) width +
+     * (kx - 1)} past the leading zeros ({@link ChannelConv#multiply(float[][], int[], int, float[], int,
+     * float[][], int)}), no copy.
+     */
+    void taps(float[][] src, int channels, float[][] taps, int[] off) {
       for (int ky = 0; ky < 3; ky++) {
         for (int kx = 0; kx < 3; kx++) {
-          int from = lead + (ky - 1) * width + (kx - 1);
           for (int ch = 0; ch < channels; ch++) {
-            System.arraycopy(src[ch], from, dst[(ky * 3 + kx) * channels + ch], 0, len);
+            taps[(ky * 3 + kx) * channels + ch] = src[ch];
+            off[(ky * 3 + kx) * channels + ch] = lead + (ky - 1) * width + (kx - 1);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The windows a 2x2 max-pooling of {@value #BLOCK} maps in the padded layout {@code from} keeps (every other
+   * one of every other row, map by map, row by row), and where each goes: pooled map i at row y, column x into
+   * the padded layout {@code to} if given, else densely at {@code i · stride · (q/2)² + y (q/2) + x}.
+   */
+  private static final class PoolIndex {
+    final int perMap;
+    final int[] src;
+    final int[] dst;
+
+    PoolIndex(Padded from, Padded to, int stride) {
+      int r = from.q / 2;
+      perMap = r * r;
+      src = new int[BLOCK * perMap];
+      dst = new int[BLOCK * perMap];
+      int t = 0;
+      for (int i = 0; i < BLOCK; i++) {
+        for (int y = 0; y < r; y++) {
+          for (int x = 0; x < r; x++, t++) {
+            src[t] = i * from.perMap + 2 * y * from.width + 2 * x;
+            dst[t] = to != null ? to.at(i, y, x) : i * stride * perMap + y * r + x;
           }
         }
       }
@@ -261,22 +311,18 @@ public final class RecurrentForward {
   /**
    * Bias, rectifier and 2x2 max-pooling of one channel of {@code m} maps, convolution outputs at the positions
    * of the padded layout {@code g} in {@code z} (as {@code ConvKernels.pool}: the maximum first, the rectifier
-   * being monotone). Pooled map i goes into the padded layout {@code to} of {@code dst} if given, else densely
-   * to {@code dst} from {@code dstOff + i · stride · (q/2)²}.
+   * being monotone): the windows computed at every position into {@code rows} ({@link
+   * ChannelConv#poolWindows}), then those {@code index} keeps copied to {@code dst} from {@code dstOff}.
    */
-  private void pool(float[] z, int m, Padded g, float bias, float[] dst, Padded to, int dstOff, int stride) {
-    int r = g.q / 2;
-    int wd = g.width;
-    for (int i = 0; i < m; i++) {
-      int base = i * g.perMap;
-      for (int py = 0; py < r; py++) {
-        int e = base + 2 * py * wd;
-        int o = to != null ? to.at(i, py, 0) : dstOff + i * stride * r * r + py * r;
-        for (int px = 0; px < r; px++, e += 2) {
-          float v = Math.max(Math.max(z[e], z[e + 1]), Math.max(z[e + wd], z[e + wd + 1])) + bias;
-          dst[o + px] = v > 0 ? v : leak * v;
-        }
-      }
+  private void pool(float[] z, float[] rows, int m, Padded g, PoolIndex index, float bias, float[] dst,
+      int dstOff) {
+    // windows at every position up to the last one kept (row q - 2, column q - 2 of map m - 1)
+    ChannelConv.poolWindows(z, (m - 1) * g.perMap + (g.q - 2) * g.width + g.q - 1, g.width, bias, leak, rows);
+    int[] src = index.src;
+    int[] to = index.dst;
+    int n = m * index.perMap;
+    for (int t = 0; t < n; t++) {
+      dst[dstOff + to[t]] = rows[src[t]];
     }
   }
 }
