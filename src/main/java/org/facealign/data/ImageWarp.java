@@ -87,8 +87,9 @@ public final class ImageWarp {
 
   /**
    * The bilinear sampling of {@link #warp} for a transform without rotation: every column then reads the same
-   * source columns with the same weights, and every row the same rows, so both are worked out once; each
-   * pixel is the same expression as {@link #bilinear} on the same numbers, hence the same value to the last bit.
+   * source columns with the same weights, and every row the same rows, so both are worked out once, and each
+   * source row is interpolated across once for the output rows that read it; each pixel is the same expression
+   * as {@link #bilinear} on the same numbers, hence the same value to the last bit.
    */
   private static void sampleAxisAligned(GrayImage s, SimilarityTransform inv, int width, int height, float[] out) {
     int w = s.width();
@@ -104,20 +105,42 @@ public final class ImageWarp {
       fx[x] = cx - x0[x];
     }
     float[] px = s.pixels();
+    // each source row interpolated across once, kept while the output rows that read it are made (two slots:
+    // an output row reads source rows y0 and y0 + 1, and the next output row mostly one of them again)
+    double[][] slot = {new double[width], new double[width]};
+    int[] held = {-1, -1};
     for (int y = 0; y < height; y++) {
       double cy = Math.min(Math.max(inv.applyY(0, y), 0), h - 1);
       int y0 = (int) cy;
       int y1 = Math.min(y0 + 1, h - 1);
       double fy = cy - y0;
-      int r0 = y0 * w;
-      int r1 = y1 * w;
+      int a = held[0] == y0 ? 0 : held[1] == y0 ? 1 : held[1] == y1 ? 0 : 1;
+      if (held[a] != y0) {
+        across(px, y0 * w, x0, x1, fx, slot[a]);
+        held[a] = y0;
+      }
+      int b = a;
+      if (y1 != y0) {
+        b = 1 - a;
+        if (held[b] != y1) {
+          across(px, y1 * w, x0, x1, fx, slot[b]);
+          held[b] = y1;
+        }
+      }
+      double[] top = slot[a];
+      double[] bottom = slot[b];
       int o = y * width;
       for (int x = 0; x < width; x++) {
-        double f = fx[x];
-        double top = px[r0 + x0[x]] * (1 - f) + px[r0 + x1[x]] * f;
-        double bottom = px[r1 + x0[x]] * (1 - f) + px[r1 + x1[x]] * f;
-        out[o + x] = (float) (top * (1 - fy) + bottom * fy);
+        out[o + x] = (float) (top[x] * (1 - fy) + bottom[x] * fy);
       }
+    }
+  }
+
+  /** One source row (from {@code r}) interpolated at the output columns: {@link #bilinear}'s top or bottom. */
+  private static void across(float[] px, int r, int[] x0, int[] x1, double[] fx, double[] dst) {
+    for (int x = 0; x < dst.length; x++) {
+      double f = fx[x];
+      dst[x] = px[r + x0[x]] * (1 - f) + px[r + x1[x]] * f;
     }
   }
 
