@@ -236,7 +236,8 @@ public final class FacealignConfig {
           c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"), c.getInt("validation-faces"),
           c.getBoolean("online-augment"), c.getBoolean("position-gradient"),
           c.getBoolean("patch-normalisation"), c.getBoolean("cnn-batch-norm"),
-          c.getBoolean("cnn-strided"), c.getDouble("rrn-leaky-slope"));
+          c.getBoolean("cnn-strided"), c.getDouble("rrn-leaky-slope"), c.getDouble("dropout"),
+          c.getDouble("jitter-scale"), c.getDouble("jitter-shift"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.msrrn", e.getMessage());
     }

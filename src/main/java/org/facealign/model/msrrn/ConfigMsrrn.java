@@ -36,19 +36,47 @@ import java.io.Serializable;
  *     each followed by 2x2 max-pooling (about 4x fewer operations)
  * @param rrnLeakySlope slope on negative inputs of the RRN's rectifiers, in [0, 1); 0 is the plain ReLU, whose
  *     units can die (see learningRate)
+ * @param dropout probability, in [0, 1), that training drops each unit of the two hidden fully connected layers
+ *     (the initialiser's and the RRN's fc1, at every stage); kept units are scaled by 1 / (1 - dropout), so
+ *     inference uses the weights as they are; 0 turns it off
+ * @param jitterScale online augmentation: each sample's crops are scaled about the face centre by a factor uniform
+ *     in [1 - jitterScale, 1 + jitterScale], drawn per sample and epoch, in [0, 0.5); 0 turns it off
+ * @param jitterShift online augmentation: and shifted by a uniform offset within ±jitterShift of the face box's side
+ *     along each axis, in [0, 0.5); 0 turns it off. Scale and shift together stand for a face detector's box errors
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
     double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient,
-    boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope) implements Serializable {
+    boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope, double dropout,
+    double jitterScale, double jitterShift) implements Serializable {
 
   /** Most stages: one per crop scale of the paper. */
   public static final int MAX_STAGES = 3;
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
-    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1);
+    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
+        0, 0, 0);
+  }
+
+  /** These settings without dropout and box jitter. */
+  public ConfigMsrrn(
+      int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
+      double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
+      int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient,
+      boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope) {
+    this(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate, batch, epochs,
+        lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment, positionGradient,
+        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0);
+  }
+
+  /** These settings with {@code dropout} and box jitter {@code jitterScale}, {@code jitterShift}. */
+  public ConfigMsrrn withRegularisation(double dropout, double jitterScale, double jitterShift) {
+    return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
+        batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
+        positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
+        jitterShift);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -70,6 +98,9 @@ public record ConfigMsrrn(
     check(workers >= 0, "workers must be 0 or more, got " + workers);
     check(averagingFrequency >= 1, "averaging-frequency must be at least 1, got " + averagingFrequency);
     check(rrnLeakySlope >= 0 && rrnLeakySlope < 1, "rrn-leaky-slope must be in [0, 1), got " + rrnLeakySlope);
+    check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
+    check(jitterScale >= 0 && jitterScale < 0.5, "jitter-scale must be in [0, 0.5), got " + jitterScale);
+    check(jitterShift >= 0 && jitterShift < 0.5, "jitter-shift must be in [0, 0.5), got " + jitterShift);
     check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
   }
 

@@ -25,12 +25,17 @@ import org.facealign.feature.ConfigFeatures;
  *   <li>Online augmentation: for every sample and epoch, with probability ½ a rotation uniform in
  *       ±{@code augment.max-rotation-deg} about the face centre (folded into the crop warp: one resampling),
  *       and always Gaussian pixel noise of {@code augment.noise-sigma} added to each crop. Mirrors are the
- *       stored {@code flip} variants. Half the samples stay upright because test faces mostly are.</li>
+ *       stored {@code flip} variants. Half the samples stay upright because test faces mostly are. With box
+ *       jitter ({@link #withJitter}), every sample is also scaled about the face centre by a factor uniform in
+ *       {@code 1 ± scale} and shifted by up to {@code ± shift} of the face box's side along each axis, folded
+ *       into the same warp: the errors of a face detector's box, which the 300-W boxes do not show.</li>
  *   <li>The draws are a function of (seed, sample name, epoch) only, so they do not depend on partitioning.</li>
  * </ul>
  */
 public final class MsrrnInputs implements Serializable {
   private static final long serialVersionUID = 1L;
+  private final ConfigFeatures features;
+  private final ConfigAugment augment;
   private final int[] cropSizes;
   private final double cropMargin;
   private final double noiseSigma;
@@ -38,12 +43,27 @@ public final class MsrrnInputs implements Serializable {
   private final FaceBox canvasBox;
   private final SimilarityTransform canvasToUnit;
   private final SimilarityTransform unitToCanvas;
+  private final double jitterScale;
+  private final double jitterShift;
 
   /**
    * @param stages the model's stages T: the first T crop sizes are used
    * @throws IllegalArgumentException if there are fewer crop sizes than stages
    */
   public MsrrnInputs(ConfigFeatures features, ConfigAugment augment, int stages) {
+    this(features, augment, stages, 0, 0);
+  }
+
+  private MsrrnInputs(ConfigFeatures features, ConfigAugment augment, int stages, double jitterScale,
+      double jitterShift) {
+    if (!(jitterScale >= 0 && jitterScale < 0.5 && jitterShift >= 0 && jitterShift < 0.5)) {
+      throw new IllegalArgumentException("box jitter must be in [0, 0.5), got scale " + jitterScale + ", shift "
+          + jitterShift);
+    }
+    this.jitterScale = jitterScale;
+    this.jitterShift = jitterShift;
+    this.features = features;
+    this.augment = augment;
     int[] all = augment.cropSizeArray();
     if (stages > all.length) {
       throw new IllegalArgumentException(stages + " MSRRN stages need as many facealign.augment.crop-sizes, there are "
@@ -58,6 +78,14 @@ public final class MsrrnInputs implements Serializable {
     this.canvasBox = new FaceBox(c - h, c - h, c + h, c + h);
     this.canvasToUnit = MultiscaleCrops.imageToUnit(canvasBox, cropMargin);
     this.unitToCanvas = canvasToUnit.inverse();
+  }
+
+  /**
+   * These inputs with box jitter in {@link #training}: a scale factor uniform in {@code [1 - scale, 1 + scale]}
+   * and a shift uniform in {@code ± shift} face box sides along each axis, both in [0, 0.5).
+   */
+  public MsrrnInputs withJitter(double scale, double shift) {
+    return new MsrrnInputs(features, augment, cropSizes.length, scale, shift);
   }
 
   /** Crop sides, coarse to fine, one per stage. */
@@ -91,11 +119,28 @@ public final class MsrrnInputs implements Serializable {
    * @param rng the noise's generator (unused when {@code sigma} is 0)
    */
   public Example crops(GrayImage canvas, Shape canonicalShape, double theta, double sigma, SplittableRandom rng) {
-    SimilarityTransform rot = SimilarityTransform.rotationAbout(theta, canvasBox.centerX(), canvasBox.centerY());
+    return crops(canvas, canonicalShape, theta, 1, 0, 0, sigma, rng);
+  }
+
+  /**
+   * The crops of {@code canvas} after a similarity about the face centre: rotated by {@code theta} radians, scaled
+   * by {@code scale}, then shifted by {@code (dx, dy)} canvas pixels (the face moves by that much in the crops'
+   * frame), with Gaussian noise of {@code sigma} grey levels added to each crop.
+   */
+  public Example crops(GrayImage canvas, Shape canonicalShape, double theta, double scale, double dx, double dy,
+      double sigma, SplittableRandom rng) {
+    double cx = canvasBox.centerX();
+    double cy = canvasBox.centerY();
+    SimilarityTransform rot = SimilarityTransform.rotationAbout(theta, cx, cy);
+    boolean jittered = scale != 1 || dx != 0 || dy != 0;
+    if (jittered) {
+      SimilarityTransform r = SimilarityTransform.of(scale, theta, 0, 0);
+      rot = new SimilarityTransform(r.a(), r.b(), cx + dx - r.applyX(cx, cy), cy + dy - r.applyY(cx, cy));
+    }
     GrayImage[] out = new GrayImage[cropSizes.length];
     for (int i = 0; i < out.length; i++) {
       SimilarityTransform t = MultiscaleCrops.imageToCrop(canvasBox, cropMargin, cropSizes[i]);
-      GrayImage crop = ImageWarp.warp(canvas, theta == 0 ? t : t.after(rot), cropSizes[i], cropSizes[i]);
+      GrayImage crop = ImageWarp.warp(canvas, theta == 0 && !jittered ? t : t.after(rot), cropSizes[i], cropSizes[i]);
       out[i] = sigma > 0 ? Augmenter.addNoise(crop, sigma, rng) : crop;
     }
     double[] unit = null;
@@ -118,7 +163,12 @@ public final class MsrrnInputs implements Serializable {
     }
     SplittableRandom rng = new SplittableRandom(Augmenter.seedFor(seed, name, epoch));
     double theta = rng.nextBoolean() ? maxRotationRad * (2 * rng.nextDouble() - 1) : 0;
-    return crops(canvas, canonicalShape, theta, noiseSigma, rng);
+    // no draws without jitter: the noise then stays what it was before jitter existed
+    double scale = jitterScale > 0 ? 1 + jitterScale * (2 * rng.nextDouble() - 1) : 1;
+    double side = canvasBox.width();
+    double dx = jitterShift > 0 ? jitterShift * side * (2 * rng.nextDouble() - 1) : 0;
+    double dy = jitterShift > 0 ? jitterShift * side * (2 * rng.nextDouble() - 1) : 0;
+    return crops(canvas, canonicalShape, theta, scale, dx, dy, noiseSigma, rng);
   }
 
   /** Unit-frame coordinates to a canvas-pixel shape. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.facealign.augment.ConfigAugment;
@@ -91,6 +92,47 @@ class MsrrnInputsTest {
     }
     assertFalse(!moved, "the draws differ across epochs");
     assertArrayEquals(IN.crops(canvas, p).unitShape(), IN.training(canvas, p, "x", 7, 1, false).unitShape(), 0);
+  }
+
+  @Test
+  void boxJitterMovesTheCropsAndTheLandmarksTogether() {
+    // without pixel noise, so that the blob's centroid is exact
+    MsrrnInputs jittered = new MsrrnInputs(F, ConfigAugment.defaults().withNoiseSigma(0), 3).withJitter(0.2, 0.2);
+    double[] where = {110, 84};
+    GrayImage canvas = blob(where[0], where[1]);
+    Shape p = Shape.of(where);
+    double[] plain = IN.crops(canvas, p).unitShape();
+    double[] minMax = {Double.MAX_VALUE, -Double.MAX_VALUE};
+    for (int epoch = 1; epoch <= 12; epoch++) {
+      MsrrnInputs.Example ex = jittered.training(canvas, p, "face-2/orig", 7, epoch, true);
+      // the blob is where the landmark says in every crop
+      for (int i = 0; i < 3; i++) {
+        int size = jittered.cropSizes()[i];
+        double[] c = centroid(ex.crops()[i]);
+        assertEquals(ex.unitShape()[0] * size - 0.5, c[0], 0.1 * Math.max(1, size / 50.0), "x, epoch " + epoch);
+        assertEquals(ex.unitShape()[1] * size - 0.5, c[1], 0.1 * Math.max(1, size / 50.0), "y, epoch " + epoch);
+      }
+      double dx = ex.unitShape()[0] - plain[0];
+      minMax[0] = Math.min(minMax[0], dx);
+      minMax[1] = Math.max(minMax[1], dx);
+      // a rotation within 15 degrees, a scale within 1 +- 0.2 about the centre and a shift within 0.2 box sides
+      // (1 / 1.4 of the unit frame) keep the landmark within that reach of where it was
+      double reach = Math.hypot(plain[0] - 0.5, plain[1] - 0.5) * (1.2 * 2 * Math.sin(Math.toRadians(7.5)) + 0.2)
+          + Math.sqrt(2) * 0.2 / 1.4;
+      assertEquals(0, Math.hypot(dx, ex.unitShape()[1] - plain[1]), reach, "epoch " + epoch);
+    }
+    // the shift is drawn: over 12 epochs the landmark moves both ways by more than a pixel of the 50-px crop
+    assertTrue(minMax[0] < -1 / 50.0 && minMax[1] > 1 / 50.0, Arrays.toString(minMax));
+    // without jitter, the draws and crops are those of the plain inputs, bit for bit
+    MsrrnInputs none = IN.withJitter(0, 0);
+    for (int epoch = 1; epoch <= 3; epoch++) {
+      MsrrnInputs.Example a = IN.training(canvas, p, "face-2/orig", 7, epoch, true);
+      MsrrnInputs.Example b = none.training(canvas, p, "face-2/orig", 7, epoch, true);
+      assertArrayEquals(a.unitShape(), b.unitShape(), 0);
+      assertArrayEquals(a.crops()[1].toArray(), b.crops()[1].toArray(), 0f);
+    }
+    assertThrows(IllegalArgumentException.class, () -> IN.withJitter(0.5, 0));
+    assertThrows(IllegalArgumentException.class, () -> IN.withJitter(0, -0.1));
   }
 
   @Test

@@ -75,6 +75,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
  *   <li>DL4J's workspaces are on ({@link WorkspaceMode#ENABLED}), for training and inference: the recurrent
  *       vertex allocates its output and epsilons through the graph's workspace manager and keeps its own working
  *       arrays outside the workspaces.
+ *   <li>Dropout ({@code cfg.dropout()}, off by default): on the initialiser's hidden dense units (as the input of
+ *       S0's layer, DL4J's inverted dropout) and on the recurrent network's fc1 units
+ *       ({@link RecurrentRegressionVertex#dropout}), the two hidden fully connected layers.
  *   <li>The initialiser's S0 is not detached from the recurrent network: the stages' losses also train it, as
  *       one graph trained end to end does.
  * </ul>
@@ -176,14 +179,18 @@ public final class MsrrnGraph {
       }
     }
     b.addLayer(CNN_FC, new DenseLayer.Builder().nOut(cfg.cnnHidden()).activation(Activation.RELU).build(), last);
-    b.addLayer(S0, new DenseLayer.Builder().nOut(2L * points).activation(Activation.IDENTITY)
-        .weightInit(new NormalDistribution(0, S0_SCALE)).build(), CNN_FC);
+    DenseLayer.Builder s0 = new DenseLayer.Builder().nOut(2L * points).activation(Activation.IDENTITY)
+        .weightInit(new NormalDistribution(0, S0_SCALE));
+    if (cfg.dropout() > 0) {
+      s0.dropOut(1 - cfg.dropout()); // DL4J's argument is the probability of keeping the layer's inputs
+    }
+    b.addLayer(S0, s0.build(), CNN_FC);
     String[] rrnInputs = new String[stages + 1];
     rrnInputs[0] = S0;
     System.arraycopy(inputs, 0, rrnInputs, 1, stages);
     b.addVertex(RRN, new RecurrentRegressionVertex(points, sizes, cfg.patchSize(), cfg.rrnChannels(), cfg.rrnHidden(),
         cfg.positionGradient(), seed).patchNormalisation(cfg.patchNormalisation())
-        .leakySlope(cfg.rrnLeakySlope()).training(updater.clone(), weightDecay), rrnInputs);
+        .leakySlope(cfg.rrnLeakySlope()).dropout(cfg.dropout()).training(updater.clone(), weightDecay), rrnInputs);
     b.addLayer(LOSS, new LossLayer.Builder(new LossL2()).activation(Activation.IDENTITY).build(), RRN);
     b.setOutputs(LOSS);
     return b.build();

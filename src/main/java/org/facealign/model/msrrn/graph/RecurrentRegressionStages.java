@@ -1,5 +1,6 @@
 package org.facealign.model.msrrn.graph;
 
+import java.util.SplittableRandom;
 import org.facealign.model.msrrn.kernel.ConvKernels;
 import org.facealign.model.msrrn.kernel.PatchKernels;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -53,6 +54,8 @@ final class RecurrentRegressionStages {
   private final int feat;
   /** Slope of the rectifiers on negative inputs (0: ReLU). */
   private final double leak;
+  /** Probability that a training pass drops each unit of fc1 (0: none). */
+  private final double dropout;
 
   /** Working state, reallocated when the batch size or the data type changes. */
   private Work work;
@@ -71,6 +74,7 @@ final class RecurrentRegressionStages {
     this.q2 = p / 4;
     this.feat = Math.toIntExact(conf.featureLength());
     this.leak = conf.getLeakySlope();
+    this.dropout = conf.getDropout();
   }
 
   // ---------------------------------------------------------------- working state
@@ -87,6 +91,8 @@ final class RecurrentRegressionStages {
     INDArray feat;
     INDArray hid;
     double[] hidden;
+    /** With dropout in training: each fc1 unit's factor, 0 (dropped) or 1 / (1 - dropout) (kept). */
+    double[] keep;
     double[] pooled;
     double[] features;
     int[] arg1;
@@ -124,6 +130,7 @@ final class RecurrentRegressionStages {
           s.pooled = new double[n * q1 * q1 * c];
           s.features = new double[batch * feat];
           s.hidden = new double[batch * h];
+          s.keep = new double[batch * h];
           stage[t] = s;
         }
         z1 = Nd4j.createUninitialized(dt, (long) n * p * p, c);
@@ -173,6 +180,9 @@ final class RecurrentRegressionStages {
     for (int b = 0; b < batch; b++) {
       System.arraycopy(s, b * out, shapes, b * width, out);
     }
+    // one draw from ND4J's generator per training pass (the one DL4J seeds from the graph's seed and its own
+    // dropout layers use), so that a rerun draws the same masks
+    SplittableRandom masks = training && dropout > 0 ? new SplittableRandom(Nd4j.getRandom().nextLong()) : null;
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       for (int t = 0; t < stages; t++) {
         Stage st = w.stage[training ? t : 0];
@@ -182,7 +192,7 @@ final class RecurrentRegressionStages {
               + inputs[t + 1].size(2) + "x" + inputs[t + 1].size(3));
         }
         st.pos = s;
-        double[] inc = stage(w, st, sizes[t], training);
+        double[] inc = stage(w, st, sizes[t], training, masks);
         double[] next = new double[batch * out];
         for (int i = 0; i < next.length; i++) {
           next[i] = s[i] + inc[i];
@@ -197,8 +207,11 @@ final class RecurrentRegressionStages {
     return shapes;
   }
 
-  /** One stage's increment, {@code [B, 2P]}; fills {@code st}. */
-  private double[] stage(Work w, Stage st, int size, boolean training) {
+  /**
+   * One stage's increment, {@code [B, 2P]}; fills {@code st}. In training the pooling remembers its argmax, and
+   * with dropout ({@code masks} non-null) each fc1 unit is dropped with that probability, the kept ones scaled.
+   */
+  private double[] stage(Work w, Stage st, int size, boolean training, SplittableRandom masks) {
     int n = w.n;
     int batch = w.batch;
     HostCopy io = w.io;
@@ -239,6 +252,13 @@ final class RecurrentRegressionStages {
         int i = b * h + j;
         double v = st.hidden[i] + hb[j];
         st.hidden[i] = v > 0 ? v : leak * v;
+      }
+    }
+    if (masks != null) {
+      double kept = 1 / (1 - dropout);
+      for (int i = 0; i < batch * h; i++) {
+        st.keep[i] = masks.nextDouble() < dropout ? 0 : kept;
+        st.hidden[i] *= st.keep[i];
       }
     }
     io.put(st.hid, 0, st.hidden, batch * h);
@@ -325,6 +345,12 @@ final class RecurrentRegressionStages {
         for (int i = 0; i < dHid.length; i++) {
           if (st.hidden[i] <= 0) {
             dHid[i] *= leak;
+          }
+        }
+        if (dropout > 0) {
+          // a dropped unit's hidden value is 0, so the line above scaled it by the slope; the mask zeroes it
+          for (int i = 0; i < dHid.length; i++) {
+            dHid[i] *= st.keep[i];
           }
         }
         // fc1

@@ -122,6 +122,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
   private boolean positionGradient;
   private boolean patchNormalisation;
   private double leakySlope;
+  private double dropout;
   private long seed;
   private IUpdater updater;
   private List<Regularization> regularization = new ArrayList<>();
@@ -183,6 +184,20 @@ public class RecurrentRegressionVertex extends GraphVertex {
     return this;
   }
 
+  /**
+   * This vertex with dropout on fc1: in training, each of its units is dropped with probability {@code p} in [0,
+   * 1) at every stage (a fresh mask per stage and pass, drawn from ND4J's generator), the kept ones scaled by 1 /
+   * (1 - p), so inference reads the weights as they are. 0, the default and what models saved without the field
+   * mean, is none.
+   */
+  public RecurrentRegressionVertex dropout(double p) {
+    if (!(p >= 0 && p < 1)) {
+      throw new IllegalArgumentException("dropout must be in [0, 1), got " + p);
+    }
+    this.dropout = p;
+    return this;
+  }
+
   /** This vertex trained by {@code updater}, with {@code regularization} on its weights (not its biases). */
   public RecurrentRegressionVertex training(IUpdater updater, List<Regularization> regularization) {
     this.updater = updater;
@@ -224,6 +239,10 @@ public class RecurrentRegressionVertex extends GraphVertex {
 
   public double getLeakySlope() {
     return leakySlope;
+  }
+
+  public double getDropout() {
+    return dropout;
   }
 
   public long getSeed() {
@@ -350,7 +369,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
   @Override
   public RecurrentRegressionVertex clone() {
     RecurrentRegressionVertex v = new RecurrentRegressionVertex(points, cropSizes, patchSize, channels, hidden,
-        positionGradient, seed).patchNormalisation(patchNormalisation).leakySlope(leakySlope);
+        positionGradient, seed).patchNormalisation(patchNormalisation).leakySlope(leakySlope).dropout(dropout);
     List<Regularization> regs = new ArrayList<>();
     for (Regularization r : regularization) {
       regs.add(r.clone());
@@ -365,7 +384,7 @@ public class RecurrentRegressionVertex extends GraphVertex {
     return o instanceof RecurrentRegressionVertex v && v.points == points && v.stages == stages
         && Arrays.equals(v.cropSizes, cropSizes) && v.patchSize == patchSize && v.channels == channels
         && v.hidden == hidden && v.positionGradient == positionGradient
-        && v.patchNormalisation == patchNormalisation && v.leakySlope == leakySlope && v.seed == seed
+        && v.patchNormalisation == patchNormalisation && v.leakySlope == leakySlope && v.dropout == dropout && v.seed == seed
         && Objects.equals(v.updater, updater) && Objects.equals(v.regularization, regularization)
         && v.dataType == dataType;
   }
@@ -373,13 +392,14 @@ public class RecurrentRegressionVertex extends GraphVertex {
   @Override
   public int hashCode() {
     return Objects.hash(points, stages, Arrays.hashCode(cropSizes), patchSize, channels, hidden, positionGradient,
-        patchNormalisation, leakySlope, seed, updater, regularization, dataType);
+        patchNormalisation, leakySlope, dropout, seed, updater, regularization, dataType);
   }
 
   @Override
   public String toString() {
     return "RecurrentRegressionVertex(points=" + points + ", crops=" + Arrays.toString(cropSizes) + ", patch="
         + patchSize + ", channels=" + channels + ", hidden=" + hidden  + ", positionGradient=" + positionGradient
-        + ", patchNormalisation=" + patchNormalisation + ", leakySlope=" + leakySlope + ", seed=" + seed + ")";
+        + ", patchNormalisation=" + patchNormalisation + ", leakySlope=" + leakySlope + ", dropout=" + dropout
+        + ", seed=" + seed + ")";
   }
 }

@@ -1,6 +1,7 @@
 package org.facealign.model.msrrn.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -14,6 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The whole graph's analytical gradient against central finite differences, in double precision, without weight
@@ -134,6 +136,42 @@ class GradientCheckTest {
         assertTrue(e < 1e-4, k + " (" + what + "): relative error " + e);
       }
     }
+  }
+
+  @Test
+  void dropoutGradientIsTheMaskedNetworks() {
+    // the masks are drawn from ND4J's generator: re-seeding it before every pass fixes them, so the training score
+    // is a smooth function of the parameters whose gradient the backward pass must give
+    int stages = 3;
+    ComputationGraph g = MsrrnGraph.build(Tiny.config(stages, true, 1e-3, 0, true, false, 0.1)
+        .withRegularisation(0.3, 0, 0), Tiny.POINTS, Tiny.CROPS, Tiny.MEAN, 11L, DataType.DOUBLE);
+    Random r = new Random(5);
+    perturb(g.getParam(MsrrnGraph.S0 + "_W"), 0.03, r);
+    perturb(MsrrnGraph.sharedParameters(g).get(RecurrentRegressionVertex.FC2_W), 0.05, r);
+    MultiDataSet mds = data(stages);
+    Nd4j.getRandom().setSeed(99);
+    Map<String, double[][]> pairs = compare(g, mds, x -> {
+      Nd4j.getRandom().setSeed(99);
+      return x.score(mds, true);
+    });
+    for (String k : pairs.keySet()) {
+      double e = relativeError(pairs, List.of(k));
+      System.out.printf("gradient check with dropout 0.3, %s: relative error %.2e%n", k, e);
+      assertTrue(e < 1e-4, k + ": relative error " + e);
+    }
+    // the masks are in effect in training only, and differ from one draw to the next
+    Nd4j.getRandom().setSeed(99);
+    double a = g.score(mds, true);
+    Nd4j.getRandom().setSeed(99);
+    double again = g.score(mds, true);
+    Nd4j.getRandom().setSeed(100);
+    double other = g.score(mds, true);
+    double inference = g.score(mds, false);
+    System.out.printf("dropout 0.3: training scores %.6g, %.6g (another seed %.6g), inference %.6g%n", a, again,
+        other, inference);
+    assertEquals(a, again, 0.0);
+    assertTrue(Math.abs(a - other) > 1e-3 * a, "another draw, another mask: " + a + " vs " + other);
+    assertTrue(Math.abs(a - inference) > 1e-3 * a, "dropout changes the training pass: " + a + " vs " + inference);
   }
 
   @Test
