@@ -163,7 +163,7 @@ public final class MsrrnInputs implements Serializable {
     }
     SplittableRandom rng = new SplittableRandom(Augmenter.seedFor(seed, name, epoch));
     double theta = rng.nextBoolean() ? maxRotationRad * (2 * rng.nextDouble() - 1) : 0;
-    // no draws without jitter: the noise then stays what it was before jitter existed
+    // with jitter off nothing more is drawn: the crops and noise are those of rotation and noise alone
     double scale = jitterScale > 0 ? 1 + jitterScale * (2 * rng.nextDouble() - 1) : 1;
     double side = canvasBox.width();
     double dx = jitterShift > 0 ? jitterShift * side * (2 * rng.nextDouble() - 1) : 0;

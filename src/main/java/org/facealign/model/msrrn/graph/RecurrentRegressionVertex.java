@@ -73,13 +73,11 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  *       on no bias); DL4J's updater applies them to this vertex's parameters as to a layer's.
  * </ul>
  *
- * <p><b>Cost</b> with {@code ConfigMsrrn.defaults()}, 68 points, crops 50/100/200, on a 2-core VM: the whole
- * model predicts in 12-14 ms per face on one core one face at a time, and in 7.4-7.7 ms per face 32 faces at a
- * time ({@code facealign bench predict [--batch 32]}; the VM's speed varies with its host's load). Most of it
- * is this vertex: fc1's product, which reads its {@code P c (p/4)² x h} weights (5 MB in float) once per stage
- * and call, the convolutions' products, and the Java im2col and pooling (at inference without the argmax).
- * Training runs at 33-44 samples/s at local[2] (the progress lines). These figures are the graph's: inference
- * now runs {@link org.facealign.model.msrrn.MsrrnPredictor}, the same forward pass in plain Java.
+ * <p><b>Cost.</b> This vertex is the training path: per stage and batch, fc1's product reads its {@code P c (p/4)²
+ * x h} weights (5 MB in float), then the convolutions' products, the Java im2col and the pooling with its argmax.
+ * The progress lines of training print its samples/s. Inference does not run it: {@link
+ * org.facealign.model.msrrn.MsrrnPredictor} computes the same forward pass in plain Java (its time: README,
+ * "MSRRN", {@code bench predict}).
  *
  * <p>The configuration is plain fields with a no-argument constructor, so the graph's JSON carries it and a
  * worker rebuilds the vertex by class name.
