@@ -82,11 +82,6 @@ import org.facealign.data.GrayImage;
  *   <li>Streaming. Rows are binned and blurred horizontally as they come, into a ring of {@code 2 radius +
  *       1} rows; each row is blurred vertically as soon as the rows below it exist and added to the
  *       integral at once, so only the integral is as large as the canvas.
- *   <li>With the Vector API ({@link Simd#ENABLED}), each pixel's two bins and shares are computed a vector of
- *       pixels at a time ({@link BinSimd}), each blur pass sums all its taps in one pass over the row, the sum
- *       held in a register ({@link BlurSimd}), and an integral row adds a node's 8 orientations as one vector
- *       ({@link IntegralSimd#integrateRow8}); the same operations in the same order as the loops above, so the
- *       same bits.
  * </ul>
  *
  * <p>{@link #process} reuses the buffers of an instance when the canvas size does not change. Not
@@ -137,11 +132,6 @@ public final class ResponseMaps {
   private double[] angle;
   private double[] steepness;
   private double[] magnitude;
-  /** One row's two bins per pixel and the magnitude's share in each ({@link BinSimd}). */
-  private int[] binLo;
-  private int[] binHi;
-  private float[] shareLo;
-  private float[] shareHi;
   /**
    * One row of unblurred maps in slots: pixel {@code x = p stripWidth + s} of strip {@code p}, bin {@code
    * k} at {@code (s + pad) slot + p binLanes + k}, for {@code s} in {@code [-radius, stripWidth + radius)}
@@ -280,10 +270,6 @@ public final class ResponseMaps {
     angle = new double[w];
     steepness = new double[w];
     magnitude = new double[w];
-    binLo = new int[w];
-    binHi = new int[w];
-    shareLo = new float[w];
-    shareHi = new float[w];
     rawRow = new float[(sw + 2 * pad) * slot];
     int len = sw * slot;
     ring = new float[2 * r + 1][len];
@@ -632,20 +618,6 @@ public final class ResponseMaps {
     double[] gx = gradX;
     double[] gy = gradY;
     Arrays.fill(out, (pd - r) * sl, (pd + sw + r) * sl, 0);
-    if (simd) {
-      BinSimd.bins(u, steep, mag, gx, gy, w, n, quarter, binLo, binHi, shareLo, shareHi);
-      for (int part = 0; part < parts; part++) {
-        int xs = part * sw;
-        int count = Math.min(sw, w - xs);
-        int o = pd * sl + part * lanes;
-        for (int x = xs; x < xs + count; x++, o += sl) {
-          out[o + binLo[x]] = shareLo[x];
-          out[o + binHi[x]] = shareHi[x];
-        }
-      }
-      copyMargins();
-      return;
-    }
     for (int part = 0; part < parts; part++) {
       int xs = part * sw;
       int count = Math.min(sw, w - xs);
@@ -669,13 +641,7 @@ public final class ResponseMaps {
         out[o + hi] = (float) (f * m);
       }
     }
-    copyMargins();
-  }
-
-  /** The margins of each strip: copies of the neighbouring strips' pixels (none outside the canvas). */
-  private void copyMargins() {
-    int r = radius;
-    int sw = stripWidth;
+    // the margins of each strip: copies of the neighbouring strips' pixels (none outside the canvas)
     for (int part = 0; parts > 1 && part < parts; part++) {
       copyMargin(part, -r, 0);
       copyMargin(part, sw, sw + r);
