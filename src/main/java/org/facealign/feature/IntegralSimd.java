@@ -1,9 +1,6 @@
 package org.facealign.feature;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,19 +11,11 @@ import jdk.incubator.vector.VectorSpecies;
  * are rarely in cache when a batch of faces is aligned: 0.59 against 0.82 µs per 128-value descriptor
  * ({@code FeatureBench.descriptorPerLandmark}). The same operations in the same order as the scalar loop, so
  * the same results to the last bit. Loaded only when {@link Simd#ENABLED}.
- *
- * <p>{@link #integrateRow8} is the other end: a row of the integral image, one node's 8 orientations in one
- * vector (two with AVX2).
  */
 final class IntegralSimd {
   private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED;
   /** Doubles per vector: 8 with AVX-512, 4 with AVX2. */
   static final int LANES = SPECIES.length();
-  /** Floats of half the width: {@link #LANES} of them widen to one double vector. */
-  private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_PREFERRED.length() == 2 * LANES
-      ? VectorSpecies.of(float.class, VectorShape.forBitSize(LANES * Float.SIZE)) : null;
-  /** Whether {@link #integrateRow8} runs here: 8 orientations are one or two double vectors. */
-  static final boolean ROW8 = HALF != null && (LANES == 8 || LANES == 4);
 
   private IntegralSimd() {}
 
@@ -47,45 +36,6 @@ final class IntegralSimd {
       DoubleVector c = DoubleVector.fromArray(SPECIES, s, p01 + k).mul(v01);
       DoubleVector d = DoubleVector.fromArray(SPECIES, s, p01 + n + k).mul(v11);
       a.add(b).add(c).add(d).intoArray(out, o + k);
-    }
-  }
-
-  /**
-   * One row of an 8-orientation integral image, as {@code ResponseMaps.integrateRow} computes it: for each
-   * pixel {@code t} of each of the {@code parts} strips ({@code sw} pixels wide, the last cut at {@code w}), the
-   * running sums {@code r_k += b[t sl + part lanes + k]} (float widened to double) and the node {@code s[here +
-   * 8 x + k] = s[above + 8 x + k] + r_k}. Each lane does the scalar loop's additions in its order: the same
-   * doubles. Only when {@link #ROW8}.
-   */
-  static void integrateRow8(float[] b, int sl, int lanes, int parts, int sw, int w, double[] s, int above,
-      int here) {
-    if (LANES == 8) {
-      DoubleVector run = DoubleVector.zero(SPECIES);
-      for (int p = 0; p < parts; p++) {
-        int xs = p * sw;
-        int count = Math.min(sw, w - xs);
-        for (int t = 0; t < count; t++) {
-          int i = t * sl + p * lanes;
-          int o = (xs + t) * 8;
-          run = run.add(FloatVector.fromArray(HALF, b, i).convertShape(VectorOperators.F2D, SPECIES, 0));
-          DoubleVector.fromArray(SPECIES, s, above + o).add(run).intoArray(s, here + o);
-        }
-      }
-      return;
-    }
-    DoubleVector lo = DoubleVector.zero(SPECIES);
-    DoubleVector hi = DoubleVector.zero(SPECIES);
-    for (int p = 0; p < parts; p++) {
-      int xs = p * sw;
-      int count = Math.min(sw, w - xs);
-      for (int t = 0; t < count; t++) {
-        int i = t * sl + p * lanes;
-        int o = (xs + t) * 8;
-        lo = lo.add(FloatVector.fromArray(HALF, b, i).convertShape(VectorOperators.F2D, SPECIES, 0));
-        hi = hi.add(FloatVector.fromArray(HALF, b, i + 4).convertShape(VectorOperators.F2D, SPECIES, 0));
-        DoubleVector.fromArray(SPECIES, s, above + o).add(lo).intoArray(s, here + o);
-        DoubleVector.fromArray(SPECIES, s, above + o + 4).add(hi).intoArray(s, here + o + 4);
-      }
     }
   }
 }

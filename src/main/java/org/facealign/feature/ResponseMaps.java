@@ -142,16 +142,9 @@ public final class ResponseMaps {
   private float[][] ring;
   /** Zeros, for the rows above and below the canvas. */
   private float[] zeroRow;
-  /** The rows of one vertical blur, {@code taps[radius + d]} for {@code d} in {@code [-radius, radius]}. */
-  private float[][] taps;
-  /** The taps of one vertical blur times its row's renormalisation, {@code [0, radius]}. */
-  private float[] scaledKernel;
   /** One blurred row, slot layout. */
   private float[] blurredRow;
-  /**
-   * Whether the blur and the integral run {@link BlurSimd} and {@link IntegralSimd} ({@link Simd#ENABLED}; tests
-   * compare both paths).
-   */
+  /** Whether {@link #integralGrid} runs {@link IntegralSimd} ({@link Simd#ENABLED}; tests compare both paths). */
   private boolean simd = Simd.ENABLED;
   /** Renormalisation of the cut kernel: per slot-layout position of a row, per canvas row. */
   private float[] normRow;
@@ -273,8 +266,6 @@ public final class ResponseMaps {
     rawRow = new float[(sw + 2 * pad) * slot];
     int len = sw * slot;
     ring = new float[2 * r + 1][len];
-    taps = new float[2 * r + 1][];
-    scaledKernel = new float[r + 1];
     blurredRow = new float[len];
     zeroRow = new float[len];
     float[] nx = norms(w);
@@ -676,10 +667,6 @@ public final class ResponseMaps {
     int len = stripWidth * LANES;
     float[] in = rawRow;
     float[] norm = normRow;
-    if (simd) {
-      BlurSimd.horizontal(in, norm, kernel, r, PAD, LANES, out, len);
-      return;
-    }
     float k0 = kernel[r];
     float k1 = kernel[r + 1]; // r >= 1
     // two taps per pass where possible: fewer loads and stores of out
@@ -802,16 +789,6 @@ public final class ResponseMaps {
     float[] acc = blurredRow;
     int len = acc.length;
     float norm = normY[y];
-    if (simd) {
-      for (int d = -r; d <= r; d++) {
-        taps[r + d] = ringRow(y + d);
-      }
-      for (int d = 0; d <= r; d++) {
-        scaledKernel[d] = kernel[r + d] * norm;
-      }
-      BlurSimd.vertical(taps, scaledKernel, r, acc, len);
-      return;
-    }
     float k0 = kernel[r] * norm;
     float k1 = kernel[r + 1] * norm;
     float[] mid = ringRow(y);
@@ -860,10 +837,6 @@ public final class ResponseMaps {
     int above = y * stride + n;
     int here = above + stride;
     Arrays.fill(s, here - n, here, 0);
-    if (n == 8 && simd && IntegralSimd.ROW8) {
-      IntegralSimd.integrateRow8(b, sl, lanes, parts, sw, w, s, above, here);
-      return;
-    }
     if (n == 8) {
       double r0 = 0;
       double r1 = 0;
