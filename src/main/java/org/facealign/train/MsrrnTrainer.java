@@ -45,7 +45,7 @@ public final class MsrrnTrainer {
 
   public MsrrnTrainer(ConfigMsrrn cfg, ConfigFeatures features, ConfigAugment augment, long seed) {
     this.cfg = cfg;
-    this.inputs = new MsrrnInputs(features, augment, cfg.stages()).withJitter(cfg.jitterScale(), cfg.jitterShift());
+    this.inputs = new MsrrnInputs(features, augment, cfg.stages(), cfg.jitterScale(), cfg.jitterShift());
     this.units = new ShapeUnits(features);
     this.seed = seed;
   }

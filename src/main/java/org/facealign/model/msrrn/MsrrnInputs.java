@@ -26,7 +26,7 @@ import org.facealign.feature.ConfigFeatures;
  *       ±{@code augment.max-rotation-deg} about the face centre (folded into the crop warp: one resampling),
  *       and always Gaussian pixel noise of {@code augment.noise-sigma} added to each crop. Mirrors are the
  *       stored {@code flip} variants. Half the samples stay upright because test faces mostly are. With box
- *       jitter ({@link #withJitter}), every sample is also scaled about the face centre by a factor uniform in
+ *       jitter (the five-argument constructor), every sample is also scaled about the face centre by a factor uniform in
  *       {@code 1 ± scale} and shifted by up to {@code ± shift} of the face box's side along each axis, folded
  *       into the same warp: the errors of a face detector's box, which the 300-W boxes do not show.</li>
  *   <li>The draws are a function of (seed, sample name, epoch) only, so they do not depend on partitioning.</li>
@@ -34,8 +34,6 @@ import org.facealign.feature.ConfigFeatures;
  */
 public final class MsrrnInputs implements Serializable {
   private static final long serialVersionUID = 1L;
-  private final ConfigFeatures features;
-  private final ConfigAugment augment;
   private final int[] cropSizes;
   private final double cropMargin;
   private final double noiseSigma;
@@ -54,7 +52,11 @@ public final class MsrrnInputs implements Serializable {
     this(features, augment, stages, 0, 0);
   }
 
-  private MsrrnInputs(ConfigFeatures features, ConfigAugment augment, int stages, double jitterScale,
+  /**
+   * These inputs with box jitter in {@link #training}: a scale factor uniform in {@code [1 - jitterScale, 1 +
+   * jitterScale]} and a shift uniform in {@code ± jitterShift} face box sides along each axis, both in [0, 0.5).
+   */
+  public MsrrnInputs(ConfigFeatures features, ConfigAugment augment, int stages, double jitterScale,
       double jitterShift) {
     if (!(jitterScale >= 0 && jitterScale < 0.5 && jitterShift >= 0 && jitterShift < 0.5)) {
       throw new IllegalArgumentException("box jitter must be in [0, 0.5), got scale " + jitterScale + ", shift "
@@ -62,8 +64,6 @@ public final class MsrrnInputs implements Serializable {
     }
     this.jitterScale = jitterScale;
     this.jitterShift = jitterShift;
-    this.features = features;
-    this.augment = augment;
     int[] all = augment.cropSizeArray();
     if (stages > all.length) {
       throw new IllegalArgumentException(stages + " MSRRN stages need as many facealign.augment.crop-sizes, there are "
@@ -78,14 +78,6 @@ public final class MsrrnInputs implements Serializable {
     this.canvasBox = new FaceBox(c - h, c - h, c + h, c + h);
     this.canvasToUnit = MultiscaleCrops.imageToUnit(canvasBox, cropMargin);
     this.unitToCanvas = canvasToUnit.inverse();
-  }
-
-  /**
-   * These inputs with box jitter in {@link #training}: a scale factor uniform in {@code [1 - scale, 1 + scale]}
-   * and a shift uniform in {@code ± shift} face box sides along each axis, both in [0, 0.5).
-   */
-  public MsrrnInputs withJitter(double scale, double shift) {
-    return new MsrrnInputs(features, augment, cropSizes.length, scale, shift);
   }
 
   /** Crop sides, coarse to fine, one per stage. */

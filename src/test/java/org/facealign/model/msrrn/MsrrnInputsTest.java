@@ -97,7 +97,7 @@ class MsrrnInputsTest {
   @Test
   void boxJitterMovesTheCropsAndTheLandmarksTogether() {
     // without pixel noise, so that the blob's centroid is exact
-    MsrrnInputs jittered = new MsrrnInputs(F, ConfigAugment.defaults().withNoiseSigma(0), 3).withJitter(0.2, 0.2);
+    MsrrnInputs jittered = new MsrrnInputs(F, ConfigAugment.defaults().withNoiseSigma(0), 3, 0.2, 0.2);
     double[] where = {110, 84};
     GrayImage canvas = blob(where[0], where[1]);
     Shape p = Shape.of(where);
@@ -124,15 +124,15 @@ class MsrrnInputsTest {
     // the shift is drawn: over 12 epochs the landmark moves both ways by more than a pixel of the 50-px crop
     assertTrue(minMax[0] < -1 / 50.0 && minMax[1] > 1 / 50.0, Arrays.toString(minMax));
     // without jitter, the draws and crops are those of the plain inputs, bit for bit
-    MsrrnInputs none = IN.withJitter(0, 0);
+    MsrrnInputs none = new MsrrnInputs(F, ConfigAugment.defaults(), 3, 0, 0);
     for (int epoch = 1; epoch <= 3; epoch++) {
       MsrrnInputs.Example a = IN.training(canvas, p, "face-2/orig", 7, epoch, true);
       MsrrnInputs.Example b = none.training(canvas, p, "face-2/orig", 7, epoch, true);
       assertArrayEquals(a.unitShape(), b.unitShape(), 0);
       assertArrayEquals(a.crops()[1].toArray(), b.crops()[1].toArray(), 0f);
     }
-    assertThrows(IllegalArgumentException.class, () -> IN.withJitter(0.5, 0));
-    assertThrows(IllegalArgumentException.class, () -> IN.withJitter(0, -0.1));
+    assertThrows(IllegalArgumentException.class, () -> new MsrrnInputs(F, ConfigAugment.defaults(), 3, 0.5, 0));
+    assertThrows(IllegalArgumentException.class, () -> new MsrrnInputs(F, ConfigAugment.defaults(), 3, 0, -0.1));
   }
 
   @Test
