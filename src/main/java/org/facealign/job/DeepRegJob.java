@@ -17,6 +17,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.facealign.augment.Augmenter;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
@@ -57,6 +58,15 @@ public final class DeepRegJob {
     ids.sort(Comparator.comparing((String id) -> Hashes.sha256(seed + "|" + id))
         .thenComparing(Comparator.naturalOrder()));
     return new HashSet<>(ids.subList(0, Math.min(n, Math.max(0, ids.size() - 1))));
+  }
+
+  /**
+   * Whether a sample of a held-out face is measured as validation: the face and its mirror, never its random
+   * copies ({@code augment.copies}), so that the validation faces, and every choice made on them, are the
+   * same whatever the augmentation trains with.
+   */
+  static boolean validates(TrainingSample s, Set<String> held) {
+    return held.contains(s.faceId()) && !s.variant().startsWith(Augmenter.COPY_PREFIX);
   }
 
   /**
@@ -206,7 +216,7 @@ public final class DeepRegJob {
       long n = train.count();
       LOG.info("train: {} on {} samples of {} faces ({} faces held out for validation)", variant.kind(), n,
           ids.size() - held.value().size(), held.value().size());
-      JavaRDD<TrainingSample> validation = all.filter(s -> held.value().contains(s.faceId()));
+      JavaRDD<TrainingSample> validation = all.filter(s -> validates(s, held.value()));
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       List<String> hashes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
           .filter(col("subset").equalTo(cfg.train().subset())).select("content_hash")

@@ -71,7 +71,7 @@ public final class MsrrnJob {
       Broadcast<Set<String>> held = jsc.broadcast(DeepRegJob.validationFaces(ids, mc.validationFaces(), cfg.train().seed()));
       JavaRDD<TrainingSample> train = all.filter(s -> !held.value().contains(s.faceId()))
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
-      JavaRDD<TrainingSample> validation = all.filter(s -> held.value().contains(s.faceId()))
+      JavaRDD<TrainingSample> validation = all.filter(s -> DeepRegJob.validates(s, held.value()))
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
       LOG.info("train: msrrn on {} samples of {} faces ({} faces held out for validation)", train.count(),
           ids.size() - held.value().size(), held.value().size());
