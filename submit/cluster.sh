@@ -38,6 +38,9 @@ sub="${1:?usage: $0 [--dry-run] SUBCOMMAND [ARGS...]}"
 mode="${DEPLOY_MODE:-client}"
 [[ "$mode" == client || "$mode" == cluster ]] || { echo "DEPLOY_MODE must be client or cluster, not $mode" >&2; exit 2; }
 $dry_run || facealign_build_if_stale
+# the job reads its classes from its own copy of the jar (a later build cannot change them); --dry-run shows the built jar
+FACEALIGN_RUN_JAR="$FACEALIGN_JAR"
+$dry_run || facealign_run_jar
 facealign_spark_conf || exit 2
 SPARK_SUBMIT="${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit"
 
@@ -103,7 +106,7 @@ while [[ $# -gt 0 ]]; do
   fi
 done
 [[ -n "$files" ]] && args+=(--files "$files")
-cmd=("$SPARK_SUBMIT" "${args[@]}" "${FACEALIGN_CONF_ARGS[@]}" "$FACEALIGN_JAR" "${job[@]}")
+cmd=("$SPARK_SUBMIT" "${args[@]}" "${FACEALIGN_CONF_ARGS[@]}" "$FACEALIGN_RUN_JAR" "${job[@]}")
 if $dry_run; then
   printf '%q ' "${cmd[@]}"
   echo

@@ -24,6 +24,21 @@ facealign_build_if_stale() {
   fi
 }
 
+# The jar a run starts from: a copy of the job jar made once per build, target/run/facealign-job-MTIME-SIZE.jar
+# (copied, then renamed into place). A build rewrites target/facealign-job.jar in place, which would pull
+# classes from under a job still loading them from it; a job started from its own copy is unaffected. All but
+# the three newest copies are removed (a job already running keeps its open file). Sets FACEALIGN_RUN_JAR.
+facealign_run_jar() {
+  local dir="$FACEALIGN_HOME/target/run" stamp tmp
+  stamp=$(stat -c '%Y-%s' "$FACEALIGN_JAR") || return 1
+  FACEALIGN_RUN_JAR="$dir/facealign-job-$stamp.jar"
+  [ -f "$FACEALIGN_RUN_JAR" ] && return 0
+  mkdir -p "$dir"
+  tmp=$(mktemp "$dir/.copy.XXXXXX")
+  cp "$FACEALIGN_JAR" "$tmp" && chmod a+r "$tmp" && mv -f "$tmp" "$FACEALIGN_RUN_JAR" || { rm -f "$tmp"; return 1; }
+  ls -1t "$dir"/facealign-job-*.jar | tail -n +4 | xargs -r rm -f
+}
+
 # SPARK_CONF: extra Spark settings, one `key=value` per line (a value may hold spaces); each line becomes
 # `--conf key=value`. Lines that are empty or start with # are skipped.
 facealign_spark_conf() {

@@ -193,4 +193,41 @@ class SubmitScriptsTest {
     assertEquals(List.of("nightly", "--data", "d"), nightly.job());
     assertEquals(2, dryRun("cluster.sh", env("MASTER", "yarn", "SPARK_CONF", "no-equals-sign"), "label").code());
   }
+
+  /**
+   * A run starts from its own copy of the job jar: the same copy while the jar is unchanged, a new one after each
+   * build (the earlier copy's bytes untouched, as a running job reads them), at most three kept.
+   */
+  @Test
+  void runsStartFromACopyOfTheJarThatABuildDoesNotRewrite(@TempDir Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("submit"));
+    Files.createDirectories(dir.resolve("target"));
+    Files.copy(HOME.resolve("submit/env.sh"), dir.resolve("submit/env.sh"));
+    Path jar = dir.resolve("target/facealign-job.jar");
+    List<Path> copies = new ArrayList<>();
+    for (int build = 0; build < 5; build++) {
+      Files.writeString(jar, "build " + build);
+      // each build a second later, as its modification time names the copy
+      Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L + 1000L * build));
+      Path first = runJar(dir);
+      assertEquals(first, runJar(dir), "an unchanged jar is copied once");
+      assertEquals("build " + build, Files.readString(first));
+      copies.add(first);
+    }
+    assertEquals(5, copies.stream().distinct().count());
+    try (var listed = Files.list(dir.resolve("target/run"))) {
+      assertEquals(copies.subList(2, 5).stream().map(Path::getFileName).sorted().toList(),
+          listed.map(Path::getFileName).sorted().toList(), "the three newest copies are kept, nothing else");
+    }
+    assertEquals("build 3", Files.readString(copies.get(3)), "a later build leaves an earlier copy's bytes alone");
+  }
+
+  private static Path runJar(Path home) throws Exception {
+    Process p = new ProcessBuilder("bash", "-c", "source submit/env.sh && facealign_run_jar && echo \"$FACEALIGN_RUN_JAR\"")
+        .directory(home.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    return Path.of(out);
+  }
 }
