@@ -22,7 +22,7 @@ import org.facealign.config.FacealignConfig;
 import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
-import org.facealign.feature.ResponseMaps;
+import org.facealign.model.deepreg.CanvasGroups;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.StageStats;
 import org.facealign.feature.ConfigFeatures;
@@ -104,12 +104,14 @@ public final class DeepRegJob {
     int dim = 2 * cascade.numPoints();
     return samples.mapPartitions(it -> {
       Cascade c = bc.value();
-      Cascade.Workspace ws = c.workspace();
-      ResponseMaps maps = new ResponseMaps(c.features());
+      Cascade.BatchWorkspace ws = c.batchWorkspace();
+      CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(c.features(), CanvasGroups.SIZE);
       StageStats s = new StageStats(stages, dim);
-      while (it.hasNext()) {
-        TrainingSample t = it.next();
-        s.add(c.trajectory(maps.process(t.canvas()), t.hog(), ws), t.target(), scheme);
+      for (int n; (n = groups.next(it)) > 0; ) {
+        double[][][] tr = c.trajectoryAll(groups.maps(), groups.hogs(), n, ws);
+        for (int i = 0; i < n; i++) {
+          s.add(tr[i], groups.sample(i).target(), scheme);
+        }
       }
       return List.of(s).iterator();
     }).treeReduce(StageStats::merge);

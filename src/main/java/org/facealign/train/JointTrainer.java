@@ -9,7 +9,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.eval.Nme;
-import org.facealign.feature.ResponseMaps;
+import org.facealign.model.deepreg.CanvasGroups;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.Perturbation;
@@ -156,21 +156,22 @@ public final class JointTrainer {
     int d = c.features().descriptorLength() * c.numPoints();
     double[][] sums = train.mapPartitions(it -> {
       Cascade k = bc.value();
-      Cascade.Workspace ws = k.workspace();
-      org.facealign.feature.ResponseMaps maps = new org.facealign.feature.ResponseMaps(k.features());
+      Cascade.BatchWorkspace ws = k.batchWorkspace();
+      CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(k.features(), CanvasGroups.SIZE);
       double[][] acc = new double[stages + 1][d];
-      while (it.hasNext()) {
-        TrainingSample x = it.next();
-        maps.process(x.canvas());
-        double[] s = k.initial(x.hog());
+      double[][] s = new double[CanvasGroups.SIZE][2 * k.numPoints()];
+      for (int n; (n = groups.next(it)) > 0; ) {
+        k.initialAll(groups.hogs(), s, n);
         for (int t = 0; t < stages; t++) {
-          float[] phi = k.descriptors(t, maps, s, ws);
-          for (int j = 0; j < d; j++) {
-            acc[t][j] += phi[j];
+          k.refineAll(t, groups.maps(), s, n, ws);
+          for (int i = 0; i < n; i++) {
+            float[] phi = ws.descriptors(i);
+            for (int j = 0; j < d; j++) {
+              acc[t][j] += phi[j];
+            }
           }
-          k.refine(t, maps, s, ws);
         }
-        acc[stages][0] += 1;
+        acc[stages][0] += n;
       }
       return java.util.Collections.singletonList(acc).iterator();
     }).treeReduce((a, b) -> {
@@ -199,23 +200,28 @@ public final class JointTrainer {
     Broadcast<Cascade> b = jsc.broadcast(c);
     double[] sums = validation.mapPartitions(it -> {
       Cascade cc = b.value();
-      Cascade.Workspace ws = cc.workspace();
-      ResponseMaps maps = new ResponseMaps(cc.features());
+      Cascade.BatchWorkspace ws = cc.batchWorkspace();
+      CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(cc.features(), CanvasGroups.SIZE);
       ShapeUnits units = cc.units();
       boolean ibug = cc.numPoints() == LandmarkScheme.IBUG_68.numPoints();
       double[] acc = new double[4]; // sse, n, nme sum, nme n
-      while (it.hasNext()) {
-        TrainingSample s = it.next();
-        maps.process(s.canvas());
-        double[] p = cc.run(maps, s.hog(), ws);
-        double[] t = s.target();
-        for (int i = 0; i < p.length; i++) {
-          acc[0] += (p[i] - t[i]) * (p[i] - t[i]);
+      double[][] shapes = new double[CanvasGroups.SIZE][2 * cc.numPoints()];
+      for (int n; (n = groups.next(it)) > 0; ) {
+        cc.initialAll(groups.hogs(), shapes, n);
+        for (int t = 0; t < cc.numStages(); t++) {
+          cc.refineAll(t, groups.maps(), shapes, n, ws);
         }
-        acc[1]++;
-        if (ibug) {
-          acc[2] += Nme.interPupil(units.toCanonical(p), units.toCanonical(t), LandmarkScheme.IBUG_68);
-          acc[3]++;
+        for (int g = 0; g < n; g++) {
+          double[] p = shapes[g];
+          double[] t = groups.sample(g).target();
+          for (int i = 0; i < p.length; i++) {
+            acc[0] += (p[i] - t[i]) * (p[i] - t[i]);
+          }
+          acc[1]++;
+          if (ibug) {
+            acc[2] += Nme.interPupil(units.toCanonical(p), units.toCanonical(t), LandmarkScheme.IBUG_68);
+            acc[3]++;
+          }
         }
       }
       return java.util.Collections.singletonList(acc).iterator();

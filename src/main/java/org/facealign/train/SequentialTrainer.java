@@ -10,6 +10,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.facealign.feature.ConfigFeatures;
 import org.facealign.feature.ResponseMaps;
+import org.facealign.model.deepreg.CanvasGroups;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.LinearMap;
@@ -271,22 +272,44 @@ public final class SequentialTrainer {
     return r;
   }
 
-  private static Iterator<double[][]> advance(Iterator<scala.Tuple2<TrainingSample, double[][]>> it, Cascade c, int stage) {
-    Cascade.Workspace ws = c.workspace();
-    ResponseMaps maps = new ResponseMaps(c.features());
+  /**
+   * Every start of every sample moved by local stage {@code stage}, {@link #ADVANCE_GROUP} samples (all their starts)
+   * per call of {@link Cascade#refineAll}: the same shapes as refining each start alone, the layer read once per group.
+   */
+  static Iterator<double[][]> advance(Iterator<scala.Tuple2<TrainingSample, double[][]>> it, Cascade c, int stage) {
+    Cascade.BatchWorkspace ws = c.batchWorkspace();
+    CanvasGroups<scala.Tuple2<TrainingSample, double[][]>> groups =
+        new CanvasGroups<>(c.features(), ADVANCE_GROUP, scala.Tuple2::_1);
     List<double[][]> out = new ArrayList<>();
-    while (it.hasNext()) {
-      var pair = it.next();
-      maps.process(pair._1().canvas());
-      double[][] moved = new double[pair._2().length][];
-      for (int k = 0; k < moved.length; k++) {
-        moved[k] = pair._2()[k].clone();
-        c.refine(stage, maps, moved[k], ws);
+    ResponseMaps[] maps = new ResponseMaps[0];
+    double[][] flat = new double[0][];
+    for (int n; (n = groups.next(it)) > 0; ) {
+      int total = 0;
+      for (int i = 0; i < n; i++) {
+        total += groups.item(i)._2().length;
       }
-      out.add(moved);
+      if (maps.length < total) {
+        maps = new ResponseMaps[total];
+        flat = new double[total][];
+      }
+      int k = 0;
+      for (int i = 0; i < n; i++) {
+        double[][] starts = groups.item(i)._2();
+        double[][] moved = new double[starts.length][];
+        for (int j = 0; j < starts.length; j++, k++) {
+          moved[j] = starts[j].clone();
+          maps[k] = groups.maps()[i];
+          flat[k] = moved[j];
+        }
+        out.add(moved);
+      }
+      c.refineAll(stage, maps, flat, total, ws);
     }
     return out.iterator();
   }
+
+  /** Samples whose starts {@link #advance} moves together (8 samples of 5 starts: 40 shapes per pass over a layer). */
+  static final int ADVANCE_GROUP = 8;
 
   private static double[] plus(double[] a, double[] b) {
     double[] r = a.clone();

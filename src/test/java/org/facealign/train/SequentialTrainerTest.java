@@ -149,4 +149,45 @@ class SequentialTrainerTest extends LocalSparkTest {
     }
     return Math.sqrt(num / den);
   }
+
+  /** Moving the starts in groups (each layer read once per group) gives each start what refining it alone gives. */
+  @Test
+  void advanceMovesEveryStartAsRefiningItAloneDoes() {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    List<TrainingSample> samples = DeepRegFixtures.samples(f, 17, SequentialTrainer.ADVANCE_GROUP + 3);
+    java.util.Random r = new java.util.Random(5);
+    int d = f.descriptorLength() * 68;
+    float[] w = new float[136 * d];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) (1e-3 * r.nextGaussian());
+    }
+    Cascade c = new Cascade(f, null, samples.get(0).target(), List.of(new LinearMap(136, d, w, new float[136])));
+    List<scala.Tuple2<TrainingSample, double[][]>> in = new java.util.ArrayList<>();
+    for (TrainingSample s : samples) {
+      double[][] starts = new double[3][];
+      for (int k = 0; k < starts.length; k++) {
+        starts[k] = s.target().clone();
+        for (int j = 0; j < starts[k].length; j++) {
+          starts[k][j] += 0.05 * r.nextGaussian();
+        }
+      }
+      in.add(new scala.Tuple2<>(s, starts));
+    }
+    java.util.Iterator<double[][]> out = SequentialTrainer.advance(in.iterator(), c, 0);
+    Cascade.Workspace ws = c.workspace();
+    ResponseMaps maps = new ResponseMaps(f);
+    double moved = 0;
+    for (scala.Tuple2<TrainingSample, double[][]> p : in) {
+      double[][] got = out.next();
+      maps.process(p._1().canvas());
+      assertEquals(p._2().length, got.length);
+      for (int k = 0; k < got.length; k++) {
+        double[] alone = p._2()[k].clone();
+        c.refine(0, maps, alone, ws);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(alone, got[k], 0.0);
+        moved += Math.abs(got[k][0] - p._2()[k][0]);
+      }
+    }
+    assertTrue(!out.hasNext() && moved > 0, "one result per sample, and the layer moved the starts");
+  }
 }

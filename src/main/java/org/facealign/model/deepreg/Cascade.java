@@ -168,6 +168,28 @@ public final class Cascade implements java.io.Serializable {
     return out;
   }
 
+  /**
+   * {@link #trajectory} of the first {@code n} faces at once: {@code out[i]} is the trajectory of face {@code i}
+   * to the last bit ({@link #initialAll}, {@link #refineAll}), with each layer's weights read once for the batch.
+   *
+   * @param hog the faces' HOGs (unused, may be null, without a global layer)
+   */
+  public double[][][] trajectoryAll(ResponseMaps[] maps, float[][] hog, int n, BatchWorkspace ws) {
+    double[][] s = new double[n][meanShape.length];
+    initialAll(hog, s, n);
+    double[][][] out = new double[n][stages.length + 1][];
+    for (int i = 0; i < n; i++) {
+      out[i][0] = s[i].clone();
+    }
+    for (int t = 0; t < stages.length; t++) {
+      refineAll(t, maps, s, n, ws);
+      for (int i = 0; i < n; i++) {
+        out[i][t + 1] = s[i].clone();
+      }
+    }
+    return out;
+  }
+
   /** The final shape s_T (units). */
   public double[] run(ResponseMaps maps, float[] hog, Workspace ws) {
     double[] s = initial(hog);
@@ -191,6 +213,14 @@ public final class Cascade implements java.io.Serializable {
     public BatchWorkspace(ConfigFeatures features, int points) {
       this.sift = new ShapeIndexedSift(features);
       this.length = features.descriptorLength() * points;
+    }
+
+    /**
+     * The descriptors of face {@code i} that the last {@link #refineAll} read, at the shape it was given (valid
+     * until the next call).
+     */
+    public float[] descriptors(int i) {
+      return phi[i];
     }
 
     void fit(int n) {
