@@ -1,5 +1,6 @@
 package org.facealign.model.deepreg;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -137,5 +138,39 @@ class NormalEquationsTest {
       double moved = dropoutLoss(new LinearMap(out, in, w, drop.biases()), xs, ys, p, 1);
       assertTrue(best < moved, best + " vs moved " + moved);
     }
+  }
+
+  /** Wide inputs are multiplied block by block above the diagonal: the sealed Gram matrix is still all of XᵀX. */
+  @Test
+  void blockedGramEqualsTheFullProduct() {
+    assertArrayEquals(new int[] {0, 2176, 4352, 6528, 8705}, NormalEquations.blockBounds(8705));
+    assertArrayEquals(new int[] {0, 33}, NormalEquations.blockBounds(33));
+    int in = NormalEquations.BLOCK + 96; // two blocks of 1200 and 1201 columns with the bias
+    int n = 40;
+    java.util.Random r = new java.util.Random(3);
+    float[][] x = new float[n][in];
+    NormalEquations ne = new NormalEquations(in, 2);
+    for (int s = 0; s < n; s++) {
+      for (int k = 0; k < in; k++) {
+        x[s][k] = (float) r.nextGaussian();
+      }
+      ne.add(x[s], new double[] {r.nextGaussian(), r.nextGaussian()});
+    }
+    float[] g = ne.sealedGram();
+    int d = in + 1;
+    double worst = 0;
+    for (int a = 0; a < d; a += 7) {
+      for (int b = 0; b < d; b++) {
+        double sum = 0;
+        for (int s = 0; s < n; s++) {
+          sum += (a < in ? x[s][a] : 1.0) * (b < in ? x[s][b] : 1.0);
+        }
+        worst = Math.max(worst, Math.abs(sum - g[a * d + b]));
+        org.junit.jupiter.api.Assertions.assertEquals(g[a * d + b], g[b * d + a], 0f, "symmetric at " + a + ", " + b);
+      }
+    }
+    // entries are sums of 40 products of unit Gaussians (diagonal about 40): float rounding only
+    assertTrue(worst < 1e-3, "largest difference from the double-precision product " + worst);
+    org.junit.jupiter.api.Assertions.assertEquals(n, g[d * d - 1], 0f, "the bias column counts the samples");
   }
 }
