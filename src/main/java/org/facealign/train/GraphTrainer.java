@@ -222,13 +222,15 @@ public final class GraphTrainer<S extends Serializable> {
     try {
       for (int r = 0; r < rounds; r++) {
         JavaRDD<MultiDataSet> data = ordered.mapPartitions(round(examples, epoch, r), true);
-        // the training master counts the round before fitting it: kept, its examples are made once, not twice
+        // the training master counts the round before fitting it: kept, its examples are made once, not twice; kept
+        // as objects (a round is a few hundred MB at most), since serialising and reading back every example costs
+        // more than making it
         ParameterAveragingTrainingMaster tm = new ParameterAveragingTrainingMaster.Builder(workers, 1)
             .batchSizePerWorker(schedule.batch())
             .averagingFrequency(schedule.averagingFrequency())
             .rddTrainingApproach(RDDTrainingApproach.Direct)
             .repartionData(Repartition.Never)
-            .storageLevel(StorageLevel.MEMORY_AND_DISK_SER())
+            .storageLevel(StorageLevel.MEMORY_ONLY())
             .saveUpdater(true)
             .rngSeed(mix(mix(seed, epoch), r))
             .trainingHooks(new Hook(seed, lossSum, seen))
