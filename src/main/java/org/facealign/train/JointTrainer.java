@@ -207,10 +207,7 @@ public final class JointTrainer {
       double[] acc = new double[4]; // sse, n, nme sum, nme n
       double[][] shapes = new double[CanvasGroups.SIZE][2 * cc.numPoints()];
       for (int n; (n = groups.next(it)) > 0; ) {
-        cc.initialAll(groups.hogs(), shapes, n);
-        for (int t = 0; t < cc.numStages(); t++) {
-          cc.refineAll(t, groups.maps(), shapes, n, ws);
-        }
+        cc.runAll(groups.maps(), groups.hogs(), shapes, n, ws);
         for (int g = 0; g < n; g++) {
           double[] p = shapes[g];
           double[] t = groups.sample(g).target();

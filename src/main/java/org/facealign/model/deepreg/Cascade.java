@@ -190,6 +190,19 @@ public final class Cascade implements java.io.Serializable {
     return out;
   }
 
+  /**
+   * {@link #run} of the first {@code n} faces at once, into {@code s}: {@link #initialAll} then every stage's {@link
+   * #refineAll}, the same shapes to the last bit.
+   *
+   * @param hog the faces' HOGs (unused, may be null, without a global layer)
+   */
+  public void runAll(ResponseMaps[] maps, float[][] hog, double[][] s, int n, BatchWorkspace ws) {
+    initialAll(hog, s, n);
+    for (int t = 0; t < stages.length; t++) {
+      refineAll(t, maps, s, n, ws);
+    }
+  }
+
   /** The final shape s_T (units). */
   public double[] run(ResponseMaps maps, float[] hog, Workspace ws) {
     double[] s = initial(hog);

@@ -68,7 +68,7 @@ public final class DeepRegModel implements LandmarkModel {
 
   /**
    * The faces {@link #BATCH} at a time: each face's canvas, HOG and response maps, then every layer applied to
-   * the whole group ({@link Cascade#refineAll}), so a layer's weights are read once per group rather than once
+   * the whole group ({@link Cascade#runAll}), so a layer's weights are read once per group rather than once
    * per face. The same shapes as {@link #predict} on each face.
    */
   @Override
@@ -90,10 +90,7 @@ public final class DeepRegModel implements LandmarkModel {
         }
         s.batchMaps[i].process(canvas);
       }
-      cascade.initialAll(s.hogs, s.shapes, n);
-      for (int t = 0; t < cascade.numStages(); t++) {
-        cascade.refineAll(t, s.batchMaps, s.shapes, n, s.batchWs);
-      }
+      cascade.runAll(s.batchMaps, s.hogs, s.shapes, n, s.batchWs);
       for (int i = 0; i < n; i++) {
         out.add(faces[i].toImage(cascade.units().toCanonical(s.shapes[i])));
       }
