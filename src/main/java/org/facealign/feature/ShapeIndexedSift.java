@@ -48,6 +48,8 @@ import org.facealign.data.Shape;
 public final class ShapeIndexedSift {
   /** Raw descriptors with an L2 norm at or below this (gradient units x pixels²) are returned as zeros. */
   public static final double MIN_NORM = 1e-6;
+  /** Partial sums of a sum of squares: one vector of doubles with AVX-512. */
+  private static final int PARTIALS = 8;
 
   private final int cells;
   private final int orientations;
@@ -60,6 +62,8 @@ public final class ShapeIndexedSift {
   private final double[] gridY;
   private final float[] plus;
   private final float[] minus;
+  /** Partial sums of {@link #sumOfSquares}. */
+  private final double[] partials = new double[PARTIALS];
 
   public ShapeIndexedSift(ConfigFeatures config) {
     this(config.siftCells(), config.orientations(), config.clip());
@@ -211,7 +215,6 @@ public final class ShapeIndexedSift {
       gridY[q] = y0 + q * side;
     }
     maps.integralGrid(gridX, c + 1, gridY, c + 1, corners);
-    double ss = 0;
     for (int r = 0; r < c; r++) {
       for (int q = 0; q < c; q++) {
         int a = (r * (c + 1) + q) * n; // top-left corner
@@ -220,13 +223,35 @@ public final class ShapeIndexedSift {
         int f = e + n; // bottom-right
         int o = (r * c + q) * n;
         for (int k = 0; k < n; k++) {
-          double v = corners[f + k] - corners[e + k] - corners[b + k] + corners[a + k];
-          raw[o + k] = v;
-          ss += v * v;
+          raw[o + k] = corners[f + k] - corners[e + k] - corners[b + k] + corners[a + k];
         }
       }
     }
-    normalise(raw, ss, out, offset);
+    normalise(raw, sumOfSquares(raw), out, offset);
+  }
+
+  /**
+   * The sum of the squares of the {@link #length} values, in {@value #PARTIALS} interleaved partial sums added
+   * last: independent chains of additions, several times faster than one running sum (and a fixed order, so
+   * the same value every time).
+   */
+  private double sumOfSquares(double[] v) {
+    double[] part = partials;
+    java.util.Arrays.fill(part, 0);
+    int d = 0;
+    for (; d + PARTIALS <= length; d += PARTIALS) {
+      for (int j = 0; j < PARTIALS; j++) {
+        part[j] += v[d + j] * v[d + j];
+      }
+    }
+    double ss = 0;
+    for (; d < length; d++) {
+      ss += v[d] * v[d];
+    }
+    for (int j = 0; j < PARTIALS; j++) {
+      ss += part[j];
+    }
+    return ss;
   }
 
   /** SIFT normalisation: L2, clip, L2; zeros if the raw norm is at most {@link #MIN_NORM}. */
@@ -239,15 +264,11 @@ public final class ShapeIndexedSift {
       return;
     }
     double inv = 1 / norm;
-    double ss = 0;
     for (int d = 0; d < length; d++) {
       double u = v[d] * inv;
-      if (u > clip) {
-        u = clip;
-      }
-      v[d] = u;
-      ss += u * u;
+      v[d] = u > clip ? clip : u;
     }
+    double ss = sumOfSquares(v);
     if (!(ss > 0)) {
       for (int d = 0; d < length; d++) {
         out[offset + d] = 0;

@@ -285,4 +285,13 @@ final class Reference {
     }
     return m;
   }
+
+  /** The sum of the absolute values. */
+  static double sum(double[] a) {
+    double s = 0;
+    for (double v : a) {
+      s += Math.abs(v);
+    }
+    return s;
+  }
 }

@@ -81,7 +81,9 @@ class ShapeIndexedSiftTest {
             for (int k = 0; k < 8; k++) {
               int mirrored = (r * 4 + c) * 8 + k;
               int original = (r * 4 + (3 - c)) * 8 + Math.floorMod(4 - k, 8);
-              assertEquals(da[original], db[mirrored], 1e-4, "r" + r + " c" + c + " k" + k);
+              // not bit for bit: the integral's float nodes round relative to the energy above and left of
+              // them, which a mirror changes; a wrong bin or cell would be off by 1e-2 or more
+              assertEquals(da[original], db[mirrored], 5e-4, "r" + r + " c" + c + " k" + k);
             }
           }
         }

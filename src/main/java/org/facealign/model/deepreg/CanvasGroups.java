@@ -12,7 +12,7 @@ import org.facealign.feature.ResponseMaps;
  * training samples reads each layer's weights once per group instead of once per sample (a 136 x 8704 layer is
  * 4.7 MB of floats, streamed from memory for two operations per weight when applied to one face).
  *
- * <p>Holds {@code size} response maps (2.4 MB each for a 192-pixel canvas with 8 orientations), reused from one
+ * <p>Holds {@code size} response maps (1.2 MB each for a 192-pixel canvas with 8 orientations), reused from one
  * group to the next. Not thread-safe: one per task.
  *
  * @param <T> the items: training samples, or samples paired with their shapes

@@ -99,8 +99,8 @@ public final class DeepRegModel implements LandmarkModel {
   }
 
   /**
-   * Faces {@link #predictAll} runs through the layers together: each holds its response maps (2.4 MB with the
-   * default features) while the group is aligned, so 32 faces keep about 77 MB per thread. With the SIMD
+   * Faces {@link #predictAll} runs through the layers together: each holds its response maps (1.2 MB with the
+   * default features) while the group is aligned, so 32 faces keep about 38 MB per thread. With the SIMD
    * products ({@link org.facealign.feature.Simd}) a layer's cost per face is flat from 4 faces up; larger groups
    * read each layer's 4.7 MB of weights from memory fewer times per face.
    */

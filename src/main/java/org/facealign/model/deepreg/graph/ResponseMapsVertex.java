@@ -25,9 +25,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       them in Java ({@link org.facealign.feature.ShapeIndexedSift}); recomputing them in every stage
  *       would cost T x 4 ms per face instead of 4 ms.
  *   <li>Memory: one {@code ResponseMaps} per sample of the largest batch seen, reused across batches: for
- *       a 192-px canvas and 8 orientations, 8 float maps (1.18 MB), a float scratch map (0.15 MB) and
- *       8 double integral images of 193² nodes (2.38 MB): 3.7 MB per sample, 371 MB for a batch of 100,
- *       on the Java heap of the thread that runs the graph copy.
+ *       a 192-px canvas and 8 orientations, 8 float integral images of 193² nodes (1.19 MB), a copy of
+ *       the canvas's pixels (0.15 MB) and a ring of 13 blurred rows (0.08 MB): 1.4 MB per sample, 140 MB for a
+ *       batch of 100, on the Java heap of the thread that runs the graph copy.
  *   <li>No gradient reaches the image (the paper's features are fixed): the backward pass returns no
  *       epsilon for the canvas input.
  * </ul>
