@@ -59,8 +59,9 @@ import org.facealign.data.GrayImage;
  *       a frontal face fall on one bin, and a mirror maps bins onto bins.
  * </ul>
  *
- * <p><b>Implementation.</b> About 0.8 ms per 192 x 192 canvas with 8 orientations on one core
- * ({@code FeatureBench.responseMapsPerCanvas}; 4.1 ms with a plain per-map implementation), from:
+ * <p><b>Implementation.</b> About 1.7 ms per 192 x 192 canvas with 8 orientations on one core of a shared
+ * Intel Xeon VM at 2.0 GHz ({@code submit/bench-jmh.sh FeatureBench.responseMapsPerCanvas}; 0.74 ms on a 2-core
+ * AMD EPYC VM, where a plain per-map implementation took 4.1 ms), from:
  *
  * <ul>
  *   <li>Precision. The pixel differences are taken in float (as {@link GrayImage#get} gives the pixels),

@@ -55,7 +55,7 @@ import scala.Tuple2;
  *
  * <p>Choice, measured (JMH, {@code submit/bench-jmh.sh FeatureBench}): the 8 orientation response maps
  * of a 192-px canvas are 8 x 193 x 193 floats (1.2 MB) per sample, against 74 kB for the canvas itself,
- * and rebuilding them from the canvas costs 0.8 ms on one core. Storing them would make the 300-W
+ * and rebuilding them from the canvas costs 1-2 ms on one core. Storing them would make the 300-W
  * training store about 5 GB instead of 300 MB, and reading 1.2 MB from HDFS or S3 is slower than 1 ms
  * of arithmetic, so the store keeps the canvas (16-bit fixed point, 1/64 grey level, enough to keep the
  * sigma = 0.5 noise of augmented copies) and training rebuilds the maps. HOG is kept because it is small
