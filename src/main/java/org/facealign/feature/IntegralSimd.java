@@ -8,8 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The integral images of {@link ResponseMaps} with explicit SIMD. {@link #row} builds a row of nodes with the
- * orientations' running sums in one vector register, two pixels per float store (3 times faster than the
- * scalar loop, whose conversions to float are slow). {@link #point}, for {@link ResponseMaps#integralGrid}:
+ * orientations' running sums in one vector register, two pixels per float store (the scalar loop's
+ * conversions to float are slow). {@link #point}, for {@link ResponseMaps#integralGrid}:
  * the {@code n} orientations of an integral node are
  * contiguous, so each of the four bilinear neighbours of a grid point is a whole number of vector loads
  * (float nodes widened to double lanes), and each grid point is a dozen instructions instead of {@code 8 n};
