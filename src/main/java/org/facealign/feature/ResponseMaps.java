@@ -269,6 +269,8 @@ public final class ResponseMaps {
     height = h;
     int sw = (w + parts - 1) / parts;
     stripWidth = sw;
+    // what IntegralSimd's vector loads may read past the contents of the integral and the blurred row
+    int tail = Simd.ENABLED ? IntegralSimd.PAD : 0;
     pixels = new float[w * h];
     gradX = new double[w];
     gradY = new double[w];
@@ -278,7 +280,7 @@ public final class ResponseMaps {
     rawRow = new float[(sw + 2 * pad) * slot];
     int len = sw * slot;
     ring = new float[2 * r + 1][len];
-    blurredRow = new float[len + (Simd.ENABLED ? IntegralSimd.PAD : 0)];
+    blurredRow = new float[len + tail];
     zeroRow = new float[len];
     float[] nx = norms(w);
     normRow = new float[len];
@@ -293,7 +295,7 @@ public final class ResponseMaps {
     normY = norms(h);
     run = new double[n];
     column = new double[(w + 1) * n];
-    integral = new float[(w + 1) * (h + 1) * n + (Simd.ENABLED ? IntegralSimd.PAD : 0)];
+    integral = new float[(w + 1) * (h + 1) * n + tail];
   }
 
   /** Per position of a line of {@code len} pixels: 1 / the sum of the kernel taps that fall inside it. */

@@ -70,9 +70,18 @@ public final class GraphTrainer<S extends Serializable> {
    * @param earlyStop epochs without a better validation error before training stops
    * @param workers parameter-averaging workers; 0 = Spark's default parallelism
    * @param averagingFrequency mini-batches each worker fits between two parameter averagings
+   * @param plateauOfTrained whether {@code patience} counts epochs without a better error than the trained epochs'
+   *     (epoch 1 on) rather than than every epoch's, the start's included; early stopping always counts the start
    */
   public record Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
-      int workers, int averagingFrequency) implements Serializable {}
+      int workers, int averagingFrequency, boolean plateauOfTrained) implements Serializable {
+
+    /** A schedule whose learning-rate drops count from the best of every epoch, the start's included. */
+    public Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
+        int workers, int averagingFrequency) {
+      this(epochs, learningRate, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, false);
+    }
+  }
 
   /** How samples become examples, on the executors. */
   public interface Examples<S> extends Serializable {
@@ -249,27 +258,16 @@ public final class GraphTrainer<S extends Serializable> {
     Validation v = finite(g.params()) ? task.validate(g) : Validation.DIVERGED;
     EpochStats provisional = new EpochStats(epoch, trainLoss, v.loss(), v.nme(), lr, seen.value(), seconds, false);
     double err = errorOf(provisional);
-    boolean improved = err < st.bestError;
+    double before = st.learningRate;
+    boolean improved = st.record(epoch, err, schedule);
     EpochStats stats = new EpochStats(epoch, trainLoss, v.loss(), v.nme(), lr, seen.value(), seconds, improved);
     st.history.add(stats);
-    st.epoch = epoch;
     if (improved) {
-      st.bestError = err;
-      st.bestEpoch = epoch;
       st.bestParams.close();
       st.bestParams = detachedCopy(g.params());
-      st.sinceImprovement = 0;
-      st.sinceDrop = 0;
-    } else {
-      st.sinceImprovement++;
-      st.sinceDrop++;
-      if (st.sinceImprovement >= schedule.earlyStop()) {
-        st.stopped = true;
-      } else if (st.sinceDrop >= schedule.patience()) {
-        st.learningRate = st.learningRate * schedule.lrDrop();
-        st.sinceDrop = 0;
-        g.setLearningRate(st.learningRate);
-      }
+    }
+    if (st.learningRate != before) {
+      g.setLearningRate(st.learningRate);
     }
     EpochInfo info = new EpochInfo(stats, schedule.epochs(), st);
     for (TrainingListener l : listeners) {

@@ -64,7 +64,7 @@ public final class JointTrainer {
   /** The schedule of {@code cfg}. */
   static GraphTrainer.Schedule schedule(ConfigDeepReg cfg) {
     return new GraphTrainer.Schedule(cfg.epochs(), cfg.learningRate(), cfg.batch(), cfg.lrDrop(), cfg.patience(),
-        cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency());
+        cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency(), cfg.plateauOfTrained());
   }
 
   /**

@@ -18,6 +18,8 @@ public final class TrainingState {
   /** Learning rate of the next epoch. */
   double learningRate;
   double bestError = Double.POSITIVE_INFINITY;
+  /** The best validation error of the trained epochs (1 on), for {@link GraphTrainer.Schedule#plateauOfTrained}. */
+  double bestTrainedError = Double.POSITIVE_INFINITY;
   int bestEpoch;
   int sinceImprovement;
   int sinceDrop;
@@ -27,6 +29,40 @@ public final class TrainingState {
   final List<EpochStats> history = new ArrayList<>();
 
   TrainingState() {}
+
+  /**
+   * The bookkeeping after {@code epoch} reached validation error {@code err} under {@code schedule}: the best
+   * error and epoch, the counters, early stopping, and a drop of the learning rate after {@code patience} epochs
+   * without a better error (than every epoch's, the start's included, or with {@link
+   * GraphTrainer.Schedule#plateauOfTrained} than the trained epochs'). Returns whether the epoch is the best so far
+   * (the caller keeps its weights); the caller applies a changed {@link #learningRate} to the graph.
+   */
+  boolean record(int epoch, double err, GraphTrainer.Schedule schedule) {
+    this.epoch = epoch;
+    boolean improved = err < bestError;
+    boolean trainedBest = err < bestTrainedError;
+    if (trainedBest) {
+      bestTrainedError = err;
+    }
+    if (improved) {
+      bestError = err;
+      bestEpoch = epoch;
+      sinceImprovement = 0;
+    } else {
+      sinceImprovement++;
+      stopped = sinceImprovement >= schedule.earlyStop();
+    }
+    if (improved || (schedule.plateauOfTrained() && trainedBest)) {
+      sinceDrop = 0;
+    } else {
+      sinceDrop++;
+      if (!stopped && sinceDrop >= schedule.patience()) {
+        learningRate *= schedule.lrDrop();
+        sinceDrop = 0;
+      }
+    }
+    return improved;
+  }
 
   public ComputationGraph graph() {
     return graph;

@@ -63,7 +63,7 @@ class JointResumeTest {
     // DeepReg (global layer), pre-trained sequentially; dropout on, so its masks must be reproduced too;
     // patience 1 so that the learning rate may drop inside the run
     Cascade init = SequentialTrainer.fit(jsc, train, null, f, JointTrainerTest.cfg(0, 1, 0, 2), true, 3L).cascade();
-    ConfigDeepReg cfg = new ConfigDeepReg(3, 2, 0.05, 0.01, 0, 0.2, 4, 3e-3, 0.9, 8, 0.5, 1, 5, 1, 2, "raw", false, 0, false, 1.0);
+    ConfigDeepReg cfg = new ConfigDeepReg(3, 2, 0.05, 0.01, 0, 0.2, 4, 3e-3, 0.9, 8, 0.5, 1, 5, 1, 2, "start", "raw", false, 0, false, 1.0);
     Storage st = Storage.local();
 
     String full = dir.resolve("full").toString();

@@ -31,7 +31,7 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), dropout, d.epochs(),
         d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.pretrainPenalty(), perturb, d.globalFolds(), d.rescaleStarts(), d.perturbScale());
+        d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), perturb, d.globalFolds(), d.rescaleStarts(), d.perturbScale());
   }
 
   static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {

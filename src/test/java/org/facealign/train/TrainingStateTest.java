@@ -1,0 +1,86 @@
+package org.facealign.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** The learning-rate drops, early stopping and best epoch of {@link TrainingState#record}. */
+class TrainingStateTest {
+  /**
+   * Validation IP-NME of a DeepReg joint phase on 300-W (epoch 0 the pre-trained cascade): the error first rises
+   * above the start's, falls below it at epoch 6, stalls after epoch 8 and is best at epoch 15.
+   */
+  private static final double START = 0.057877;
+  private static final double[] JOINT = {0.05916, 0.05879, 0.05862, 0.05834, 0.05797, 0.05760, 0.05723, 0.05702,
+      0.05711, 0.05708, 0.05722, 0.05733, 0.05715, 0.05705, 0.05669};
+
+  private static GraphTrainer.Schedule schedule(boolean plateauOfTrained, int earlyStop) {
+    return new GraphTrainer.Schedule(40, 3e-3, 100, 0.5, 3, earlyStop, 1, 5, plateauOfTrained);
+  }
+
+  /** The learning rate each epoch trains with, and whether each is the best so far. */
+  private static double[] rates(GraphTrainer.Schedule s, double start, double[] errors, boolean[] best) {
+    TrainingState st = new TrainingState();
+    st.learningRate = s.learningRate();
+    st.bestError = start;
+    double[] lr = new double[errors.length];
+    for (int e = 0; e < errors.length && !st.stopped; e++) {
+      lr[e] = st.learningRate;
+      best[e] = st.record(e + 1, errors[e], s);
+    }
+    return lr;
+  }
+
+  @Test
+  void fromTheStartTheRateDropsWhileTheJointPhaseClimbsBack() {
+    boolean[] best = new boolean[JOINT.length];
+    double[] lr = rates(schedule(false, 10), START, JOINT, best);
+    // the rates that run logged: halved after epoch 3 (no epoch below the start yet), after 11 and after 14
+    double[] expected = new double[15];
+    for (int e = 0; e < 15; e++) {
+      expected[e] = e < 3 ? 3e-3 : e < 11 ? 1.5e-3 : e < 14 ? 7.5e-4 : 3.75e-4;
+    }
+    assertArrayEquals(expected, lr, 1e-15);
+    for (int e = 0; e < 15; e++) {
+      assertEquals(e >= 5 && e <= 7 || e == 14, best[e], "epoch " + (e + 1));
+    }
+  }
+
+  @Test
+  void ofTheTrainedEpochsTheRateHoldsWhileEachEpochBeatsTheLast() {
+    boolean[] best = new boolean[JOINT.length];
+    double[] lr = rates(schedule(true, 10), START, JOINT, best);
+    // epochs 1-8 each beat every trained epoch before; 9, 10, 11 do not (0.05702 at 8), nor 12, 13, 14
+    for (int e = 0; e < 15; e++) {
+      assertEquals(e < 11 ? 3e-3 : e < 14 ? 1.5e-3 : 7.5e-4, lr[e], 1e-15, "epoch " + (e + 1));
+    }
+    // the best epochs are the same: the weights kept do not depend on the rule
+    for (int e = 0; e < 15; e++) {
+      assertEquals(e >= 5 && e <= 7 || e == 14, best[e], "epoch " + (e + 1));
+    }
+  }
+
+  @Test
+  void earlyStoppingCountsFromTheStartEitherWay() {
+    double[] falling = new double[12];
+    for (int e = 0; e < falling.length; e++) {
+      falling[e] = 0.07 - 1e-4 * e; // every epoch better than the last, none better than the start
+    }
+    for (boolean trained : new boolean[] {false, true}) {
+      TrainingState st = new TrainingState();
+      st.learningRate = 1e-3;
+      st.bestError = 0.05;
+      int e = 0;
+      while (!st.stopped) {
+        st.record(e + 1, falling[e], schedule(trained, 4));
+        e++;
+      }
+      assertEquals(4, e, "plateau of trained epochs: " + trained);
+      assertEquals(0, st.bestEpoch);
+      assertEquals(0.05, st.bestError);
+      // from the start: dropped once, after epoch 3; from the trained epochs: never
+      assertEquals(trained ? 1e-3 : 5e-4, st.learningRate, 1e-18);
+    }
+  }
+}
