@@ -37,6 +37,7 @@ class DeepRegPipelineTest extends LocalSparkTest {
     JsonNode training = PreparedSet.JSON.readTree(st.readBytes(out + "/model/" + DeepRegJob.TRAINING_FILE, 1 << 24));
     double pretrained = last(training.path("stages").path("validation").path("nme"));
     double joint = last(training.path("joint_stages").path("validation").path("nme"));
+    System.out.printf("joint phase on synthetic faces: validation IP-NME %.4f -> %.4f%n", pretrained, joint);
     assertTrue(joint < 0.95 * pretrained, "validation IP-NME pre-trained " + pretrained + ", joint " + joint + "; epochs "
         + training.path("epochs"));
   }
