@@ -176,9 +176,11 @@ public final class NormalEquations implements Serializable {
             for (int r = 0; r < h; r++) {
               System.arraycopy(v, r * w, gram, (r0 + r) * d + c0, w);
             }
-            for (int r = 0; i < j && r < h; r++) {
-              // the block below the diagonal: the transpose of this one
-              for (int c = 0; c < w; c++) {
+            // the block below the diagonal: the transpose of this one; a diagonal block's lower triangle likewise
+            // from its upper one, since a GEMM's XᵢᵀXᵢ need not be exactly symmetric (OpenBLAS on an AMD EPYC
+            // VM differs by an ulp) and the solver reads the upper triangle only
+            for (int r = 0; r < h; r++) {
+              for (int c = i < j ? 0 : r + 1; c < w; c++) {
                 gram[(c0 + c) * d + r0 + r] = v[r * w + c];
               }
             }
