@@ -89,7 +89,6 @@ public final class CheckpointListener implements TrainingListener {
     p.setProperty("learningRate", Double.toString(st.learningRate));
     p.setProperty("bestError", Double.toString(st.bestError));
     p.setProperty("bestEpoch", Integer.toString(st.bestEpoch));
-    p.setProperty("bestTrainedError", Double.toString(st.bestTrainedError));
     p.setProperty("sinceImprovement", Integer.toString(st.sinceImprovement));
     p.setProperty("sinceDrop", Integer.toString(st.sinceDrop));
     p.setProperty("stopped", Boolean.toString(st.stopped));
@@ -220,13 +219,9 @@ public final class CheckpointListener implements TrainingListener {
     for (int i = 0; i < h; i++) {
       st.history.add(EpochStats.decode(p.getProperty("history." + i)));
     }
-    String trained = p.getProperty("bestTrainedError");
-    // a checkpoint written before this was kept: the best of its trained epochs, from the history
-    st.bestTrainedError = trained != null ? Double.parseDouble(trained)
-        : st.history.stream().filter(s -> s.epoch() > 0).mapToDouble(s -> {
-          double v = s.validationError();
-          return Double.isNaN(v) ? Double.POSITIVE_INFINITY : v;
-        }).min().orElse(Double.POSITIVE_INFINITY);
+    // the best of the trained epochs, from the history (as TrainingState.record compares them)
+    st.bestTrainedError = st.history.stream().filter(s -> s.epoch() > 0).mapToDouble(GraphTrainer::errorOf).min()
+        .orElse(Double.POSITIVE_INFINITY);
     LOG.info("resuming from {} (epoch {}, learning rate {})", cp, st.epoch, st.learningRate);
     return st;
   }

@@ -280,7 +280,8 @@ public final class GraphTrainer<S extends Serializable> {
     return Double.isFinite(s);
   }
 
-  private static double errorOf(EpochStats s) {
+  /** The error an epoch is compared by: its validation error, infinite if there is none. */
+  static double errorOf(EpochStats s) {
     double e = s.validationError();
     return Double.isNaN(e) ? Double.POSITIVE_INFINITY : e;
   }

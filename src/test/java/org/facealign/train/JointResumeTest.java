@@ -61,9 +61,10 @@ class JointResumeTest {
     JavaRDD<TrainingSample> train = jsc.parallelize(Samples.faces(f, 40, 41L), 3).cache();
     JavaRDD<TrainingSample> val = jsc.parallelize(Samples.faces(f, 10, 42L), 2).cache();
     // DeepReg (global layer), pre-trained sequentially; dropout on, so its masks must be reproduced too;
-    // patience 1 so that the learning rate may drop inside the run
+    // patience 1 so that the learning rate may drop inside the run, counted from the best trained epoch (the
+    // default rule, whose best trained error a resumed run derives from the checkpoint's history)
     Cascade init = SequentialTrainer.fit(jsc, train, null, f, JointTrainerTest.cfg(0, 1, 0, 2), true, 3L).cascade();
-    ConfigDeepReg cfg = new ConfigDeepReg(3, 2, 0.05, 0.01, 0, 0.2, 4, 3e-3, 0.9, 8, 0.5, 1, 5, 1, 2, "start", "raw", false, 0, false, 1.0);
+    ConfigDeepReg cfg = new ConfigDeepReg(3, 2, 0.05, 0.01, 0, 0.2, 4, 3e-3, 0.9, 8, 0.5, 1, 5, 1, 2, "trained", "raw", false, 0, false, 1.0);
     Storage st = Storage.local();
 
     String full = dir.resolve("full").toString();

@@ -3,7 +3,16 @@ package org.facealign.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Path;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.facealign.data.Storage;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** The learning-rate drops, early stopping and best epoch of {@link TrainingState#record}. */
 class TrainingStateTest {
@@ -82,5 +91,38 @@ class TrainingStateTest {
       // from the start: dropped once, after epoch 3; from the trained epochs: never
       assertEquals(trained ? 1e-3 : 5e-4, st.learningRate, 1e-18);
     }
+  }
+
+  /**
+   * A checkpoint taken after epoch 9 of the curve above and read back continues exactly as the run would have: the
+   * best trained error (0.05702, epoch 8) is derived from the checkpoint's history, so the rate halves after epoch 11
+   * with the trained-epoch rule, as without the interruption.
+   */
+  @Test
+  void aResumedStateKeepsTheBestTrainedError(@TempDir Path dir) throws Exception {
+    GraphTrainer.Schedule s = schedule(true, 10);
+    TrainingState st = new TrainingState();
+    st.graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder().addInputs("in")
+        .addLayer("h", new DenseLayer.Builder().nIn(2).nOut(2).build(), "in")
+        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).nIn(2).nOut(1).build(), "h")
+        .setOutputs("out").build());
+    st.graph.init();
+    st.bestParams = st.graph.params().dup();
+    st.learningRate = s.learningRate();
+    st.bestError = START;
+    st.history.add(new EpochStats(0, Double.NaN, Double.NaN, START, s.learningRate(), 0, 0, true));
+    for (int e = 0; e < 9; e++) {
+      double lr = st.learningRate;
+      boolean best = st.record(e + 1, JOINT[e], s);
+      st.history.add(new EpochStats(e + 1, 0.04, 0.09, JOINT[e], lr, 100, 1, best));
+    }
+    CheckpointListener.write(Storage.local(), dir.toString(), st);
+    TrainingState back = CheckpointListener.readLatest(Storage.local(), dir.toString());
+    assertEquals(0.05702, back.bestTrainedError, 0.0);
+    for (int e = 9; e < 11; e++) {
+      assertEquals(3e-3, back.learningRate, 0.0, "epoch " + (e + 1));
+      back.record(e + 1, JOINT[e], s);
+    }
+    assertEquals(1.5e-3, back.learningRate, 0.0, "epoch 12");
   }
 }
