@@ -60,8 +60,8 @@ import org.facealign.data.GrayImage;
  * </ul>
  *
  * <p><b>Implementation.</b> About 1.7 ms per 192 x 192 canvas with 8 orientations on one core of a shared
- * Intel Xeon VM at 2.0 GHz ({@code submit/bench-jmh.sh FeatureBench.responseMapsPerCanvas}; 0.74 ms on a 2-core
- * AMD EPYC VM, where a plain per-map implementation took 4.1 ms), from:
+ * Intel Xeon VM at 2.0 GHz, 0.60 ms on a 2-core AMD EPYC VM ({@code submit/bench-jmh.sh
+ * FeatureBench.responseMapsPerCanvas}), from:
  *
  * <ul>
  *   <li>Precision. The pixel differences are taken in float (as {@link GrayImage#get} gives the pixels),
