@@ -32,7 +32,7 @@ import java.io.Serializable;
  *     and than the pre-trained cascade (epoch 0), or {@code trained}, better than every earlier trained epoch, so
  *     that the rate does not drop while the joint phase is still climbing back below the pre-trained cascade's
  *     error (the early stopping and the weights kept always compare with epoch 0 too); chosen on the validation
- *     faces: in 40 epochs DeepReg's best validation IP-NME was 5.56 % with {@code trained} and 5.63 % with {@code
+ *     faces: in 40 epochs of batch 100 DeepReg's best validation IP-NME was 5.56 % with {@code trained} and 5.63 % with {@code
  *     start} (whose rate had halved after epoch 3, while the error was still above the pre-trained 5.79 %);
  *     DeepRegLocal keeps {@code start} ({@code deepreg.local})
  * @param earlyStop epochs without a better validation error before training stops; chosen on the validation
