@@ -14,8 +14,8 @@ import java.io.Serializable;
  * @param dropout probability of dropping an input of a layer during joint training (paper: 0.5)
  * @param epochs maximum epochs of joint training; chosen on the validation faces with {@code lrPlateau = trained}
  *     and {@code batch = 50}: DeepReg's best validation IP-NME 5.47 % by epoch 30, no better by epoch 40 (5.56 % by
- *     40 at batch 100), and 30 epochs keep the pipeline within 30 minutes on 2 cores; DeepRegLocal keeps 15 ({@code
- *     deepreg.local})
+ *     40 at batch 100); with 30 the pipeline took 27 min 40 s on a 2-core AMD EPYC VM (README); DeepRegLocal keeps
+ *     15 ({@code deepreg.local})
  * @param learningRate initial SGD learning rate of joint training (paper: 1e-2, for its own loss scale; ours,
  *     the squared error summed over the 136 coordinates in face units, diverges at 1e-2); chosen on the
  *     validation faces with perturbed starts, among 1e-3, 3e-3 and 5e-3 (README, "Joint training");
@@ -24,7 +24,7 @@ import java.io.Serializable;
  * @param batch mini-batch size per worker (paper: 100); chosen on the validation faces: with two workers each
  *     fitting {@code averagingFrequency} mini-batches between averagings, an epoch of 3628 samples makes about 18
  *     averaged steps at 100 and 36 at 50; in 40 epochs DeepReg's best validation IP-NME was 5.47 % at 50 and 5.56 %
- *     at 100 (25: 5.69 % by epoch 12, no better than 50, at twice the time per epoch), DeepRegLocal's (15 epochs)
+ *     at 100 (25: 5.69 % by epoch 12, no better than 50, at about 1.6 times the time per epoch), DeepRegLocal's (15 epochs)
  *     5.70 % at 50 and 5.73 % at 100
  * @param lrDrop factor applied to the learning rate when the validation error stops falling
  * @param patience epochs without a better validation error before the learning rate drops
@@ -32,8 +32,8 @@ import java.io.Serializable;
  *     and than the pre-trained cascade (epoch 0), or {@code trained}, better than every earlier trained epoch, so
  *     that the rate does not drop while the joint phase is still climbing back below the pre-trained cascade's
  *     error (the early stopping and the weights kept always compare with epoch 0 too); chosen on the validation
- *     faces: in 40 epochs of batch 100 DeepReg's best validation IP-NME was 5.56 % with {@code trained} and 5.63 % with {@code
- *     start} (whose rate had halved after epoch 3, while the error was still above the pre-trained 5.79 %);
+ *     faces: in 40 epochs of batch 100 DeepReg's best validation IP-NME was 5.56 % with {@code trained} and 5.63 %
+ *     with {@code start} (whose rate had halved after epoch 3, while the error was still above the pre-trained 5.79 %);
  *     DeepRegLocal keeps {@code start} ({@code deepreg.local})
  * @param earlyStop epochs without a better validation error before training stops; chosen on the validation
  *     faces: with 5, DeepReg's joint phase stopped at epoch 5 (5.80 %, the pre-trained cascade 5.79 %), with 10 it
