@@ -43,13 +43,16 @@ import org.facealign.data.Shape;
  *       Frobenius norm without the clip (the ε² truncation), and by 19-33 % with the clip (kinks).
  * </ul>
  *
+ * <p>With the Vector API ({@link Simd}), the cells and the normalisation run in {@link SiftSimd}, the same
+ * operations in the same order: the same descriptors to the last bit.
+ *
  * <p>Not thread-safe (reuses small scratch buffers, no allocation per landmark): one instance per thread.
  */
 public final class ShapeIndexedSift {
   /** Raw descriptors with an L2 norm at or below this (gradient units x pixels²) are returned as zeros. */
   public static final double MIN_NORM = 1e-6;
   /** Partial sums of a sum of squares: one vector of doubles with AVX-512. */
-  private static final int PARTIALS = 8;
+  static final int PARTIALS = 8;
 
   private final int cells;
   private final int orientations;
@@ -64,6 +67,8 @@ public final class ShapeIndexedSift {
   private final float[] minus;
   /** Partial sums of {@link #sumOfSquares}. */
   private final double[] partials = new double[PARTIALS];
+  /** Whether {@link #landmark} finishes a descriptor in {@link SiftSimd}. */
+  private boolean simd;
 
   public ShapeIndexedSift(ConfigFeatures config) {
     this(config.siftCells(), config.orientations(), config.clip());
@@ -85,6 +90,13 @@ public final class ShapeIndexedSift {
     this.gridY = new double[cells + 1];
     this.plus = new float[length];
     this.minus = new float[length];
+    this.simd = Simd.ENABLED && SiftSimd.supports(orientations);
+  }
+
+  /** This instance with the plain loops instead of the SIMD kernel, for the tests that compare the two. */
+  ShapeIndexedSift withoutSimd() {
+    simd = false;
+    return this;
   }
 
   /** Values per landmark, {@code siftCells² x orientations} (128 by default). */
@@ -215,6 +227,10 @@ public final class ShapeIndexedSift {
       gridY[q] = y0 + q * side;
     }
     maps.integralGrid(gridX, c + 1, gridY, c + 1, corners);
+    if (simd) {
+      SiftSimd.describe(corners, c, n, clip, MIN_NORM, raw, partials, out, offset);
+      return;
+    }
     for (int r = 0; r < c; r++) {
       for (int q = 0; q < c; q++) {
         int a = (r * (c + 1) + q) * n; // top-left corner

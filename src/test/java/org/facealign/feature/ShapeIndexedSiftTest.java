@@ -45,6 +45,40 @@ class ShapeIndexedSiftTest {
   }
 
   @Test
+  void theSimdKernelGivesTheSameBitsAsThePlainLoops() {
+    assertTrue(Simd.ENABLED, "the tests run with jdk.incubator.vector");
+    GrayImage img = Reference.blobs(120, 100, 17, 9);
+    // random landmarks, some with patches partly or wholly outside the canvas (zero descriptors), one on a flat
+    // region; 3 cells give 72 values with 8 orientations, not a whole number of float vectors
+    Shape shape = randomShape(40, -30, 150, 130, 12);
+    for (int n : new int[] {8, 16}) {
+      ResponseMaps maps = new ResponseMaps(n, 2.0).process(img);
+      for (int cells : new int[] {4, 3}) {
+        ShapeIndexedSift simd = new ShapeIndexedSift(cells, n, 0.2);
+        ShapeIndexedSift plain = new ShapeIndexedSift(cells, n, 0.2).withoutSimd();
+        for (int patch : new int[] {32, 16, 21}) {
+          String what = n + " orientations, " + cells + " cells, patch " + patch;
+          float[] a = simd.describe(maps, shape, patch);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(plain.describe(maps, shape, patch), a, 0f, what);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(plain.jacobian(maps, shape, patch, 2.0),
+              simd.jacobian(maps, shape, patch, 2.0), 0f, what + ", Jacobian");
+          int len = simd.descriptorLength();
+          int empty = 0;
+          for (int i = 0; i < shape.numPoints(); i++) {
+            boolean zero = true;
+            for (int j = 0; j < len; j++) {
+              zero &= a[i * len + j] == 0;
+            }
+            empty += zero ? 1 : 0;
+          }
+          // both of the normalisation's ways out ran: empty patches (all zero) and normalised ones
+          assertTrue(empty > 0 && empty < shape.numPoints() / 2, what + ": " + empty + " empty patches");
+        }
+      }
+    }
+  }
+
+  @Test
   void descriptorsAreUnitVectorsOrZero() {
     GrayImage img = Reference.random(120, 120, 3);
     ResponseMaps maps = ResponseMaps.of(img, CONFIG);
