@@ -57,6 +57,9 @@ import java.io.Serializable;
  *     training always does: its draws widened too raised the validation error from the first epoch); chosen on the validation faces among 1 to 5 (SequentialReg's final IP-NME:
  *     6.23, 5.96, 5.79, 5.92, 6.15 %); DeepRegLocal's own value ({@code deepreg.local}) likewise (its
  *     pre-trained final IP-NME: 5.81 % at 1, 5.86 % at 2)
+ * @param updater the optimiser of joint training: {@code nesterovs} (SGD with Nesterov momentum {@code momentum},
+ *     the paper's SGD) or {@code adam} (Kingma &amp; Ba 2015, its usual betas; {@code momentum} unused), both at
+ *     {@code learningRate} with the same drops
  *
  * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
  * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the
@@ -66,12 +69,12 @@ public record ConfigDeepReg(
     int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
     double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, String lrPlateau, String pretrainPenalty, boolean jointPerturb, int globalFolds, boolean rescaleStarts,
-    double perturbScale) implements Serializable {
+    double perturbScale, String updater) implements Serializable {
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
     return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 30, 3e-3, 0.9, 50, 0.5, 3, 10, 0, 5, "trained", "raw", true, 0, false,
-        3.0);
+        3.0, "nesterovs");
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -95,6 +98,7 @@ public record ConfigDeepReg(
     check(globalFolds >= 0, "global-folds must be 0 or more, got " + globalFolds);
     check("start".equals(lrPlateau) || "trained".equals(lrPlateau),
         "lr-plateau must be start or trained, got " + lrPlateau);
+    check("nesterovs".equals(updater) || "adam".equals(updater), "updater must be nesterovs or adam, got " + updater);
     check("centred".equals(pretrainPenalty) || "raw".equals(pretrainPenalty),
         "pretrain-penalty must be centred or raw, got " + pretrainPenalty);
   }

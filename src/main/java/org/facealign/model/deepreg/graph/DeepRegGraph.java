@@ -21,6 +21,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.impl.LossL2;
 
@@ -44,9 +45,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
  *
  * <p>Dropout is DL4J's inverted dropout ({@link Dropout} with retain probability {@code 1 - cfg.dropout()}):
  * kept inputs are scaled by {@code 1/(1-p)} while training and nothing changes at test time, so the graph's
- * weights are the {@link Cascade}'s as they are. Updater: {@link Nesterovs} (SGD with momentum {@code
- * cfg.momentum()}, learning rate {@code cfg.learningRate()}); DL4J divides the summed gradient by the
- * batch size.
+ * weights are the {@link Cascade}'s as they are. Updater ({@code cfg.updater()}): {@link Nesterovs} (SGD with
+ * momentum {@code cfg.momentum()}) or {@link Adam}, at learning rate {@code cfg.learningRate()}; DL4J divides the
+ * summed gradient by the batch size.
  *
  * <p>DL4J's dense weights are {@code nIn x nOut} ({@code y = x W + b}); {@link LinearMap} holds the
  * transpose, row-major.
@@ -134,7 +135,7 @@ public final class DeepRegGraph {
     ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(dtype)
-        .updater(new Nesterovs(cfg.learningRate(), cfg.momentum()))
+        .updater("adam".equals(cfg.updater()) ? new Adam(cfg.learningRate()) : new Nesterovs(cfg.learningRate(), cfg.momentum()))
         .weightInit(WeightInit.ZERO)
         .activation(Activation.IDENTITY)
         .trainingWorkspaceMode(WorkspaceMode.ENABLED)

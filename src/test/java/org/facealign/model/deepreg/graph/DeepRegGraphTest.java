@@ -31,7 +31,7 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), dropout, d.epochs(),
         d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), perturb, d.globalFolds(), d.rescaleStarts(), d.perturbScale());
+        d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), perturb, d.globalFolds(), d.rescaleStarts(), d.perturbScale(), d.updater());
   }
 
   static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {
@@ -73,6 +73,29 @@ class DeepRegGraphTest {
       Cascade back = DeepRegGraph.toCascade(g, c);
       assertEquals(c.global(), back.global());
       assertEquals(c.stages(), back.stages());
+    }
+  }
+
+  @Test
+  void theUpdaterIsTheConfiguredOne() {
+    ConfigFeatures f = Samples.tinyFeatures();
+    Cascade c = Samples.randomCascade(f, 4, true, 0.05, 9L);
+    ConfigDeepReg d = unperturbed();
+    for (String updater : new String[] {"nesterovs", "adam"}) {
+      ConfigDeepReg cfg = new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(),
+          d.dropout(), d.epochs(), 2e-4, d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
+          d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), d.jointPerturb(), d.globalFolds(),
+          d.rescaleStarts(), d.perturbScale(), updater);
+      ComputationGraph g = DeepRegGraph.build(c, cfg, 1L);
+      for (org.deeplearning4j.nn.api.Layer layer : g.getLayers()) {
+        if (layer.numParams() == 0) {
+          continue;
+        }
+        org.nd4j.linalg.learning.config.IUpdater u = layer.conf().getLayer().getUpdaterByParam("W");
+        assertEquals(updater.equals("adam") ? org.nd4j.linalg.learning.config.Adam.class
+            : org.nd4j.linalg.learning.config.Nesterovs.class, u.getClass(), updater);
+        assertEquals(2e-4, u.getLearningRate(0, 0), 0.0, updater);
+      }
     }
   }
 
