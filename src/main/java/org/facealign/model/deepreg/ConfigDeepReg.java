@@ -15,7 +15,8 @@ import java.io.Serializable;
  * @param epochs maximum epochs of joint training; chosen on the validation faces with {@code lrPlateau = trained}
  *     and {@code batch = 50}: DeepReg's best validation IP-NME 5.47 % by epoch 30, no better by epoch 40 (5.56 % by
  *     40 at batch 100); with 30 the pipeline took 27 min 40 s on a 2-core AMD EPYC VM (README); DeepRegLocal keeps
- *     15 ({@code deepreg.local})
+ *     15 ({@code deepreg.local}): 30 with {@code lrPlateau = trained} took its validation IP-NME from 5.70 to 5.62 %,
+ *     but 15 more epochs of about 25 s would take the pipeline past 30 minutes
  * @param learningRate initial SGD learning rate of joint training (paper: 1e-2, for its own loss scale; ours,
  *     the squared error summed over the 136 coordinates in face units, diverges at 1e-2); chosen on the
  *     validation faces with perturbed starts, among 1e-3, 3e-3 and 5e-3 (README, "Joint training");
