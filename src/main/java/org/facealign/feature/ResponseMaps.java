@@ -125,6 +125,14 @@ public final class ResponseMaps {
   /** Zero slots left and right of a row of the horizontal pass's input: {@link #PAD} on the fast path. */
   private final int pad;
   private final boolean fastHorizontal;
+  /** Values of {@code k = floor p} for {@code p} in {@code [0, n/4]}: {@code floor(n/4) + 1}. */
+  private final int kSpan;
+  /**
+   * The bins that get {@code 1 - f} and {@code f} of a magnitude, at {@code quadrant kSpan + k}, {@code quadrant
+   * = 2 [gx < 0] + [gy < 0]} (sign bits): see {@link #binRow}.
+   */
+  private final int[] lowerBins;
+  private final int[] upperBins;
 
   private int width;
   private int height;
@@ -206,6 +214,19 @@ public final class ResponseMaps {
     }
     this.fastHorizontal = slot == LANES && r <= PAD;
     this.pad = fastHorizontal ? PAD : r;
+    this.kSpan = orientations / 4 + 1;
+    this.lowerBins = new int[4 * kSpan];
+    this.upperBins = new int[4 * kSpan];
+    for (int quadrant = 0; quadrant < 4; quadrant++) {
+      int mirrorX = quadrant >> 1;
+      int mirrorY = quadrant & 1;
+      int sign = 1 - 2 * (mirrorX ^ mirrorY);
+      for (int k = 0; k < kSpan; k++) {
+        int lo = mirrorX * orientations / 2 + sign * k;
+        lowerBins[quadrant * kSpan + k] = Math.floorMod(lo, orientations);
+        upperBins[quadrant * kSpan + k] = Math.floorMod(lo + sign, orientations);
+      }
+    }
   }
 
   /** This instance with the plain loops instead of the SIMD kernels, for the tests that compare the two. */
@@ -559,10 +580,11 @@ public final class ResponseMaps {
   }
 
   /**
-   * The octant angles of the row in bins, {@code ψ n / (2π)}, from {@code q = tan(ψ/2)}: {@code ψ = 2
-   * atan q} by the odd Taylor series to {@code q²¹}, whose truncation is below {@code 2 tan(π/8)²³ / 23 <
-   * 2e-10} rad. A loop of its own, called from {@link #binRow}: the JIT (C2, JDK 17) runs it several
-   * times slower when it follows the loop of {@link #halfAngles} in one compiled method.
+   * The first-quadrant angles {@code p} of the row in bins ({@link #binRow}), from the octant angles {@code
+   * u = ψ n / (2π)}, themselves from {@code q = tan(ψ/2)}: {@code ψ = 2 atan q} by the odd Taylor series to
+   * {@code q²¹}, whose truncation is below {@code 2 tan(π/8)²³ / 23 < 2e-10} rad. Loops of their own, called
+   * from {@link #binRow}: the JIT (C2, JDK 17) runs them several times slower when they follow the loop of
+   * {@link #halfAngles} in one compiled method.
    */
   private void angleSeries() {
     int w = width;
@@ -595,6 +617,12 @@ public final class ResponseMaps {
       poly = poly * q2 + c0;
       a[x] = scale * (q * poly);
     }
+    // the first-quadrant angle in bins, in a loop of its own (the JIT vectorises it)
+    double quarter = numOrientations / 4.0;
+    double[] steep = steepness;
+    for (int x = 0; x < w; x++) {
+      a[x] = a[x] + steep[x] * (quarter - 2 * a[x]);
+    }
   }
 
   /**
@@ -604,14 +632,12 @@ public final class ResponseMaps {
    * p - k}, bins {@code k} and {@code k + 1} get {@code 1 - f} and {@code f}; the quadrant then maps them
    * exactly: {@code θ = p} (bins {@code k, k + 1}), {@code π - p} if {@code gx < 0} ({@code n/2 - k, n/2 -
    * k - 1}), {@code -p} if {@code gy < 0} ({@code -k, -k - 1}), {@code π + p} if both ({@code n/2 + k, n/2
-   * + k + 1}), all modulo {@code n}. Axis-aligned gradients thus land exactly on their bin centre.
+   * + k + 1}), all modulo {@code n}. Axis-aligned gradients thus land exactly on their bin centre. The two
+   * bins of each quadrant and {@code k} come from {@link #lowerBins} and {@link #upperBins}.
    */
   private void binRow() {
     angleSeries();
     int w = width;
-    int n = numOrientations;
-    int half = n / 2;
-    double quarter = n / 4.0;
     int r = radius;
     int sw = stripWidth;
     int sl = slot;
@@ -619,32 +645,28 @@ public final class ResponseMaps {
     int pd = pad;
     float[] out = rawRow;
     double[] u = angle;
-    double[] steep = steepness;
     double[] mag = magnitude;
     double[] gx = gradX;
     double[] gy = gradY;
     Arrays.fill(out, (pd - r) * sl, (pd + sw + r) * sl, 0);
+    int span = kSpan;
+    int[] loBin = lowerBins;
+    int[] hiBin = upperBins;
     for (int part = 0; part < parts; part++) {
       int xs = part * sw;
       int count = Math.min(sw, w - xs);
       int o = pd * sl + part * lanes;
       for (int x = xs; x < xs + count; x++, o += sl) {
-        double p = u[x] + steep[x] * (quarter - 2 * u[x]); // [0, n/4]
+        double p = u[x]; // [0, n/4]
         int k = (int) p;
         double f = p - k;
         double m = mag[x];
-        // sign bits: a negative zero gives the same angle either way
-        int mirrorX = (int) (Double.doubleToRawLongBits(gx[x]) >>> 63);
-        int mirrorY = (int) (Double.doubleToRawLongBits(gy[x]) >>> 63);
-        int sign = 1 - 2 * (mirrorX ^ mirrorY);
-        int lo = mirrorX * half + sign * k; // in (-n, 2n)
-        int hi = lo + sign;
-        lo += (lo >> 31) & n;
-        lo -= ((n - 1 - lo) >> 31) & n;
-        hi += (hi >> 31) & n;
-        hi -= ((n - 1 - hi) >> 31) & n;
-        out[o + lo] = (float) ((1 - f) * m);
-        out[o + hi] = (float) (f * m);
+        // the quadrant from the sign bits: a negative zero gives the same angle either way
+        int quadrant = (int) (Double.doubleToRawLongBits(gx[x]) >>> 63) * 2
+            + (int) (Double.doubleToRawLongBits(gy[x]) >>> 63);
+        int t = quadrant * span + k;
+        out[o + loBin[t]] = (float) ((1 - f) * m);
+        out[o + hiBin[t]] = (float) (f * m);
       }
     }
     // the margins of each strip: copies of the neighbouring strips' pixels (none outside the canvas)
