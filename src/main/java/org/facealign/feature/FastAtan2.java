@@ -12,8 +12,8 @@ package org.facealign.feature;
  * atan2(y, -x) = π - atan2(y, x)} and {@code atan2(-y, x) = -atan2(y, x)} up to one rounding.
  */
 final class FastAtan2 {
-  private static final double TAN_PI_12 = 2 - Math.sqrt(3);
-  private static final double SQRT3 = Math.sqrt(3);
+  static final double TAN_PI_12 = 2 - Math.sqrt(3);
+  static final double SQRT3 = Math.sqrt(3);
 
   private FastAtan2() {}
 

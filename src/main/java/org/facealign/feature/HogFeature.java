@@ -63,6 +63,14 @@ public final class HogFeature {
   private final int dimension;
   private final double[] hist;
   private final double[] block;
+  /** The input's pixels, then one row's gradients, magnitudes and orientations ({@link HogSimd}). */
+  private final float[] pixels;
+  private final double[] gradX;
+  private final double[] gradY;
+  private final double[] magnitude;
+  private final double[] angle;
+  /** Whether the orientations are computed by {@link HogSimd} ({@link Simd#ENABLED}; tests compare both paths). */
+  private boolean simd = Simd.ENABLED;
 
   public HogFeature(ConfigFeatures config) {
     this.size = config.hogSize();
@@ -76,6 +84,17 @@ public final class HogFeature {
     this.dimension = config.hogDimension();
     this.hist = new double[cells * cells * bins];
     this.block = new double[blockCells * blockCells * bins];
+    this.pixels = new float[size * size];
+    this.gradX = new double[size];
+    this.gradY = new double[size];
+    this.magnitude = new double[size];
+    this.angle = new double[size];
+  }
+
+  /** This instance with the plain per-pixel loop instead of the SIMD kernel, for the tests that compare the two. */
+  HogFeature withoutSimd() {
+    simd = false;
+    return this;
   }
 
   /** Length of the HOG vector (1764 by default). */
@@ -102,7 +121,11 @@ public final class HogFeature {
     if (offset < 0 || offset + dimension > out.length) {
       throw new IllegalArgumentException("output of length " + out.length + " cannot hold " + dimension + " values at " + offset);
     }
-    cellHistograms(img);
+    if (simd) {
+      cellHistogramsByRow(img);
+    } else {
+      cellHistograms(img);
+    }
     int bc = blockCells * blockCells * bins;
     int o = offset;
     for (int by = 0; by < blocks; by++) {
@@ -154,6 +177,66 @@ public final class HogFeature {
         int base = (cellRow + x / cellSize) * bins;
         hist[base + b0] += (1 - f) * m;
         hist[base + b1] += f * m;
+      }
+    }
+  }
+
+  /**
+   * {@link #cellHistograms} a row at a time: the row's gradients, then their magnitudes and orientations by
+   * {@link HogSimd}, then the votes in pixel order; a pixel without gradient adds zeros. The same values.
+   */
+  private void cellHistogramsByRow(GrayImage img) {
+    Arrays.fill(hist, 0);
+    int w = size;
+    img.copyTo(pixels, 0);
+    double binsPerRadian = bins / Math.PI;
+    double[] theta = angle;
+    double[] mag = magnitude;
+    for (int y = 0; y < w; y++) {
+      gradientRow(y);
+      HogSimd.orientations(gradX, gradY, w, theta, mag);
+      int cellRow = (y / cellSize) * cells;
+      for (int x = 0; x < w; x++) {
+        // theta in [0, π], so b0 in [-1, bins - 1]
+        double t = theta[x] * binsPerRadian - 0.5;
+        int b0 = (int) Math.floor(t);
+        double f = t - b0;
+        b0 += (b0 >> 31) & bins;
+        int b1 = b0 + 1 == bins ? 0 : b0 + 1;
+        double m = mag[x];
+        int base = (cellRow + x / cellSize) * bins;
+        hist[base + b0] += (1 - f) * m;
+        hist[base + b1] += f * m;
+      }
+    }
+  }
+
+  /** {@link #gradientX} and {@link #gradientY} of row {@code y} of {@link #pixels}, into {@link #gradX}, {@link #gradY}. */
+  private void gradientRow(int y) {
+    int w = size;
+    float[] p = pixels;
+    double[] gx = gradX;
+    double[] gy = gradY;
+    if (w < 2) {
+      gx[0] = 0;
+      gy[0] = 0;
+      return;
+    }
+    int row = y * w;
+    gx[0] = p[row + 1] - p[row];
+    for (int x = 1; x < w - 1; x++) {
+      gx[x] = 0.5 * (p[row + x + 1] - p[row + x - 1]);
+    }
+    gx[w - 1] = p[row + w - 1] - p[row + w - 2];
+    int above = y == 0 ? row : row - w;
+    int below = y == w - 1 ? row : row + w;
+    if (y == 0 || y == w - 1) {
+      for (int x = 0; x < w; x++) {
+        gy[x] = p[below + x] - p[above + x];
+      }
+    } else {
+      for (int x = 0; x < w; x++) {
+        gy[x] = 0.5 * (p[below + x] - p[above + x]);
       }
     }
   }
