@@ -252,21 +252,19 @@ public final class ResponseMaps {
     if (integral == null || w != width || h != height) {
       allocate(w, h);
     }
-    float[] p = pixels;
-    for (int y = 0; y < h; y++) {
-      int row = y * w;
-      for (int x = 0; x < w; x++) {
-        p[row + x] = canvas.get(x, y);
-      }
-    }
+    canvas.copyTo(pixels, 0);
     int r = radius;
     Arrays.fill(integral, 0, (w + 1) * numOrientations, 0);
     Arrays.fill(column, 0);
     // row y is blurred horizontally as soon as it is binned; row y - r vertically once rows up to y + r are
     for (int y = 0; y < h + r; y++) {
       if (y < h) {
-        gradientRow(y);
-        halfAngles();
+        if (simd && w >= 2 && h >= 2) {
+          GradientSimd.row(pixels, w, h, y, gradX, gradY, angle, steepness, magnitude);
+        } else {
+          gradientRow(y);
+          halfAngles();
+        }
         binRow();
         float[] out = ring[y % ring.length];
         if (fastHorizontal) {
