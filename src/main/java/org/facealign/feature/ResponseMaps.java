@@ -152,12 +152,16 @@ public final class ResponseMaps {
    * (the pixels of the neighbouring strips, or zero outside the canvas).
    */
   private float[] rawRow;
-  /** The last {@code 2 radius + 1} horizontally blurred rows, without margins; row y at y mod size. */
+  /** The last {@code 2 radius + 2} horizontally blurred rows, without margins; row y at y mod size. */
   private float[][] ring;
   /** Zeros, for the rows above and below the canvas. */
   private float[] zeroRow;
-  /** One blurred row, slot layout. */
+  /** One blurred row, slot layout; the next one when two are blurred together. */
   private float[] blurredRow;
+  private float[] secondRow;
+  /** The ring rows and taps of {@link BlurSimd#columns}. */
+  private final float[][] pairRows = new float[2 * BlurSimd.RADIUS + 2][];
+  private final float[] pairTaps = new float[2 * (BlurSimd.RADIUS + 1)];
   /** Whether the integral is built and read by {@link IntegralSimd} ({@link Simd#ENABLED}; tests compare both paths). */
   private boolean simd = Simd.ENABLED;
   /** Renormalisation of the cut kernel: per slot-layout position of a row, per canvas row. */
@@ -256,29 +260,64 @@ public final class ResponseMaps {
     int r = radius;
     Arrays.fill(integral, 0, (w + 1) * numOrientations, 0);
     Arrays.fill(column, 0);
-    // row y is blurred horizontally as soon as it is binned; row y - r vertically once rows up to y + r are
-    for (int y = 0; y < h + r; y++) {
-      if (y < h) {
-        if (simd && w >= 2 && h >= 2) {
-          GradientSimd.row(pixels, w, h, y, gradX, gradY, angle, steepness, magnitude);
-        } else {
-          gradientRow(y);
-          halfAngles();
-        }
-        binRow();
-        float[] out = ring[y % ring.length];
-        if (fastHorizontal) {
-          blurRowFast(out);
-        } else {
-          blurRowGeneric(out);
-        }
+    // rows are binned and blurred horizontally as they are needed; row y blurred vertically (with row y + 1
+    // by the SIMD kernel of radius 6) once the rows up to y + r (y + 1 + r) exist
+    boolean pairs = simd && r == BlurSimd.RADIUS && slot == LANES;
+    int next = 0;
+    for (int y = 0; y < h; y++) {
+      boolean two = pairs && y + 1 < h;
+      for (int last = Math.min(h - 1, y + r + (two ? 1 : 0)); next <= last; next++) {
+        horizontal(next);
       }
-      if (y >= r) {
-        blurColumns(y - r);
-        integrateRow(y - r);
+      if (two) {
+        BlurSimd.columns(ringRows(y), verticalTaps(y, 0), verticalTaps(y + 1, BlurSimd.RADIUS + 1), blurredRow,
+            secondRow, stripWidth * slot);
+        integrateRow(y, blurredRow);
+        integrateRow(y + 1, secondRow);
+        y++;
+      } else {
+        blurColumns(y);
+        integrateRow(y, blurredRow);
       }
     }
     return this;
+  }
+
+  /** Gradient, orientations and bins of row {@code y}, blurred horizontally into its ring slot. */
+  private void horizontal(int y) {
+    int w = width;
+    int h = height;
+    if (simd && w >= 2 && h >= 2) {
+      GradientSimd.row(pixels, w, h, y, gradX, gradY, angle, steepness, magnitude);
+    } else {
+      gradientRow(y);
+      halfAngles();
+    }
+    binRow();
+    float[] out = ring[y % ring.length];
+    if (fastHorizontal) {
+      blurRowFast(out);
+    } else {
+      blurRowGeneric(out);
+    }
+  }
+
+  /** Rows {@code y - r .. y + 1 + r} of the ring ({@link #ringRow}) for {@link BlurSimd#columns}. */
+  private float[][] ringRows(int y) {
+    float[][] rows = pairRows;
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = ringRow(y - radius + i);
+    }
+    return rows;
+  }
+
+  /** The vertical taps of row {@code y}, {@code kernel[r + d] normY[y]} for d in [0, r], at {@code from}. */
+  private float[] verticalTaps(int y, int from) {
+    float norm = normY[y];
+    for (int d = 0; d <= radius; d++) {
+      pairTaps[from + d] = kernel[radius + d] * norm;
+    }
+    return pairTaps;
   }
 
   private void allocate(int w, int h) {
@@ -298,8 +337,9 @@ public final class ResponseMaps {
     magnitude = new double[w];
     rawRow = new float[(sw + 2 * pad) * slot];
     int len = sw * slot;
-    ring = new float[2 * r + 1][len];
+    ring = new float[2 * r + 2][len];
     blurredRow = new float[len + tail];
+    secondRow = new float[len + tail];
     zeroRow = new float[len];
     float[] nx = norms(w);
     normRow = new float[len];
@@ -860,17 +900,16 @@ public final class ResponseMaps {
   }
 
   /**
-   * Row {@code y + 1} of the integral: row {@code y} plus the running sums of blurred row {@code y}, added in
+   * Row {@code y + 1} of the integral: row {@code y} plus the running sums of blurred row {@code y} ({@code b}), added in
    * double to {@link #column} (so each node is the exact double sum of the rows above it, as if the integral
    * were kept in double) and stored rounded to float.
    */
-  private void integrateRow(int y) {
+  private void integrateRow(int y, float[] b) {
     int w = width;
     int n = numOrientations;
     int sw = stripWidth;
     int sl = slot;
     int lanes = binLanes;
-    float[] b = blurredRow;
     double[] col = column;
     float[] s = integral;
     int here = (y + 1) * (w + 1) * n;

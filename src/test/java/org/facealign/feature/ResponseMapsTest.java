@@ -142,14 +142,17 @@ class ResponseMapsTest {
     assertTrue(Simd.ENABLED, "the tests run with jdk.incubator.vector");
     // an odd width too: the integral's rows are built two pixels per store, the last one alone; random pixels,
     // and few grey levels in blocks, whose gradients are often exactly zero or axis-aligned
+    // an odd height too: radius 6 blurs rows two at a time vertically, the last one alone
     for (int w : new int[] {W, W - 1}) {
-      for (int n : new int[] {8, 16}) {
-        for (boolean blocks : new boolean[] {false, true}) {
-          GrayImage canvas = blocks ? blocks(w, H) : Reference.random(w, H, 11);
-          // blur radii 6 (even: the blur's last tap alone) and 5 (odd: the taps in pairs to the end)
-          for (double sigma : new double[] {2.0, 1.5}) {
-            sameBits(canvas, n, sigma, w, n + " orientations, sigma " + sigma + ", width " + w
-                + (blocks ? ", blocks" : ", random"));
+      for (int h : new int[] {H, H - 1}) {
+        for (int n : new int[] {8, 16}) {
+          for (boolean blocks : new boolean[] {false, true}) {
+            GrayImage canvas = blocks ? blocks(w, h) : Reference.random(w, h, 11);
+            // blur radii 6 (even: the blur's last tap alone) and 5 (odd: the taps in pairs to the end)
+            for (double sigma : new double[] {2.0, 1.5}) {
+              sameBits(canvas, n, sigma, w, h, n + " orientations, sigma " + sigma + ", " + w + " x " + h
+                  + (blocks ? ", blocks" : ", random"));
+            }
           }
         }
       }
@@ -167,20 +170,20 @@ class ResponseMapsTest {
     return GrayImage.wrap(w, h, px);
   }
 
-  private static void sameBits(GrayImage canvas, int n, double sigma, int w, String what) {
+  private static void sameBits(GrayImage canvas, int n, double sigma, int w, int h, String what) {
     ResponseMaps simd = new ResponseMaps(n, sigma).process(canvas);
     ResponseMaps plain = new ResponseMaps(n, sigma).withoutSimd().process(canvas);
     for (int k = 0; k < n; k++) {
       org.junit.jupiter.api.Assertions.assertArrayEquals(plain.map(k), simd.map(k), 0f, what + ", map " + k);
     }
     double[] xs = {-3, 0.25, 10.5, 17.125, w + 1};
-    double[] ys = {-0.5, 4.75, H - 2.5};
+    double[] ys = {-0.5, 4.75, h - 2.5};
     double[] a = new double[xs.length * ys.length * n];
     double[] b = new double[a.length];
     simd.integralGrid(xs, xs.length, ys, ys.length, a);
     plain.integralGrid(xs, xs.length, ys, ys.length, b);
     org.junit.jupiter.api.Assertions.assertArrayEquals(b, a, 0.0, what + ", grid");
-    assertEquals(plain.rectSum(3, 0, 0, w, H), simd.rectSum(3, 0, 0, w, H), 0.0);
+    assertEquals(plain.rectSum(3, 0, 0, w, h), simd.rectSum(3, 0, 0, w, h), 0.0);
   }
 
   @Test
