@@ -4,11 +4,12 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vertical blur of {@link ResponseMaps} for the default blur radius (6, {@code blurSigma} 2), two rows at
- * a time in vector lanes. The rows one output row reads (13 rows of 6 KB for a 192-px canvas) do not stay in
- * the first-level cache between rows, so the plain loops wait on reading them; two output rows share 12 of
- * their 14 input rows, which this kernel loads once for both. Each output is the same sum in the same order as
- * {@code ResponseMaps.blurColumns}, hence the same bits. Loaded only when {@link Simd#ENABLED}.
+ * The blur of {@link ResponseMaps} for the default blur radius (6, {@code blurSigma} 2) in vector lanes, each
+ * output the same sum in the same order as the plain loops, hence the same bits. {@link #row}: the horizontal
+ * taps of a row in one pass instead of four. {@link #columns}: two rows at a time vertically; the rows one
+ * output row reads (13 rows of 6 KB for a 192-px canvas) do not stay in the first-level cache between rows,
+ * so the plain loops wait on reading them, and two output rows share 12 of their 14 input rows, which this
+ * kernel loads once for both. Loaded only when {@link Simd#ENABLED}.
  */
 final class BlurSimd {
   /** The blur radius this kernel is written for. */
@@ -16,6 +17,33 @@ final class BlurSimd {
   private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
   private BlurSimd() {}
+
+  /**
+   * {@code ResponseMaps.blurRowFast} for radius 6 and 16-float slots: {@code out[i] = norm[i] ((((k0 c + k1 (l1 +
+   * r1)) + (k2 (l2 + r2) + k3 (l3 + r3))) + (k4 (l4 + r4) + k5 (l5 + r5))) + k6 (l6 + r6))}, {@code c = in[i +
+   * centre]} and {@code ld, rd} the slots {@code d} to its left and right, for {@code i < len} (a multiple of 16);
+   * {@code taps[d]} the tap at distance {@code d}.
+   */
+  static void row(float[] in, int centre, float[] taps, float[] norm, float[] out, int len) {
+    float k0 = taps[0];
+    float k1 = taps[1];
+    float k2 = taps[2];
+    float k3 = taps[3];
+    float k4 = taps[4];
+    float k5 = taps[5];
+    float k6 = taps[6];
+    for (int i = 0; i < len; i += FLOATS.length()) {
+      int j = i + centre;
+      FloatVector s = FloatVector.fromArray(FLOATS, in, j).mul(k0)
+          .add(FloatVector.fromArray(FLOATS, in, j - 16).add(FloatVector.fromArray(FLOATS, in, j + 16)).mul(k1));
+      s = s.add(FloatVector.fromArray(FLOATS, in, j - 32).add(FloatVector.fromArray(FLOATS, in, j + 32)).mul(k2)
+          .add(FloatVector.fromArray(FLOATS, in, j - 48).add(FloatVector.fromArray(FLOATS, in, j + 48)).mul(k3)));
+      s = s.add(FloatVector.fromArray(FLOATS, in, j - 64).add(FloatVector.fromArray(FLOATS, in, j + 64)).mul(k4)
+          .add(FloatVector.fromArray(FLOATS, in, j - 80).add(FloatVector.fromArray(FLOATS, in, j + 80)).mul(k5)));
+      s = s.add(FloatVector.fromArray(FLOATS, in, j - 96).add(FloatVector.fromArray(FLOATS, in, j + 96)).mul(k6));
+      FloatVector.fromArray(FLOATS, norm, i).mul(s).intoArray(out, i);
+    }
+  }
 
   /**
    * Rows {@code y} and {@code y + 1} blurred vertically into {@code out0} and {@code out1}: {@code rows[i]} is

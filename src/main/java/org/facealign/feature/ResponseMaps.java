@@ -162,6 +162,8 @@ public final class ResponseMaps {
   /** The ring rows and taps of {@link BlurSimd#columns}. */
   private final float[][] pairRows = new float[2 * BlurSimd.RADIUS + 2][];
   private final float[] pairTaps = new float[2 * (BlurSimd.RADIUS + 1)];
+  /** The horizontal taps {@code kernel[r + d]}, d in [0, r], of {@link BlurSimd#row}. */
+  private final float[] horizontalTaps;
   /** Whether the integral is built and read by {@link IntegralSimd} ({@link Simd#ENABLED}; tests compare both paths). */
   private boolean simd = Simd.ENABLED;
   /** Renormalisation of the cut kernel: per slot-layout position of a row, per canvas row. */
@@ -218,6 +220,7 @@ public final class ResponseMaps {
     }
     this.fastHorizontal = slot == LANES && r <= PAD;
     this.pad = fastHorizontal ? PAD : r;
+    this.horizontalTaps = Arrays.copyOfRange(kernel, r, 2 * r + 1);
     this.kSpan = orientations / 4 + 1;
     this.lowerBins = new int[4 * kSpan];
     this.upperBins = new int[4 * kSpan];
@@ -295,7 +298,9 @@ public final class ResponseMaps {
     }
     binRow();
     float[] out = ring[y % ring.length];
-    if (fastHorizontal) {
+    if (simd && fastHorizontal && radius == BlurSimd.RADIUS) {
+      BlurSimd.row(rawRow, PAD * LANES, horizontalTaps, normRow, out, stripWidth * LANES);
+    } else if (fastHorizontal) {
       blurRowFast(out);
     } else {
       blurRowGeneric(out);
