@@ -16,11 +16,29 @@ public final class ImageWarp {
    * The {@code width x height} image whose pixel (x, y) is the source at {@code srcToDst.inverse()(x, y)}.
    */
   public static GrayImage warp(GrayImage src, SimilarityTransform srcToDst, int width, int height) {
-    return warp(src, srcToDst, width, height, true);
+    return warp(src, srcToDst, width, height, true, new float[width * height]);
+  }
+
+  /**
+   * {@link #warp} into {@code out} ({@code width * height} floats, every one written), which the result wraps:
+   * a buffer reused from one face to the next, so that aligning many faces allocates nothing per face (a
+   * JVM's heap that grows under steady allocation slows every step with page faults). The result is valid
+   * until {@code out} is written again.
+   */
+  public static GrayImage warp(GrayImage src, SimilarityTransform srcToDst, int width, int height, float[] out) {
+    if (out.length != width * height) {
+      throw new IllegalArgumentException(width + "x" + height + " output needs " + width * height + " floats, got " + out.length);
+    }
+    return warp(src, srcToDst, width, height, true, out);
   }
 
   /** {@link #warp}, optionally without cropping the source first (the reference the crop must equal). */
   static GrayImage warp(GrayImage src, SimilarityTransform srcToDst, int width, int height, boolean crop) {
+    return warp(src, srcToDst, width, height, crop, new float[width * height]);
+  }
+
+  private static GrayImage warp(GrayImage src, SimilarityTransform srcToDst, int width, int height, boolean crop,
+      float[] out) {
     // Halvings needed to bring the scale to at least 1/2, as long as the image stays 4 px or more.
     int halvings = 0;
     double sc = srcToDst.scale();
@@ -70,7 +88,6 @@ public final class ImageWarp {
       }
     }
     SimilarityTransform inv = t.inverse();
-    float[] out = new float[width * height];
     if (inv.b() == 0) {
       sampleAxisAligned(s, inv, width, height, out);
     } else {

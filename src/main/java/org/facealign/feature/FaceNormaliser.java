@@ -45,8 +45,17 @@ public final class FaceNormaliser {
 
   /** The canvas of the face in {@code box}: box centre at the canvas centre, box mean side {@code faceSize}. */
   public NormalisedFace normalise(GrayImage image, FaceBox box) {
+    return normalise(image, box, new float[canvasSize * canvasSize]);
+  }
+
+  /**
+   * {@link #normalise} into {@code canvas} ({@code canvasSize²} floats), which the result's canvas wraps: for
+   * a buffer reused from face to face ({@link ImageWarp#warp(GrayImage, SimilarityTransform, int, int,
+   * float[])}); the canvas is valid until {@code canvas} is written again.
+   */
+  public NormalisedFace normalise(GrayImage image, FaceBox box, float[] canvas) {
     SimilarityTransform t = toCanonical(box);
-    return new NormalisedFace(ImageWarp.warp(image, t, canvasSize, canvasSize), t);
+    return new NormalisedFace(ImageWarp.warp(image, t, canvasSize, canvasSize, canvas), t);
   }
 
   /**
@@ -57,11 +66,16 @@ public final class FaceNormaliser {
    * pixel is exactly the mean of a 2x2 block of canvas pixels.
    */
   public GrayImage hogInput(NormalisedFace face) {
+    return hogInput(face, new float[hogSize * hogSize]);
+  }
+
+  /** {@link #hogInput} into {@code out} ({@code hogSize²} floats), which the result wraps, valid until it is written again. */
+  public GrayImage hogInput(NormalisedFace face, float[] out) {
     GrayImage canvas = face.canvas();
     double s = (double) hogSize / faceSize;
     double c = (canvas.width() - 1) / 2.0;
     double cy = (canvas.height() - 1) / 2.0;
     double h = (hogSize - 1) / 2.0;
-    return ImageWarp.warp(canvas, new SimilarityTransform(s, 0, h - s * c, h - s * cy), hogSize, hogSize);
+    return ImageWarp.warp(canvas, new SimilarityTransform(s, 0, h - s * c, h - s * cy), hogSize, hogSize, out);
   }
 }

@@ -83,7 +83,8 @@ public final class DeepRegModel implements LandmarkModel {
       s.fit(cascade, n);
       NormalisedFace[] faces = new NormalisedFace[n];
       for (int i = 0; i < n; i++) {
-        faces[i] = s.normaliser.normalise(images.get(i0 + i), boxes.get(i0 + i));
+        // the canvas is used up here (the HOG and the maps keep what they need): one buffer for all faces
+        faces[i] = s.normaliser.normalise(images.get(i0 + i), boxes.get(i0 + i), s.canvas);
         GrayImage canvas = faces[i].canvas();
         if (cascade.global() != null) {
           s.hog(canvas, s.hogs[i]);
@@ -146,6 +147,9 @@ public final class DeepRegModel implements LandmarkModel {
     final Cascade.Workspace ws;
 
     final Cascade.BatchWorkspace batchWs;
+    /** The canvas of the face being prepared, and its HOG input: reused, so a face allocates no pixels. */
+    final float[] canvas;
+    final float[] hogInput;
     ResponseMaps[] batchMaps = new ResponseMaps[0];
     float[][] hogs = new float[0][];
     double[][] shapes = new double[0][];
@@ -158,12 +162,14 @@ public final class DeepRegModel implements LandmarkModel {
       maps = new ResponseMaps(f);
       ws = c.workspace();
       batchWs = c.batchWorkspace();
+      canvas = new float[f.canvasSize() * f.canvasSize()];
+      hogInput = new float[f.hogSize() * f.hogSize()];
     }
 
     /** The HOG of the face box region of {@code canvas}, into {@code out}, which it returns. */
     float[] hog(GrayImage canvas, float[] out) {
-      hog.computeInto(normaliser.hogInput(new NormalisedFace(canvas, org.facealign.data.SimilarityTransform.IDENTITY)),
-          out, 0);
+      hog.computeInto(normaliser.hogInput(new NormalisedFace(canvas, org.facealign.data.SimilarityTransform.IDENTITY),
+          hogInput), out, 0);
       return out;
     }
 

@@ -37,6 +37,9 @@ public final class PredictionSteps {
   private final double[][] shapes;
   private final float[][] phi;
   private final NormalisedFace[] faces;
+  /** Reused pixel buffers, as {@link DeepRegModel#predictAll} reuses them (its steps interleave, so one canvas). */
+  private final float[][] canvases;
+  private final float[] hogInput;
 
   private List<Shape> predictions = List.of();
 
@@ -53,6 +56,8 @@ public final class PredictionSteps {
     shapes = new double[batch][2 * cascade.numPoints()];
     phi = new float[batch][f.descriptorLength() * cascade.numPoints()];
     faces = new NormalisedFace[batch];
+    canvases = new float[batch][f.canvasSize() * f.canvasSize()];
+    hogInput = new float[f.hogSize() * f.hogSize()];
     for (int i = 0; i < batch; i++) {
       maps[i] = new ResponseMaps(f);
     }
@@ -91,13 +96,13 @@ public final class PredictionSteps {
       int n = Math.min(batch, images.size() - i0);
       long t = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        faces[i] = normaliser.normalise(images.get(i0 + i), boxes.get(i0 + i));
+        faces[i] = normaliser.normalise(images.get(i0 + i), boxes.get(i0 + i), canvases[i]);
       }
       t = lap(ns, 0, t);
       if (cascade.global() != null) {
         for (int i = 0; i < n; i++) {
-          hog.computeInto(normaliser.hogInput(new NormalisedFace(faces[i].canvas(), SimilarityTransform.IDENTITY)),
-              hogs[i], 0);
+          hog.computeInto(normaliser.hogInput(new NormalisedFace(faces[i].canvas(), SimilarityTransform.IDENTITY),
+              hogInput), hogs[i], 0);
         }
       }
       t = lap(ns, 1, t);
