@@ -109,6 +109,60 @@ final class IntegralSimd {
     }
   }
 
+  /**
+   * {@link #row} for two consecutive rows at once: blurred rows {@code b0} (row {@code y}) and {@code b1} (row
+   * {@code y + 1}) into the integral's rows at {@code here0} and {@code here1}. Each column sum takes row {@code
+   * y}'s running sum, then row {@code y + 1}'s, as two calls of {@link #row} would, so the same bits; the two
+   * running sums are independent chains of additions, which the processor overlaps.
+   */
+  static void rows(float[] b0, float[] b1, int sw, int w, int sl, int lanes, double[] col, float[] s, int here0,
+      int here1) {
+    int n = LANES;
+    DoubleVector run0 = DoubleVector.zero(SPECIES);
+    DoubleVector run1 = DoubleVector.zero(SPECIES);
+    int t = 0;
+    int p = 0;
+    int x = 0;
+    for (; x + 1 < w; x += 2) {
+      int o = (x + 1) * n;
+      int i = t * sl + p * lanes;
+      run0 = run0.add(widen(FloatVector.fromArray(FLOATS, b0, i), 0));
+      run1 = run1.add(widen(FloatVector.fromArray(FLOATS, b1, i), 0));
+      DoubleVector a1 = DoubleVector.fromArray(SPECIES, col, o).add(run0);
+      DoubleVector c1 = a1.add(run1);
+      c1.intoArray(col, o);
+      if (++t == sw) {
+        t = 0;
+        p++;
+      }
+      i = t * sl + p * lanes;
+      run0 = run0.add(widen(FloatVector.fromArray(FLOATS, b0, i), 0));
+      run1 = run1.add(widen(FloatVector.fromArray(FLOATS, b1, i), 0));
+      DoubleVector a2 = DoubleVector.fromArray(SPECIES, col, o + n).add(run0);
+      DoubleVector c2 = a2.add(run1);
+      c2.intoArray(col, o + n);
+      if (++t == sw) {
+        t = 0;
+        p++;
+      }
+      narrow(a1, 0).blend(narrow(a2, -1), UPPER).intoArray(s, here0 + o);
+      narrow(c1, 0).blend(narrow(c2, -1), UPPER).intoArray(s, here1 + o);
+    }
+    if (x < w) {
+      int o = (x + 1) * n;
+      int i = t * sl + p * lanes;
+      run0 = run0.add(widen(FloatVector.fromArray(FLOATS, b0, i), 0));
+      run1 = run1.add(widen(FloatVector.fromArray(FLOATS, b1, i), 0));
+      DoubleVector a1 = DoubleVector.fromArray(SPECIES, col, o).add(run0);
+      DoubleVector c1 = a1.add(run1);
+      c1.intoArray(col, o);
+      for (int k = 0; k < n; k++) {
+        s[here0 + o + k] = (float) a1.lane(k);
+        s[here1 + o + k] = (float) c1.lane(k);
+      }
+    }
+  }
+
   /** {@code v} rounded to floats, in the lower half of a float vector ({@code part} 0) or the upper ({@code -1}). */
   private static FloatVector narrow(DoubleVector v, int part) {
     return (FloatVector) v.convertShape(VectorOperators.D2F, FLOATS, part);

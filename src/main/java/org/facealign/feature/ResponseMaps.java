@@ -275,8 +275,12 @@ public final class ResponseMaps {
       if (two) {
         BlurSimd.columns(ringRows(y), verticalTaps(y, 0), verticalTaps(y + 1, BlurSimd.RADIUS + 1), blurredRow,
             secondRow, stripWidth * slot);
-        integrateRow(y, blurredRow);
-        integrateRow(y + 1, secondRow);
+        if (numOrientations == IntegralSimd.LANES) {
+          integrateRows(y, blurredRow, secondRow);
+        } else {
+          integrateRow(y, blurredRow);
+          integrateRow(y + 1, secondRow);
+        }
         y++;
       } else {
         blurColumns(y);
@@ -909,6 +913,17 @@ public final class ResponseMaps {
    * double to {@link #column} (so each node is the exact double sum of the rows above it, as if the integral
    * were kept in double) and stored rounded to float.
    */
+  /** {@link #integrateRow} of rows {@code y} ({@code b0}) and {@code y + 1} ({@code b1}) by {@link IntegralSimd#rows}. */
+  private void integrateRows(int y, float[] b0, float[] b1) {
+    int w = width;
+    int n = numOrientations;
+    int here0 = (y + 1) * (w + 1) * n;
+    int here1 = here0 + (w + 1) * n;
+    Arrays.fill(integral, here0, here0 + n, 0);
+    Arrays.fill(integral, here1, here1 + n, 0);
+    IntegralSimd.rows(b0, b1, stripWidth, w, slot, binLanes, column, integral, here0, here1);
+  }
+
   private void integrateRow(int y, float[] b) {
     int w = width;
     int n = numOrientations;
