@@ -59,9 +59,9 @@ import org.facealign.data.GrayImage;
  *       a frontal face fall on one bin, and a mirror maps bins onto bins.
  * </ul>
  *
- * <p><b>Implementation.</b> About 1.7 ms per 192 x 192 canvas with 8 orientations on one core of a shared
- * Intel Xeon VM at 2.0 GHz, 0.60 ms on a 2-core AMD EPYC VM ({@code submit/bench-jmh.sh
- * FeatureBench.responseMapsPerCanvas}), from:
+ * <p><b>Implementation.</b> About 0.40 ms per 192 x 192 canvas with 8 orientations on one core of a 2-core
+ * AMD EPYC VM with AVX-512, 0.61 ms with the plain loops alone ({@code submit/bench-jmh.sh -f 3 -wi 4 -i 5 -w 1s
+ * -r 1s FeatureBench.responseMapsPerCanvas}, with {@code -jvmArgsAppend -Dfacealign.vector-api=false}), from:
  *
  * <ul>
  *   <li>Precision. The pixel differences are taken in float (as {@link GrayImage#get} gives the pixels),
@@ -73,8 +73,9 @@ import org.facealign.data.GrayImage;
  *       face's IP-NME changed by more than {@code 4e-7} (of the inter-pupil distance) against the release that
  *       kept double nodes. The orientation is computed without {@code atan2}: the octant angle
  *       {@code ψ = atan(min / max)} of {@code |gx|, |gy|} from the tangent of its half, {@code min / (max
- *       + |g|)}, by a Taylor series; the quadrant and {@code |gy| > |gx|} then choose the bins by integer
- *       arithmetic, so axis-aligned gradients fall exactly on a bin centre. The maps agree with a
+ *       + |g|)}, by a Taylor series; the quadrant and {@code |gy| > |gx|} then choose the bins exactly (a
+ *       table of the two bins per quadrant and lower bin), so axis-aligned gradients fall exactly on a bin
+ *       centre. The maps agree with a
  *       straightforward double-precision implementation to about 3e-7 of their largest value.
  *   <li>Layout. The blur works on rows of 16-float slots, one per pixel: {@code n} bins (rounded up to a
  *       power of two) of each of {@code 16 / n} vertical strips of the canvas side by side, so that every
@@ -85,9 +86,14 @@ import org.facealign.data.GrayImage;
  *       that are literal multiples of 16 floats (the horizontal taps, one loop per tap distance up to
  *       radius {@value #PAD}; larger radii or slots take a generic scalar pass) or rows held as separate
  *       arrays (the vertical taps); two taps per pass.
- *   <li>Streaming. Rows are binned and blurred horizontally as they come, into a ring of {@code 2 radius +
- *       1} rows; each row is blurred vertically as soon as the rows below it exist and added to the
- *       integral at once, so only the integral is as large as the canvas.
+ *   <li>Vector lanes ({@link Simd}, the same bits as the plain loops): a row's gradients, magnitudes and
+ *       half-angle tangents ({@link GradientSimd}); for the default radius 6, the horizontal blur in one pass
+ *       and the vertical blur of two rows at once, each input row loaded once for both ({@link BlurSimd});
+ *       the integral's rows ({@link IntegralSimd}), two at once after the paired vertical blur, so that their
+ *       running sums are two independent chains of additions.
+ *   <li>Streaming. Rows are binned and blurred horizontally as they are needed, into a ring of {@code 2
+ *       radius + 2} rows; each row (or pair) is blurred vertically as soon as the rows below it exist and
+ *       added to the integral at once, so only the integral is as large as the canvas.
  * </ul>
  *
  * <p>{@link #process} reuses the buffers of an instance when the canvas size does not change. Not
