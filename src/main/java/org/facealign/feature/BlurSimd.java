@@ -51,7 +51,7 @@ final class BlurSimd {
    * for row {@code y} ({@code y + 1}), already scaled by that row's renormalisation; {@code len} a multiple of
    * the vector length.
    */
-  static void columns(float[][] rows, float[] taps, float[] taps1, float[] out0, float[] out1, int len) {
+  static void columns(float[][] rows, float[] taps, float[] out0, float[] out1, int len) {
     float[] r0 = rows[0];
     float[] r1 = rows[1];
     float[] r2 = rows[2];
@@ -73,13 +73,13 @@ final class BlurSimd {
     float a4 = taps[4];
     float a5 = taps[5];
     float a6 = taps[6];
-    float b0 = taps1[7];
-    float b1 = taps1[8];
-    float b2 = taps1[9];
-    float b3 = taps1[10];
-    float b4 = taps1[11];
-    float b5 = taps1[12];
-    float b6 = taps1[13];
+    float b0 = taps[7];
+    float b1 = taps[8];
+    float b2 = taps[9];
+    float b3 = taps[10];
+    float b4 = taps[11];
+    float b5 = taps[12];
+    float b6 = taps[13];
     for (int i = 0; i < len; i += FLOATS.length()) {
       FloatVector v0 = FloatVector.fromArray(FLOATS, r0, i);
       FloatVector v1 = FloatVector.fromArray(FLOATS, r1, i);

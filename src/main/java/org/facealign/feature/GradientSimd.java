@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The first steps of {@link ResponseMaps} for one canvas row in vector lanes: the central differences (float
  * differences widened to double and halved), then each gradient's magnitude, the tangent of half its octant
- * angle and whether it is steep. The same operations on the same numbers as {@code ResponseMaps.gradientRow}
+ * angle and whether it is steep. The same operations on the same numbers as {@code ResponseMaps.centralDifferences}
  * and {@code ResponseMaps.halfAngles}, hence the same bits; the steepness, there an exact 0/1 quotient (a
  * branch-free loop the JIT vectorises), is here a lane comparison. Loaded only when {@link Simd#ENABLED}.
  */
@@ -21,7 +21,7 @@ final class GradientSimd {
 
   /**
    * Row {@code y} of the {@code w x h} canvas {@code p} (row-major; {@code w, h >= 2}): {@code gx, gy} as
-   * {@code ResponseMaps.gradientRow} defines them, then {@code half, steep, mag} as {@code
+   * {@code ResponseMaps.centralDifferences} defines them, then {@code half, steep, mag} as {@code
    * ResponseMaps.halfAngles} does.
    */
   static void row(float[] p, int w, int h, int y, double[] gx, double[] gy, double[] half, double[] steep,

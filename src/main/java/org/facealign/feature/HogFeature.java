@@ -200,7 +200,7 @@ public final class HogFeature {
     double[] theta = angle;
     double[] mag = magnitude;
     for (int y = 0; y < w; y++) {
-      gradientRow(y);
+      ResponseMaps.centralDifferences(pixels, w, w, y, gradX, gradY); // gradientX, gradientY of the row
       HogSimd.orientations(gradX, gradY, w, theta, mag);
       int cellRow = (y / cellSize) * cells;
       for (int x = 0; x < w; x++) {
@@ -214,36 +214,6 @@ public final class HogFeature {
         int base = (cellRow + x / cellSize) * bins;
         hist[base + b0] += (1 - f) * m;
         hist[base + b1] += f * m;
-      }
-    }
-  }
-
-  /** {@link #gradientX} and {@link #gradientY} of row {@code y} of {@link #pixels}, into {@link #gradX}, {@link #gradY}. */
-  private void gradientRow(int y) {
-    int w = size;
-    float[] p = pixels;
-    double[] gx = gradX;
-    double[] gy = gradY;
-    if (w < 2) {
-      gx[0] = 0;
-      gy[0] = 0;
-      return;
-    }
-    int row = y * w;
-    gx[0] = p[row + 1] - p[row];
-    for (int x = 1; x < w - 1; x++) {
-      gx[x] = 0.5 * (p[row + x + 1] - p[row + x - 1]);
-    }
-    gx[w - 1] = p[row + w - 1] - p[row + w - 2];
-    int above = y == 0 ? row : row - w;
-    int below = y == w - 1 ? row : row + w;
-    if (y == 0 || y == w - 1) {
-      for (int x = 0; x < w; x++) {
-        gy[x] = p[below + x] - p[above + x];
-      }
-    } else {
-      for (int x = 0; x < w; x++) {
-        gy[x] = 0.5 * (p[below + x] - p[above + x]);
       }
     }
   }

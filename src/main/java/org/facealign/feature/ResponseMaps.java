@@ -279,8 +279,9 @@ public final class ResponseMaps {
         horizontal(next);
       }
       if (two) {
-        BlurSimd.columns(ringRows(y), verticalTaps(y, 0), verticalTaps(y + 1, BlurSimd.RADIUS + 1), blurredRow,
-            secondRow, stripWidth * slot);
+        verticalTaps(y, 0);
+        verticalTaps(y + 1, BlurSimd.RADIUS + 1);
+        BlurSimd.columns(ringRows(y), pairTaps, blurredRow, secondRow, stripWidth * slot);
         if (numOrientations == IntegralSimd.LANES) {
           integrateRows(y, blurredRow, secondRow);
         } else {
@@ -326,13 +327,12 @@ public final class ResponseMaps {
     return rows;
   }
 
-  /** The vertical taps of row {@code y}, {@code kernel[r + d] normY[y]} for d in [0, r], at {@code from}. */
-  private float[] verticalTaps(int y, int from) {
+  /** The vertical taps of row {@code y}, {@code kernel[r + d] normY[y]} for d in [0, r], into {@link #pairTaps} at {@code from}. */
+  private void verticalTaps(int y, int from) {
     float norm = normY[y];
     for (int d = 0; d <= radius; d++) {
       pairTaps[from + d] = kernel[radius + d] * norm;
     }
-    return pairTaps;
   }
 
   private void allocate(int w, int h) {
@@ -577,11 +577,15 @@ public final class ResponseMaps {
    * pixels in float, as {@link GrayImage#get} gives them, then halved.
    */
   private void gradientRow(int y) {
-    int w = width;
-    int h = height;
-    float[] p = pixels;
-    double[] gx = gradX;
-    double[] gy = gradY;
+    centralDifferences(pixels, width, height, y, gradX, gradY);
+  }
+
+  /**
+   * Central differences of row {@code y} of the {@code w x h} image {@code p} (row-major) into {@code gx, gy}:
+   * the difference of the two float pixels in float, halved in double; one-sided (not halved) on the first and
+   * last column (row); zero if the image is one pixel wide (high). Also the HOG's gradient ({@link HogFeature}).
+   */
+  static void centralDifferences(float[] p, int w, int h, int y, double[] gx, double[] gy) {
     int row = y * w;
     if (w < 2) {
       gx[0] = 0;
@@ -593,7 +597,7 @@ public final class ResponseMaps {
       gx[w - 1] = p[row + w - 1] - p[row + w - 2];
     }
     if (h < 2) {
-      Arrays.fill(gy, 0);
+      Arrays.fill(gy, 0, w, 0);
       return;
     }
     int above = y == 0 ? row : row - w;
@@ -914,11 +918,6 @@ public final class ResponseMaps {
     return y >= 0 && y < height ? ring[y % ring.length] : zeroRow;
   }
 
-  /**
-   * Row {@code y + 1} of the integral: row {@code y} plus the running sums of blurred row {@code y} ({@code b}), added in
-   * double to {@link #column} (so each node is the exact double sum of the rows above it, as if the integral
-   * were kept in double) and stored rounded to float.
-   */
   /** {@link #integrateRow} of rows {@code y} ({@code b0}) and {@code y + 1} ({@code b1}) by {@link IntegralSimd#rows}. */
   private void integrateRows(int y, float[] b0, float[] b1) {
     int w = width;
@@ -930,6 +929,11 @@ public final class ResponseMaps {
     IntegralSimd.rows(b0, b1, stripWidth, w, slot, binLanes, column, integral, here0, here1);
   }
 
+  /**
+   * Row {@code y + 1} of the integral: row {@code y} plus the running sums of blurred row {@code y} ({@code b}),
+   * added in double to {@link #column} (so each node is the exact double sum of the rows above it, as if the
+   * integral were kept in double) and stored rounded to float.
+   */
   private void integrateRow(int y, float[] b) {
     int w = width;
     int n = numOrientations;
