@@ -29,7 +29,7 @@ public final class SparkSessions {
     conf.setIfMissing("spark.app.name", cfg.spark().appName() + " " + what);
     if (cfg.spark().serializer().equals("kryo")) {
       conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-      conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator," + KryoRecords.class.getName());
+      conf.setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator," + KryoRegistrations.class.getName());
     }
     // DeepReg's distributed normal equations ship one (d+1)² float Gram matrix (303 MB for 68 landmarks)
     // per task to the driver.

@@ -50,7 +50,7 @@ class DeepRegPipelineTest extends LocalSparkTest {
   @Test
   void deepregTrainsBothVariantsAndReportsTable1(@TempDir Path dir) throws Exception {
     Trained t = trainOnSyntheticFaces(dir, 30, 12, 5L, 10,
-        Map.of("deepreg.epochs", "1", "deepreg.batch", "16", "deepreg.table1", "true"));
+        Map.of("deepreg.epochs", "1", "deepreg.local.epochs", "1", "deepreg.batch", "16", "deepreg.table1", "true"));
     FacealignConfig cfg = t.cfg();
     String out = t.out();
     LandmarkModel m = t.model();

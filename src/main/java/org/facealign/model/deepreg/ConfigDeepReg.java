@@ -14,9 +14,8 @@ import java.io.Serializable;
  * @param dropout probability of dropping an input of a layer during joint training (paper: 0.5)
  * @param epochs maximum epochs of joint training; chosen on the validation faces with {@code lrPlateau = trained}
  *     and {@code batch = 50}: DeepReg's best validation IP-NME 5.47 % by epoch 30, no better by epoch 40 (5.56 % by
- *     40 at batch 100); with 30 the pipeline took 27 min 40 s on a 2-core AMD EPYC VM (README); DeepRegLocal keeps
- *     15 ({@code deepreg.local}): 30 with {@code lrPlateau = trained} took its validation IP-NME from 5.70 to 5.62 %,
- *     but 15 more epochs of about 25 s would take the pipeline past 30 minutes
+ *     40 at batch 100); DeepRegLocal's ({@code deepreg.local}) likewise 30, with {@code lrPlateau = trained}: its
+ *     best validation IP-NME 5.62 % by epoch 30, against 5.70 % in 15 epochs with {@code start}
  * @param learningRate initial SGD learning rate of joint training (paper: 1e-2, for its own loss scale; ours,
  *     the squared error summed over the 136 coordinates in face units, diverges at 1e-2); chosen on the
  *     validation faces with perturbed starts, among 1e-3, 3e-3 and 5e-3 (README, "Joint training");
@@ -35,7 +34,7 @@ import java.io.Serializable;
  *     error (the early stopping and the weights kept always compare with epoch 0 too); chosen on the validation
  *     faces: in 40 epochs of batch 100 DeepReg's best validation IP-NME was 5.56 % with {@code trained} and 5.63 %
  *     with {@code start} (whose rate had halved after epoch 3, while the error was still above the pre-trained 5.79 %);
- *     DeepRegLocal keeps {@code start} ({@code deepreg.local})
+ *     DeepRegLocal's own ({@code deepreg.local}) likewise {@code trained}
  * @param earlyStop epochs without a better validation error before training stops; chosen on the validation
  *     faces: with 5, DeepReg's joint phase stopped at epoch 5 (5.80 %, the pre-trained cascade 5.79 %), with 10 it
  *     reached 5.67 %
