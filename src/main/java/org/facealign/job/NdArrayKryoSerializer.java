@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.io.Output;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -48,7 +49,7 @@ public final class NdArrayKryoSerializer extends Serializer<INDArray> {
       try {
         Nd4j.write(array, new DataOutputStream(output));
       } catch (IOException e) {
-        throw new KryoException("cannot write a " + type + " array of shape " + java.util.Arrays.toString(array.shape()), e);
+        throw new KryoException("cannot write a " + type + " array of shape " + Arrays.toString(array.shape()), e);
       }
       return;
     }
@@ -88,7 +89,7 @@ public final class NdArrayKryoSerializer extends Serializer<INDArray> {
       length *= d;
     }
     if (length <= 0 || length > Integer.MAX_VALUE - 8) {
-      throw new KryoException("ND4J array of shape " + java.util.Arrays.toString(shape) + " cannot be read into one heap array");
+      throw new KryoException("ND4J array of shape " + Arrays.toString(shape) + " cannot be read into one heap array");
     }
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       return tag == FLOATS
