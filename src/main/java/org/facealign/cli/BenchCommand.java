@@ -137,8 +137,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A saved model directory.")
     String model;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "A 300-W folder; its common test faces are used.")
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "A 300-W folder.")
     String data;
+
+    @Option(names = "--subset", defaultValue = "common", description = "Its subset whose faces are timed: common, "
+        + "challenging or training (for settings chosen by speed, never on test faces) (default: ${DEFAULT-VALUE}).")
+    String subset;
 
     @Option(names = "--faces", defaultValue = "200", description = "Faces to time (default: ${DEFAULT-VALUE}).")
     int faces;
@@ -180,7 +184,7 @@ final class BenchCommand implements Callable<Integer> {
           if (images.size() >= faces) {
             break;
           }
-          if (!e.subset().equals("common")) {
+          if (!e.subset().equals(subset)) {
             continue;
           }
           org.facealign.data.LoadedFace lf = org.facealign.data.FaceReader.load(e, st, limits, m.header().scheme());
@@ -189,7 +193,7 @@ final class BenchCommand implements Callable<Integer> {
         }
       }
       if (images.isEmpty()) {
-        System.err.println("facealign bench predict: no common test faces in " + data);
+        System.err.println("facealign bench predict: no " + subset + " faces in " + data);
         return 1;
       }
       predictAll(m, images, boxes); // warm-up
@@ -219,8 +223,9 @@ final class BenchCommand implements Callable<Integer> {
       if (m instanceof org.facealign.model.deepreg.DeepRegModel d) {
         // where the time goes: each step timed on its own, in the order (and the groups) predictAll runs them
         ObjectNode steps = out.putObject("steps_ms_per_face");
-        new org.facealign.model.deepreg.PredictionSteps(d.cascade(), Math.min(Math.max(1, batch),
-            org.facealign.model.deepreg.DeepRegModel.BATCH)).measure(images, boxes, repeat).forEach(steps::put);
+        org.facealign.model.deepreg.PredictionSteps predictionSteps = new org.facealign.model.deepreg.PredictionSteps(
+            d.cascade(), Math.min(Math.max(1, batch), org.facealign.model.deepreg.DeepRegModel.BATCH));
+        predictionSteps.measure(images, boxes, repeat).forEach(steps::put);
       } else if (m instanceof org.facealign.model.msrrn.MsrrnModel r) {
         ObjectNode steps = out.putObject("steps_ms_per_face");
         new org.facealign.model.msrrn.MsrrnSteps(r, Math.min(Math.max(1, batch),
