@@ -470,6 +470,35 @@ public final class ResponseMaps {
     grid(xs, nx, ys, ny, out, simd && numOrientations % IntegralSimd.LANES == 0);
   }
 
+  /**
+   * Reads the first and last float of the nodes {@link #integralGrid} would read at the grid's points and returns
+   * their sum, which means nothing: called on the next landmark's grid while the current one is described, it
+   * brings the integral's cache lines in early (a software prefetch; the sum keeps the JIT from dropping the reads).
+   */
+  public float touchGrid(double[] xs, int nx, double[] ys, int ny) {
+    int w = width;
+    int h = height;
+    int n = numOrientations;
+    int below = (w + 1) * n;
+    int last = 2 * n - 1;
+    float[] s = integral;
+    float acc = 0;
+    for (int r = 0; r < ny; r++) {
+      double v = ys[r] + 0.5;
+      v = v > 0 ? (v < h ? v : h) : 0;
+      int j = Math.min((int) v, h - 1);
+      for (int q = 0; q < nx; q++) {
+        double u = xs[q] + 0.5;
+        u = u > 0 ? (u < w ? u : w) : 0;
+        int i = Math.min((int) u, w - 1);
+        int p00 = j * below + i * n;
+        int p01 = p00 + below;
+        acc += s[p00] + s[p00 + last] + s[p01] + s[p01 + last];
+      }
+    }
+    return acc;
+  }
+
   /** {@link #integralGrid} in plain loops, for the tests that compare the two. */
   void integralGridScalar(double[] xs, int nx, double[] ys, int ny, double[] out) {
     grid(xs, nx, ys, ny, out, false);

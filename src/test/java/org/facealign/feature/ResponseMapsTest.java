@@ -186,6 +186,37 @@ class ResponseMapsTest {
     assertEquals(plain.rectSum(3, 0, 0, w, h), simd.rectSum(3, 0, 0, w, h), 0.0);
   }
 
+  /**
+   * {@code touchGrid} reads the nodes {@code integralGrid} reads at each point: the first orientation of the node
+   * left of and above it and the last orientation of its right neighbour, on its row and the next (clamped as the
+   * reads are), and sums them in float in that order.
+   */
+  @Test
+  void touchGridReadsTheNodesTheGridReads() {
+    ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.random(W, H, 6));
+    double[] xs = {-30, 0, 3.7, 35.25, W - 0.5, W + 4};
+    double[] ys = {-2, 0.2, 17.9, H - 1, 1e9};
+    float want = 0;
+    double[] node = new double[8];
+    for (double y : ys) {
+      int j = Math.min((int) Math.max(0, Math.min(H, y + 0.5)), H - 1);
+      for (double x : xs) {
+        int i = Math.min((int) Math.max(0, Math.min(W, x + 0.5)), W - 1);
+        maps.integralAt(i - 0.5, j - 0.5, node, 0);
+        float a = (float) node[0];
+        maps.integralAt(i + 0.5, j - 0.5, node, 0);
+        float b = (float) node[7];
+        maps.integralAt(i - 0.5, j + 0.5, node, 0);
+        float c = (float) node[0];
+        maps.integralAt(i + 0.5, j + 0.5, node, 0);
+        float d = (float) node[7];
+        want += a + b + c + d;
+      }
+    }
+    assertTrue(want > 0);
+    assertEquals(want, maps.touchGrid(xs, xs.length, ys, ys.length), 0.0f);
+  }
+
   @Test
   void integralGridEqualsIntegralAtPointByPoint() {
     ResponseMaps maps = new ResponseMaps(8, SIGMA).process(Reference.random(W, H, 6));
