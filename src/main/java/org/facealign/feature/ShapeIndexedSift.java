@@ -232,27 +232,26 @@ public final class ShapeIndexedSift {
 
   /** {@link ResponseMaps#touchGrid} of the landmark at (x, y)'s cell corners. */
   private void touch(ResponseMaps maps, double x, double y, int patchSize) {
+    cellCorners(x, y, patchSize, nextX, nextY);
+    touched += maps.touchGrid(nextX, cells + 1, nextY, cells + 1);
+  }
+
+  /** The {@code C + 1} cell-corner coordinates along x and y of the patch of side {@code patchSize} at (x, y). */
+  private void cellCorners(double x, double y, int patchSize, double[] xs, double[] ys) {
     int c = cells;
     double side = (double) patchSize / c;
     double x0 = x - patchSize / 2.0;
     double y0 = y - patchSize / 2.0;
     for (int q = 0; q <= c; q++) {
-      nextX[q] = x0 + q * side;
-      nextY[q] = y0 + q * side;
+      xs[q] = x0 + q * side;
+      ys[q] = y0 + q * side;
     }
-    touched += maps.touchGrid(nextX, c + 1, nextY, c + 1);
   }
 
   private void landmark(ResponseMaps maps, double x, double y, int patchSize, float[] out, int offset) {
     int c = cells;
     int n = orientations;
-    double side = (double) patchSize / c;
-    double x0 = x - patchSize / 2.0;
-    double y0 = y - patchSize / 2.0;
-    for (int q = 0; q <= c; q++) {
-      gridX[q] = x0 + q * side;
-      gridY[q] = y0 + q * side;
-    }
+    cellCorners(x, y, patchSize, gridX, gridY);
     maps.integralGrid(gridX, c + 1, gridY, c + 1, corners);
     if (simd) {
       SiftSimd.describe(corners, c, n, clip, MIN_NORM, raw, partials, out, offset);
