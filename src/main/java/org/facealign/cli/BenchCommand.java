@@ -223,9 +223,8 @@ final class BenchCommand implements Callable<Integer> {
       if (m instanceof org.facealign.model.deepreg.DeepRegModel d) {
         // where the time goes: each step timed on its own, in the order (and the groups) predictAll runs them
         ObjectNode steps = out.putObject("steps_ms_per_face");
-        org.facealign.model.deepreg.PredictionSteps predictionSteps = new org.facealign.model.deepreg.PredictionSteps(
-            d.cascade(), Math.min(Math.max(1, batch), org.facealign.model.deepreg.DeepRegModel.BATCH));
-        predictionSteps.measure(images, boxes, repeat).forEach(steps::put);
+        new org.facealign.model.deepreg.PredictionSteps(d.cascade(), Math.min(Math.max(1, batch),
+            org.facealign.model.deepreg.DeepRegModel.BATCH)).measure(images, boxes, repeat).forEach(steps::put);
       } else if (m instanceof org.facealign.model.msrrn.MsrrnModel r) {
         ObjectNode steps = out.putObject("steps_ms_per_face");
         new org.facealign.model.msrrn.MsrrnSteps(r, Math.min(Math.max(1, batch),

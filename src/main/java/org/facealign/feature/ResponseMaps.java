@@ -475,7 +475,7 @@ public final class ResponseMaps {
    * their sum, which means nothing: called on the next landmark's grid while the current one is described, it
    * brings the integral's cache lines in early (a software prefetch; the sum keeps the JIT from dropping the reads).
    */
-  public float touchGrid(double[] xs, int nx, double[] ys, int ny) {
+  float touchGrid(double[] xs, int nx, double[] ys, int ny) {
     int w = width;
     int h = height;
     int n = numOrientations;
@@ -484,13 +484,9 @@ public final class ResponseMaps {
     float[] s = integral;
     float acc = 0;
     for (int r = 0; r < ny; r++) {
-      double v = ys[r] + 0.5;
-      v = v > 0 ? (v < h ? v : h) : 0;
-      int j = Math.min((int) v, h - 1);
+      int j = Math.min((int) node(ys[r], h), h - 1);
       for (int q = 0; q < nx; q++) {
-        double u = xs[q] + 0.5;
-        u = u > 0 ? (u < w ? u : w) : 0;
-        int i = Math.min((int) u, w - 1);
+        int i = Math.min((int) node(xs[q], w), w - 1);
         int p00 = j * below + i * n;
         int p01 = p00 + below;
         acc += s[p00] + s[p00 + last] + s[p01] + s[p01 + last];
@@ -512,13 +508,11 @@ public final class ResponseMaps {
     int below = (w + 1) * n;
     float[] s = integral;
     for (int r = 0; r < ny; r++) {
-      double v = ys[r] + 0.5;
-      v = v > 0 ? (v < h ? v : h) : 0; // NaN -> 0
+      double v = node(ys[r], h);
       int j = Math.min((int) v, h - 1);
       double fv = v - j;
       for (int q = 0; q < nx; q++) {
-        double u = xs[q] + 0.5;
-        u = u > 0 ? (u < w ? u : w) : 0;
+        double u = node(xs[q], w);
         int i = Math.min((int) u, w - 1);
         double fu = u - i;
         double w00 = (1 - fu) * (1 - fv);
@@ -544,10 +538,8 @@ public final class ResponseMaps {
     int w = width;
     int h = height;
     int n = numOrientations;
-    double u = x + 0.5;
-    double v = y + 0.5;
-    u = u > 0 ? (u < w ? u : w) : 0; // NaN -> 0
-    v = v > 0 ? (v < h ? v : h) : 0;
+    double u = node(x, w);
+    double v = node(y, h);
     int i = (int) u;
     int j = (int) v;
     if (i == w) {
@@ -570,15 +562,22 @@ public final class ResponseMaps {
     }
   }
 
+  /**
+   * The node coordinate of canvas coordinate {@code x} on an axis of {@code size} pixels: {@code x + 1/2} clamped to
+   * {@code [0, size]}, NaN to 0. Every read of the integral places its point so.
+   */
+  private static double node(double x, int size) {
+    double u = x + 0.5;
+    return u > 0 ? (u < size ? u : size) : 0;
+  }
+
   /** The integral of map {@code k} up to {@code (x, y)}. */
   private double integralAt(int k, double x, double y) {
     int w = width;
     int h = height;
     int n = numOrientations;
-    double u = x + 0.5;
-    double v = y + 0.5;
-    u = u > 0 ? (u < w ? u : w) : 0;
-    v = v > 0 ? (v < h ? v : h) : 0;
+    double u = node(x, w);
+    double v = node(y, h);
     int i = (int) u;
     int j = (int) v;
     if (i == w) {

@@ -11,7 +11,8 @@ import java.io.Serializable;
  * @param ridge ridge penalty of the local layers, relative to the mean diagonal of the Gram matrix
  * @param globalRidge ridge penalty of the global layer on the HOG, likewise relative
  * @param validationFaces training faces held out for validation, with all their variants (paper: 200)
- * @param dropout probability of dropping an input of a layer during joint training (paper: 0.5)
+ * @param dropout probability of dropping an input of a layer during joint training (paper: 0.5); chosen on the
+ *     validation faces for the joint phase among 0.25, 0.4, 0.5, 0.6 and 0.75 (README, "Joint training")
  * @param epochs maximum epochs of joint training; chosen on the validation faces with {@code lrPlateau = trained}
  *     and {@code batch = 50}: DeepReg's best validation IP-NME 5.47 % by epoch 30, no better by epoch 40 (5.56 % by
  *     40 at batch 100); DeepRegLocal's ({@code deepreg.local}) likewise 30, with {@code lrPlateau = trained}: its
