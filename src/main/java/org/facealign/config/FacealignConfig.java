@@ -220,7 +220,8 @@ public final class FacealignConfig {
           c.getDouble("learning-rate"), c.getDouble("momentum"), c.getInt("batch"), c.getDouble("lr-drop"),
           c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"),
           c.getString("lr-plateau"), c.getString("pretrain-penalty"), c.getBoolean("joint-perturb"),
-          c.getInt("global-folds"), c.getBoolean("rescale-starts"), c.getDouble("perturb-scale"), c.getString("updater"));
+          c.getInt("global-folds"), c.getBoolean("rescale-starts"), c.getDouble("perturb-scale"), c.getString("updater"),
+          c.getString("pretrain"), c.getInt("pretrain-epochs"));
     } catch (IllegalArgumentException e) {
       throw bad(c, global ? "facealign.deepreg" : "facealign.deepreg(.local)", e.getMessage());
     }

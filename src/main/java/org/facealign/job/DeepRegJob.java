@@ -39,6 +39,7 @@ import org.facealign.train.EpochStats;
 import org.facealign.train.JointTrainer;
 import org.facealign.train.ProgressListener;
 import org.facealign.train.SequentialTrainer;
+import org.facealign.train.SgdPretrainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -315,8 +316,11 @@ public final class DeepRegJob {
       fits = List.of();
       LOG.info("train: resuming {} with the pre-trained cascade of {}", variant.kind(), pretrainedDir);
     } else {
-      SequentialTrainer.Result r = SequentialTrainer.fit(data.jsc(), data.train(), data.validation(), cfg.features(), dr,
-          variant.global(), cfg.train().seed());
+      SequentialTrainer.Result r = dr.pretrainSgd()
+          ? new SgdPretrainer(dr, cfg.train().seed()).listener(new ProgressListener("pretrain"))
+              .fit(data.jsc(), data.train(), data.validation(), cfg.features(), variant.global())
+          : SequentialTrainer.fit(data.jsc(), data.train(), data.validation(), cfg.features(), dr, variant.global(),
+              cfg.train().seed());
       pretrained = r.cascade();
       fits = r.fits();
       if (variant.joint()) {

@@ -267,11 +267,35 @@ public final class GraphTrainer<S extends Serializable> {
       st.bestParams = detachedCopy(g.params());
     }
     if (st.learningRate != before) {
-      g.setLearningRate(st.learningRate);
+      setLearningRate(g, st.learningRate);
     }
     EpochInfo info = new EpochInfo(stats, schedule.epochs(), st);
     for (TrainingListener l : listeners) {
       l.onEpochEnd(info);
+    }
+  }
+
+  /**
+   * Sets the learning rate of every layer that trains: a layer whose updater's rate is 0 (a fixed layer of DeepReg's
+   * layer-wise pre-training) keeps it.
+   */
+  static void setLearningRate(ComputationGraph g, double lr) {
+    List<String> trained = new ArrayList<>();
+    boolean fixed = false;
+    for (org.deeplearning4j.nn.api.Layer l : g.getLayers()) {
+      if (l.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b && b.getIUpdater() != null
+          && b.getIUpdater().hasLearningRate() && b.getIUpdater().getLearningRate(0, 0) == 0) {
+        fixed = true;
+      } else {
+        trained.add(l.conf().getLayer().getLayerName());
+      }
+    }
+    if (!fixed) {
+      g.setLearningRate(lr);
+      return;
+    }
+    for (String name : trained) {
+      g.setLearningRate(name, lr);
     }
   }
 

@@ -123,7 +123,7 @@ public final class JointTrainer {
    * {@code perturbation} about the pre-trained s0 every epoch ({@code start} and {@code perturbation} null
    * without).
    */
-  private record SampleExamples(boolean global, Cascade start, Perturbation perturbation)
+  record SampleExamples(boolean global, Cascade start, Perturbation perturbation)
       implements GraphTrainer.Examples<TrainingSample> {
     @Override
     public String name(TrainingSample s) {

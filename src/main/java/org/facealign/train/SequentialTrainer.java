@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * squares problem in its own weights once the earlier stages are fixed, so the exact minimiser costs one
  * pass over the data (plus a Cholesky factorisation of an 8705² matrix, a few seconds), needs no learning
  * rate or epoch count, and is the same whatever the partitioning; dropout's regularisation is played by
- * the ridge penalty. Joint training (which does need SGD) starts from these weights.
+ * the ridge penalty. Joint training (which does need SGD) starts from these weights. The paper's own way,
+ * layer by layer by SGD with dropout, is {@link SgdPretrainer} ({@code deepreg.pretrain = sgd}).
  *
  * <p>Each stage trains on {@code starts} starting shapes per sample ({@link Perturbation}), drawn with the
  * statistics of s0's error on held-out faces, their deviations multiplied by {@link
@@ -115,7 +116,11 @@ public final class SequentialTrainer {
     return s;
   }
 
-  /** What one layer's fit did. */
+  /**
+   * What one layer's fit did: closed-form, the mean squared error (summed over the coordinates) of the samples it
+   * was fitted on (every start) before and after it; by SGD ({@link SgdPretrainer}), that of the held-out samples
+   * (of the training samples' last epoch if none are held out) before its first epoch and at its best one.
+   */
   public record StageFit(String layer, long samples, double mseBefore, double mseAfter, double seconds) {}
 
   /** The cascade and the fits. */
@@ -130,31 +135,11 @@ public final class SequentialTrainer {
    */
   public static Result fit(JavaSparkContext jsc, JavaRDD<TrainingSample> samples, JavaRDD<TrainingSample> heldOut,
       ConfigFeatures features, ConfigDeepReg cfg, boolean global, long seed) {
-    List<StageFit> fits = new ArrayList<>();
     int parts = Math.max(1, jsc.defaultParallelism());
-    // mean shape
-    double[] sum = samples.map(TrainingSample::target).treeReduce(SequentialTrainer::plus);
-    long n = samples.count();
-    double[] mean = Arrays.stream(sum).map(v -> v / n).toArray();
-    int out = mean.length;
-    LinearMap globalLayer = null;
-    if (global) {
-      long t0 = System.nanoTime();
-      int hogDim = features.hogDimension();
-      NormalEquations ne = samples.coalesce(parts).mapPartitions(it -> {
-        NormalEquations e = new NormalEquations(hogDim, out);
-        while (it.hasNext()) {
-          TrainingSample s = it.next();
-          e.add(s.hog(), s.target());
-        }
-        return List.of(e.seal()).iterator();
-      }).treeReduce(NormalEquations::merge, 2);
-      double before = ne.meanSquaredError(new LinearMap(out, hogDim, new float[out * hogDim], toFloat(mean)));
-      globalLayer = ne.solve(cfg.globalRidge(), cfg.pretrainDropout(), cfg.pretrainPenaltyCentred());
-      fits.add(new StageFit("global", ne.count(), before, ne.meanSquaredError(globalLayer), (System.nanoTime() - t0) / 1e9));
-      LOG.info("train: {}", fits.get(fits.size() - 1));
-    }
-    Cascade cascade = new Cascade(features, globalLayer, mean, List.of());
+    Result initial = initial(jsc, samples, features, cfg, global);
+    List<StageFit> fits = new ArrayList<>(initial.fits());
+    Cascade cascade = initial.cascade();
+    int out = cascade.meanShape().length;
 
     // starting shapes, s0 and its perturbations
     Broadcast<Cascade> c0 = jsc.broadcast(cascade);
@@ -243,6 +228,39 @@ public final class SequentialTrainer {
       heldShapes.unpersist(false);
     }
     return new Result(cascade, fits);
+  }
+
+  /**
+   * The start of a cascade: the mean shape and, with {@code global}, the global layer on the HOG (closed-form, as
+   * every pre-training fits it), without local layers; the fit of the global layer, if any.
+   */
+  static Result initial(JavaSparkContext jsc, JavaRDD<TrainingSample> samples, ConfigFeatures features,
+      ConfigDeepReg cfg, boolean global) {
+    List<StageFit> fits = new ArrayList<>();
+    int parts = Math.max(1, jsc.defaultParallelism());
+    // mean shape
+    double[] sum = samples.map(TrainingSample::target).treeReduce(SequentialTrainer::plus);
+    long n = samples.count();
+    double[] mean = Arrays.stream(sum).map(v -> v / n).toArray();
+    int out = mean.length;
+    LinearMap globalLayer = null;
+    if (global) {
+      long t0 = System.nanoTime();
+      int hogDim = features.hogDimension();
+      NormalEquations ne = samples.coalesce(parts).mapPartitions(it -> {
+        NormalEquations e = new NormalEquations(hogDim, out);
+        while (it.hasNext()) {
+          TrainingSample s = it.next();
+          e.add(s.hog(), s.target());
+        }
+        return List.of(e.seal()).iterator();
+      }).treeReduce(NormalEquations::merge, 2);
+      double before = ne.meanSquaredError(new LinearMap(out, hogDim, new float[out * hogDim], toFloat(mean)));
+      globalLayer = ne.solve(cfg.globalRidge(), cfg.pretrainDropout(), cfg.pretrainPenaltyCentred());
+      fits.add(new StageFit("global", ne.count(), before, ne.meanSquaredError(globalLayer), (System.nanoTime() - t0) / 1e9));
+      LOG.info("train: {}", fits.get(fits.size() - 1));
+    }
+    return new Result(new Cascade(features, globalLayer, mean, List.of()), fits);
   }
 
   /** The mean over samples and starts of the squared distance, summed over coordinates, of a start from the truth. */

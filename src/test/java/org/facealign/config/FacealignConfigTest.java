@@ -130,7 +130,7 @@ class FacealignConfigTest {
     assertEquals(0.5, c.deepreg(false).perturbScale());
     // a key the block does not list is the common one
     assertEquals(0.2, c.deepreg(false).ridge());
-    assertEquals(new ConfigDeepReg(5, 5, 0.2, 0.1, 200, 0.5, 30, 1e-3, 0.9, 50, 0.5, 3, 10, 0, 5, "trained", "raw", true, 0, false, 0.5, "nesterovs"),
+    assertEquals(new ConfigDeepReg(5, 5, 0.2, 0.1, 200, 0.5, 30, 1e-3, 0.9, 50, 0.5, 3, 10, 0, 5, "trained", "raw", true, 0, false, 0.5, "nesterovs", "closed-form", 10),
         c.deepreg(false));
     // only the keys reference.conf lists in the block may be set there
     assertThrows(ConfigException.class, () -> FacealignConfig.load(null, Map.of("deepreg.local.stages", "3")));
@@ -141,6 +141,23 @@ class FacealignConfigTest {
     assertFalse(FacealignConfig.load(null, Map.of()).deepreg().pretrainPenaltyCentred());
     assertTrue(FacealignConfig.load(null, Map.of("deepreg.pretrain-penalty", "centred")).deepreg()
         .pretrainPenaltyCentred());
+  }
+
+  @Test
+  void sgdPretrainingIsChosenByKeyAndRefusesClosedFormOnlyKeys() {
+    assertFalse(FacealignConfig.load(null, Map.of()).deepreg().pretrainSgd());
+    ConfigDeepReg sgd = FacealignConfig.load(null, Map.of("deepreg.pretrain", "sgd", "deepreg.pretrain-epochs", "4"))
+        .deepreg();
+    assertTrue(sgd.pretrainSgd());
+    assertEquals(4, sgd.pretrainEpochs());
+    for (String key : new String[] {"deepreg.global-folds=5", "deepreg.rescale-starts=true", "deepreg.pretrain=adam",
+        "deepreg.pretrain-epochs=0"}) {
+      String[] kv = key.split("=");
+      Map<String, String> o = kv[0].equals("deepreg.pretrain") || kv[0].equals("deepreg.pretrain-epochs")
+          ? Map.of(kv[0], kv[1]) : Map.of("deepreg.pretrain", "sgd", kv[0], kv[1]);
+      ConfigException e = assertThrows(ConfigException.class, () -> FacealignConfig.load(null, o));
+      assertTrue(e.getMessage().contains("pretrain"), e.getMessage());
+    }
   }
 
   @Test

@@ -122,9 +122,33 @@ public final class DeepRegGraph {
     return configuration(init, cfg, seed, dtype, shapeGradient, null);
   }
 
+  /**
+   * The graph of layer-wise pre-training by SGD ({@code deepreg.pretrain = sgd}): {@code init}'s cascade, of which
+   * only the last local layer trains (with dropout on its input); s0 and the earlier layers are fixed (no updates,
+   * no dropout: they move the start as they will at test time), and no feature vertex back-propagates ψ (no
+   * trained layer lies before one). Float precision; descriptors centred by {@code offsets} as in {@link
+   * #build(Cascade, ConfigDeepReg, long, DataType, boolean, double[][])}.
+   */
+  public static ComputationGraph buildLastStage(Cascade init, ConfigDeepReg cfg, long seed, double[][] offsets) {
+    ComputationGraph g = new ComputationGraph(configuration(init, cfg, seed, DataType.FLOAT, false, offsets,
+        init.numStages(), true));
+    g.init();
+    setWeights(g, init);
+    return g;
+  }
+
   /** The configuration of {@link #build(Cascade, ConfigDeepReg, long, DataType, boolean, double[][])}. */
   public static ComputationGraphConfiguration configuration(Cascade init, ConfigDeepReg cfg, long seed, DataType dtype,
       boolean shapeGradient, double[][] offsets) {
+    return configuration(init, cfg, seed, dtype, shapeGradient, offsets, 0, cfg.jointPerturb());
+  }
+
+  /**
+   * As above; {@code onlyStage} t >= 1: only local layer t trains, the others fixed; 0: every layer trains. With
+   * {@code shift}, the {@link #SHIFT} input.
+   */
+  private static ComputationGraphConfiguration configuration(Cascade init, ConfigDeepReg cfg, long seed, DataType dtype,
+      boolean shapeGradient, double[][] offsets, int onlyStage, boolean shift) {
     if (init.numStages() < 1) {
       throw new IllegalArgumentException("joint training needs at least one local stage, the cascade has none");
     }
@@ -146,17 +170,17 @@ public final class DeepRegGraph {
     } else {
       b.addInputs(CANVAS);
     }
-    if (cfg.jointPerturb()) {
+    if (shift) {
       b.addInputs(SHIFT);
     }
     b.addVertex(MAPS, new ResponseMapsVertex(f.canvasSize(), f.orientations(), f.blurSigma()), CANVAS);
     if (global) {
-      b.addLayer(initialName(), dense(f.hogDimension(), out, cfg.dropout()), HOG);
+      b.addLayer(initialName(), dense(f.hogDimension(), out, cfg.dropout(), onlyStage == 0), HOG);
     } else {
       b.addVertex(initialName(), new MeanShapeVertex(init.meanShape()), MAPS);
     }
     String prev = shapeVertex(0);
-    if (cfg.jointPerturb()) {
+    if (shift) {
       b.addVertex(START, new ElementWiseVertex(ElementWiseVertex.Op.Add), initialName(), SHIFT);
       prev = START;
     }
@@ -164,7 +188,7 @@ public final class DeepRegGraph {
     for (int t = 1; t <= init.numStages(); t++) {
       b.addVertex(featureVertex(t), new ShapeIndexedFeatureVertex(canonical, t - 1, MAPS, init.numPoints(), shapeGradient,
           offsets == null ? null : offsets[t - 1]), MAPS, prev);
-      b.addLayer(stageLayer(t), dense(d, out, cfg.dropout()), featureVertex(t));
+      b.addLayer(stageLayer(t), dense(d, out, cfg.dropout(), onlyStage == 0 || onlyStage == t), featureVertex(t));
       b.addVertex(shapeVertex(t), new ElementWiseVertex(ElementWiseVertex.Op.Add), prev, stageLayer(t));
       prev = shapeVertex(t);
     }
@@ -174,9 +198,16 @@ public final class DeepRegGraph {
     return b.build();
   }
 
-  private static DenseLayer dense(int in, int out, double dropout) {
+  /**
+   * A linear layer; one that does not train has no dropout and an updater of learning rate 0, whose updates are
+   * exactly zero ({@link org.facealign.train.GraphTrainer}'s learning-rate drops leave it at 0). Not DL4J's {@code
+   * NoOp}: a graph mixing stateless and stateful updaters fails when its learning rate changes (1.0.0-M2.1).
+   */
+  private static DenseLayer dense(int in, int out, double dropout, boolean trains) {
     DenseLayer.Builder d = new DenseLayer.Builder().nIn(in).nOut(out).activation(Activation.IDENTITY).hasBias(true);
-    if (dropout > 0) {
+    if (!trains) {
+      d.updater(new Nesterovs(0.0, 0.0));
+    } else if (dropout > 0) {
       d.dropOut(new Dropout(1 - dropout));
     }
     return d.build();
