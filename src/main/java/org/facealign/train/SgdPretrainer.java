@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * "Deep Regression for Face Alignment", 2014, Sec. 3.2): {@code deepreg.pretrain = sgd}. The mean shape and the
  * global layer come first, closed-form ({@link SequentialTrainer#initial}); then local layer t, starting from
  * zero weights, trains with the earlier layers fixed, on the graph of the first t stages ({@link
- * DeepRegGraph#buildLastStage}) with {@link GraphTrainer}: the joint phase's optimiser, learning rate, batch,
- * learning-rate drops and stopping rules, at most {@code pretrain-epochs} epochs, the best epoch's weights kept
+ * DeepRegGraph#buildLastStage}) with {@link GraphTrainer}: at {@code pretrain-learning-rate}, with the joint phase's
+ * optimiser, batch, learning-rate drops and stopping rules, at most {@code pretrain-epochs} epochs, the best epoch's weights kept
  * (by the validation error of the t-stage cascade). Every epoch each sample starts from a fresh similarity
  * perturbation of its s0 with the spread closed-form pre-training gives its starts ({@code perturb-scale} times
  * the deviations of s0's error on the held-out faces), moved by the fixed layers before the trained one.
@@ -41,7 +41,7 @@ public final class SgdPretrainer {
   private final List<TrainingListener> listeners = new ArrayList<>();
 
   /**
-   * @param cfg the settings: pretrainEpochs, perturbScale, dropout, learningRate, momentum, updater, batch, lrDrop,
+   * @param cfg the settings: pretrainEpochs, pretrainLearningRate, perturbScale, dropout, momentum, updater, batch, lrDrop,
    *     patience, lrPlateau, earlyStop, workers, averagingFrequency, stages
    * @param seed the seed of every random choice (stage t trains with {@code seed + t})
    */
@@ -71,7 +71,7 @@ public final class SgdPretrainer {
     Cascade cascade = initial.cascade();
     Perturbation starts = new Perturbation(
         SequentialTrainer.residualStats(jsc, cascade, train, validation).scaled(cfg.perturbScale()), seed);
-    GraphTrainer.Schedule schedule = new GraphTrainer.Schedule(cfg.pretrainEpochs(), cfg.learningRate(), cfg.batch(),
+    GraphTrainer.Schedule schedule = new GraphTrainer.Schedule(cfg.pretrainEpochs(), cfg.pretrainLearningRate(), cfg.batch(),
         cfg.lrDrop(), cfg.patience(), cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency(), cfg.plateauOfTrained());
     int out = cascade.meanShape().length;
     int d = features.descriptorLength() * (out / 2);

@@ -27,8 +27,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class SgdPretrainerTest extends LocalSparkTest {
 
   static ConfigDeepReg cfg(String pretrain) {
+    return cfg(pretrain, 3e-3);
+  }
+
+  static ConfigDeepReg cfg(String pretrain, double pretrainLearningRate) {
     return new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.2, 0, 3e-3, 0.9, 16, 0.5, 2, 5, 1, 2, "trained", "raw", false, 0,
-        false, 1.0, "nesterovs", pretrain, 4);
+        false, 1.0, "nesterovs", pretrain, 4, pretrainLearningRate);
   }
 
   private static double[] nme(Cascade c, List<TrainingSample> samples) {
@@ -92,19 +96,24 @@ class SgdPretrainerTest extends LocalSparkTest {
     }
     org.nd4j.linalg.dataset.api.MultiDataSet batch = DeepRegGraph.toMultiDataSet(faces, true, shifts,
         org.nd4j.linalg.api.buffer.DataType.FLOAT);
-    ComputationGraph g = DeepRegGraph.buildLastStage(c, cfg("sgd"), 3L, null);
+    ComputationGraph g = DeepRegGraph.buildLastStage(c, cfg("sgd", 5e-3), 3L, null);
+    String last = DeepRegGraph.stageLayer(c.numStages());
+    assertEquals(5e-3, learningRate(g, last), 1e-15); // pre-training's rate, not the joint phase's
     Map<String, INDArray> before = new java.util.HashMap<>();
     g.paramTable().forEach((k, v) -> before.put(k, v.dup()));
     for (int step = 0; step < 3; step++) {
       g.fit(batch);
       GraphTrainer.setLearningRate(g, 1e-3 / (step + 1));
     }
-    String last = DeepRegGraph.stageLayer(c.numStages());
     for (Map.Entry<String, INDArray> e : g.paramTable().entrySet()) {
       boolean same = e.getValue().equals(before.get(e.getKey()));
       assertEquals(!e.getKey().startsWith(last + "_"), same, e.getKey());
     }
-    assertEquals(1e-3 / 3, ((org.deeplearning4j.nn.conf.layers.BaseLayer) g.getLayer(last).conf().getLayer())
-        .getIUpdater().getLearningRate(0, 0), 1e-15);
+    assertEquals(1e-3 / 3, learningRate(g, last), 1e-15);
+  }
+
+  private static double learningRate(ComputationGraph g, String layer) {
+    return ((org.deeplearning4j.nn.conf.layers.BaseLayer) g.getLayer(layer).conf().getLayer()).getIUpdater()
+        .getLearningRate(0, 0);
   }
 }

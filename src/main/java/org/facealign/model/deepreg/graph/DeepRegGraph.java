@@ -124,7 +124,7 @@ public final class DeepRegGraph {
 
   /**
    * The graph of layer-wise pre-training by SGD ({@code deepreg.pretrain = sgd}): {@code init}'s cascade, of which
-   * only the last local layer trains (with dropout on its input); s0 and the earlier layers are fixed (no updates,
+   * only the last local layer trains (with dropout on its input, at {@code cfg.pretrainLearningRate()}); s0 and the earlier layers are fixed (no updates,
    * no dropout: they move the start as they will at test time), and no feature vertex back-propagates ψ (no
    * trained layer lies before one). Float precision; descriptors centred by {@code offsets} as in {@link
    * #build(Cascade, ConfigDeepReg, long, DataType, boolean, double[][])}.
@@ -156,10 +156,11 @@ public final class DeepRegGraph {
     int out = 2 * init.numPoints();
     int d = f.descriptorLength() * init.numPoints();
     boolean global = init.global() != null;
+    double lr = onlyStage == 0 ? cfg.learningRate() : cfg.pretrainLearningRate();
     ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
         .seed(seed)
         .dataType(dtype)
-        .updater("adam".equals(cfg.updater()) ? new Adam(cfg.learningRate()) : new Nesterovs(cfg.learningRate(), cfg.momentum()))
+        .updater("adam".equals(cfg.updater()) ? new Adam(lr) : new Nesterovs(lr, cfg.momentum()))
         .weightInit(WeightInit.ZERO)
         .activation(Activation.IDENTITY)
         .trainingWorkspaceMode(WorkspaceMode.ENABLED)
