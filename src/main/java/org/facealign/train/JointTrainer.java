@@ -63,7 +63,12 @@ public final class JointTrainer {
 
   /** The schedule of {@code cfg}. */
   static GraphTrainer.Schedule schedule(ConfigDeepReg cfg) {
-    return new GraphTrainer.Schedule(cfg.epochs(), cfg.learningRate(), cfg.batch(), cfg.lrDrop(), cfg.patience(),
+    return schedule(cfg, cfg.epochs(), cfg.learningRate());
+  }
+
+  /** The schedule of {@code cfg} with its own epochs and initial learning rate (SGD pre-training's). */
+  static GraphTrainer.Schedule schedule(ConfigDeepReg cfg, int epochs, double learningRate) {
+    return new GraphTrainer.Schedule(epochs, learningRate, cfg.batch(), cfg.lrDrop(), cfg.patience(),
         cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency(), cfg.plateauOfTrained());
   }
 
@@ -100,13 +105,7 @@ public final class JointTrainer {
 
       @Override
       public GraphTrainer.Validation validate(ComputationGraph g) {
-        Cascade c;
-        try {
-          c = DeepRegGraph.toCascade(g, init);
-        } catch (IllegalArgumentException e) {
-          return GraphTrainer.Validation.DIVERGED; // non-finite weights
-        }
-        return JointTrainer.validate(jsc, c, validation);
+        return JointTrainer.validate(jsc, g, init, validation);
       }
 
       @Override
@@ -191,6 +190,18 @@ public final class JointTrainer {
     }
     bc.destroy(false);
     return means;
+  }
+
+  /** {@link #validate(JavaSparkContext, Cascade, JavaRDD)} of the graph's weights taken back into {@code template}. */
+  static GraphTrainer.Validation validate(JavaSparkContext jsc, ComputationGraph g, Cascade template,
+      JavaRDD<TrainingSample> validation) {
+    Cascade c;
+    try {
+      c = DeepRegGraph.toCascade(g, template);
+    } catch (IllegalArgumentException e) {
+      return GraphTrainer.Validation.DIVERGED; // non-finite weights
+    }
+    return validate(jsc, c, validation);
   }
 
   static GraphTrainer.Validation validate(JavaSparkContext jsc, Cascade c, JavaRDD<TrainingSample> validation) {

@@ -71,8 +71,7 @@ public final class SgdPretrainer {
     Cascade cascade = initial.cascade();
     Perturbation starts = new Perturbation(
         SequentialTrainer.residualStats(jsc, cascade, train, validation).scaled(cfg.perturbScale()), seed);
-    GraphTrainer.Schedule schedule = new GraphTrainer.Schedule(cfg.pretrainEpochs(), cfg.pretrainLearningRate(), cfg.batch(),
-        cfg.lrDrop(), cfg.patience(), cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency(), cfg.plateauOfTrained());
+    GraphTrainer.Schedule schedule = JointTrainer.schedule(cfg, cfg.pretrainEpochs(), cfg.pretrainLearningRate());
     int out = cascade.meanShape().length;
     int d = features.descriptorLength() * (out / 2);
     Cascade s0 = cascade;
@@ -95,11 +94,7 @@ public final class SgdPretrainer {
 
         @Override
         public GraphTrainer.Validation validate(ComputationGraph g) {
-          try {
-            return JointTrainer.validate(jsc, DeepRegGraph.toCascade(g, init), validation);
-          } catch (IllegalArgumentException e) {
-            return GraphTrainer.Validation.DIVERGED; // non-finite weights
-          }
+          return JointTrainer.validate(jsc, g, init, validation);
         }
 
         @Override
