@@ -238,7 +238,7 @@ public final class FacealignConfig {
           c.getBoolean("online-augment"), c.getBoolean("position-gradient"),
           c.getBoolean("patch-normalisation"), c.getBoolean("cnn-batch-norm"),
           c.getBoolean("cnn-strided"), c.getDouble("rrn-leaky-slope"), c.getDouble("dropout"),
-          c.getDouble("jitter-scale"), c.getDouble("jitter-shift"));
+          c.getDouble("jitter-scale"), c.getDouble("jitter-shift"), c.getInt("native-threads"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.msrrn", e.getMessage());
     }

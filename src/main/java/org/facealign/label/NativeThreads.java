@@ -9,14 +9,13 @@ public final class NativeThreads {
 
   private NativeThreads() {}
 
-  /** Sets both libraries to {@code n} threads (0: leaves their defaults); later calls with the same n do nothing. */
+  /** Sets both libraries (ND4J's operations and BLAS: {@link org.facealign.model.Nd4jThreads}) to {@code n} threads (0: leaves their defaults); later calls with the same n do nothing. */
   public static synchronized void limit(int n) {
     if (n <= 0 || applied == n) {
       return;
     }
     org.bytedeco.opencv.global.opencv_core.setNumThreads(n);
-    org.nd4j.linalg.factory.Nd4j.getExecutioner(); // loads the backend first
-    org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
+    org.facealign.model.Nd4jThreads.limit(n);
     applied = n;
   }
 }

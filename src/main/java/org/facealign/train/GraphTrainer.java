@@ -22,6 +22,7 @@ import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.facealign.model.Nd4jThreads;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -126,6 +127,7 @@ public final class GraphTrainer<S extends Serializable> {
   private final List<TrainingListener> listeners = new ArrayList<>();
   private org.facealign.data.Storage resumeStorage;
   private String resumeDir;
+  private int nativeThreads;
 
   public GraphTrainer(Schedule schedule, long seed) {
     this.schedule = schedule;
@@ -141,6 +143,19 @@ public final class GraphTrainer<S extends Serializable> {
   /** Adds listeners. */
   public GraphTrainer<S> listeners(List<TrainingListener> ls) {
     listeners.addAll(ls);
+    return this;
+  }
+
+  /**
+   * Limits ND4J's native threads ({@link Nd4jThreads}) in every JVM that trains (the workers; in local mode the whole
+   * process, which keeps the limit after training) to {@code n} before its first mini-batch; 0 (the default) leaves
+   * them as they are.
+   */
+  public GraphTrainer<S> nativeThreads(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("native threads must be 0 or more, got " + n);
+    }
+    this.nativeThreads = n;
     return this;
   }
 
@@ -242,7 +257,7 @@ public final class GraphTrainer<S extends Serializable> {
             .storageLevel(StorageLevel.MEMORY_ONLY())
             .saveUpdater(true)
             .rngSeed(mix(mix(seed, epoch), r))
-            .trainingHooks(new Hook(seed, lossSum, seen))
+            .trainingHooks(new Hook(seed, nativeThreads, lossSum, seen))
             .build();
         try {
           new SparkComputationGraph(jsc, g, tm).fitMultiDataSet(data);
@@ -374,26 +389,29 @@ public final class GraphTrainer<S extends Serializable> {
   }
 
   /**
-   * Runs on the workers around every mini-batch: reseeds ND4J's generator (dropout masks) from the seed,
-   * epoch, iteration, partition and mini-batch index before it, and adds the mini-batch's loss to the
-   * epoch's accumulators after it.
+   * Runs on the workers around every mini-batch: applies the native thread limit, reseeds ND4J's
+   * generator (dropout masks) from the seed, epoch, iteration, partition and mini-batch index before it, and adds
+   * the mini-batch's loss to the epoch's accumulators after it.
    */
   static final class Hook implements TrainingHook {
     private static final long serialVersionUID = 1L;
     private final long seed;
+    private final int nativeThreads;
     private final DoubleAccumulator loss;
     private final LongAccumulator examples;
     /** Mini-batches seen by this deserialised copy (one per task). */
     private int calls;
 
-    Hook(long seed, DoubleAccumulator loss, LongAccumulator examples) {
+    Hook(long seed, int nativeThreads, DoubleAccumulator loss, LongAccumulator examples) {
       this.seed = seed;
+      this.nativeThreads = nativeThreads;
       this.loss = loss;
       this.examples = examples;
     }
 
     @Override
     public void preUpdate(MultiDataSet minibatch, Model model) {
+      Nd4jThreads.limit(nativeThreads);
       long s = mix(seed, calls++);
       if (model instanceof ComputationGraph g) {
         s = mix(mix(s, g.getConfiguration().getEpochCount()), g.getConfiguration().getIterationCount());

@@ -85,7 +85,8 @@ public final class MsrrnTrainer {
   public GraphTrainer.Result fit(JavaSparkContext jsc, JavaRDD<TrainingSample> train, JavaRDD<TrainingSample> validation,
       LandmarkScheme scheme) {
     int points = scheme.numPoints();
-    GraphTrainer<TrainingSample> trainer = new GraphTrainer<TrainingSample>(schedule(cfg), seed).listeners(listeners);
+    GraphTrainer<TrainingSample> trainer = new GraphTrainer<TrainingSample>(schedule(cfg), seed).listeners(listeners)
+        .nativeThreads(cfg.nativeThreads());
     if (resumeDir != null) {
       trainer.resumeFrom(resumeStorage, resumeDir);
     }

@@ -66,40 +66,7 @@ class GraphTrainerRoundsTest extends LocalSparkTest {
     GraphTrainer.Schedule schedule = new GraphTrainer.Schedule(3, 0.2, 4, 0.5, 10, 10, 2, 2);
     List<EpochStats> seen = new ArrayList<>();
     GraphTrainer.Result result = new GraphTrainer<Point>(schedule, 9L).listener(i -> seen.add(i.stats()))
-        .fit(jsc, train, new GraphTrainer.Task<>() {
-          @Override
-          public ComputationGraph initialGraph() {
-            ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).updater(new Sgd(0.2))
-                .dataType(DataType.FLOAT).graphBuilder().addInputs("x")
-                .addLayer("y", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(2)
-                    .activation(Activation.IDENTITY).build(), "x")
-                .setOutputs("y").build();
-            ComputationGraph g = new ComputationGraph(conf);
-            g.init();
-            return g;
-          }
-
-          @Override
-          public GraphTrainer.Examples<Point> examples() {
-            return examples;
-          }
-
-          @Override
-          public GraphTrainer.Validation validate(ComputationGraph g) {
-            double loss = 0;
-            for (Point p : points) {
-              loss += g.score(new org.nd4j.linalg.dataset.MultiDataSet(
-                  Nd4j.createFromArray(p.x()).reshape(1, 4),
-                  Nd4j.createFromArray(new float[] {p.x()[0] + p.x()[1], p.x()[2] - p.x()[3]}).reshape(1, 2)));
-            }
-            return new GraphTrainer.Validation(loss / points.size(), loss / points.size());
-          }
-
-          @Override
-          public boolean accepts(ComputationGraph checkpoint) {
-            return true;
-          }
-        });
+        .fit(jsc, train, task(points, examples));
     assertEquals(3, seen.size());
     Map<String, Integer> counts = new TreeMap<>();
     for (String k : made.value()) {
@@ -115,5 +82,68 @@ class GraphTrainerRoundsTest extends LocalSparkTest {
     }
     assertTrue(result.history().get(3).validationError() < 0.5 * result.history().get(0).validationError(),
         result.history().toString());
+  }
+
+  @Test
+  void theWorkersTrainWithTheNativeThreadsAsked() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<Point> points = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      points.add(new Point("p" + i, new float[] {i, 1, 2, 3}));
+    }
+    JavaRDD<Point> train = jsc.parallelize(points, 2).cache();
+    Counting examples = new Counting(jsc.sc().collectionAccumulator("examples made"));
+    GraphTrainer.Schedule schedule = new GraphTrainer.Schedule(1, 0.01, 4, 0.5, 10, 10, 2, 2);
+    org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
+    int before = blas.getMaxThreads();
+    try {
+      blas.setMaxThreads(2);
+      new GraphTrainer<Point>(schedule, 9L).fit(jsc, train, task(points, examples));
+      assertEquals(2, blas.getMaxThreads(), "0 leaves the threads as they are");
+      new GraphTrainer<Point>(schedule, 9L).nativeThreads(1).fit(jsc, train, task(points, examples));
+      // local mode: the workers' JVM is this one
+      assertEquals(1, blas.getMaxThreads());
+      assertEquals(1, org.facealign.model.Nd4jThreads.applied());
+    } finally {
+      blas.setMaxThreads(before);
+    }
+  }
+
+  /** A linear graph learning the points' targets; validation: the mean loss over all points. */
+  private static GraphTrainer.Task<Point> task(List<Point> points, Counting examples) {
+    return new GraphTrainer.Task<>() {
+      @Override
+      public ComputationGraph initialGraph() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).updater(new Sgd(0.2))
+            .dataType(DataType.FLOAT).graphBuilder().addInputs("x")
+            .addLayer("y", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(2)
+                .activation(Activation.IDENTITY).build(), "x")
+            .setOutputs("y").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+      }
+
+      @Override
+      public GraphTrainer.Examples<Point> examples() {
+        return examples;
+      }
+
+      @Override
+      public GraphTrainer.Validation validate(ComputationGraph g) {
+        double loss = 0;
+        for (Point p : points) {
+          loss += g.score(new org.nd4j.linalg.dataset.MultiDataSet(
+              Nd4j.createFromArray(p.x()).reshape(1, 4),
+              Nd4j.createFromArray(new float[] {p.x()[0] + p.x()[1], p.x()[2] - p.x()[3]}).reshape(1, 2)));
+        }
+        return new GraphTrainer.Validation(loss / points.size(), loss / points.size());
+      }
+
+      @Override
+      public boolean accepts(ComputationGraph checkpoint) {
+        return true;
+      }
+    };
   }
 }

@@ -43,13 +43,15 @@ import java.io.Serializable;
  *     in [1 - jitterScale, 1 + jitterScale], drawn per sample and epoch, in [0, 0.5); 0 turns it off
  * @param jitterShift online augmentation: and shifted by a uniform offset within ±jitterShift of the face box's side
  *     along each axis, in [0, 0.5); 0 turns it off. Scale and shift together stand for a face detector's box errors
+ * @param nativeThreads threads of ND4J's native pools (its operations and its BLAS: {@link
+ *     org.facealign.model.Nd4jThreads}) in each JVM that trains, 0 or more; 0 leaves ND4J's one per core
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
     double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient,
     boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope, double dropout,
-    double jitterScale, double jitterShift) implements Serializable {
+    double jitterScale, double jitterShift, int nativeThreads) implements Serializable {
 
   /** Most stages: one per crop scale of the paper. */
   public static final int MAX_STAGES = 3;
@@ -57,10 +59,10 @@ public record ConfigMsrrn(
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
     return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
-        0.2, 0.05, 0.05);
+        0.2, 0.05, 0.05, 1);
   }
 
-  /** These settings without dropout and box jitter. */
+  /** These settings without dropout and box jitter, with ND4J's own thread counts. */
   public ConfigMsrrn(
       int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
       double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
@@ -68,7 +70,7 @@ public record ConfigMsrrn(
       boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope) {
     this(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate, batch, epochs,
         lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment, positionGradient,
-        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0);
+        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0, 0);
   }
 
   /** These settings with {@code dropout} and box jitter {@code jitterScale}, {@code jitterShift}. */
@@ -76,7 +78,7 @@ public record ConfigMsrrn(
     return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
         batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
         positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
-        jitterShift);
+        jitterShift, nativeThreads);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -101,6 +103,7 @@ public record ConfigMsrrn(
     check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
     check(jitterScale >= 0 && jitterScale < 0.5, "jitter-scale must be in [0, 0.5), got " + jitterScale);
     check(jitterShift >= 0 && jitterShift < 0.5, "jitter-shift must be in [0, 0.5), got " + jitterShift);
+    check(nativeThreads >= 0, "native-threads must be 0 or more, got " + nativeThreads);
     check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
   }
 
