@@ -15,15 +15,23 @@ public final class Nd4jThreads {
 
   private Nd4jThreads() {}
 
-  /** Sets both to {@code n} threads; 0 leaves them as they are; later calls with the same n do nothing. */
+  /**
+   * Sets both to {@code n} threads; 0 leaves them as they are. The operations' threads are set once per value (ND4J
+   * does not report them back); the BLAS's whenever they differ from {@code n}.
+   */
   public static synchronized void limit(int n) {
-    if (n <= 0 || applied == n) {
+    if (n <= 0) {
       return;
     }
-    Nd4j.getExecutioner(); // loads the backend first
-    org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
-    Nd4j.factory().blas().setMaxThreads(n);
-    applied = n;
+    if (applied != n) {
+      Nd4j.getExecutioner(); // loads the backend first
+      org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
+      applied = n;
+    }
+    org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
+    if (blas.getMaxThreads() != n) {
+      blas.setMaxThreads(n);
+    }
   }
 
   /** The limit this JVM last applied, 0 if none. */
