@@ -9,7 +9,10 @@ public final class NativeThreads {
 
   private NativeThreads() {}
 
-  /** Sets both libraries (ND4J's operations and BLAS: {@link org.facealign.model.Nd4jThreads}) to {@code n} threads (0: leaves their defaults); later calls with the same n do nothing. */
+  /**
+   * Sets OpenCV's threads and ND4J's (its operations and its BLAS: {@link org.facealign.model.Nd4jThreads}) to
+   * {@code n} (0: leaves their defaults); later calls with the same n do nothing.
+   */
   public static synchronized void limit(int n) {
     if (n <= 0 || applied == n) {
       return;

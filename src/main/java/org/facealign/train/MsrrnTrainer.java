@@ -13,6 +13,7 @@ import org.facealign.augment.ConfigAugment;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.feature.ConfigFeatures;
+import org.facealign.model.deepreg.Perturbation;
 import org.facealign.model.deepreg.ShapeUnits;
 import org.facealign.model.deepreg.StageStats;
 import org.facealign.model.deepreg.TrainingSample;
@@ -23,17 +24,21 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Training of MSRRN (Wang et al. 2017) on Spark: the initialiser CNN and the recurrent regression network are
  * one DL4J graph ({@link MsrrnGraph}) trained end to end by {@link GraphTrainer} (dl4j-spark's parameter
  * averaging) with Adam, from the canonical canvases of the feature store. Each epoch every training sample
- * gets a fresh augmentation draw ({@link MsrrnInputs#training}); validation runs the graph on the executors
+ * gets a fresh augmentation draw ({@link MsrrnInputs#training}) and, with {@code msrrn.s0-perturb}, a fresh
+ * similarity perturbation of the S0 its recurrent stages start from; validation runs the graph on the executors
  * over the held-out samples, unaugmented, and compares the mean inter-pupil NME of the last stage.
  *
  * <p>The CPU and GPU builds share this code: ND4J's backend is the one on the classpath.
  */
 public final class MsrrnTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(MsrrnTrainer.class);
   private final ConfigMsrrn cfg;
   private final MsrrnInputs inputs;
   private final ShapeUnits units;
@@ -95,15 +100,29 @@ public final class MsrrnTrainer {
     GraphTrainer.Task<TrainingSample> task = new GraphTrainer.Task<>() {
       @Override
       public ComputationGraph initialGraph() {
-        if (start != null) {
+        if (start != null && MsrrnGraph.hasShift(start) == cfg.s0Perturb() > 0) {
           return start.clone();
+        }
+        if (start != null) {
+          // the same weights in the graph of these settings (with or without the shift input, which has none)
+          ComputationGraph g = new ComputationGraph(MsrrnGraph.configuration(cfg, points, in.cropSizes(), seed,
+              DataType.FLOAT));
+          g.init(start.params().dup(), false);
+          return g;
         }
         return MsrrnGraph.build(cfg, points, in.cropSizes(), meanUnitShape(train, in, u, points), seed, DataType.FLOAT);
       }
 
       @Override
       public GraphTrainer.Examples<TrainingSample> examples() {
-        return new Examples(in, u, seed, cfg.onlineAugment(), cfg.stages());
+        Perturbation p = null;
+        if (cfg.s0Perturb() > 0) {
+          Perturbation.Stats spread = meanShapeSpread(train, in, u, meanUnitShape(train, in, u, points));
+          p = new Perturbation(spread.scaled(cfg.s0Perturb()), seed);
+          LOG.info("msrrn: S0 perturbed in training with standard deviations {} (tx, ty, log scale, angle; unit frame)",
+              java.util.Arrays.toString(spread.scaled(cfg.s0Perturb()).std()));
+        }
+        return new Examples(in, u, seed, cfg.onlineAugment(), cfg.stages(), p);
       }
 
       @Override
@@ -117,7 +136,7 @@ public final class MsrrnTrainer {
 
       @Override
       public boolean accepts(ComputationGraph checkpoint) {
-        return MsrrnGraph.stages(checkpoint) == cfg.stages()
+        return MsrrnGraph.stages(checkpoint) == cfg.stages() && MsrrnGraph.hasShift(checkpoint) == cfg.s0Perturb() > 0
             && checkpoint.params().length() == MsrrnGraph.build(cfg, points, in.cropSizes(), new double[2 * points], seed,
                 DataType.FLOAT).params().length();
       }
@@ -146,9 +165,23 @@ public final class MsrrnTrainer {
     return mean;
   }
 
-  /** How a stored sample becomes an example: its crops (augmented per epoch) and its unit-frame target. */
-  record Examples(MsrrnInputs inputs, ShapeUnits units, long seed, boolean augment, int stages)
-      implements GraphTrainer.Examples<TrainingSample> {
+  /**
+   * The spread of the similarity (translation, log scale, angle; {@link Perturbation#fit}) that maps {@code
+   * meanUnit} onto each sample's target, unit frame, over {@code samples}.
+   */
+  public static Perturbation.Stats meanShapeSpread(JavaRDD<TrainingSample> samples, MsrrnInputs in, ShapeUnits u,
+      double[] meanUnit) {
+    return samples.map(s -> new Perturbation.Stats().add(Perturbation.fit(meanUnit, in.toUnit(u.toCanonical(s.target())))))
+        .reduce(Perturbation.Stats::merge).finish();
+  }
+
+  /**
+   * How a stored sample becomes an example: its crops (augmented per epoch) and its unit-frame target; with a
+   * perturbation, also the epoch's shift of its S0 ({@link MsrrnGraph#SHIFT}): the draw of {@code perturbation}
+   * about the (augmented) target, less the target.
+   */
+  record Examples(MsrrnInputs inputs, ShapeUnits units, long seed, boolean augment, int stages,
+      Perturbation perturbation) implements GraphTrainer.Examples<TrainingSample> {
     @Override
     public String name(TrainingSample s) {
       return s.name();
@@ -157,7 +190,16 @@ public final class MsrrnTrainer {
     @Override
     public MultiDataSet make(TrainingSample s, int epoch) {
       MsrrnInputs.Example ex = inputs.training(s.canvas(), units.toCanonical(s.target()), s.name(), seed, epoch, augment);
-      return MsrrnGraph.toMultiDataSet(MsrrnGraph.input(ex.crops()), ex.unitShape(), stages);
+      double[][] shift = null;
+      if (perturbation != null) {
+        double[] target = ex.unitShape();
+        double[] moved = perturbation.draw(s.name(), target, epoch);
+        for (int i = 0; i < moved.length; i++) {
+          moved[i] -= target[i];
+        }
+        shift = new double[][] {moved};
+      }
+      return MsrrnGraph.toMultiDataSet(MsrrnGraph.input(ex.crops()), new double[][] {ex.unitShape()}, shift, stages);
     }
   }
 

@@ -120,4 +120,36 @@ class MsrrnPipelineTest extends LocalSparkTest {
     MsrrnModel resumed = (MsrrnModel) TrainJob.run(spark, one, st, out + "/prepared", out + "/cut", true);
     assertArrayEquals(full.graph().params().toFloatVector(), resumed.graph().params().toFloatVector(), 0);
   }
+
+  @Test
+  void moreStagesThanScalesAndAPerturbedS0TrainSaveLoadAndResume(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 30, "lfpw/testset", 4), 6L, SyntheticFaces.Options.defaults());
+    FacealignConfig cfg = tiny(2).with(Map.of("msrrn.stages", "4", "msrrn.s0-perturb", "0.5", "msrrn.workers", "1",
+        "msrrn.early-stop", "10"));
+    Storage st = Storage.local();
+    String out = dir.resolve("out").toString();
+    PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(data.toString(), List.of()), out + "/prepared", out + "/features");
+    MsrrnModel full = (MsrrnModel) TrainJob.run(spark, cfg, st, out + "/prepared", out + "/full");
+    assertEquals(4, full.stages());
+    assertTrue(org.facealign.model.msrrn.graph.MsrrnGraph.hasShift(full.graph()));
+    MsrrnModel loaded = (MsrrnModel) ModelStore.load(st, out + "/full");
+    SyntheticFaces gen = new SyntheticFaces(97L, SyntheticFaces.Options.defaults());
+    List<GrayImage> images = new ArrayList<>();
+    List<FaceBox> boxes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      SyntheticFaces.SyntheticFace g = gen.next();
+      images.add(g.image());
+      boxes.add(g.detectorBox());
+    }
+    List<Shape> all = loaded.predictAll(images, boxes);
+    for (int i = 0; i < 3; i++) {
+      assertArrayEquals(full.predict(images.get(i), boxes.get(i)).toArray(), all.get(i).toArray(), 1e-3, "face " + i);
+    }
+    // the fourth stage reads the finest crop again; the perturbations are drawn per sample and epoch, so a training
+    // cut after an epoch and resumed ends where the uninterrupted one does
+    TrainJob.run(spark, cfg.with(Map.of("msrrn.epochs", "1")), st, out + "/prepared", out + "/cut");
+    MsrrnModel resumed = (MsrrnModel) TrainJob.run(spark, cfg, st, out + "/prepared", out + "/cut", true);
+    assertArrayEquals(full.graph().params().toFloatVector(), resumed.graph().params().toFloatVector(), 0);
+  }
 }

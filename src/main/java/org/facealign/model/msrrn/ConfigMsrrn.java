@@ -7,7 +7,8 @@ import java.io.Serializable;
  * {@code facealign.msrrn} in the configuration. The crop sizes (50/100/200 px) and the augmentation
  * (flip, noise, rotation) are those of {@code facealign.augment}.
  *
- * @param stages recurrent stages T, 1..3 (paper: 3); stage t reads the crop of scale t, coarse to fine
+ * @param stages recurrent stages T, 1..5 (paper: 3, one per crop scale); stage t reads the crop of scale t, coarse
+ *     to fine, and stages beyond the last scale read the finest crop again (the shared weights unrolled further)
  * @param patchSize side of the shape-indexed raw patch around each landmark, crop pixels (the same at every
  *     scale, so it covers a 4x smaller part of the face at 200 px than at 50 px)
  * @param rrnChannels channels of the RRN's first 3x3 convolution; the second has as many
@@ -45,24 +46,28 @@ import java.io.Serializable;
  *     along each axis, in [0, 0.5); 0 turns it off. Scale and shift together stand for a face detector's box errors
  * @param nativeThreads threads of ND4J's native pools (its operations and its BLAS: {@link
  *     org.facealign.model.Nd4jThreads}) in each JVM that trains, 0 or more; 0 leaves ND4J's one per core
+ * @param s0Perturb in training, the recurrent stages start each sample, every epoch, from S0 moved by a fresh
+ *     similarity (about the target's centroid) whose translation, log scale and angle have this factor times the
+ *     standard deviations of the mean shape's similarity error over the training samples; 0 turns it off, and
+ *     inference never perturbs
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
     double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient,
     boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope, double dropout,
-    double jitterScale, double jitterShift, int nativeThreads) implements Serializable {
+    double jitterScale, double jitterShift, int nativeThreads, double s0Perturb) implements Serializable {
 
-  /** Most stages: one per crop scale of the paper. */
-  public static final int MAX_STAGES = 3;
+  /** Most stages: the paper's three crop scales and two more at the finest. */
+  public static final int MAX_STAGES = 5;
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
     return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
-        0.2, 0.05, 0.05, 1);
+        0.2, 0.05, 0.05, 1, 0);
   }
 
-  /** These settings without dropout and box jitter, with ND4J's own thread counts. */
+  /** These settings without dropout, box jitter and S0 perturbation, with ND4J's own thread counts. */
   public ConfigMsrrn(
       int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
       double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
@@ -70,7 +75,7 @@ public record ConfigMsrrn(
       boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope) {
     this(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate, batch, epochs,
         lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment, positionGradient,
-        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0, 0);
+        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0, 0, 0);
   }
 
   /** These settings with {@code dropout} and box jitter {@code jitterScale}, {@code jitterShift}. */
@@ -78,7 +83,15 @@ public record ConfigMsrrn(
     return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
         batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
         positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
-        jitterShift, nativeThreads);
+        jitterShift, nativeThreads, s0Perturb);
+  }
+
+  /** These settings with the training perturbation of S0 {@code s0Perturb}. */
+  public ConfigMsrrn withS0Perturb(double s0Perturb) {
+    return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
+        batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
+        positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
+        jitterShift, nativeThreads, s0Perturb);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -103,6 +116,7 @@ public record ConfigMsrrn(
     check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
     check(jitterScale >= 0 && jitterScale < 0.5, "jitter-scale must be in [0, 0.5), got " + jitterScale);
     check(jitterShift >= 0 && jitterShift < 0.5, "jitter-shift must be in [0, 0.5), got " + jitterShift);
+    check(s0Perturb >= 0 && Double.isFinite(s0Perturb), "s0-perturb must be 0 or more, got " + s0Perturb);
     check(nativeThreads >= 0, "native-threads must be 0 or more, got " + nativeThreads);
     check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
   }

@@ -45,8 +45,8 @@ public final class MsrrnInputs implements Serializable {
   private final double jitterShift;
 
   /**
-   * @param stages the model's stages T: the first T crop sizes are used
-   * @throws IllegalArgumentException if there are fewer crop sizes than stages
+   * @param stages the model's stages T: stage t uses crop size t (the first T sizes), and stages beyond the last size
+   *     use the finest again
    */
   public MsrrnInputs(ConfigFeatures features, ConfigAugment augment, int stages) {
     this(features, augment, stages, 0, 0);
@@ -65,11 +65,14 @@ public final class MsrrnInputs implements Serializable {
     this.jitterScale = jitterScale;
     this.jitterShift = jitterShift;
     int[] all = augment.cropSizeArray();
-    if (stages > all.length) {
-      throw new IllegalArgumentException(stages + " MSRRN stages need as many facealign.augment.crop-sizes, there are "
-          + all.length);
+    if (stages < 1 || all.length == 0) {
+      throw new IllegalArgumentException("MSRRN needs a stage and a crop size, got " + stages + " stages and "
+          + all.length + " facealign.augment.crop-sizes");
     }
-    this.cropSizes = java.util.Arrays.copyOf(all, stages);
+    this.cropSizes = new int[stages];
+    for (int t = 0; t < stages; t++) {
+      cropSizes[t] = all[Math.min(t, all.length - 1)];
+    }
     this.cropMargin = augment.cropMargin();
     this.noiseSigma = augment.noiseSigma();
     this.maxRotationRad = Math.toRadians(augment.maxRotationDeg());
@@ -80,7 +83,7 @@ public final class MsrrnInputs implements Serializable {
     this.unitToCanvas = canvasToUnit.inverse();
   }
 
-  /** Crop sides, coarse to fine, one per stage. */
+  /** Crop sides, coarse to fine, one per stage (the finest repeated by stages beyond the last scale). */
   public int[] cropSizes() {
     return cropSizes.clone();
   }
@@ -131,6 +134,10 @@ public final class MsrrnInputs implements Serializable {
     }
     GrayImage[] out = new GrayImage[cropSizes.length];
     for (int i = 0; i < out.length; i++) {
+      if (i > 0 && cropSizes[i] == cropSizes[i - 1]) {
+        out[i] = out[i - 1]; // a stage beyond the last scale reads the finest crop again: the same pixels and noise
+        continue;
+      }
       SimilarityTransform t = MultiscaleCrops.imageToCrop(canvasBox, cropMargin, cropSizes[i]);
       GrayImage crop = ImageWarp.warp(canvas, theta == 0 && !jittered ? t : t.after(rot), cropSizes[i], cropSizes[i]);
       out[i] = sigma > 0 ? Augmenter.addNoise(crop, sigma, rng) : crop;

@@ -73,7 +73,9 @@ public final class MsrrnModel implements LandmarkModel {
       throw new IllegalArgumentException("the graph has " + stages + " stages but there are " + cropSizes.size()
           + " crop sizes");
     }
-    ConfigAugment aug = ConfigAugment.defaults().withCropSizes(cropSizes).withCropMargin(cropMargin);
+    // the scales (stages beyond the last one repeat the finest)
+    ConfigAugment aug = ConfigAugment.defaults().withCropSizes(cropSizes.stream().distinct().toList())
+        .withCropMargin(cropMargin);
     this.inputs = new MsrrnInputs(features, aug, stages);
     this.normaliser = new FaceNormaliser(features);
     this.local = ThreadLocal.withInitial(graph::clone);

@@ -136,8 +136,19 @@ class MsrrnInputsTest {
   }
 
   @Test
-  void fewerCropSizesThanStagesIsRefused() {
-    assertThrows(IllegalArgumentException.class,
-        () -> new MsrrnInputs(F, ConfigAugment.defaults().withCropSizes(50, 100), 3));
+  void stagesBeyondTheLastScaleReadTheFinestCropAgain() {
+    MsrrnInputs five = new MsrrnInputs(F, ConfigAugment.defaults(), 5);
+    assertArrayEquals(new int[] {50, 100, 200, 200, 200}, five.cropSizes());
+    GrayImage canvas = blob(110, 84);
+    Shape p = Shape.of(new double[] {110, 84});
+    MsrrnInputs.Example a = five.training(canvas, p, "face-3/orig", 7, 2, true);
+    MsrrnInputs.Example b = IN.training(canvas, p, "face-3/orig", 7, 2, true);
+    assertArrayEquals(b.unitShape(), a.unitShape(), 0);
+    for (int t = 0; t < 5; t++) {
+      // the same draw (rotation, noise) as three stages; the extra stages see the finest crop, noise and all
+      assertArrayEquals(b.crops()[Math.min(t, 2)].toArray(), a.crops()[t].toArray(), 0f, "stage " + (t + 1));
+    }
+    assertArrayEquals(new int[] {50, 100, 100}, new MsrrnInputs(F, ConfigAugment.defaults().withCropSizes(50, 100), 3)
+        .cropSizes());
   }
 }

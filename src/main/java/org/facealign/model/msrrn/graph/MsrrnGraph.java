@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -45,7 +46,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
  *           (cnn-strided = false: stride 1, each followed by a 2x2 max-pool; cnn-batch-norm = false: no batch norm)
  *   cnnfc   dense, cnnHidden, ReLU
  *   s0      dense, 2P, identity: the initial shape S0
- *   rrn     RecurrentRegressionVertex(s0, crop1 .. cropT): concat(S0, S1, .., ST), B x 2P (T+1)
+ *   start   with msrrn.s0-perturb: Add(s0, shift), input shift (B x 2P) the sample's perturbation of S0 in
+ *           training, zeros at inference ({@link #predictBatch} supplies them)
+ *   rrn     RecurrentRegressionVertex(start or s0, crop1 .. cropT): concat(S0, S1, .., ST), B x 2P (T+1)
  *   loss    LossLayer, L2 against the target tiled T+1 times
  * </pre>
  *
@@ -80,6 +83,9 @@ import org.nd4j.linalg.lossfunctions.impl.LossL2;
  *       ({@link RecurrentRegressionVertex#dropout}), the two hidden fully connected layers.
  *   <li>The initialiser's S0 is not detached from the recurrent network: the stages' losses also train it, as
  *       one graph trained end to end does.
+ *   <li>With {@code msrrn.s0-perturb}, the stages start in training from S0 plus the sample's perturbation (a
+ *       graph input, drawn by the trainer); the loss's S0 term is then that of the perturbed S0, whose gradient on
+ *       the initialiser is the unperturbed one plus zero-mean noise.
  * </ul>
  */
 public final class MsrrnGraph {
@@ -92,6 +98,10 @@ public final class MsrrnGraph {
   public static final String POOL3 = "pool3";
   public static final String CNN_FC = "cnnfc";
   public static final String S0 = "s0";
+  /** Input of S0's training perturbation, {@code B x 2P}, with {@code msrrn.s0-perturb}. */
+  public static final String SHIFT = "shift";
+  /** The vertex {@code s0 + shift} the recurrent stages start from, with {@code msrrn.s0-perturb}. */
+  public static final String START = "start";
   public static final String RRN = "rrn";
   public static final String LOSS = "loss";
 
@@ -161,9 +171,14 @@ public final class MsrrnGraph {
         .graphBuilder();
     String[] inputs = inputNames(stages);
     b.addInputs(inputs);
-    InputType[] types = new InputType[stages];
+    boolean shift = cfg.s0Perturb() > 0;
+    InputType[] types = new InputType[stages + (shift ? 1 : 0)];
     for (int t = 0; t < stages; t++) {
       types[t] = InputType.convolutional(sizes[t], sizes[t], 1);
+    }
+    if (shift) {
+      b.addInputs(SHIFT);
+      types[stages] = InputType.feedForward(2L * points);
     }
     b.setInputTypes(types);
     boolean bn = cfg.cnnBatchNorm();
@@ -185,8 +200,11 @@ public final class MsrrnGraph {
       s0.dropOut(1 - cfg.dropout()); // DL4J's argument is the probability of keeping the layer's inputs
     }
     b.addLayer(S0, s0.build(), CNN_FC);
+    if (shift) {
+      b.addVertex(START, new ElementWiseVertex(ElementWiseVertex.Op.Add), S0, SHIFT);
+    }
     String[] rrnInputs = new String[stages + 1];
-    rrnInputs[0] = S0;
+    rrnInputs[0] = shift ? START : S0;
     System.arraycopy(inputs, 0, rrnInputs, 1, stages);
     b.addVertex(RRN, new RecurrentRegressionVertex(points, sizes, cfg.patchSize(), cfg.rrnChannels(), cfg.rrnHidden(),
         cfg.positionGradient(), seed).patchNormalisation(cfg.patchNormalisation())
@@ -234,6 +252,11 @@ public final class MsrrnGraph {
   /** The number of recurrent stages T of {@code g}. */
   public static int stages(ComputationGraph g) {
     return vertex(g).getStages();
+  }
+
+  /** Whether {@code g} has the {@link #SHIFT} input (built with {@code msrrn.s0-perturb}). */
+  public static boolean hasShift(ComputationGraph g) {
+    return g.getConfiguration().getNetworkInputs().contains(SHIFT);
   }
 
   /** The number of landmarks P of {@code g}. */
@@ -295,6 +318,14 @@ public final class MsrrnGraph {
    * tiled T+1 times, {@code [N, 2P (T+1)]}, in the crops' data type.
    */
   public static MultiDataSet toMultiDataSet(INDArray[] crops, double[][] unitTargets, int stages) {
+    return toMultiDataSet(crops, unitTargets, null, stages);
+  }
+
+  /**
+   * As {@link #toMultiDataSet(INDArray[], double[][], int)}, with a last feature {@link #SHIFT} holding {@code
+   * shifts[i]} (unit frame) for example i, for a graph built with {@code msrrn.s0-perturb}; null: no such input.
+   */
+  public static MultiDataSet toMultiDataSet(INDArray[] crops, double[][] unitTargets, double[][] shifts, int stages) {
     if (crops.length < stages) {
       throw new IllegalArgumentException(stages + " stages need " + stages + " crops, got " + crops.length);
     }
@@ -311,7 +342,18 @@ public final class MsrrnGraph {
     }
     DataType dt = crops[0].dataType();
     INDArray l = cast(Nd4j.create(labels, new long[] {n, (long) out * (stages + 1)}, 'c'), dt);
-    return new org.nd4j.linalg.dataset.MultiDataSet(Arrays.copyOf(crops, stages), new INDArray[] {l});
+    INDArray[] features = Arrays.copyOf(crops, stages + (shifts == null ? 0 : 1));
+    if (shifts != null) {
+      if (shifts.length != n) {
+        throw new IllegalArgumentException(shifts.length + " shifts but " + n + " targets");
+      }
+      double[] flat = new double[n * out];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(shifts[i], 0, flat, i * out, out);
+      }
+      features[stages] = cast(Nd4j.create(flat, new long[] {n, out}, 'c'), dt);
+    }
+    return new org.nd4j.linalg.dataset.MultiDataSet(features, new INDArray[] {l});
   }
 
   /** The shapes S0 .. ST of one example (crops {@code [1, 1, s, s]}), unit frame. */
@@ -329,9 +371,16 @@ public final class MsrrnGraph {
   public static double[][][] predictBatch(ComputationGraph g, INDArray[] crops) {
     int stages = stages(g);
     int out = 2 * points(g);
-    INDArray o = g.output(false, Arrays.copyOf(crops, stages))[0];
+    INDArray[] in = Arrays.copyOf(crops, stages + (hasShift(g) ? 1 : 0));
+    if (hasShift(g)) {
+      in[stages] = Nd4j.zeros(crops[0].dataType(), crops[0].size(0), out);
+    }
+    INDArray o = g.output(false, in)[0];
     double[][] rows = o.toDoubleMatrix();
     o.close();
+    if (hasShift(g)) {
+      in[stages].close();
+    }
     double[][][] r = new double[rows.length][stages + 1][out];
     for (int i = 0; i < rows.length; i++) {
       for (int t = 0; t <= stages; t++) {

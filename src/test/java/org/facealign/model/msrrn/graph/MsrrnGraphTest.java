@@ -106,4 +106,45 @@ class MsrrnGraphTest {
       }
     }
   }
+
+  @Test
+  void theShiftInputMovesTheStartOnlyInTraining() {
+    ComputationGraph plain = Tiny.graph(3, false, DataType.FLOAT);
+    ComputationGraph shifted = MsrrnGraph.build(Tiny.config(3, false).withS0Perturb(0.5), Tiny.POINTS, Tiny.CROPS,
+        Tiny.MEAN, 7L, DataType.FLOAT);
+    assertTrue(MsrrnGraph.hasShift(shifted));
+    assertTrue(!MsrrnGraph.hasShift(plain));
+    assertEquals(plain.numParams(), shifted.numParams(), "the shift adds no parameters");
+    MultiDataSet mds = Tiny.batch(Tiny.faces(4, 0.08, 3L), 3, DataType.FLOAT);
+    for (int i = 0; i < 3; i++) {
+      plain.fit(mds);
+    }
+    shifted.setParams(plain.params());
+    // inference supplies a zero shift: the same shapes as the graph without the input
+    double[][][] a = MsrrnGraph.predictBatch(plain, mds.getFeatures());
+    double[][][] b = MsrrnGraph.predictBatch(shifted, mds.getFeatures());
+    for (int i = 0; i < a.length; i++) {
+      for (int t = 0; t < a[i].length; t++) {
+        assertArrayEquals(a[i][t], b[i][t], 0.0);
+      }
+    }
+    // a given shift moves S0 by exactly that much, and the stages start from there
+    int out = 2 * Tiny.POINTS;
+    double[][] shift = new double[4][out];
+    for (int i = 0; i < 4; i++) {
+      for (int j = 0; j < out; j++) {
+        shift[i][j] = 0.03 * ((i + j) % 3 - 1);
+      }
+    }
+    MultiDataSet withShift = MsrrnGraph.toMultiDataSet(mds.getFeatures(), new double[4][out], shift, 3);
+    double[][] rows = shifted.output(false, withShift.getFeatures())[0].toDoubleMatrix();
+    double moved = 0;
+    for (int i = 0; i < 4; i++) {
+      for (int j = 0; j < out; j++) {
+        assertEquals(a[i][0][j] + shift[i][j], rows[i][j], 1e-6, "S0 + shift");
+        moved = Math.max(moved, Math.abs(rows[i][out + j] - a[i][1][j] - shift[i][j]));
+      }
+    }
+    assertTrue(moved > 1e-4, "stage 1 reads its patches where the shifted start is: " + moved);
+  }
 }

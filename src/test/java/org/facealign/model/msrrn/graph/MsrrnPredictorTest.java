@@ -34,6 +34,14 @@ class MsrrnPredictorTest {
   }
 
   @Test
+  void aGraphTrainedWithS0PerturbationPredictsWithoutIt() {
+    // the weights of the first test's graph: the shift input adds none and leaves their order as it is
+    ComputationGraph g = randomGraph(config(0.1, true, true, true).withS0Perturb(0.5), 11L);
+    assertTrue(MsrrnGraph.hasShift(g));
+    compare(g, 9L);
+  }
+
+  @Test
   void reluPooledPlainStagesEqualTheGraph() {
     ComputationGraph g = randomGraph(config(0, false, false, false), 12L);
     compare(g, 6L);
