@@ -36,7 +36,7 @@ class MsrrnPipelineTest extends LocalSparkTest {
         Map.entry("msrrn.patch-size", "8"), Map.entry("msrrn.rrn-channels", "4"), Map.entry("msrrn.rrn-hidden", "32"),
         Map.entry("msrrn.cnn-channels", "4"), Map.entry("msrrn.cnn-hidden", "32"), Map.entry("msrrn.batch", "16"),
         Map.entry("msrrn.learning-rate", "0.003"), Map.entry("msrrn.validation-faces", "10"),
-        Map.entry("msrrn.epochs", Integer.toString(epochs))));
+        Map.entry("msrrn.epochs", Integer.toString(epochs)), Map.entry("msrrn.stages", "3")));
   }
 
   @Test

@@ -8,7 +8,8 @@ import java.io.Serializable;
  * (flip, noise, rotation) are those of {@code facealign.augment}.
  *
  * @param stages recurrent stages T, 1..5 (paper: 3, one per crop scale); stage t reads the crop of scale t, coarse
- *     to fine, and stages beyond the last scale read the finest crop again (the shared weights unrolled further)
+ *     to fine, and stages beyond the last scale read the finest crop again (the shared weights unrolled further).
+ *     5 was chosen on the validation faces (best IP-NME in 30 epochs: 6.58 % with 3, 6.35 % with 4, 6.25 % with 5)
  * @param patchSize side of the shape-indexed raw patch around each landmark, crop pixels (the same at every
  *     scale, so it covers a 4x smaller part of the face at 200 px than at 50 px)
  * @param rrnChannels channels of the RRN's first 3x3 convolution; the second has as many
@@ -63,7 +64,7 @@ public record ConfigMsrrn(
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
-    return new ConfigMsrrn(3, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
+    return new ConfigMsrrn(5, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
         0.2, 0.05, 0.05, 1, 0);
   }
 
