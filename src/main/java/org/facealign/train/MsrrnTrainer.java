@@ -117,10 +117,11 @@ public final class MsrrnTrainer {
       public GraphTrainer.Examples<TrainingSample> examples() {
         Perturbation p = null;
         if (cfg.s0Perturb() > 0) {
-          Perturbation.Stats spread = meanShapeSpread(train, in, u, meanUnitShape(train, in, u, points));
-          p = new Perturbation(spread.scaled(cfg.s0Perturb()), seed);
+          Perturbation.Stats spread = meanShapeSpread(train, in, u, meanUnitShape(train, in, u, points))
+              .scaled(cfg.s0Perturb());
+          p = new Perturbation(spread, seed);
           LOG.info("msrrn: S0 perturbed in training with standard deviations {} (tx, ty, log scale, angle; unit frame)",
-              java.util.Arrays.toString(spread.scaled(cfg.s0Perturb()).std()));
+              java.util.Arrays.toString(spread.std()));
         }
         return new Examples(in, u, seed, cfg.onlineAugment(), cfg.stages(), p);
       }

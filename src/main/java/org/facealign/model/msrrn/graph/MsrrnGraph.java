@@ -371,14 +371,15 @@ public final class MsrrnGraph {
   public static double[][][] predictBatch(ComputationGraph g, INDArray[] crops) {
     int stages = stages(g);
     int out = 2 * points(g);
-    INDArray[] in = Arrays.copyOf(crops, stages + (hasShift(g) ? 1 : 0));
-    if (hasShift(g)) {
+    boolean shift = hasShift(g);
+    INDArray[] in = Arrays.copyOf(crops, stages + (shift ? 1 : 0));
+    if (shift) {
       in[stages] = Nd4j.zeros(crops[0].dataType(), crops[0].size(0), out);
     }
     INDArray o = g.output(false, in)[0];
     double[][] rows = o.toDoubleMatrix();
     o.close();
-    if (hasShift(g)) {
+    if (shift) {
       in[stages].close();
     }
     double[][][] r = new double[rows.length][stages + 1][out];
