@@ -71,6 +71,8 @@ public final class RecurrentForward {
     double[] ax;
     int[] y0;
     double[] ay;
+    /** The crop's rows a patch reads, interpolated along x at the patch's columns. */
+    double[] across;
 
     static float[] grow(float[] v, int len) {
       return v.length >= len ? v : new float[len];
@@ -145,6 +147,7 @@ public final class RecurrentForward {
       w.ax = new double[p];
       w.y0 = new int[p];
       w.ay = new double[p];
+      w.across = new double[(p + 1) * p];
     }
     for (int n0 = 0; n0 < n; n0 += BLOCK) {
       int m = Math.min(n, n0 + BLOCK) - n0;
@@ -195,17 +198,24 @@ public final class RecurrentForward {
       int img = b * size * size;
       PatchKernels.grid(shapes[2 * patch], size, p, w.x0, w.ax, null);
       PatchKernels.grid(shapes[2 * patch + 1], size, p, w.y0, w.ay, null);
-      int o = i * pp;
-      for (int r = 0; r < p; r++) {
-        int row0 = img + w.y0[r] * size;
-        int row1 = row0 + size;
-        double bw = w.ay[r];
+      // the rows the patch reads (y0 is non-decreasing: y0[0] .. y0[p - 1] + 1), each interpolated along x once
+      int first = w.y0[0];
+      int rows = w.y0[p - 1] + 2 - first;
+      for (int y = 0; y < rows; y++) {
+        int row = img + (first + y) * size;
         for (int j = 0; j < p; j++) {
           int x = w.x0[j];
           double a = w.ax[j];
-          double top = (1 - a) * crops[row0 + x] + a * crops[row0 + x + 1];
-          double bottom = (1 - a) * crops[row1 + x] + a * crops[row1 + x + 1];
-          w.patches[o + r * p + j] = (float) ((1 - bw) * top + bw * bottom);
+          w.across[y * p + j] = (1 - a) * crops[row + x] + a * crops[row + x + 1];
+        }
+      }
+      int o = i * pp;
+      for (int r = 0; r < p; r++) {
+        int top = (w.y0[r] - first) * p;
+        int bottom = top + p;
+        double bw = w.ay[r];
+        for (int j = 0; j < p; j++) {
+          w.patches[o + r * p + j] = (float) ((1 - bw) * w.across[top + j] + bw * w.across[bottom + j]);
         }
       }
     }
