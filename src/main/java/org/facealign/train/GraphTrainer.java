@@ -75,12 +75,27 @@ public final class GraphTrainer<S extends Serializable> {
    *     (epoch 1 on) rather than than every epoch's, the start's included; early stopping always counts the start
    */
   public record Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
-      int workers, int averagingFrequency, boolean plateauOfTrained) implements Serializable {
+      int workers, int averagingFrequency, boolean plateauOfTrained, boolean cosine) implements Serializable {
 
     /** A schedule whose learning-rate drops count from the best of every epoch, the start's included. */
     public Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
         int workers, int averagingFrequency) {
-      this(epochs, learningRate, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, false);
+      this(epochs, learningRate, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, false, false);
+    }
+
+    /** A schedule that drops the learning rate on plateaus ({@code cosine} false). */
+    public Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
+        int workers, int averagingFrequency, boolean plateauOfTrained) {
+      this(epochs, learningRate, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, plateauOfTrained,
+          false);
+    }
+
+    /**
+     * The learning rate epoch {@code epoch} (1-based) trains at under the cosine schedule: {@code learningRate (1 +
+     * cos(π (epoch − 1) / epochs)) / 2}.
+     */
+    public double cosineRate(int epoch) {
+      return learningRate * (1 + Math.cos(Math.PI * (epoch - 1) / epochs)) / 2;
     }
   }
 
@@ -235,6 +250,10 @@ public final class GraphTrainer<S extends Serializable> {
     int epoch = st.epoch + 1;
     ComputationGraph g = st.graph;
     g.getConfiguration().setEpochCount(epoch - 1);
+    if (schedule.cosine() && st.learningRate != schedule.cosineRate(epoch)) {
+      st.learningRate = schedule.cosineRate(epoch);
+      setLearningRate(g, st.learningRate);
+    }
     DoubleAccumulator lossSum = jsc.sc().doubleAccumulator("training loss");
     LongAccumulator seen = jsc.sc().longAccumulator("training examples");
     double lr = st.learningRate;

@@ -77,7 +77,7 @@ public final class MsrrnTrainer {
   /** The schedule of {@code cfg}. */
   static GraphTrainer.Schedule schedule(ConfigMsrrn cfg) {
     return new GraphTrainer.Schedule(cfg.epochs(), cfg.learningRate(), cfg.batch(), cfg.lrDrop(), cfg.patience(),
-        cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency());
+        cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency(), false, cfg.cosineSchedule());
   }
 
   /**

@@ -52,7 +52,10 @@ public final class TrainingState {
       sinceImprovement++;
       stopped = sinceImprovement >= schedule.earlyStop();
     }
-    if (improved || (schedule.plateauOfTrained() && trainedBest)) {
+    if (schedule.cosine()) {
+      // the epoch sets its own rate (GraphTrainer.Schedule#cosineRate): no drops
+      sinceDrop = 0;
+    } else if (improved || (schedule.plateauOfTrained() && trainedBest)) {
       sinceDrop = 0;
     } else {
       sinceDrop++;

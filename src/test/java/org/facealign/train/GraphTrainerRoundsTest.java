@@ -85,6 +85,33 @@ class GraphTrainerRoundsTest extends LocalSparkTest {
   }
 
   @Test
+  void underTheCosineScheduleEachEpochTrainsAtItsRateAndTheLossStillFalls() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    java.util.Random r = new java.util.Random(5);
+    List<Point> points = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      points.add(new Point("p" + i, new float[] {r.nextFloat(), r.nextFloat(), r.nextFloat(), r.nextFloat()}));
+    }
+    JavaRDD<Point> train = jsc.parallelize(points, 2).cache();
+    Counting examples = new Counting(jsc.sc().collectionAccumulator("examples made"));
+    // patience 1 and lr-drop 0.5 would halve the rate on any plateau: the cosine schedule ignores them
+    GraphTrainer.Schedule schedule = new GraphTrainer.Schedule(4, 0.2, 4, 0.5, 1, 10, 2, 2, false, true);
+    List<Double> graphRates = new ArrayList<>();
+    GraphTrainer.Result result = new GraphTrainer<Point>(schedule, 9L)
+        .listener(i -> graphRates.add(i.state().graph().getLayer("y").conf().getLayer() instanceof
+            org.deeplearning4j.nn.conf.layers.BaseLayer b ? b.getIUpdater().getLearningRate(0, 0) : Double.NaN))
+        .fit(jsc, train, task(points, examples));
+    double[] want = {0.2, 0.2 * (1 + Math.cos(Math.PI / 4)) / 2, 0.1, 0.2 * (1 + Math.cos(3 * Math.PI / 4)) / 2};
+    for (int e = 1; e <= 4; e++) {
+      assertEquals(want[e - 1], schedule.cosineRate(e), 1e-15);
+      assertEquals(want[e - 1], result.history().get(e).learningRate(), 1e-15, "epoch " + e + " logged");
+      assertEquals(want[e - 1], graphRates.get(e - 1), 1e-15, "epoch " + e + " trained");
+    }
+    assertTrue(result.history().get(4).validationError() < 0.5 * result.history().get(0).validationError(),
+        result.history().toString());
+  }
+
+  @Test
   void theWorkersTrainWithTheNativeThreadsAsked() {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<Point> points = new ArrayList<>();

@@ -42,6 +42,22 @@ class TrainingStateTest {
   }
 
   @Test
+  void underTheCosineScheduleNoPlateauDropsTheRateAndEarlyStoppingStillCounts() {
+    GraphTrainer.Schedule s = new GraphTrainer.Schedule(40, 3e-3, 100, 0.5, 3, 4, 1, 5, false, true);
+    boolean[] best = new boolean[JOINT.length];
+    double[] lr = rates(s, START, JOINT, best);
+    // the plateau schedule halves it after epoch 3 (above); record() leaves the cosine's rate to the trainer
+    for (int e = 0; e < 4; e++) {
+      assertEquals(3e-3, lr[e], 0, "epoch " + (e + 1));
+    }
+    // 4 epochs without a better error than the start's: stopped after epoch 4
+    assertEquals(0, lr[4], 0, "no fifth epoch");
+    assertEquals(1, s.cosineRate(1) / 3e-3, 1e-15);
+    assertEquals(0.5, s.cosineRate(21) / 3e-3, 1e-15);
+    assertEquals((1 + Math.cos(Math.PI * 39 / 40)) / 2, s.cosineRate(40) / 3e-3, 1e-15);
+  }
+
+  @Test
   void fromTheStartTheRateDropsWhileTheJointPhaseClimbsBack() {
     boolean[] best = new boolean[JOINT.length];
     double[] lr = rates(schedule(false, 10), START, JOINT, best);

@@ -22,8 +22,8 @@ import java.io.Serializable;
  *     {@code RecurrentRegressionVertex})
  * @param batch mini-batch size per worker
  * @param epochs maximum epochs
- * @param lrDrop factor applied to the learning rate when the validation error stops falling
- * @param patience epochs without a better validation error before the learning rate drops
+ * @param lrDrop factor applied to the learning rate when the validation error stops falling ({@code plateau})
+ * @param patience epochs without a better validation error before the learning rate drops ({@code plateau})
  * @param earlyStop epochs without a better validation error before training stops
  * @param workers parameter-averaging workers; 0 = the Spark default parallelism
  * @param averagingFrequency mini-batches each worker fits between two parameter averagings
@@ -51,13 +51,20 @@ import java.io.Serializable;
  *     similarity (about the target's centroid) whose translation, log scale and angle have this factor times the
  *     standard deviations of the mean shape's similarity error over the training samples; 0 turns it off, and
  *     inference never perturbs
+ * @param lrSchedule how the learning rate moves from epoch to epoch: {@code plateau} (multiplied by lrDrop after
+ *     patience epochs without a better validation error) or {@code cosine} (epoch e of E trains at learningRate ·
+ *     (1 + cos(π (e − 1) / E)) / 2, from learningRate down towards 0; no drops)
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
     double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient,
     boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope, double dropout,
-    double jitterScale, double jitterShift, int nativeThreads, double s0Perturb) implements Serializable {
+    double jitterScale, double jitterShift, int nativeThreads, double s0Perturb, String lrSchedule)
+    implements Serializable {
+
+  /** The learning-rate schedules ({@code lr-schedule}). */
+  public static final java.util.List<String> LR_SCHEDULES = java.util.List.of("plateau", "cosine");
 
   /** Most stages: the paper's three crop scales and two more at the finest. */
   public static final int MAX_STAGES = 5;
@@ -65,7 +72,7 @@ public record ConfigMsrrn(
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
     return new ConfigMsrrn(5, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
-        0.2, 0.05, 0.05, 1, 0);
+        0.2, 0.05, 0.05, 1, 0, "plateau");
   }
 
   /** These settings without dropout, box jitter and S0 perturbation, with ND4J's own thread counts. */
@@ -76,7 +83,7 @@ public record ConfigMsrrn(
       boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope) {
     this(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate, batch, epochs,
         lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment, positionGradient,
-        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0, 0, 0);
+        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0, 0, 0, "plateau");
   }
 
   /** These settings with {@code dropout} and box jitter {@code jitterScale}, {@code jitterShift}. */
@@ -84,7 +91,12 @@ public record ConfigMsrrn(
     return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
         batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
         positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
-        jitterShift, nativeThreads, s0Perturb);
+        jitterShift, nativeThreads, s0Perturb, lrSchedule);
+  }
+
+  /** Whether the learning rate follows the {@code cosine} schedule. */
+  public boolean cosineSchedule() {
+    return lrSchedule.equals("cosine");
   }
 
   /** These settings with the training perturbation of S0 {@code s0Perturb}. */
@@ -92,7 +104,7 @@ public record ConfigMsrrn(
     return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
         batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
         positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
-        jitterShift, nativeThreads, s0Perturb);
+        jitterShift, nativeThreads, s0Perturb, lrSchedule);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -120,6 +132,7 @@ public record ConfigMsrrn(
     check(s0Perturb >= 0 && Double.isFinite(s0Perturb), "s0-perturb must be 0 or more, got " + s0Perturb);
     check(nativeThreads >= 0, "native-threads must be 0 or more, got " + nativeThreads);
     check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
+    check(LR_SCHEDULES.contains(lrSchedule), "lr-schedule must be one of " + LR_SCHEDULES + ", got " + lrSchedule);
   }
 
   private static void check(boolean ok, String why) {
