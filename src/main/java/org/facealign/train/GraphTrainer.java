@@ -73,6 +73,8 @@ public final class GraphTrainer<S extends Serializable> {
    * @param averagingFrequency mini-batches each worker fits between two parameter averagings
    * @param plateauOfTrained whether {@code patience} counts epochs without a better error than the trained epochs'
    *     (epoch 1 on) rather than than every epoch's, the start's included; early stopping always counts the start
+   * @param cosine whether each epoch trains at {@link #cosineRate} instead (no drops: lrDrop, patience and
+   *     plateauOfTrained unused); a function of the epoch and {@code epochs}, so a resumed training continues it
    */
   public record Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
       int workers, int averagingFrequency, boolean plateauOfTrained, boolean cosine) implements Serializable {
