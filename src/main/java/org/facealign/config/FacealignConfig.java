@@ -221,7 +221,8 @@ public final class FacealignConfig {
           c.getInt("patience"), c.getInt("early-stop"), c.getInt("workers"), c.getInt("averaging-frequency"),
           c.getString("lr-plateau"), c.getString("pretrain-penalty"), c.getBoolean("joint-perturb"),
           c.getInt("global-folds"), c.getBoolean("rescale-starts"), c.getDouble("perturb-scale"), c.getString("updater"),
-          c.getString("pretrain"), c.getInt("pretrain-epochs"), c.getDouble("pretrain-learning-rate"));
+          c.getString("pretrain"), c.getInt("pretrain-epochs"), c.getDouble("pretrain-learning-rate"),
+          c.getString("lr-schedule"));
     } catch (IllegalArgumentException e) {
       throw bad(c, global ? "facealign.deepreg" : "facealign.deepreg(.local)", e.getMessage());
     }

@@ -58,6 +58,28 @@ class TrainingStateTest {
   }
 
   @Test
+  void lrScheduleKeysReachTheJointPhaseAndMsrrnButNotSgdPretraining() {
+    org.facealign.config.FacealignConfig cosine = org.facealign.config.FacealignConfig.load(null,
+        java.util.Map.of("deepreg.lr-schedule", "cosine", "msrrn.lr-schedule", "cosine"));
+    org.junit.jupiter.api.Assertions.assertTrue(JointTrainer.schedule(cosine.deepreg()).cosine());
+    org.junit.jupiter.api.Assertions.assertTrue(JointTrainer.schedule(cosine.deepreg(false)).cosine());
+    org.junit.jupiter.api.Assertions.assertFalse(JointTrainer.schedule(cosine.deepreg(), 10, 3e-3).cosine());
+    org.junit.jupiter.api.Assertions.assertTrue(MsrrnTrainer.schedule(cosine.msrrn()).cosine());
+    org.facealign.config.FacealignConfig plain = org.facealign.config.FacealignConfig.load(null, java.util.Map.of());
+    org.junit.jupiter.api.Assertions.assertFalse(JointTrainer.schedule(plain.deepreg()).cosine());
+    org.junit.jupiter.api.Assertions.assertFalse(MsrrnTrainer.schedule(plain.msrrn()).cosine());
+    for (String key : new String[] {"deepreg.lr-schedule", "msrrn.lr-schedule"}) {
+      RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> {
+        org.facealign.config.FacealignConfig c = org.facealign.config.FacealignConfig.load(null,
+            java.util.Map.of(key, "linear"));
+        c.deepreg();
+        c.msrrn();
+      });
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("lr-schedule"), e.getMessage());
+    }
+  }
+
+  @Test
   void fromTheStartTheRateDropsWhileTheJointPhaseClimbsBack() {
     boolean[] best = new boolean[JOINT.length];
     double[] lr = rates(schedule(false, 10), START, JOINT, best);

@@ -75,6 +75,9 @@ import java.io.Serializable;
  * @param pretrainLearningRate with {@code pretrain = sgd}, the initial learning rate of each layer's training (with
  *     {@code updater}, {@code momentum} and the drops of the joint phase); chosen on the validation faces: 3e-3, at
  *     which the layers after the first learn, where at the paper's 1e-2 none beat the cascade before it (README)
+ * @param lrSchedule how the joint phase's learning rate moves from epoch to epoch: {@code plateau} (times lrDrop
+ *     after patience epochs without a better error, as lrPlateau counts them) or {@code cosine} (epoch e of epochs
+ *     trains at learningRate · (1 + cos(π (e − 1) / epochs)) / 2; no drops). SGD pre-training always drops on plateaus
  *
  * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
  * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the
@@ -84,13 +87,25 @@ public record ConfigDeepReg(
     int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
     double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, String lrPlateau, String pretrainPenalty, boolean jointPerturb, int globalFolds, boolean rescaleStarts,
-    double perturbScale, String updater, String pretrain, int pretrainEpochs, double pretrainLearningRate)
-    implements Serializable {
+    double perturbScale, String updater, String pretrain, int pretrainEpochs, double pretrainLearningRate,
+    String lrSchedule) implements Serializable {
+
+  /** These settings with the {@code plateau} learning-rate schedule. */
+  public ConfigDeepReg(
+      int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
+      double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
+      int averagingFrequency, String lrPlateau, String pretrainPenalty, boolean jointPerturb, int globalFolds,
+      boolean rescaleStarts, double perturbScale, String updater, String pretrain, int pretrainEpochs,
+      double pretrainLearningRate) {
+    this(stages, starts, ridge, globalRidge, validationFaces, dropout, epochs, learningRate, momentum, batch, lrDrop,
+        patience, earlyStop, workers, averagingFrequency, lrPlateau, pretrainPenalty, jointPerturb, globalFolds,
+        rescaleStarts, perturbScale, updater, pretrain, pretrainEpochs, pretrainLearningRate, "plateau");
+  }
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
     return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 30, 3e-3, 0.9, 50, 0.5, 3, 10, 0, 5, "trained", "raw", true, 0, false,
-        3.0, "nesterovs", "closed-form", 30, 3e-3);
+        3.0, "nesterovs", "closed-form", 30, 3e-3, "plateau");
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -121,6 +136,8 @@ public record ConfigDeepReg(
     check(pretrainEpochs >= 1, "pretrain-epochs must be at least 1, got " + pretrainEpochs);
     check(pretrainLearningRate > 0 && Double.isFinite(pretrainLearningRate),
         "pretrain-learning-rate must be positive, got " + pretrainLearningRate);
+    check("plateau".equals(lrSchedule) || "cosine".equals(lrSchedule),
+        "lr-schedule must be plateau or cosine, got " + lrSchedule);
     check(!"sgd".equals(pretrain) || (globalFolds <= 1 && !rescaleStarts),
         "pretrain = sgd takes neither global-folds nor rescale-starts (both closed-form pre-training's)");
   }
@@ -142,6 +159,11 @@ public record ConfigDeepReg(
   /** Whether pre-training's dropout penalty is that of centred inputs ({@code pretrain-penalty = centred}). */
   public boolean pretrainPenaltyCentred() {
     return "centred".equals(pretrainPenalty);
+  }
+
+  /** Whether the joint phase's learning rate follows the cosine schedule ({@code lr-schedule = cosine}). */
+  public boolean cosineSchedule() {
+    return "cosine".equals(lrSchedule);
   }
 
   /** Whether the learning-rate drops compare with the trained epochs only ({@code lr-plateau = trained}). */
