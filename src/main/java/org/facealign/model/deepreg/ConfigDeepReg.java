@@ -1,6 +1,7 @@
 package org.facealign.model.deepreg;
 
 import java.io.Serializable;
+import org.facealign.model.LearningRateSchedules;
 
 /**
  * Settings of DeepReg training (Shi, Shan, Chen 2014); {@code facealign.deepreg} in the configuration.
@@ -90,18 +91,6 @@ public record ConfigDeepReg(
     double perturbScale, String updater, String pretrain, int pretrainEpochs, double pretrainLearningRate,
     String lrSchedule) implements Serializable {
 
-  /** These settings with the {@code plateau} learning-rate schedule. */
-  public ConfigDeepReg(
-      int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
-      double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
-      int averagingFrequency, String lrPlateau, String pretrainPenalty, boolean jointPerturb, int globalFolds,
-      boolean rescaleStarts, double perturbScale, String updater, String pretrain, int pretrainEpochs,
-      double pretrainLearningRate) {
-    this(stages, starts, ridge, globalRidge, validationFaces, dropout, epochs, learningRate, momentum, batch, lrDrop,
-        patience, earlyStop, workers, averagingFrequency, lrPlateau, pretrainPenalty, jointPerturb, globalFolds,
-        rescaleStarts, perturbScale, updater, pretrain, pretrainEpochs, pretrainLearningRate, "plateau");
-  }
-
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
     return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 30, 3e-3, 0.9, 50, 0.5, 3, 10, 0, 5, "trained", "raw", true, 0, false,
@@ -136,8 +125,8 @@ public record ConfigDeepReg(
     check(pretrainEpochs >= 1, "pretrain-epochs must be at least 1, got " + pretrainEpochs);
     check(pretrainLearningRate > 0 && Double.isFinite(pretrainLearningRate),
         "pretrain-learning-rate must be positive, got " + pretrainLearningRate);
-    check("plateau".equals(lrSchedule) || "cosine".equals(lrSchedule),
-        "lr-schedule must be plateau or cosine, got " + lrSchedule);
+    check(LearningRateSchedules.valid(lrSchedule),
+        "lr-schedule must be one of " + LearningRateSchedules.NAMES + ", got " + lrSchedule);
     check(!"sgd".equals(pretrain) || (globalFolds <= 1 && !rescaleStarts),
         "pretrain = sgd takes neither global-folds nor rescale-starts (both closed-form pre-training's)");
   }
@@ -163,7 +152,7 @@ public record ConfigDeepReg(
 
   /** Whether the joint phase's learning rate follows the cosine schedule ({@code lr-schedule = cosine}). */
   public boolean cosineSchedule() {
-    return "cosine".equals(lrSchedule);
+    return LearningRateSchedules.cosine(lrSchedule);
   }
 
   /** Whether the learning-rate drops compare with the trained epochs only ({@code lr-plateau = trained}). */

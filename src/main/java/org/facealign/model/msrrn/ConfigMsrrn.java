@@ -1,6 +1,7 @@
 package org.facealign.model.msrrn;
 
 import java.io.Serializable;
+import org.facealign.model.LearningRateSchedules;
 
 /**
  * Settings of MSRRN (Wang et al., "Multiscale recurrent regression networks for face alignment", 2017);
@@ -63,9 +64,6 @@ public record ConfigMsrrn(
     double jitterScale, double jitterShift, int nativeThreads, double s0Perturb, String lrSchedule)
     implements Serializable {
 
-  /** The learning-rate schedules ({@code lr-schedule}). */
-  public static final java.util.List<String> LR_SCHEDULES = java.util.List.of("plateau", "cosine");
-
   /** Most stages: the paper's three crop scales and two more at the finest. */
   public static final int MAX_STAGES = 5;
 
@@ -96,7 +94,7 @@ public record ConfigMsrrn(
 
   /** Whether the learning rate follows the {@code cosine} schedule. */
   public boolean cosineSchedule() {
-    return lrSchedule.equals("cosine");
+    return LearningRateSchedules.cosine(lrSchedule);
   }
 
   /** These settings with the training perturbation of S0 {@code s0Perturb}. */
@@ -132,7 +130,8 @@ public record ConfigMsrrn(
     check(s0Perturb >= 0 && Double.isFinite(s0Perturb), "s0-perturb must be 0 or more, got " + s0Perturb);
     check(nativeThreads >= 0, "native-threads must be 0 or more, got " + nativeThreads);
     check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
-    check(LR_SCHEDULES.contains(lrSchedule), "lr-schedule must be one of " + LR_SCHEDULES + ", got " + lrSchedule);
+    check(LearningRateSchedules.valid(lrSchedule),
+        "lr-schedule must be one of " + LearningRateSchedules.NAMES + ", got " + lrSchedule);
   }
 
   private static void check(boolean ok, String why) {

@@ -31,7 +31,7 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), dropout, d.epochs(),
         d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), perturb, d.globalFolds(), d.rescaleStarts(), d.perturbScale(), d.updater(), d.pretrain(), d.pretrainEpochs(), d.pretrainLearningRate());
+        d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), perturb, d.globalFolds(), d.rescaleStarts(), d.perturbScale(), d.updater(), d.pretrain(), d.pretrainEpochs(), d.pretrainLearningRate(), d.lrSchedule());
   }
 
   static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {
@@ -85,7 +85,7 @@ class DeepRegGraphTest {
       ConfigDeepReg cfg = new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(),
           d.dropout(), d.epochs(), 2e-4, d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
           d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), d.jointPerturb(), d.globalFolds(),
-          d.rescaleStarts(), d.perturbScale(), updater, d.pretrain(), d.pretrainEpochs(), d.pretrainLearningRate());
+          d.rescaleStarts(), d.perturbScale(), updater, d.pretrain(), d.pretrainEpochs(), d.pretrainLearningRate(), d.lrSchedule());
       ComputationGraph g = DeepRegGraph.build(c, cfg, 1L);
       for (org.deeplearning4j.nn.api.Layer layer : g.getLayers()) {
         if (layer.numParams() == 0) {
