@@ -55,6 +55,7 @@ public final class FacealignConfig {
       this.featureStore = f.getString("features.store");
       this.augment = augment(f.getConfig("augment"), train.seed());
       deepreg(); // validated now, so a bad value fails at start
+      lowRank();
       msrrn();
       detect();
       label();
@@ -118,8 +119,8 @@ public final class FacealignConfig {
       return message;
     }
     String key = m.group(2);
-    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg", "msrrn",
-        "detect", "detect.box-maps", "label", "nightly")) {
+    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg", "deepreg.low-rank",
+        "msrrn", "detect", "detect.box-maps", "label", "nightly")) {
       String full = ROOT + "." + section + "." + key;
       if (ConfigFactory.defaultReference().hasPath(full)) {
         return message.substring(0, m.start(2)) + full + message.substring(m.end(2));
@@ -225,6 +226,16 @@ public final class FacealignConfig {
           c.getString("lr-schedule"));
     } catch (IllegalArgumentException e) {
       throw bad(c, global ? "facealign.deepreg" : "facealign.deepreg(.local)", e.getMessage());
+    }
+  }
+
+  /** The reduced-rank local layers of DeepReg's kinds (validated), {@code facealign.deepreg.low-rank}. */
+  public org.facealign.model.deepreg.ConfigLowRank lowRank() {
+    Config c = config.getConfig(ROOT + ".deepreg.low-rank");
+    try {
+      return new org.facealign.model.deepreg.ConfigLowRank(c.getIntList("ranks"), c.getDouble("tolerance"));
+    } catch (IllegalArgumentException e) {
+      throw bad(c, "facealign.deepreg.low-rank", e.getMessage());
     }
   }
 

@@ -30,6 +30,9 @@ import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
 import org.facealign.model.Provenance;
 import org.facealign.model.deepreg.ConfigDeepReg;
+import org.facealign.model.deepreg.ConfigLowRank;
+import org.facealign.model.deepreg.OutputMoments;
+import org.facealign.model.deepreg.ReducedRank;
 import org.facealign.model.deepreg.DeepRegModel;
 import org.facealign.model.deepreg.ShapeUnits;
 import org.facealign.model.deepreg.TrainingSample;
@@ -259,7 +262,7 @@ public final class DeepRegJob {
 
   /** A fitted variant: the pre-trained and final cascades, what training measured, and the per-stage errors. */
   private record Fitted(Variant variant, Cascade pretrained, Cascade result, List<SequentialTrainer.StageFit> fits,
-      List<EpochStats> history, Map<String, StageStats> sequential, Map<String, StageStats> joint) {
+      List<EpochStats> history, Map<String, StageStats> sequential, Map<String, StageStats> joint, LowRank lowRank) {
     Map<String, StageStats> finalStats() {
       return joint != null ? joint : sequential;
     }
@@ -272,6 +275,9 @@ public final class DeepRegJob {
           toErrors(sequential), joint == null ? null : toErrors(joint), history));
       if (table1 != null) {
         t.set("table1", PreparedSet.JSON.valueToTree(table1));
+      }
+      if (lowRank != null) {
+        t.set("low_rank", PreparedSet.JSON.valueToTree(lowRank));
       }
       ModelStore.save(model, st, dir, trainingBytes(t));
       LOG.info("train: {} with {} stages saved to {}", variant.kind(), result.numStages(), dir);
@@ -328,6 +334,7 @@ public final class DeepRegJob {
       }
     }
     Cascade result = pretrained;
+    boolean jointlyTrained = false;
     List<EpochStats> history = List.of();
     if (variant.joint() && dr.epochs() > 0) {
       JointTrainer joint = new JointTrainer(dr, cfg.train().seed()).listener(new ProgressListener())
@@ -338,11 +345,21 @@ public final class DeepRegJob {
       JointTrainer.Result jr = joint.fit(data.jsc(), data.train(), data.validation(), pretrained);
       result = jr.cascade();
       history = jr.history();
+      jointlyTrained = true;
     }
-    // Fig. 4 and 2 of the paper: errors after each stage on training, validation and test faces
-    Map<String, StageStats> sequential = stageErrors(data.jsc(), pretrained, data.train(), data.validation(), data.tests(),
-        data.summary(), data.scheme());
-    Map<String, StageStats> jointErrors = result == pretrained ? null
+    LowRank lowRank = null;
+    ConfigLowRank lr = cfg.lowRank();
+    if (!lr.ranks().isEmpty() && result.numStages() > 0) {
+      lowRank = chooseRank(data, result, lr, variant);
+      if (lowRank.rank() != null) {
+        result = ReducedRank.factor(result, lowRank.moments(), lowRank.rank());
+      }
+    }
+    // Fig. 4 and 2 of the paper: errors after each stage on training, validation and test faces, of the cascade
+    // saved (the pre-trained one at full rank when a joint phase follows it)
+    Map<String, StageStats> sequential = stageErrors(data.jsc(), jointlyTrained ? pretrained : result, data.train(),
+        data.validation(), data.tests(), data.summary(), data.scheme());
+    Map<String, StageStats> jointErrors = !jointlyTrained ? null
         : stageErrors(data.jsc(), result, data.train(), data.validation(), data.tests(), data.summary(), data.scheme());
     for (Map.Entry<String, StageStats> e : sequential.entrySet()) {
       LOG.info("train: {} pre-trained IP-NME after stages 0..{} on {} ({} samples): {}", variant.kind(),
@@ -354,7 +371,67 @@ public final class DeepRegJob {
             e.getKey(), e.getValue().count(), percent(e.getValue().nme()));
       }
     }
-    return new Fitted(variant, pretrained, result, fits, history, sequential, jointErrors);
+    return new Fitted(variant, pretrained, result, fits, history, sequential, jointErrors, lowRank);
+  }
+
+  /**
+   * The choice of the local layers' rank ({@link ConfigLowRank}), as {@code training.json} records it.
+   *
+   * @param tolerance how much the validation IP-NME could rise
+   * @param fullRank final validation IP-NME of the full-rank cascade
+   * @param validation final validation IP-NME by candidate rank, measured up to the first within tolerance
+   * @param rank the rank kept, or null (the layers stay full rank)
+   * @param moments the layers' output moments on the training samples (not written out)
+   */
+  record LowRank(double tolerance, double fullRank, Map<Integer, Double> validation, Integer rank,
+      @com.fasterxml.jackson.annotation.JsonIgnore OutputMoments moments) {}
+
+  /**
+   * The smallest candidate rank whose factored cascade ({@link ReducedRank}, moments from the training samples)
+   * keeps the final validation IP-NME within the tolerance of {@code full}'s.
+   */
+  private static LowRank chooseRank(Data data, Cascade full, ConfigLowRank lr, Variant variant) {
+    OutputMoments moments = outputMoments(data.jsc(), full, data.train());
+    double fullNme = last(stageStats(data.jsc(), full, data.validation(), data.scheme()).nme());
+    Map<Integer, Double> measured = new LinkedHashMap<>();
+    Integer kept = null;
+    for (int rank : lr.ascending()) {
+      if (rank >= full.stages().get(0).rank()) {
+        break;
+      }
+      double nme = last(stageStats(data.jsc(), ReducedRank.factor(full, moments, rank), data.validation(), data.scheme()).nme());
+      measured.put(rank, nme);
+      LOG.info("train: {} local layers of rank {}: validation IP-NME {} (full rank {})", variant.kind(), rank,
+          percent(new double[] {nme}), percent(new double[] {fullNme}));
+      if (nme <= fullNme + lr.tolerance()) {
+        kept = rank;
+        break;
+      }
+    }
+    LOG.info("train: {} keeps {}", variant.kind(), kept == null ? "its full-rank local layers" : "local layers of rank " + kept);
+    return new LowRank(lr.tolerance(), fullNme, measured, kept, moments);
+  }
+
+  private static double last(double[] v) {
+    return v[v.length - 1];
+  }
+
+  /** {@link OutputMoments} of {@code cascade}'s local layers over {@code samples}, as the model runs at test time. */
+  static OutputMoments outputMoments(JavaSparkContext jsc, Cascade cascade, JavaRDD<TrainingSample> samples) {
+    Broadcast<Cascade> bc = jsc.broadcast(cascade);
+    return samples.mapPartitions(it -> {
+      Cascade c = bc.value();
+      Cascade.BatchWorkspace ws = c.batchWorkspace();
+      CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(c.features(), CanvasGroups.SIZE);
+      OutputMoments m = new OutputMoments(c);
+      for (int n; (n = groups.next(it)) > 0; ) {
+        double[][][] tr = c.trajectoryAll(groups.maps(), groups.hogs(), n, ws);
+        for (int i = 0; i < n; i++) {
+          m.add(tr[i]);
+        }
+      }
+      return List.of(m).iterator();
+    }).treeReduce(OutputMoments::merge);
   }
 
   private static Map<String, StageStats> stageErrors(JavaSparkContext jsc, Cascade c, JavaRDD<TrainingSample> train,

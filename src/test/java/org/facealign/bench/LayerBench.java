@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -18,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One DeepReg local layer (136 x 8704 weights, the default 68 landmarks x 128 descriptor values) applied to
  * one face ({@link LinearMap#applyAdd}) and to a group of 16 faces ({@link LinearMap#applyAddAll}), reported
- * per face; dense random inputs. Run with {@code submit/bench-jmh.sh LayerBench}.
+ * per face; dense random inputs. {@code rank}: 136 the full-rank layer, less a factored one ({@link
+ * LinearMap#factored}, random factors). Run with {@code submit/bench-jmh.sh LayerBench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -28,6 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 public class LayerBench {
   private static final int GROUP = 16;
+  @Param({"136", "96", "48"})
+  public int rank;
   private LinearMap layer;
   private float[][] x;
   private double[][] acc;
@@ -37,11 +41,9 @@ public class LayerBench {
     Random r = new Random(1);
     int out = 136;
     int in = 8704;
-    float[] w = new float[out * in];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) (1e-3 * r.nextGaussian());
-    }
-    layer = new LinearMap(out, in, w, new float[out]);
+    layer = rank >= out ? new LinearMap(out, in, gaussians(out * in, r), new float[out])
+        : LinearMap.factored(new LinearMap(rank, in, gaussians(rank * in, r), new float[rank]),
+            new LinearMap(out, rank, gaussians(out * rank, r), new float[out]));
     x = new float[GROUP][in];
     acc = new double[GROUP][out];
     for (float[] v : x) {
@@ -49,6 +51,14 @@ public class LayerBench {
         v[i] = r.nextFloat();
       }
     }
+  }
+
+  private static float[] gaussians(int n, Random r) {
+    float[] w = new float[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = (float) (1e-3 * r.nextGaussian());
+    }
+    return w;
   }
 
   @Benchmark

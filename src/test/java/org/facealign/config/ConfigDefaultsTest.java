@@ -14,6 +14,7 @@ import org.facealign.data.FaceReader;
 import org.facealign.eval.Report;
 import org.facealign.feature.ConfigFeatures;
 import org.facealign.model.deepreg.ConfigDeepReg;
+import org.facealign.model.deepreg.ConfigLowRank;
 import org.facealign.model.msrrn.ConfigMsrrn;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,7 @@ class ConfigDefaultsTest {
     // the augmentation's seed is train.seed, not a key of facealign.augment
     assertEquals(ConfigAugment.defaults().withSeed(REFERENCE.train().seed()), REFERENCE.augment());
     assertEquals(ConfigDeepReg.defaults(), REFERENCE.deepreg());
+    assertEquals(ConfigLowRank.defaults(), REFERENCE.lowRank());
     assertEquals(ConfigMsrrn.defaults(), REFERENCE.msrrn());
     assertEquals(FaceReader.Limits.defaults(), REFERENCE.data().limits());
     assertEquals(FaceReader.DEFAULT_POINT_MARGIN, REFERENCE.data().pointMargin());
@@ -70,6 +72,7 @@ class ConfigDefaultsTest {
     assertEquals(new TreeSet<>(Set.of("org/facealign/augment/ConfigAugment.java",
         "org/facealign/config/FacealignConfig.java", "org/facealign/data/FaceReader.java",
         "org/facealign/feature/ConfigFeatures.java", "org/facealign/model/deepreg/ConfigDeepReg.java",
+        "org/facealign/model/deepreg/ConfigLowRank.java",
         "org/facealign/model/msrrn/ConfigMsrrn.java")), found);
   }
 }

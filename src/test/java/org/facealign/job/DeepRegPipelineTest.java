@@ -1,6 +1,7 @@
 package org.facealign.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,7 +15,9 @@ import org.facealign.data.SyntheticFaces;
 import org.facealign.eval.Report;
 import org.facealign.model.LandmarkModel;
 import org.facealign.model.ModelStore;
+import org.facealign.model.deepreg.ConfigLowRank;
 import org.facealign.model.deepreg.DeepRegModel;
+import org.facealign.model.deepreg.LinearMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,9 +35,14 @@ class DeepRegPipelineTest extends LocalSparkTest {
     String out = trainOnSyntheticFaces(dir, 40, 4, 9L, 16, Map.of(
         // the pre-training this test relies on: a heavy ridge, starts with the held-out spread
         "deepreg.ridge", "20", "deepreg.perturb-scale", "1",
-        "deepreg.dropout", "0.1", "deepreg.epochs", "6", "deepreg.batch", "8", "deepreg.table1", "false")).out();
+        "deepreg.dropout", "0.1", "deepreg.epochs", "6", "deepreg.batch", "8", "deepreg.table1", "false",
+        "deepreg.low-rank.ranks", "[]")).out();
     Storage st = Storage.local();
     JsonNode training = PreparedSet.JSON.readTree(st.readBytes(out + "/model/" + DeepRegJob.TRAINING_FILE, 1 << 24));
+    assertTrue(training.path("low_rank").isMissingNode(), "no candidate ranks, no choice");
+    for (LinearMap layer : ((DeepRegModel) ModelStore.load(st, out + "/model")).cascade().stages()) {
+      assertFalse(layer.isFactored());
+    }
     double pretrained = last(training.path("stages").path("validation").path("nme"));
     double joint = last(training.path("joint_stages").path("validation").path("nme"));
     System.out.printf("joint phase on synthetic faces: validation IP-NME %.4f -> %.4f%n", pretrained, joint);
@@ -66,7 +74,10 @@ class DeepRegPipelineTest extends LocalSparkTest {
     assertEquals(Hashes.sha256(training), ModelStore.load(st, out + "/model").header().provenance().trainingHash());
     assertTrue(new String(st.readBytes(out + "/model/" + ModelStore.SUMS, 1 << 20), java.nio.charset.StandardCharsets.UTF_8)
         .contains(Hashes.sha256(training) + "  " + DeepRegJob.TRAINING_FILE + "\n"));
+    assertRankChosenAsRecorded(PreparedSet.JSON.readTree(training), (DeepRegModel) m, cfg.lowRank());
     byte[] local = st.readBytes(out + "/model-deepreglocal/" + DeepRegJob.TRAINING_FILE, 1 << 24);
+    assertRankChosenAsRecorded(PreparedSet.JSON.readTree(local), (DeepRegModel) ModelStore.load(st, out + "/model-deepreglocal"),
+        cfg.lowRank());
     assertEquals(Hashes.sha256(local),
         ModelStore.load(st, out + "/model-deepreglocal").header().provenance().trainingHash());
     Report r = EvaluateJob.run(spark, cfg, st, out + "/prepared", out + "/model", out + "/report");
@@ -78,6 +89,39 @@ class DeepRegPipelineTest extends LocalSparkTest {
       assertTrue(ip > 0 && ip < 0.08, row + ": " + ip);
     }
     assertTrue(st.exists(out + "/report/stages.png"));
+  }
+
+  /**
+   * The rank in {@code training.json} is the smallest candidate within the tolerance of the full-rank validation
+   * error, each smaller one measured above it; the saved layers have that rank, and their recorded validation error
+   * is the saved cascade's.
+   */
+  private static void assertRankChosenAsRecorded(JsonNode training, DeepRegModel m, ConfigLowRank lr) {
+    JsonNode low = training.path("low_rank");
+    double full = low.path("full_rank").asDouble(Double.NaN);
+    assertTrue(full > 0 && full < 0.1, low.toString());
+    JsonNode measured = low.path("validation");
+    List<Integer> ranks = new java.util.ArrayList<>();
+    measured.fieldNames().forEachRemaining(k -> ranks.add(Integer.parseInt(k)));
+    assertEquals(lr.ascending().subList(0, ranks.size()), ranks, "candidates measured smallest first");
+    for (int i = 0; i < ranks.size() - 1; i++) {
+      assertTrue(measured.path(ranks.get(i).toString()).asDouble() > full + lr.tolerance(), low.toString());
+    }
+    double saved = last(training.path("joint_stages").path("validation").path("nme"));
+    if (low.path("rank").isNull()) {
+      assertEquals(lr.ascending(), ranks, "every candidate measured when none is kept");
+      assertFalse(m.cascade().stages().get(0).isFactored());
+      assertEquals(full, saved, 1e-12);
+    } else {
+      int rank = low.path("rank").asInt();
+      assertEquals(ranks.get(ranks.size() - 1), rank);
+      assertTrue(measured.path(Integer.toString(rank)).asDouble() <= full + lr.tolerance(), low.toString());
+      assertEquals(measured.path(Integer.toString(rank)).asDouble(), saved, 1e-12, "the saved cascade is the one measured");
+      for (LinearMap layer : m.cascade().stages()) {
+        assertTrue(layer.isFactored());
+        assertEquals(rank, layer.rank());
+      }
+    }
   }
 
   private record Trained(FacealignConfig cfg, String out, LandmarkModel model) {}

@@ -230,19 +230,49 @@ public final class DeepRegModel implements LandmarkModel {
       return a;
     }
 
+    /**
+     * A layer as {@code NAME.w} ({@code out x in}) and {@code NAME.b}; a factored one ({@link ReducedRank}) as {@code
+     * NAME.u} ({@code out x r}), {@code NAME.v} ({@code r x in}) and {@code NAME.b}.
+     */
     private static void put(Map<String, INDArray> a, String name, LinearMap m) {
-      a.put(name + ".w", Nd4j.create(m.weights(), new long[] {m.outputs(), m.inputs()}, DataType.FLOAT));
+      if (m.isFactored()) {
+        LinearMap u = m.expansion();
+        LinearMap v = m.projection();
+        a.put(name + ".u", Nd4j.create(u.weights(), new long[] {u.outputs(), u.inputs()}, DataType.FLOAT));
+        a.put(name + ".v", Nd4j.create(v.weights(), new long[] {v.outputs(), v.inputs()}, DataType.FLOAT));
+      } else {
+        a.put(name + ".w", Nd4j.create(m.weights(), new long[] {m.outputs(), m.inputs()}, DataType.FLOAT));
+      }
       a.put(name + ".b", Nd4j.createFromArray(m.biases()));
     }
 
     private static LinearMap get(Map<String, INDArray> a, String name) {
-      INDArray w = a.get(name + ".w");
       INDArray b = a.get(name + ".b");
-      if (w == null || b == null || w.rank() != 2) {
-        throw new IllegalArgumentException("model has no (or a malformed) layer " + name);
+      if (b == null) {
+        throw new IllegalArgumentException("model has no layer " + name);
       }
-      return new LinearMap((int) w.size(0), (int) w.size(1), w.castTo(DataType.FLOAT).dup('c').data().asFloat(),
-          b.castTo(DataType.FLOAT).data().asFloat());
+      float[] biases = b.castTo(DataType.FLOAT).data().asFloat();
+      if (a.containsKey(name + ".u") || a.containsKey(name + ".v")) {
+        INDArray u = matrix(a, name + ".u");
+        INDArray v = matrix(a, name + ".v");
+        int rank = (int) v.size(0);
+        return LinearMap.factored(new LinearMap(rank, (int) v.size(1), floats(v), new float[rank]),
+            new LinearMap((int) u.size(0), (int) u.size(1), floats(u), biases));
+      }
+      INDArray w = matrix(a, name + ".w");
+      return new LinearMap((int) w.size(0), (int) w.size(1), floats(w), biases);
+    }
+
+    private static INDArray matrix(Map<String, INDArray> a, String name) {
+      INDArray m = a.get(name);
+      if (m == null || m.rank() != 2) {
+        throw new IllegalArgumentException("model has no (or a malformed) array " + name);
+      }
+      return m;
+    }
+
+    private static float[] floats(INDArray m) {
+      return m.castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
 
     @Override

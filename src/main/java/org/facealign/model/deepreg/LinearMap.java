@@ -3,15 +3,22 @@ package org.facealign.model.deepreg;
 import java.util.Arrays;
 
 /**
- * An affine map {@code y = W x + b} with {@code W} stored row-major as floats: the global layer
- * ({@code W0}, on the HOG) and each local layer ({@code W_t}, on the shape-indexed descriptors) of DeepReg.
+ * An affine map {@code y = W x + b}: the global layer ({@code W0}, on the HOG) and each local layer ({@code W_t},
+ * on the shape-indexed descriptors) of DeepReg. Either dense, {@code W} stored row-major as floats, or factored,
+ * {@code W = U V} with {@code V} ({@code r x in}) and {@code U} ({@code out x r}) two dense maps applied one after
+ * the other ({@link #factored}), which costs {@code r (in + out)} multiply-adds instead of {@code out in}.
  * Immutable (the arrays are copied in and never handed out).
  */
 public final class LinearMap implements java.io.Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
   private final int out;
   private final int in;
+  /** The dense weights, row-major; null for a factored map. */
   private final float[] w;
+  /** A factored map's {@code V}: {@code r x in}, zero biases; null for a dense map. */
+  private final LinearMap projection;
+  /** A factored map's {@code U}: {@code out x r}, with the map's biases; null for a dense map. */
+  private final LinearMap expansion;
   /**
    * The same weights as one array per input column ({@code cols[c][r] = W[r][c]}), for the vectorisable {@link
    * #applyAdd}: a loop {@code s[r] += cols[c][r] x_c} indexes both arrays alike, which the JIT turns into vector
@@ -44,6 +51,64 @@ public final class LinearMap implements java.io.Serializable {
     this.in = in;
     this.w = w.clone();
     this.b = b.clone();
+    this.projection = null;
+    this.expansion = null;
+  }
+
+  private LinearMap(LinearMap projection, LinearMap expansion) {
+    this.out = expansion.out;
+    this.in = projection.in;
+    this.w = null;
+    this.b = expansion.b;
+    this.projection = projection;
+    this.expansion = expansion;
+  }
+
+  /**
+   * The factored map {@code x -> U (V x) + b}.
+   *
+   * @param projection {@code V}, {@code r x in}, dense, with zero biases
+   * @param expansion {@code U}, {@code out x r}, dense, with the map's biases {@code b}
+   */
+  public static LinearMap factored(LinearMap projection, LinearMap expansion) {
+    if (projection.isFactored() || expansion.isFactored() || projection.out != expansion.in) {
+      throw new IllegalArgumentException("a factored map needs two dense maps r x in and out x r, got "
+          + projection.out + "x" + projection.in + " and " + expansion.out + "x" + expansion.in);
+    }
+    for (float v : projection.b) {
+      if (v != 0) {
+        throw new IllegalArgumentException("the projection of a factored map has no biases");
+      }
+    }
+    return new LinearMap(projection, expansion);
+  }
+
+  /** Whether this map is {@code U V} ({@link #factored}). */
+  public boolean isFactored() {
+    return projection != null;
+  }
+
+  /** The inner dimension {@code r} of a factored map; {@code min(out, in)} for a dense one. */
+  public int rank() {
+    return isFactored() ? projection.out : Math.min(out, in);
+  }
+
+  /** A factored map's {@code V} ({@code r x in}, zero biases). */
+  public LinearMap projection() {
+    requireFactored();
+    return projection;
+  }
+
+  /** A factored map's {@code U} ({@code out x r}, with the map's biases). */
+  public LinearMap expansion() {
+    requireFactored();
+    return expansion;
+  }
+
+  private void requireFactored() {
+    if (!isFactored()) {
+      throw new IllegalStateException("a dense map has no factors");
+    }
   }
 
   private static float[][] columns(float[] w, int out, int in) {
@@ -69,9 +134,28 @@ public final class LinearMap implements java.io.Serializable {
     return in;
   }
 
-  /** The weights, copied (row-major). */
+  /** The weights, copied (row-major); of a factored map, the product {@code U V}, summed in double. */
   public float[] weights() {
-    return w.clone();
+    if (!isFactored()) {
+      return w.clone();
+    }
+    int r = projection.out;
+    double[] row = new double[in];
+    float[] p = new float[out * in];
+    for (int o = 0; o < out; o++) {
+      java.util.Arrays.fill(row, 0);
+      for (int k = 0; k < r; k++) {
+        double u = expansion.w[o * r + k];
+        int vk = k * in;
+        for (int c = 0; c < in; c++) {
+          row[c] += u * projection.w[vk + c];
+        }
+      }
+      for (int c = 0; c < in; c++) {
+        p[o * in + c] = (float) row[c];
+      }
+    }
+    return p;
   }
 
   /** The biases, copied. */
@@ -87,6 +171,12 @@ public final class LinearMap implements java.io.Serializable {
   public void applyAdd(float[] x, double[] acc) {
     if (x.length != in || acc.length != out) {
       throw new IllegalArgumentException("input " + x.length + " / output " + acc.length + " for a " + out + "x" + in + " map");
+    }
+    if (isFactored()) {
+      double[] z = new double[projection.out];
+      projection.applyAdd(x, z);
+      expansion.applyAdd(toFloats(z), acc);
+      return;
     }
     float[] sum = new float[out];
     columns1(columns(), 0, in, x, sum);
@@ -112,7 +202,15 @@ public final class LinearMap implements java.io.Serializable {
             + out + "x" + in + " map");
       }
     }
-    if (org.facealign.feature.Simd.ENABLED) {
+    if (isFactored()) {
+      double[][] z = new double[n][projection.out];
+      projection.applyAddAll(x, z, n);
+      float[][] zf = new float[n][];
+      for (int i = 0; i < n; i++) {
+        zf[i] = toFloats(z[i]);
+      }
+      expansion.applyAddAll(zf, acc, n);
+    } else if (org.facealign.feature.Simd.ENABLED) {
       productsVector(x, acc, n);
     } else {
       productsScalar(x, acc, n);
@@ -142,6 +240,15 @@ public final class LinearMap implements java.io.Serializable {
       }
     }
     addBiases(sums, acc, n);
+  }
+
+  /** The projection's outputs, which are float sums plus zero biases: exact as floats. */
+  private static float[] toFloats(double[] z) {
+    float[] f = new float[z.length];
+    for (int k = 0; k < z.length; k++) {
+      f[k] = (float) z[k];
+    }
+    return f;
   }
 
   private void addBiases(float[][] sums, double[][] acc, int n) {
@@ -213,11 +320,12 @@ public final class LinearMap implements java.io.Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof LinearMap m && m.out == out && m.in == in && Arrays.equals(m.w, w) && Arrays.equals(m.b, b);
+    return o instanceof LinearMap m && m.out == out && m.in == in && Arrays.equals(m.w, w) && Arrays.equals(m.b, b)
+        && java.util.Objects.equals(m.projection, projection) && java.util.Objects.equals(m.expansion, expansion);
   }
 
   @Override
   public int hashCode() {
-    return 31 * Arrays.hashCode(w) + Arrays.hashCode(b);
+    return 31 * (31 * Arrays.hashCode(w) + Arrays.hashCode(b)) + java.util.Objects.hashCode(projection);
   }
 }

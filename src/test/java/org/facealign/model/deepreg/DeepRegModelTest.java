@@ -69,6 +69,74 @@ class DeepRegModelTest {
   }
 
   @Test
+  void aFactoredModelSavesLoadsAndPredictsAsItsFactorsDo(@TempDir Path dir) throws Exception {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    SyntheticFaces gen = new SyntheticFaces(4, SyntheticFaces.Options.defaults());
+    DeepRegModel m = model(Variant.DEEPREG, f, 9);
+    double[] identity = new double[136 * 136];
+    for (int i = 0; i < 136; i++) {
+      identity[i * 136 + i] = 1 + i * 1e-3;
+    }
+    List<LinearMap> layers = new ArrayList<>();
+    for (LinearMap l : m.cascade().stages()) {
+      layers.add(ReducedRank.factor(l, identity, 40));
+    }
+    DeepRegModel low = new DeepRegModel(m.header(), m.cascade().withLayers(m.cascade().global(), layers));
+    String where = dir.resolve("low").toString();
+    ModelStore.save(low, Storage.local(), where);
+    DeepRegModel back = (DeepRegModel) ModelStore.load(Storage.local(), where);
+    assertEquals(low.cascade().stages(), back.cascade().stages());
+    assertTrue(java.nio.file.Files.exists(dir.resolve("low/arrays/stage1.u.npy")));
+    List<org.facealign.data.GrayImage> images = new ArrayList<>();
+    List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      SyntheticFaces.SyntheticFace face = gen.next();
+      images.add(face.image());
+      boxes.add(face.detectorBox());
+    }
+    List<Shape> all = back.predictAll(images, boxes);
+    for (int i = 0; i < 4; i++) {
+      assertArrayEquals(low.predict(images.get(i), boxes.get(i)).toArray(), all.get(i).toArray(), 0.0);
+    }
+  }
+
+  @Test
+  void outputMomentsAreTheMeanOuterProductOfWhatEachLayerAdds() {
+    ConfigFeatures f = DeepRegFixtures.smallFeatures();
+    Cascade c = model(Variant.DEEPREG, f, 10).cascade();
+    Random r = new Random(11);
+    OutputMoments a = new OutputMoments(c);
+    OutputMoments b = new OutputMoments(c);
+    double[][][] tr = new double[5][c.numStages() + 1][136];
+    for (double[][] t : tr) {
+      for (double[] s : t) {
+        for (int i = 0; i < 136; i++) {
+          s[i] = r.nextGaussian();
+        }
+      }
+    }
+    for (int k = 0; k < 5; k++) {
+      (k < 2 ? a : b).add(tr[k]);
+    }
+    a.merge(b);
+    assertEquals(5, a.count());
+    for (int t = 0; t < c.numStages(); t++) {
+      float[] bias = c.stages().get(t).biases();
+      double[] m = a.mean(t);
+      for (int i = 0; i < 136; i += 7) {
+        for (int j = 0; j < 136; j += 5) {
+          double ref = 0;
+          for (double[][] s : tr) {
+            ref += (s[t + 1][i] - s[t][i] - bias[i]) * (s[t + 1][j] - s[t][j] - bias[j]) / 5;
+          }
+          assertEquals(ref, m[i * 136 + j], 1e-12);
+          assertEquals(m[i * 136 + j], m[j * 136 + i], 0.0);
+        }
+      }
+    }
+  }
+
+  @Test
   void trajectoryEndsAtThePredictionAndStartsAtTheMeanWithoutAGlobalLayer() {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     DeepRegModel m = model(Variant.DEEPREGLOCAL, f, 9);

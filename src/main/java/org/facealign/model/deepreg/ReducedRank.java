@@ -1,0 +1,107 @@
+package org.facealign.model.deepreg;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.eigen.Eigen;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Local layers of rank {@code r}: each {@code W} ({@code out x in}) replaced by {@code U V} with {@code U} ({@code
+ * out x r}) orthonormal columns and {@code V = Uᵀ W}, a {@link LinearMap#factored} map that costs {@code r (in + out)}
+ * multiply-adds instead of {@code out in}.
+ *
+ * <p>{@code U} spans the top {@code r} eigenvectors of {@code E[y yᵀ]}, the second moment of the layer's outputs
+ * {@code y = W φ} over training samples ({@link OutputMoments}): of all rank-{@code r} maps, {@code U Uᵀ W} makes the
+ * least mean squared change to the outputs, {@code E||W φ - W' φ||²} (the reduced-rank regression of Izenman, "Reduced-rank
+ * regression for the multivariate linear model", 1975, with identity weights on the outputs). A truncated SVD of
+ * {@code W} alone would minimise {@code ||W - W'||_F} instead, which weighs every descriptor direction alike where
+ * the descriptors have most of their energy in a few.
+ *
+ * <p>Where we had to choose: the moments are taken with the full-rank cascade's own trajectories for every layer
+ * (one pass over the samples), so layer {@code t}'s inputs are not those the factored layers before it give; and the
+ * second moment is not centred, since the biases are kept and the mean output is part of what must be reproduced.
+ */
+public final class ReducedRank {
+  private ReducedRank() {}
+
+  /** {@code cascade} with every local layer of rank above {@code rank} factored to it ({@link #factor}). */
+  public static Cascade factor(Cascade cascade, OutputMoments moments, int rank) {
+    if (moments.numStages() != cascade.numStages()) {
+      throw new IllegalArgumentException("moments of " + moments.numStages() + " layers for " + cascade.numStages());
+    }
+    List<LinearMap> layers = new ArrayList<>();
+    for (int t = 0; t < cascade.numStages(); t++) {
+      layers.add(factor(cascade.stages().get(t), moments.mean(t), rank));
+    }
+    return cascade.withLayers(cascade.global(), layers);
+  }
+
+  /**
+   * {@code m} as {@code U (Uᵀ W)} with {@code U} the top {@code rank} eigenvectors of {@code outputMoment}
+   * ({@code E[y yᵀ]}, row-major {@code out x out}); {@code m} itself when its rank is {@code rank} or less.
+   */
+  public static LinearMap factor(LinearMap m, double[] outputMoment, int rank) {
+    int out = m.outputs();
+    int in = m.inputs();
+    if (rank < 1) {
+      throw new IllegalArgumentException("rank must be at least 1, got " + rank);
+    }
+    if (outputMoment.length != out * out) {
+      throw new IllegalArgumentException("an output moment of " + outputMoment.length + " values for " + out + " outputs");
+    }
+    if (rank >= m.rank()) {
+      return m;
+    }
+    double[][] u = topEigenvectors(outputMoment, out, rank);
+    float[] w = m.weights();
+    float[] v = new float[rank * in];
+    double[] row = new double[in];
+    for (int k = 0; k < rank; k++) {
+      Arrays.fill(row, 0);
+      for (int o = 0; o < out; o++) {
+        double uk = u[k][o];
+        int wo = o * in;
+        for (int c = 0; c < in; c++) {
+          row[c] += uk * w[wo + c];
+        }
+      }
+      for (int c = 0; c < in; c++) {
+        v[k * in + c] = (float) row[c];
+      }
+    }
+    float[] uw = new float[out * rank];
+    for (int o = 0; o < out; o++) {
+      for (int k = 0; k < rank; k++) {
+        uw[o * rank + k] = (float) u[k][o];
+      }
+    }
+    return LinearMap.factored(new LinearMap(rank, in, v, new float[rank]), new LinearMap(out, rank, uw, m.biases()));
+  }
+
+  /**
+   * The eigenvectors of the {@code count} largest eigenvalues of the symmetric {@code n x n} matrix {@code a}
+   * (row-major), by ND4J's LAPACK {@code syev}: {@code result[k]} is the k-th, unit length.
+   */
+  static double[][] topEigenvectors(double[] a, int n, int count) {
+    INDArray m = Nd4j.create(a.clone(), new long[] {n, n}, DataType.DOUBLE);
+    INDArray values = Eigen.symmetricGeneralizedEigenvalues(m, true);
+    double[] lambda = values.toDoubleVector();
+    double[][] vectors = m.toDoubleMatrix();
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (i, j) -> Double.compare(lambda[j], lambda[i]));
+    double[][] top = new double[count][n];
+    for (int k = 0; k < count; k++) {
+      // syev leaves the eigenvectors in the columns of the (column-major) matrix it was given
+      for (int i = 0; i < n; i++) {
+        top[k][i] = vectors[i][order[k]];
+      }
+    }
+    return top;
+  }
+}
