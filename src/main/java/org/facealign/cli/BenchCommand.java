@@ -221,10 +221,14 @@ final class BenchCommand implements Callable<Integer> {
       // the thread's CPU time: the same figure on a quiet machine, and less disturbed than the wall time on a busy one
       out.put("cpu_ms_per_face", bestCpu);
       if (m instanceof org.facealign.model.deepreg.DeepRegModel d) {
+        // the local layers' rank: 136 at full rank, less when training factored them (deepreg.low-rank)
+        out.put("local_rank", d.cascade().numStages() == 0 ? 0 : d.cascade().stages().get(0).rank());
+        // faces predictAll aligns together: at most the model's group, whatever --batch hands it
+        out.put("group", Math.min(Math.max(1, batch), d.group()));
         // where the time goes: each step timed on its own, in the order (and the groups) predictAll runs them
         ObjectNode steps = out.putObject("steps_ms_per_face");
-        new org.facealign.model.deepreg.PredictionSteps(d.cascade(), Math.min(Math.max(1, batch),
-            org.facealign.model.deepreg.DeepRegModel.BATCH)).measure(images, boxes, repeat).forEach(steps::put);
+        new org.facealign.model.deepreg.PredictionSteps(d.cascade(), Math.min(Math.max(1, batch), d.group()))
+            .measure(images, boxes, repeat).forEach(steps::put);
       } else if (m instanceof org.facealign.model.msrrn.MsrrnModel r) {
         ObjectNode steps = out.putObject("steps_ms_per_face");
         new org.facealign.model.msrrn.MsrrnSteps(r, Math.min(Math.max(1, batch),

@@ -67,7 +67,7 @@ public final class DeepRegModel implements LandmarkModel {
   }
 
   /**
-   * The faces {@link #BATCH} at a time: each face's canvas, HOG and response maps, then every layer applied to
+   * The faces {@link #group()} at a time: each face's canvas, HOG and response maps, then every layer applied to
    * the whole group ({@link Cascade#runAll}), so a layer's weights are read once per group rather than once
    * per face. The same shapes as {@link #predict} on each face.
    */
@@ -78,8 +78,9 @@ public final class DeepRegModel implements LandmarkModel {
     }
     Scratch s = scratch.get();
     List<Shape> out = new ArrayList<>(images.size());
-    for (int i0 = 0; i0 < images.size(); i0 += BATCH) {
-      int n = Math.min(BATCH, images.size() - i0);
+    int group = group();
+    for (int i0 = 0; i0 < images.size(); i0 += group) {
+      int n = Math.min(group, images.size() - i0);
       s.fit(cascade, n);
       NormalisedFace[] faces = new NormalisedFace[n];
       for (int i = 0; i < n; i++) {
@@ -106,6 +107,19 @@ public final class DeepRegModel implements LandmarkModel {
    * read each layer's 4.7 MB of weights from memory fewer times per face.
    */
   public static final int BATCH = 32;
+
+  /**
+   * Faces {@link #predictAll} aligns together when the local layers are factored ({@link ReducedRank}): their
+   * weights are a third of the full layers' or less, so fewer faces share a read of them, and the response maps of
+   * 8 faces (10 MB) stay in the processor's cache while the descriptors read them, where those of 32 do not.
+   * Chosen by speed on training faces (README, "Speed").
+   */
+  public static final int FACTORED_BATCH = 8;
+
+  /** Faces {@link #predictAll} runs through the layers together: {@link #BATCH}, {@link #FACTORED_BATCH} when factored. */
+  public int group() {
+    return cascade.numStages() > 0 && cascade.stages().get(0).isFactored() ? FACTORED_BATCH : BATCH;
+  }
 
   /** The shapes after each stage (image pixels), s_0 .. s_T: the analysis of Fig. 4 and 2. */
   public List<Shape> trajectory(GrayImage image, FaceBox box) {

@@ -22,6 +22,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DeepRegModelTest {
+  private record Faces(List<org.facealign.data.GrayImage> images, List<org.facealign.data.FaceBox> boxes) {}
+
+  /** {@code n} synthetic faces drawn from {@code seed}, with their detector boxes. */
+  private static Faces faces(long seed, int n) {
+    SyntheticFaces gen = new SyntheticFaces(seed, SyntheticFaces.Options.defaults());
+    List<org.facealign.data.GrayImage> images = new ArrayList<>();
+    List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      SyntheticFaces.SyntheticFace face = gen.next();
+      images.add(face.image());
+      boxes.add(face.detectorBox());
+    }
+    return new Faces(images, boxes);
+  }
+
   private static LinearMap random(int out, int in, Random r, double scale) {
     float[] w = new float[out * in];
     float[] b = new float[out];
@@ -71,7 +86,6 @@ class DeepRegModelTest {
   @Test
   void aFactoredModelSavesLoadsAndPredictsAsItsFactorsDo(@TempDir Path dir) throws Exception {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
-    SyntheticFaces gen = new SyntheticFaces(4, SyntheticFaces.Options.defaults());
     DeepRegModel m = model(Variant.DEEPREG, f, 9);
     double[] identity = new double[136 * 136];
     for (int i = 0; i < 136; i++) {
@@ -87,15 +101,14 @@ class DeepRegModelTest {
     DeepRegModel back = (DeepRegModel) ModelStore.load(Storage.local(), where);
     assertEquals(low.cascade().stages(), back.cascade().stages());
     assertTrue(java.nio.file.Files.exists(dir.resolve("low/arrays/stage1.u.npy")));
-    List<org.facealign.data.GrayImage> images = new ArrayList<>();
-    List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      SyntheticFaces.SyntheticFace face = gen.next();
-      images.add(face.image());
-      boxes.add(face.detectorBox());
-    }
+    int n = DeepRegModel.FACTORED_BATCH + 3; // one whole group and a partial one
+    assertEquals(DeepRegModel.FACTORED_BATCH, back.group());
+    assertEquals(DeepRegModel.BATCH, m.group());
+    Faces faces = faces(4, n);
+    List<org.facealign.data.GrayImage> images = faces.images();
+    List<org.facealign.data.FaceBox> boxes = faces.boxes();
     List<Shape> all = back.predictAll(images, boxes);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < n; i++) {
       assertArrayEquals(low.predict(images.get(i), boxes.get(i)).toArray(), all.get(i).toArray(), 0.0);
     }
   }
@@ -162,15 +175,10 @@ class DeepRegModelTest {
   @Test
   void predictAllGivesEachFaceExactlyWhatPredictGives() {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
-    SyntheticFaces gen = new SyntheticFaces(11, SyntheticFaces.Options.defaults());
     int n = DeepRegModel.BATCH + 5; // one whole group and a partial one
-    List<org.facealign.data.GrayImage> images = new ArrayList<>();
-    List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      SyntheticFaces.SyntheticFace face = gen.next();
-      images.add(face.image());
-      boxes.add(face.detectorBox());
-    }
+    Faces faces = faces(11, n);
+    List<org.facealign.data.GrayImage> images = faces.images();
+    List<org.facealign.data.FaceBox> boxes = faces.boxes();
     for (Variant v : Variant.values()) {
       DeepRegModel m = model(v, f, 21);
       List<Shape> all = m.predictAll(images, boxes);
@@ -188,14 +196,9 @@ class DeepRegModelTest {
   @Test
   void predictionStepsComputeWhatPredictAllComputes() {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
-    SyntheticFaces gen = new SyntheticFaces(12, SyntheticFaces.Options.defaults());
-    List<org.facealign.data.GrayImage> images = new ArrayList<>();
-    List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
-    for (int i = 0; i < 7; i++) {
-      SyntheticFaces.SyntheticFace face = gen.next();
-      images.add(face.image());
-      boxes.add(face.detectorBox());
-    }
+    Faces faces = faces(12, 7);
+    List<org.facealign.data.GrayImage> images = faces.images();
+    List<org.facealign.data.FaceBox> boxes = faces.boxes();
     for (Variant v : Variant.values()) {
       DeepRegModel m = model(v, f, 23);
       PredictionSteps steps = new PredictionSteps(m.cascade(), 3); // groups of 3, 3 and 1
