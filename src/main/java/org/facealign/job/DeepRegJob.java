@@ -103,22 +103,44 @@ public final class DeepRegJob {
 
   /** Per-stage errors of {@code cascade} on {@code samples}, as the model will run at test time (s0, no perturbation). */
   static StageStats stageStats(JavaSparkContext jsc, Cascade cascade, JavaRDD<TrainingSample> samples, LandmarkScheme scheme) {
-    Broadcast<Cascade> bc = jsc.broadcast(cascade);
     int stages = cascade.numStages();
     int dim = 2 * cascade.numPoints();
+    return overTrajectories(jsc, cascade, samples, c -> new StageStats(stages, dim),
+        (s, trajectory, sample) -> s.add(trajectory, sample.target(), scheme), StageStats::merge);
+  }
+
+  /** {@link OutputMoments} of {@code cascade}'s local layers over {@code samples}, as the model runs at test time. */
+  static OutputMoments outputMoments(JavaSparkContext jsc, Cascade cascade, JavaRDD<TrainingSample> samples) {
+    return overTrajectories(jsc, cascade, samples, OutputMoments::new, (m, trajectory, sample) -> m.add(trajectory),
+        OutputMoments::merge);
+  }
+
+  /** Adds one sample's trajectory {@code s_0 .. s_T} to an accumulator. */
+  private interface TrajectorySink<A> extends java.io.Serializable {
+    void add(A accumulator, double[][] trajectory, TrainingSample sample);
+  }
+
+  /**
+   * Runs {@code cascade} on every sample from its s0 (as at test time), a group of faces at a time on the executors,
+   * hands each trajectory to a per-partition accumulator ({@code empty}, {@code sink}) and merges the partitions'.
+   */
+  private static <A> A overTrajectories(JavaSparkContext jsc, Cascade cascade, JavaRDD<TrainingSample> samples,
+      org.apache.spark.api.java.function.Function<Cascade, A> empty, TrajectorySink<A> sink,
+      org.apache.spark.api.java.function.Function2<A, A, A> merge) {
+    Broadcast<Cascade> bc = jsc.broadcast(cascade);
     return samples.mapPartitions(it -> {
       Cascade c = bc.value();
       Cascade.BatchWorkspace ws = c.batchWorkspace();
       CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(c.features(), CanvasGroups.SIZE);
-      StageStats s = new StageStats(stages, dim);
+      A acc = empty.call(c);
       for (int n; (n = groups.next(it)) > 0; ) {
         double[][][] tr = c.trajectoryAll(groups.maps(), groups.hogs(), n, ws);
         for (int i = 0; i < n; i++) {
-          s.add(tr[i], groups.sample(i).target(), scheme);
+          sink.add(acc, tr[i], groups.sample(i));
         }
       }
-      return List.of(s).iterator();
-    }).treeReduce(StageStats::merge);
+      return List.of(acc).iterator();
+    }).treeReduce(merge);
   }
 
   static TrainingSample sample(Row r, ShapeUnits units) {
@@ -350,10 +372,9 @@ public final class DeepRegJob {
     LowRank lowRank = null;
     ConfigLowRank lr = cfg.lowRank();
     if (!lr.ranks().isEmpty() && result.numStages() > 0) {
-      lowRank = chooseRank(data, result, lr, variant);
-      if (lowRank.rank() != null) {
-        result = ReducedRank.factor(result, lowRank.moments(), lowRank.rank());
-      }
+      Reduced reduced = chooseRank(data, result, lr, variant);
+      lowRank = reduced.report();
+      result = reduced.cascade();
     }
     // Fig. 4 and 2 of the paper: errors after each stage on training, validation and test faces, of the cascade
     // saved (the pre-trained one at full rank when a joint phase follows it)
@@ -381,58 +402,42 @@ public final class DeepRegJob {
    * @param fullRank final validation IP-NME of the full-rank cascade
    * @param validation final validation IP-NME by candidate rank, measured up to the first within tolerance
    * @param rank the rank kept, or null (the layers stay full rank)
-   * @param moments the layers' output moments on the training samples (not written out)
    */
-  record LowRank(double tolerance, double fullRank, Map<Integer, Double> validation, Integer rank,
-      @com.fasterxml.jackson.annotation.JsonIgnore OutputMoments moments) {}
+  record LowRank(double tolerance, double fullRank, Map<Integer, Double> validation, Integer rank) {}
+
+  /** The cascade kept by {@link #chooseRank} and what the choice measured. */
+  private record Reduced(Cascade cascade, LowRank report) {}
 
   /**
    * The smallest candidate rank whose factored cascade ({@link ReducedRank}, moments from the training samples)
-   * keeps the final validation IP-NME within the tolerance of {@code full}'s.
+   * keeps the final validation IP-NME within the tolerance of {@code full}'s; {@code full} itself when none does.
    */
-  private static LowRank chooseRank(Data data, Cascade full, ConfigLowRank lr, Variant variant) {
+  private static Reduced chooseRank(Data data, Cascade full, ConfigLowRank lr, Variant variant) {
     OutputMoments moments = outputMoments(data.jsc(), full, data.train());
     double fullNme = last(stageStats(data.jsc(), full, data.validation(), data.scheme()).nme());
     Map<Integer, Double> measured = new LinkedHashMap<>();
-    Integer kept = null;
     for (int rank : lr.ascending()) {
       if (rank >= full.stages().get(0).rank()) {
         break;
       }
-      double nme = last(stageStats(data.jsc(), ReducedRank.factor(full, moments, rank), data.validation(), data.scheme()).nme());
+      Cascade candidate = ReducedRank.factor(full, moments, rank);
+      double nme = last(stageStats(data.jsc(), candidate, data.validation(), data.scheme()).nme());
       measured.put(rank, nme);
       LOG.info("train: {} local layers of rank {}: validation IP-NME {} (full rank {})", variant.kind(), rank,
           percent(new double[] {nme}), percent(new double[] {fullNme}));
       if (nme <= fullNme + lr.tolerance()) {
-        kept = rank;
-        break;
+        LOG.info("train: {} keeps local layers of rank {}", variant.kind(), rank);
+        return new Reduced(candidate, new LowRank(lr.tolerance(), fullNme, measured, rank));
       }
     }
-    LOG.info("train: {} keeps {}", variant.kind(), kept == null ? "its full-rank local layers" : "local layers of rank " + kept);
-    return new LowRank(lr.tolerance(), fullNme, measured, kept, moments);
+    LOG.info("train: {} keeps its full-rank local layers", variant.kind());
+    return new Reduced(full, new LowRank(lr.tolerance(), fullNme, measured, null));
   }
 
   private static double last(double[] v) {
     return v[v.length - 1];
   }
 
-  /** {@link OutputMoments} of {@code cascade}'s local layers over {@code samples}, as the model runs at test time. */
-  static OutputMoments outputMoments(JavaSparkContext jsc, Cascade cascade, JavaRDD<TrainingSample> samples) {
-    Broadcast<Cascade> bc = jsc.broadcast(cascade);
-    return samples.mapPartitions(it -> {
-      Cascade c = bc.value();
-      Cascade.BatchWorkspace ws = c.batchWorkspace();
-      CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(c.features(), CanvasGroups.SIZE);
-      OutputMoments m = new OutputMoments(c);
-      for (int n; (n = groups.next(it)) > 0; ) {
-        double[][][] tr = c.trajectoryAll(groups.maps(), groups.hogs(), n, ws);
-        for (int i = 0; i < n; i++) {
-          m.add(tr[i]);
-        }
-      }
-      return List.of(m).iterator();
-    }).treeReduce(OutputMoments::merge);
-  }
 
   private static Map<String, StageStats> stageErrors(JavaSparkContext jsc, Cascade c, JavaRDD<TrainingSample> train,
       JavaRDD<TrainingSample> validation, JavaRDD<Tuple2<String, TrainingSample>> tests, PreparedSet.Summary summary,

@@ -140,19 +140,31 @@ public final class LinearMap implements java.io.Serializable {
       return w.clone();
     }
     int r = projection.out;
-    double[] row = new double[in];
-    float[] p = new float[out * in];
-    for (int o = 0; o < out; o++) {
+    double[] u = new double[out * r];
+    for (int k = 0; k < u.length; k++) {
+      u[k] = expansion.w[k];
+    }
+    return product(u, out, r, projection.w, in);
+  }
+
+  /**
+   * {@code A B} as floats, summed in double: {@code a} row-major {@code rows x inner}, {@code b} row-major {@code inner x
+   * cols}; the result row-major {@code rows x cols}.
+   */
+  static float[] product(double[] a, int rows, int inner, float[] b, int cols) {
+    double[] row = new double[cols];
+    float[] p = new float[rows * cols];
+    for (int o = 0; o < rows; o++) {
       java.util.Arrays.fill(row, 0);
-      for (int k = 0; k < r; k++) {
-        double u = expansion.w[o * r + k];
-        int vk = k * in;
-        for (int c = 0; c < in; c++) {
-          row[c] += u * projection.w[vk + c];
+      for (int k = 0; k < inner; k++) {
+        double aok = a[o * inner + k];
+        int bk = k * cols;
+        for (int c = 0; c < cols; c++) {
+          row[c] += aok * b[bk + c];
         }
       }
-      for (int c = 0; c < in; c++) {
-        p[o * in + c] = (float) row[c];
+      for (int c = 0; c < cols; c++) {
+        p[o * cols + c] = (float) row[c];
       }
     }
     return p;

@@ -56,28 +56,15 @@ public final class ReducedRank {
       return m;
     }
     double[][] u = topEigenvectors(outputMoment, out, rank);
-    float[] w = m.weights();
-    float[] v = new float[rank * in];
-    double[] row = new double[in];
-    for (int k = 0; k < rank; k++) {
-      Arrays.fill(row, 0);
-      for (int o = 0; o < out; o++) {
-        double uk = u[k][o];
-        int wo = o * in;
-        for (int c = 0; c < in; c++) {
-          row[c] += uk * w[wo + c];
-        }
-      }
-      for (int c = 0; c < in; c++) {
-        v[k * in + c] = (float) row[c];
-      }
-    }
+    double[] ut = new double[rank * out];
     float[] uw = new float[out * rank];
-    for (int o = 0; o < out; o++) {
-      for (int k = 0; k < rank; k++) {
+    for (int k = 0; k < rank; k++) {
+      for (int o = 0; o < out; o++) {
+        ut[k * out + o] = u[k][o];
         uw[o * rank + k] = (float) u[k][o];
       }
     }
+    float[] v = LinearMap.product(ut, rank, out, m.weights(), in);
     return LinearMap.factored(new LinearMap(rank, in, v, new float[rank]), new LinearMap(out, rank, uw, m.biases()));
   }
 
@@ -96,12 +83,36 @@ public final class ReducedRank {
     }
     Arrays.sort(order, (i, j) -> Double.compare(lambda[j], lambda[i]));
     double[][] top = new double[count][n];
+    double scale = Math.max(Math.abs(lambda[order[0]]), Math.abs(lambda[order[n - 1]]));
     for (int k = 0; k < count; k++) {
       // syev leaves the eigenvectors in the columns of the (column-major) matrix it was given
       for (int i = 0; i < n; i++) {
         top[k][i] = vectors[i][order[k]];
       }
+      checkEigenpair(a, n, top[k], lambda[order[k]], scale);
     }
     return top;
+  }
+
+  /**
+   * Refuses an eigenpair that is not one: {@code ||A v - λ v|| <= 1e-6 max|λ|} with {@code ||v|| = 1}, so that a LAPACK
+   * routine that fails on this processor (as OpenBLAS's {@code potrf} does on some, see {@link Cholesky}) stops the
+   * training rather than silently factoring the layers with wrong vectors.
+   */
+  private static void checkEigenpair(double[] a, int n, double[] v, double lambda, double scale) {
+    double norm = 0;
+    double residual = 0;
+    for (int i = 0; i < n; i++) {
+      double av = 0;
+      for (int j = 0; j < n; j++) {
+        av += a[i * n + j] * v[j];
+      }
+      residual += (av - lambda * v[i]) * (av - lambda * v[i]);
+      norm += v[i] * v[i];
+    }
+    if (!(Math.abs(norm - 1) <= 1e-6) || !(Math.sqrt(residual) <= 1e-6 * scale + Double.MIN_NORMAL)) {
+      throw new IllegalStateException("the symmetric eigensolver returned a wrong eigenpair (|v|² = " + norm
+          + ", residual " + Math.sqrt(residual) + " against max |λ| " + scale + ")");
+    }
   }
 }
