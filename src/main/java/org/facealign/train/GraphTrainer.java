@@ -403,7 +403,8 @@ public final class GraphTrainer<S extends Serializable> {
 
         @Override
         public MultiDataSet next() {
-          return examples.make(samples.next(), epoch);
+          // kept by Spark while the round trains: an example that tells Spark its size, rather than one it walks
+          return SizedExample.of(examples.make(samples.next(), epoch));
         }
       };
     };
