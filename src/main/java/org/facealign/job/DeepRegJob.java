@@ -244,7 +244,9 @@ public final class DeepRegJob {
       long n = train.count();
       LOG.info("train: {} on {} samples of {} faces ({} faces held out for validation)", variant.kind(), n,
           ids.size() - held.value().size(), held.value().size());
-      JavaRDD<TrainingSample> validation = all.filter(s -> validates(s, held.value()));
+      // kept apart: every joint epoch measures it, and filtering it from all the samples read them all each time
+      JavaRDD<TrainingSample> validation = all.filter(s -> validates(s, held.value()))
+          .persist(StorageLevel.MEMORY_AND_DISK_SER());
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       List<String> hashes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
           .filter(col("subset").equalTo(cfg.train().subset())).select("content_hash")
@@ -272,6 +274,7 @@ public final class DeepRegJob {
       }
       tests.unpersist(false);
       train.unpersist(false);
+      validation.unpersist(false);
       return fitted.save(st, header, modelDir, table1);
     } finally {
       all.unpersist(false);

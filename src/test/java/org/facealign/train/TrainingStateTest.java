@@ -163,4 +163,47 @@ class TrainingStateTest {
     }
     assertEquals(1.5e-3, back.learningRate, 0.0, "epoch 12");
   }
+  /**
+   * The checkpoint's graph archive holds what DL4J's own writer puts in it, entry for entry and byte for byte once
+   * inflated, and DL4J's reader restores the same weights and updater state from it; only the compression differs.
+   */
+  @Test
+  void theGraphArchiveHasDl4jsEntriesUncompressed() throws Exception {
+    ComputationGraph g = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(3)
+        .updater(new org.nd4j.linalg.learning.config.Nesterovs(1e-3, 0.9)).graphBuilder().addInputs("in")
+        .addLayer("h", new DenseLayer.Builder().nIn(40).nOut(30).build(), "in")
+        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).nIn(30).nOut(2).build(), "h")
+        .setOutputs("out").build());
+    g.init();
+    // one step, so that the updater state is not all zeros
+    g.fit(new org.nd4j.linalg.dataset.DataSet(org.nd4j.linalg.factory.Nd4j.rand(8, 40), org.nd4j.linalg.factory.Nd4j.rand(8, 2)));
+    java.io.ByteArrayOutputStream ours = new java.io.ByteArrayOutputStream();
+    CheckpointListener.writeGraph(g, ours);
+    java.io.ByteArrayOutputStream theirs = new java.io.ByteArrayOutputStream();
+    org.deeplearning4j.util.ModelSerializer.writeModel(g, theirs, true);
+    java.util.Map<String, byte[]> a = entries(ours.toByteArray());
+    java.util.Map<String, byte[]> b = entries(theirs.toByteArray());
+    assertEquals(b.keySet(), a.keySet());
+    for (String name : b.keySet()) {
+      assertArrayEquals(b.get(name), a.get(name), name);
+    }
+    ComputationGraph back = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+        new java.io.ByteArrayInputStream(ours.toByteArray()), true);
+    assertEquals(g.params(), back.params());
+    assertEquals(g.getUpdater().getStateViewArray(), back.getUpdater().getStateViewArray());
+    assertEquals(g.getConfiguration().toJson(), back.getConfiguration().toJson());
+    // stored: the archive is no smaller than its contents
+    long contents = a.values().stream().mapToLong(v -> v.length).sum();
+    org.junit.jupiter.api.Assertions.assertTrue(ours.size() >= contents, ours.size() + " bytes for " + contents);
+  }
+
+  private static java.util.Map<String, byte[]> entries(byte[] zip) throws java.io.IOException {
+    java.util.Map<String, byte[]> out = new java.util.TreeMap<>();
+    try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+      for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        out.put(e.getName(), in.readAllBytes());
+      }
+    }
+    return out;
+  }
 }
