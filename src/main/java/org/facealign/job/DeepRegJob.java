@@ -128,7 +128,7 @@ public final class DeepRegJob {
       org.apache.spark.api.java.function.Function<Cascade, A> empty, TrajectorySink<A> sink,
       org.apache.spark.api.java.function.Function2<A, A, A> merge) {
     Broadcast<Cascade> bc = jsc.broadcast(cascade);
-    return samples.mapPartitions(it -> {
+    return org.facealign.train.PartitionOrder.reduce(samples.mapPartitions(it -> {
       Cascade c = bc.value();
       Cascade.BatchWorkspace ws = c.batchWorkspace();
       CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(c.features(), CanvasGroups.SIZE);
@@ -140,7 +140,7 @@ public final class DeepRegJob {
         }
       }
       return List.of(acc).iterator();
-    }).treeReduce(merge);
+    }), merge);
   }
 
   static TrainingSample sample(Row r, ShapeUnits units) {

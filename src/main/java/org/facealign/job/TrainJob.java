@@ -9,6 +9,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.Hashes;
+import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Shape;
 import org.facealign.data.Storage;
 import org.facealign.model.LandmarkModel;
@@ -54,8 +55,11 @@ public final class TrainJob {
     String subset = cfg.train().subset();
     Dataset<Row> faces = spark.read().parquet(PreparedSet.facesDir(preparedDir)).filter(col("subset").equalTo(subset));
     JavaRDD<Shape> shapes = faces.javaRDD().map(PreparedFace::fromRow).map(f -> f.landmarks().toBoxFrame(f.box()));
-    MeanShapeModel.Accumulator acc = shapes.treeAggregate(new MeanShapeModel.Accumulator(cfg.data().scheme(), cfg.augment().flip()),
-        MeanShapeModel.Accumulator::add, MeanShapeModel.Accumulator::merge);
+    LandmarkScheme scheme = cfg.data().scheme();
+    boolean flip = cfg.augment().flip();
+    MeanShapeModel.Accumulator acc = org.facealign.train.PartitionOrder.aggregate(shapes,
+        () -> new MeanShapeModel.Accumulator(scheme, flip), MeanShapeModel.Accumulator::add,
+        MeanShapeModel.Accumulator::merge);
     if (acc.count() == 0) {
       throw new IllegalArgumentException("the prepared set " + preparedDir + " has no faces in subset '" + subset + "'");
     }

@@ -157,7 +157,7 @@ public final class JointTrainer {
     Broadcast<Cascade> bc = jsc.broadcast(c);
     int stages = c.numStages();
     int d = c.features().descriptorLength() * c.numPoints();
-    double[][] sums = train.mapPartitions(it -> {
+    double[][] sums = PartitionOrder.reduce(train.mapPartitions(it -> {
       Cascade k = bc.value();
       Cascade.BatchWorkspace ws = k.batchWorkspace();
       CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(k.features(), CanvasGroups.SIZE);
@@ -177,7 +177,7 @@ public final class JointTrainer {
         acc[stages][0] += n;
       }
       return java.util.Collections.singletonList(acc).iterator();
-    }).treeReduce((a, b) -> {
+    }), (a, b) -> {
       for (int t = 0; t < a.length; t++) {
         for (int j = 0; j < a[t].length; j++) {
           a[t][j] += b[t][j];
@@ -213,7 +213,7 @@ public final class JointTrainer {
       return GraphTrainer.Validation.NONE;
     }
     Broadcast<Cascade> b = jsc.broadcast(c);
-    double[] sums = validation.mapPartitions(it -> {
+    double[] sums = PartitionOrder.reduce(validation.mapPartitions(it -> {
       Cascade cc = b.value();
       Cascade.BatchWorkspace ws = cc.batchWorkspace();
       CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(cc.features(), CanvasGroups.SIZE);
@@ -237,7 +237,7 @@ public final class JointTrainer {
         }
       }
       return java.util.Collections.singletonList(acc).iterator();
-    }).reduce((x, y) -> {
+    }), (x, y) -> {
       double[] z = x.clone();
       for (int i = 0; i < z.length; i++) {
         z[i] += y[i];

@@ -147,12 +147,12 @@ public final class MsrrnTrainer {
 
   /** The mean of the training targets in the crops' unit frame (the CNN's starting output). */
   public static double[] meanUnitShape(JavaRDD<TrainingSample> train, MsrrnInputs in, ShapeUnits u, int points) {
-    double[] sum = train.map(s -> {
+    double[] sum = PartitionOrder.reduce(train.map(s -> {
       double[] v = in.toUnit(u.toCanonical(s.target()));
       double[] r = java.util.Arrays.copyOf(v, v.length + 1);
       r[v.length] = 1;
       return r;
-    }).reduce((a, b) -> {
+    }), (a, b) -> {
       double[] c = a.clone();
       for (int i = 0; i < c.length; i++) {
         c[i] += b[i];
@@ -172,8 +172,9 @@ public final class MsrrnTrainer {
    */
   public static Perturbation.Stats meanShapeSpread(JavaRDD<TrainingSample> samples, MsrrnInputs in, ShapeUnits u,
       double[] meanUnit) {
-    return samples.map(s -> new Perturbation.Stats().add(Perturbation.fit(meanUnit, in.toUnit(u.toCanonical(s.target())))))
-        .reduce(Perturbation.Stats::merge).finish();
+    return PartitionOrder.reduce(
+        samples.map(s -> new Perturbation.Stats().add(Perturbation.fit(meanUnit, in.toUnit(u.toCanonical(s.target()))))),
+        Perturbation.Stats::merge).finish();
   }
 
   /**

@@ -60,8 +60,9 @@ public final class SequentialTrainer {
       JavaRDD<TrainingSample> heldOut) {
     Broadcast<Cascade> b = jsc.broadcast(c);
     JavaRDD<TrainingSample> errorsFrom = heldOut != null && !heldOut.isEmpty() ? heldOut : samples;
-    Perturbation.Stats stats = errorsFrom.map(s -> Perturbation.fit(b.value().initial(s.hog()), s.target()))
-        .treeAggregate(new Perturbation.Stats(), Perturbation.Stats::add, Perturbation.Stats::merge).finish();
+    Perturbation.Stats stats = PartitionOrder.aggregate(
+        errorsFrom.map(s -> Perturbation.fit(b.value().initial(s.hog()), s.target())), Perturbation.Stats::new,
+        Perturbation.Stats::add, Perturbation.Stats::merge).finish();
     b.destroy(false);
     return stats;
   }
@@ -72,7 +73,7 @@ public final class SequentialTrainer {
    */
   static LinearMap[] outOfFold(JavaRDD<TrainingSample> samples, int parts, int hogDim, int out, int k,
       ConfigDeepReg cfg, long seed) {
-    List<NormalEquations> byFold = samples.coalesce(parts).mapPartitions(it -> {
+    List<NormalEquations> byFold = PartitionOrder.reducePairwise(samples.coalesce(parts).mapPartitions(it -> {
       List<NormalEquations> e = new ArrayList<>();
       for (int f = 0; f < k; f++) {
         e.add(new NormalEquations(hogDim, out));
@@ -83,12 +84,12 @@ public final class SequentialTrainer {
       }
       e.forEach(NormalEquations::seal);
       return List.of(e).iterator();
-    }).treeReduce((a, b) -> {
+    }), (a, b) -> {
       for (int f = 0; f < k; f++) {
         a.get(f).merge(b.get(f));
       }
       return a;
-    }, 2);
+    });
     LinearMap[] layers = new LinearMap[k];
     for (int f = 0; f < k; f++) {
       NormalEquations others = new NormalEquations(hogDim, out);
@@ -183,7 +184,7 @@ public final class SequentialTrainer {
         }
       }
       Broadcast<Cascade> bc = jsc.broadcast(cascade);
-      NormalEquations ne = samples.zip(shapes).coalesce(parts).mapPartitions(it -> {
+      NormalEquations ne = PartitionOrder.reducePairwise(samples.zip(shapes).coalesce(parts).mapPartitions(it -> {
         Cascade c = bc.value();
         Cascade.Workspace ws = c.workspace();
         ResponseMaps maps = new ResponseMaps(c.features());
@@ -202,7 +203,7 @@ public final class SequentialTrainer {
           }
         }
         return List.of(e.seal()).iterator();
-      }).treeReduce(NormalEquations::merge, 2);
+      }), NormalEquations::merge);
       double before = ne.meanSquaredTarget();
       LinearMap layer = ne.solve(cfg.ridge(), cfg.pretrainDropout(), cfg.pretrainPenaltyCentred());
       double after = ne.meanSquaredError(layer);
@@ -239,7 +240,7 @@ public final class SequentialTrainer {
     List<StageFit> fits = new ArrayList<>();
     int parts = Math.max(1, jsc.defaultParallelism());
     // mean shape
-    double[] sum = samples.map(TrainingSample::target).treeReduce(SequentialTrainer::plus);
+    double[] sum = PartitionOrder.reduce(samples.map(TrainingSample::target), SequentialTrainer::plus);
     long n = samples.count();
     double[] mean = Arrays.stream(sum).map(v -> v / n).toArray();
     int out = mean.length;
@@ -247,14 +248,14 @@ public final class SequentialTrainer {
     if (global) {
       long t0 = System.nanoTime();
       int hogDim = features.hogDimension();
-      NormalEquations ne = samples.coalesce(parts).mapPartitions(it -> {
+      NormalEquations ne = PartitionOrder.reducePairwise(samples.coalesce(parts).mapPartitions(it -> {
         NormalEquations e = new NormalEquations(hogDim, out);
         while (it.hasNext()) {
           TrainingSample s = it.next();
           e.add(s.hog(), s.target());
         }
         return List.of(e.seal()).iterator();
-      }).treeReduce(NormalEquations::merge, 2);
+      }), NormalEquations::merge);
       double before = ne.meanSquaredError(new LinearMap(out, hogDim, new float[out * hogDim], toFloat(mean)));
       globalLayer = ne.solve(cfg.globalRidge(), cfg.pretrainDropout(), cfg.pretrainPenaltyCentred());
       fits.add(new StageFit("global", ne.count(), before, ne.meanSquaredError(globalLayer), (System.nanoTime() - t0) / 1e9));
@@ -265,7 +266,7 @@ public final class SequentialTrainer {
 
   /** The mean over samples and starts of the squared distance, summed over coordinates, of a start from the truth. */
   static double meanSquaredResidual(JavaRDD<TrainingSample> samples, JavaRDD<double[][]> shapes) {
-    double[] sum = samples.zip(shapes).map(p -> {
+    double[] sum = PartitionOrder.reduce(samples.zip(shapes).map(p -> {
       double e = 0;
       for (double[] s : p._2()) {
         for (int j = 0; j < s.length; j++) {
@@ -274,7 +275,7 @@ public final class SequentialTrainer {
         }
       }
       return new double[] {e, p._2().length};
-    }).treeReduce(SequentialTrainer::plus);
+    }), SequentialTrainer::plus);
     return sum[0] / sum[1];
   }
 

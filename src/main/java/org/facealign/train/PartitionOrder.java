@@ -1,0 +1,117 @@
+package org.facealign.train;
+
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function0;
+import org.apache.spark.api.java.function.Function2;
+import scala.Tuple2;
+
+/**
+ * Reductions of an RDD whose result does not depend on the order in which its tasks finish. Spark's {@code reduce},
+ * {@code fold} and {@code treeAggregate} merge the partitions' results on the driver as their tasks finish; with
+ * three or more partitions a floating-point sum then depends on timing in its last bits, and so does everything
+ * computed from it (the spread of pre-training's starts, the mean shape, every layer fitted after them): two runs
+ * with the same seed and data could give models that differ. Here each partition reduces its elements in order,
+ * the driver collects one result per partition (in partition order, as {@code collect} returns them) and merges
+ * them in that order ({@link #reduce}, {@link #aggregate}: every partition's result is on the driver at once, for
+ * results of a few megabytes at most), or merges them two at a time ({@link #reducePairwise}, for large ones).
+ */
+public final class PartitionOrder {
+  private PartitionOrder() {}
+
+  /**
+   * The elements of {@code rdd} combined by {@code op}, in partition order and, within a partition, in element order:
+   * {@code RDD.reduce} made deterministic.
+   *
+   * @throws UnsupportedOperationException if {@code rdd} is empty, as {@code RDD.reduce}
+   */
+  public static <T> T reduce(JavaRDD<T> rdd, Function2<T, T, T> op) {
+    // one element per non-empty partition (the elements themselves: Spark's serialiser may not rebuild an
+    // immutable list), in partition order
+    List<T> parts = rdd.mapPartitions((Iterator<T> it) -> {
+      if (!it.hasNext()) {
+        return java.util.Collections.<T>emptyIterator();
+      }
+      T acc = it.next();
+      while (it.hasNext()) {
+        acc = op.call(acc, it.next());
+      }
+      return java.util.Collections.singletonList(acc).iterator();
+    }).collect();
+    if (parts.isEmpty()) {
+      throw new UnsupportedOperationException("empty collection");
+    }
+    T out = parts.get(0);
+    for (int i = 1; i < parts.size(); i++) {
+      out = callUnchecked(op, out, parts.get(i));
+    }
+    return out;
+  }
+
+  /**
+   * {@link #reduce} for results too large to hold many of on the driver (a local layer's normal equations, 303 MB):
+   * each partition reduces its elements in order; while more than two results are left they are merged two at a
+   * time on the executors, the results of partitions {@code 2k} and {@code 2k + 1} together (the odd one out alone),
+   * then the last two on the driver. Every merge has exactly two operands, so with an {@code op} whose result does
+   * not depend on the order of its two operands (an element-wise sum), neither does the result depend on the order
+   * in which tasks finish. Up to two partitions, no data moves but to the driver.
+   *
+   * @throws UnsupportedOperationException if {@code rdd} is empty
+   */
+  public static <T> T reducePairwise(JavaRDD<T> rdd, Function2<T, T, T> op) {
+    JavaPairRDD<Integer, T> level = rdd.mapPartitionsWithIndex((Integer i, Iterator<T> it) -> {
+      if (!it.hasNext()) {
+        return java.util.Collections.<Tuple2<Integer, T>>emptyIterator();
+      }
+      T acc = it.next();
+      while (it.hasNext()) {
+        acc = op.call(acc, it.next());
+      }
+      return java.util.Collections.singletonList(new Tuple2<>(i, acc)).iterator();
+    }, true).mapToPair(t -> t);
+    // each partition holds one key (a source partition, then the key of its HashPartitioner slot), so no map-side
+    // combine meets two values and each reduce-side merge has two at most
+    for (int n = rdd.getNumPartitions(); n > 2; ) {
+      n = (n + 1) / 2;
+      level = level.mapToPair(t -> new Tuple2<>(t._1() / 2, t._2())).reduceByKey(op, n);
+    }
+    return reduce(level.values(), op);
+  }
+
+  /**
+   * {@code RDD.treeAggregate} made deterministic: each partition folds its elements into a fresh {@code zero()} with
+   * {@code add}, and the partitions' results are merged into another fresh {@code zero()} with {@code merge}, in
+   * partition order.
+   */
+  public static <T, U> U aggregate(JavaRDD<T> rdd, Function0<U> zero, Function2<U, T, U> add, Function2<U, U, U> merge) {
+    List<U> parts = rdd.mapPartitions((Iterator<T> it) -> {
+      U acc = zero.call();
+      while (it.hasNext()) {
+        acc = add.call(acc, it.next());
+      }
+      return java.util.Collections.singletonList(acc).iterator();
+    }).collect();
+    U out;
+    try {
+      out = zero.call();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    for (U p : parts) {
+      out = callUnchecked(merge, out, p);
+    }
+    return out;
+  }
+
+  private static <A, B> A callUnchecked(Function2<A, B, A> f, A a, B b) {
+    try {
+      return f.call(a, b);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

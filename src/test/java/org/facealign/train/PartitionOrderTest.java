@@ -1,0 +1,78 @@
+package org.facealign.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.facealign.job.LocalSparkTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sums whose value depends on the order of their terms in floating point (1e16 + 1 rounds back to 1e16): the
+ * partitions' results are merged in partition order however the tasks finish, which Spark's own reduce does not do.
+ */
+class PartitionOrderTest extends LocalSparkTest {
+  private static final double[] TERMS = {1e16, 1, -1e16, 1, 3, -7};
+
+  /** One term per partition; partition {@code slow} sleeps before it answers, so it finishes last. */
+  private JavaRDD<Double> terms(int slow) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<Double> t = new ArrayList<>();
+    for (double v : TERMS) {
+      t.add(v);
+    }
+    return jsc.parallelize(t, TERMS.length).mapPartitionsWithIndex((i, it) -> {
+      if (i == slow) {
+        Thread.sleep(400);
+      }
+      return it;
+    }, true);
+  }
+
+  private static double inOrder() {
+    double s = TERMS[0];
+    for (int i = 1; i < TERMS.length; i++) {
+      s += TERMS[i];
+    }
+    return s;
+  }
+
+  @Test
+  void reduceAndAggregateMergeInPartitionOrderWhateverFinishesLast() {
+    double want = inOrder(); // (1e16 + 1) - 1e16 + 1 + 3 - 7 = -3
+    assertEquals(-3.0, want, 0.0);
+    for (int slow = 0; slow < TERMS.length; slow++) {
+      assertEquals(want, PartitionOrder.reduce(terms(slow), Double::sum), 0.0, "partition " + slow + " last");
+      assertEquals(want, PartitionOrder.aggregate(terms(slow), () -> 0.0, Double::sum, Double::sum), 0.0,
+          "partition " + slow + " last");
+    }
+    // Spark's reduce merges as tasks finish: with the first partition last, 1e16 meets -1e16 ... in another order
+    assertNotEquals(want, terms(0).reduce(Double::sum), "Spark's reduce in completion order");
+  }
+
+  /** Six partitions merged two at a time: ((t0 + t1) + (t2 + t3)) + (t4 + t5), whichever task finishes last. */
+  @Test
+  void pairwiseReductionIsTheSameTreeWhateverFinishesLast() {
+    double a = TERMS[0] + TERMS[1];
+    double b = TERMS[2] + TERMS[3];
+    double c = TERMS[4] + TERMS[5];
+    double want = (a + b) + c; // 1e16 + 1 and -1e16 + 1 round to 1e16 and -1e16: -4, where the sequential sum is -3
+    for (int slow = 0; slow < TERMS.length; slow++) {
+      assertEquals(want, PartitionOrder.reducePairwise(terms(slow), Double::sum), 0.0, "partition " + slow + " last");
+    }
+    assertNotEquals(inOrder(), want, "the tree's order differs from the sequential one here");
+  }
+
+  @Test
+  void anEmptyCollectionHasNoReduction() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    JavaRDD<Double> empty = jsc.parallelize(List.<Double>of(), 3);
+    assertThrows(UnsupportedOperationException.class, () -> PartitionOrder.reduce(empty, Double::sum));
+    assertThrows(UnsupportedOperationException.class, () -> PartitionOrder.reducePairwise(empty, Double::sum));
+    assertEquals(0.0, PartitionOrder.aggregate(empty, () -> 0.0, Double::sum, Double::sum), 0.0);
+  }
+}
