@@ -118,7 +118,8 @@ public final class CheckpointListener implements TrainingListener {
    * {@code g} with its updater state as DL4J's model archive, the entries {@code ModelSerializer.writeModel(g, out,
    * true)} writes with the same contents (which {@code ModelSerializer.restoreComputationGraph} reads back), but not
    * compressed: the archive is float weights and updater state, which deflating shrinks little (DeepReg's: 46.1 MB
-   * against 50.2 MB stored) for most of the time a checkpoint took (README, DeepReg, "Joint training").
+   * against 50.2 MB stored) at a cost paid every epoch (README, DeepReg, "Joint training", and the time between
+   * epochs below its Table 1).
    */
   static void writeGraph(ComputationGraph g, OutputStream out) throws IOException {
     INDArray params = g.params();

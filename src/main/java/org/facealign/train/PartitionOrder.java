@@ -31,14 +31,8 @@ public final class PartitionOrder {
     // one element per non-empty partition (the elements themselves: Spark's serialiser may not rebuild an
     // immutable list), in partition order
     List<T> parts = rdd.mapPartitions((Iterator<T> it) -> {
-      if (!it.hasNext()) {
-        return java.util.Collections.<T>emptyIterator();
-      }
-      T acc = it.next();
-      while (it.hasNext()) {
-        acc = op.call(acc, it.next());
-      }
-      return java.util.Collections.singletonList(acc).iterator();
+      T acc = fold(it, op);
+      return acc == null ? java.util.Collections.<T>emptyIterator() : java.util.Collections.singletonList(acc).iterator();
     }).collect();
     if (parts.isEmpty()) {
       throw new UnsupportedOperationException("empty collection");
@@ -61,16 +55,11 @@ public final class PartitionOrder {
    * @throws UnsupportedOperationException if {@code rdd} is empty
    */
   public static <T> T reducePairwise(JavaRDD<T> rdd, Function2<T, T, T> op) {
-    JavaPairRDD<Integer, T> level = rdd.mapPartitionsWithIndex((Integer i, Iterator<T> it) -> {
-      if (!it.hasNext()) {
-        return java.util.Collections.<Tuple2<Integer, T>>emptyIterator();
-      }
-      T acc = it.next();
-      while (it.hasNext()) {
-        acc = op.call(acc, it.next());
-      }
-      return java.util.Collections.singletonList(new Tuple2<>(i, acc)).iterator();
-    }, true).mapToPair(t -> t);
+    JavaPairRDD<Integer, T> level = JavaPairRDD.fromJavaRDD(rdd.mapPartitionsWithIndex((Integer i, Iterator<T> it) -> {
+      T acc = fold(it, op);
+      return acc == null ? java.util.Collections.<Tuple2<Integer, T>>emptyIterator()
+          : java.util.Collections.singletonList(new Tuple2<>(i, acc)).iterator();
+    }, true));
     // each partition holds one key (a source partition, then the key of its HashPartitioner slot), so no map-side
     // combine meets two values and each reduce-side merge has two at most
     for (int n = rdd.getNumPartitions(); n > 2; ) {
@@ -103,6 +92,18 @@ public final class PartitionOrder {
       out = callUnchecked(merge, out, p);
     }
     return out;
+  }
+
+  /** The elements of {@code it} combined by {@code op} in order; null if there are none. */
+  private static <T> T fold(Iterator<T> it, Function2<T, T, T> op) throws Exception {
+    if (!it.hasNext()) {
+      return null;
+    }
+    T acc = it.next();
+    while (it.hasNext()) {
+      acc = op.call(acc, it.next());
+    }
+    return acc;
   }
 
   private static <A, B> A callUnchecked(Function2<A, B, A> f, A a, B b) {

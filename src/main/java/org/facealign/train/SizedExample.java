@@ -8,8 +8,8 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  * A training example that tells Spark's block manager its size instead of letting it be measured. A round's
  * examples are kept in memory as objects while the round trains ({@link GraphTrainer}); Spark sizes such a block as
  * it fills it, walking the object graph of every example it holds at each of a few dozen growing sample points
- * ({@code SizeTracker}), and the graph of an ND4J array is many small objects reached by reflection: about 0.2 ms an
- * example and walk, several seconds of every joint epoch. Spark takes a {@link KnownSizeEstimation}'s own figure
+ * ({@code SizeTracker}), and the graph of an ND4J array is many small objects reached by reflection (README, DeepReg,
+ * the profile of {@code bench train}). Spark takes a {@link KnownSizeEstimation}'s own figure
  * without walking it (an interface of Spark's own, public in its bytecode though not in its documentation).
  *
  * <p>The figure is what the walk would count: the example's objects on the Java heap, whose arrays' values live off
