@@ -4,6 +4,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function;
 import org.apache.spark.api.java.function.Function0;
 import org.apache.spark.api.java.function.Function2;
 import scala.Tuple2;
@@ -16,7 +17,8 @@ import scala.Tuple2;
  * with the same seed and data could give models that differ. Here each partition reduces its elements in order,
  * the driver collects one result per partition (in partition order, as {@code collect} returns them) and merges
  * them in that order ({@link #reduce}, {@link #aggregate}: every partition's result is on the driver at once, for
- * results of a few megabytes at most), or merges them two at a time ({@link #reducePairwise}, for large ones).
+ * results of a few megabytes at most), or merges them two at a time ({@link #reducePairwise}), or slice by slice in
+ * as many tasks ({@link #reduceSliced}), for large ones.
  */
 public final class PartitionOrder {
   private PartitionOrder() {}
@@ -67,6 +69,98 @@ public final class PartitionOrder {
       level = level.mapToPair(t -> new Tuple2<>(t._1() / 2, t._2())).reduceByKey(op, n);
     }
     return reduce(level.values(), op);
+  }
+
+  /**
+   * {@link #reduce} for results too large to ship many of to the driver or through a tree of merges (a local layer's
+   * normal equations: 152 MB). Each partition reduces its elements in order and cuts its result into {@code slices}
+   * slices ({@code cut}); one shuffle sends slice k of every partition to task k, which merges them in partition order
+   * ({@code mergeSlices}, streaming: two slices in memory at a time); the driver collects the merged slices and {@code
+   * join}s them in slice order. Each partition's result crosses the network once and the merging is spread over
+   * {@code slices} tasks, where merging two at a time moves half of the results at every level of a tree of log2(P)
+   * shuffles; the result does not depend on the order in which tasks finish, whatever the merge. Up to two
+   * partitions there is nothing to spread: the results go to the driver and are merged there with {@code op}, as
+   * {@link #reduce}.
+   *
+   * @param cut slice k (0-based) of {@code slices} of a partition's result
+   * @param mergeSlices two slices of the same k, the first from the earlier partition
+   * @param join the result from its merged slices, in slice order
+   * @throws UnsupportedOperationException if {@code rdd} is empty
+   */
+  public static <T, P> T reduceSliced(JavaRDD<T> rdd, Function2<T, T, T> op, int slices, Function2<T, Integer, P> cut,
+      Function2<P, P, P> mergeSlices, Function<List<P>, T> join) {
+    if (slices < 1) {
+      throw new IllegalArgumentException("slices must be at least 1, got " + slices);
+    }
+    if (rdd.getNumPartitions() <= 2) {
+      return reduce(rdd, op);
+    }
+    JavaPairRDD<Tuple2<Integer, Integer>, P> parts = JavaPairRDD.fromJavaRDD(rdd.mapPartitionsWithIndex(
+        (Integer i, Iterator<T> it) -> {
+          T acc = fold(it, op);
+          List<Tuple2<Tuple2<Integer, Integer>, P>> out = new java.util.ArrayList<>();
+          for (int k = 0; acc != null && k < slices; k++) {
+            out.add(new Tuple2<>(new Tuple2<>(k, i), cut.call(acc, k)));
+          }
+          return out.iterator();
+        }, true));
+    // slice k goes to task k, ordered by source partition within it
+    List<Tuple2<Integer, P>> merged = parts.repartitionAndSortWithinPartitions(new SlicePartitioner(slices),
+        new SliceOrder()).mapPartitions((Iterator<Tuple2<Tuple2<Integer, Integer>, P>> it) -> {
+          P acc = null;
+          int k = -1;
+          while (it.hasNext()) {
+            Tuple2<Tuple2<Integer, Integer>, P> t = it.next();
+            k = t._1()._1();
+            acc = acc == null ? t._2() : mergeSlices.call(acc, t._2());
+          }
+          return acc == null ? java.util.Collections.<Tuple2<Integer, P>>emptyIterator()
+              : java.util.Collections.singletonList(new Tuple2<>(k, acc)).iterator();
+        }).collect();
+    if (merged.isEmpty()) {
+      throw new UnsupportedOperationException("empty collection");
+    }
+    List<P> ordered = new java.util.ArrayList<>(merged.size());
+    merged.stream().sorted(java.util.Comparator.comparing(Tuple2::_1)).forEach(t -> ordered.add(t._2()));
+    try {
+      return join.call(ordered);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Slice k of {@link #reduceSliced} to partition k. */
+  private static final class SlicePartitioner extends org.apache.spark.Partitioner {
+    private static final long serialVersionUID = 1L;
+    private final int slices;
+
+    SlicePartitioner(int slices) {
+      this.slices = slices;
+    }
+
+    @Override
+    public int numPartitions() {
+      return slices;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public int getPartition(Object key) {
+      return ((Tuple2<Integer, Integer>) key)._1();
+    }
+  }
+
+  /** (slice, source partition) keys by slice, then by source partition. */
+  private static final class SliceOrder implements java.util.Comparator<Tuple2<Integer, Integer>>, java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public int compare(Tuple2<Integer, Integer> a, Tuple2<Integer, Integer> b) {
+      int c = Integer.compare(a._1(), b._1());
+      return c != 0 ? c : Integer.compare(a._2(), b._2());
+    }
   }
 
   /**

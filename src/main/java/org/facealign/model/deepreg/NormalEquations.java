@@ -12,11 +12,14 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The input is extended by a constant 1 (the bias). Samples are buffered in chunks and added to the
  * Gram matrix {@code [x 1]ᵀ[x 1]} by ND4J GEMMs, one per block of the matrix on or above its diagonal ({@link
- * #blockBounds}; float, off-heap, about 190 MB for the 8704-d descriptors of 68 landmarks; the full {@code
- * (d+1)²} floats, 303 MB, once sealed). {@link #seal} moves the sums to Java arrays for
- * Spark to ship and merge. {@link #solve} factorises in double precision with {@link Cholesky} (blocked, its
- * products on ND4J, so on any backend) and does the two triangular solves in Java (ND4J's {@code trsm}
- * binding passes the diagonal flag to CBLAS untranslated).
+ * #blockBounds}; float, off-heap, about 190 MB for the 8704-d descriptors of 68 landmarks). {@link #seal} moves the
+ * sums to Java arrays for Spark to ship and merge: the Gram matrix as its upper triangle, row by row ({@code d (d +
+ * 1) / 2} floats for a {@code d}-wide matrix, 152 MB for those descriptors instead of the full matrix's 303 MB),
+ * which is all the solver reads; merging adds the same elements in the same order as the full matrix's, so the
+ * sums are the same to the last bit; {@link #slice} and {@link #join} cut them into rows and put them back, for
+ * Spark to merge slice by slice. {@link #solve} factorises in double precision with {@link Cholesky} (blocked, its
+ * products on ND4J, so on any backend) and does the two triangular solves in Java (ND4J's {@code trsm} binding
+ * passes the diagonal flag to CBLAS untranslated).
  *
  * <p>Ridge penalty: {@code λ = ridge · trace(XᵀX) / d} on the weights, not on the bias, so {@code ridge}
  * means the same whatever the number and scale of the features.
@@ -31,7 +34,10 @@ public final class NormalEquations implements Serializable {
   private final int out;
   private long count;
   private double[] sumYy;
-  /** Sealed sums ((in+1)², (in+1) x out, row-major), or null while accumulating in ND4J. */
+  /**
+   * Sealed sums, or null while accumulating in ND4J: the Gram matrix's upper triangle row by row ({@link #packed}),
+   * and the (in+1) x out cross products, row-major.
+   */
   private float[] gram;
   private float[] cross;
   /** Column bounds of the Gram matrix's blocks while accumulating ({@link #blockBounds}). */
@@ -157,11 +163,10 @@ public final class NormalEquations implements Serializable {
     if (gram == null) {
       flush();
       int d = in + 1;
+      gram = new float[Math.toIntExact(packedSize(d))];
       if (gramBlocks == null) {
-        gram = new float[d * d];
         cross = new float[d * out];
       } else {
-        gram = new float[d * d];
         int nb = bounds.length - 1;
         for (int i = 0; i < nb; i++) {
           for (int j = i; j < nb; j++) {
@@ -173,16 +178,11 @@ public final class NormalEquations implements Serializable {
             int c0 = bounds[j];
             int h = bounds[i + 1] - r0;
             int w = bounds[j + 1] - c0;
+            // a diagonal block's upper triangle only: a GEMM's XᵢᵀXᵢ need not be exactly symmetric (OpenBLAS
+            // on an AMD EPYC VM differs by an ulp), and the solver reads the upper triangle
             for (int r = 0; r < h; r++) {
-              System.arraycopy(v, r * w, gram, (r0 + r) * d + c0, w);
-            }
-            // the block below the diagonal: the transpose of this one; a diagonal block's lower triangle likewise
-            // from its upper one, since a GEMM's XᵢᵀXᵢ need not be exactly symmetric (OpenBLAS on an AMD EPYC
-            // VM differs by an ulp) and the solver reads the upper triangle only
-            for (int r = 0; r < h; r++) {
-              for (int c = i < j ? 0 : r + 1; c < w; c++) {
-                gram[(c0 + c) * d + r0 + r] = v[r * w + c];
-              }
+              int from = i < j ? 0 : r;
+              System.arraycopy(v, r * w + from, gram, packed(d, r0 + r, c0 + from), w - from);
             }
           }
         }
@@ -197,9 +197,29 @@ public final class NormalEquations implements Serializable {
     return this;
   }
 
-  /** The sealed Gram matrix {@code [x 1]ᵀ[x 1]}, row-major (for the tests). */
+  /** The sealed Gram matrix {@code [x 1]ᵀ[x 1]}, whole, row-major (for the tests and {@link #meanSquaredError}). */
   float[] sealedGram() {
-    return seal().gram;
+    seal();
+    int d = in + 1;
+    float[] full = new float[d * d];
+    for (int r = 0; r < d; r++) {
+      int at = packed(d, r, r);
+      System.arraycopy(gram, at, full, r * d + r, d - r);
+      for (int c = r + 1; c < d; c++) {
+        full[c * d + r] = gram[at + c - r];
+      }
+    }
+    return full;
+  }
+
+  /** Floats of the upper triangle (diagonal included) of a {@code d x d} matrix. */
+  static long packedSize(int d) {
+    return (long) d * (d + 1) / 2;
+  }
+
+  /** Index of element {@code (r, c)}, {@code r <= c}, of a {@code d x d} matrix's upper triangle stored row by row. */
+  static int packed(int d, int r, int c) {
+    return (int) ((long) r * d - (long) r * (r - 1) / 2 + (c - r));
   }
 
   /** Adds {@code other}'s samples to this one's; both are sealed first. */
@@ -220,6 +240,113 @@ public final class NormalEquations implements Serializable {
     }
     count += other.count;
     return this;
+  }
+
+  /**
+   * Rows {@code [from, to)} of sealed sums: of the Gram matrix's upper triangle (contiguous in its packed form) and of
+   * the cross products, and, in the first slice only, the sample count and the targets' sums of squares. Slices of the
+   * same rows of two partitions' sums {@link #merge}; {@link #join} puts the slices of all rows back together. Spark
+   * ships and merges the normal equations slice by slice (the training's {@code PartitionOrder.reduceSliced}).
+   */
+  public static final class Slice implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int in;
+    private final int out;
+    private final int from;
+    private final int to;
+    private long count;
+    private final double[] sumYy;
+    private final float[] gram;
+    private final float[] cross;
+
+    private Slice(int in, int out, int from, int to, long count, double[] sumYy, float[] gram, float[] cross) {
+      this.in = in;
+      this.out = out;
+      this.from = from;
+      this.to = to;
+      this.count = count;
+      this.sumYy = sumYy;
+      this.gram = gram;
+      this.cross = cross;
+    }
+
+    /** Adds {@code other}'s sums (the same rows) to this slice's, element by element. */
+    public Slice merge(Slice other) {
+      if (other.in != in || other.out != out || other.from != from || other.to != to) {
+        throw new IllegalArgumentException("cannot merge rows " + other.from + ".." + other.to + " of " + other.in
+            + "->" + other.out + " into rows " + from + ".." + to + " of " + in + "->" + out);
+      }
+      for (int i = 0; i < gram.length; i++) {
+        gram[i] += other.gram[i];
+      }
+      for (int i = 0; i < cross.length; i++) {
+        cross[i] += other.cross[i];
+      }
+      for (int j = 0; sumYy != null && j < out; j++) {
+        sumYy[j] += other.sumYy[j];
+      }
+      count += other.count;
+      return this;
+    }
+  }
+
+  /**
+   * Slice {@code k} of {@code slices} of the sealed sums: rows cut so that the slices hold about as many of the Gram
+   * triangle's values each (the first rows are the longest). The slice owns copies of its values.
+   */
+  public Slice slice(int k, int slices) {
+    if (slices < 1 || k < 0 || k >= slices) {
+      throw new IllegalArgumentException("slice " + k + " of " + slices);
+    }
+    seal();
+    int d = in + 1;
+    int from = sliceStart(d, k, slices);
+    int to = sliceStart(d, k + 1, slices);
+    int g0 = from == d ? gram.length : packed(d, from, from);
+    int g1 = to == d ? gram.length : packed(d, to, to);
+    return new Slice(in, out, from, to, k == 0 ? count : 0, k == 0 ? sumYy.clone() : null,
+        java.util.Arrays.copyOfRange(gram, g0, g1), java.util.Arrays.copyOfRange(cross, from * out, to * out));
+  }
+
+  /** The first row of slice {@code k}: the smallest row whose packed offset reaches k / slices of the triangle. */
+  static int sliceStart(int d, int k, int slices) {
+    if (k >= slices) {
+      return d;
+    }
+    long target = packedSize(d) * k / slices;
+    int r = 0;
+    while (r < d && packed(d, r, r) < target) {
+      r++;
+    }
+    return r;
+  }
+
+  /** The sums whose slices, in row order and covering every row once, are {@code slices}. */
+  public static NormalEquations join(java.util.List<Slice> slices) {
+    if (slices.isEmpty()) {
+      throw new IllegalArgumentException("no slices to join");
+    }
+    Slice first = slices.get(0);
+    NormalEquations ne = new NormalEquations(first.in, first.out);
+    int d = first.in + 1;
+    ne.gram = new float[Math.toIntExact(packedSize(d))];
+    ne.cross = new float[d * first.out];
+    int row = 0;
+    for (Slice s : slices) {
+      if (s.in != first.in || s.out != first.out || s.from != row) {
+        throw new IllegalArgumentException("slice of rows " + s.from + ".." + s.to + " where row " + row + " is next");
+      }
+      int g0 = s.from == d ? ne.gram.length : packed(d, s.from, s.from);
+      System.arraycopy(s.gram, 0, ne.gram, g0, s.gram.length);
+      System.arraycopy(s.cross, 0, ne.cross, s.from * first.out, s.cross.length);
+      row = s.to;
+    }
+    if (row != d) {
+      throw new IllegalArgumentException("the slices end at row " + row + " of " + d);
+    }
+    ne.count = first.count;
+    System.arraycopy(first.sumYy, 0, ne.sumYy, 0, first.out);
+    return ne;
   }
 
   /** Mean squared residual per sample (summed over outputs) of {@code m} on the accumulated samples. */
@@ -244,7 +371,7 @@ public final class NormalEquations implements Serializable {
       yy += v;
     }
     // Σ_j (w_jᵀ G w_j - 2 w_jᵀ c_j) + yᵀy, with one GEMM for G [W b]ᵀ
-    try (INDArray g = Nd4j.create(gram, new long[] {d, d}, 'c');
+    try (INDArray g = Nd4j.create(sealedGram(), new long[] {d, d}, 'c');
         INDArray wt = Nd4j.create(wb, new long[] {d, out}, 'c');
         INDArray c = Nd4j.create(cross, new long[] {d, out}, 'c');
         INDArray gw = g.mmul(wt);
@@ -301,15 +428,22 @@ public final class NormalEquations implements Serializable {
     int d = in + 1;
     double trace = 0;
     for (int k = 0; k < in; k++) {
-      trace += gram[k * d + k];
+      trace += gram[packed(d, k, k)];
     }
     double lambda = ridge * Math.max(trace / in, 1e-12);
-    // symmetric: the row-major sums read as column-major are the same matrix
-    double[] l = toDouble(gram);
+    // the upper triangle, row-major, is the lower triangle read column-major, which Cholesky.factorLower reads
+    double[] l = new double[d * d];
+    for (int r = 0; r < d; r++) {
+      int at = packed(d, r, r);
+      for (int c = r; c < d; c++) {
+        l[r * d + c] = gram[at + c - r];
+      }
+    }
     for (int k = 0; k < d; k++) {
       double gkk = l[k * d + k];
       // Σ_n (x_nk - mean_k)²: the energy dropout removes from a centred input (or Σ_n x_nk², uncentred)
-      double energy = k >= in ? 0 : centred ? Math.max(0, gkk - (double) gram[k * d + in] * gram[k * d + in] / count) : gkk;
+      double gkb = gram[packed(d, k, in)];
+      double energy = k >= in ? 0 : centred ? Math.max(0, gkk - gkb * gkb / count) : gkk;
       l[k * d + k] = gkk + (k < in ? lambda + dropScale * energy : lambda * 1e-9);
     }
     Cholesky.factorLower(l, d);

@@ -2,6 +2,7 @@ package org.facealign.model.deepreg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
@@ -138,6 +139,95 @@ class NormalEquationsTest {
       double moved = dropoutLoss(new LinearMap(out, in, w, drop.biases()), xs, ys, p, 1);
       assertTrue(best < moved, best + " vs moved " + moved);
     }
+  }
+
+  /**
+   * What Spark ships of sealed sums is the Gram matrix's upper triangle: d (d + 1) / 2 floats, not d², plus the cross
+   * products; and the merge of two such halves is the upper triangle of the merged whole.
+   */
+  @Test
+  void sealedSumsShipTheUpperTriangleOnly() throws Exception {
+    int in = 300;
+    int out = 4;
+    int d = in + 1;
+    java.util.Random r = new java.util.Random(5);
+    NormalEquations a = new NormalEquations(in, out);
+    NormalEquations b = new NormalEquations(in, out);
+    for (int s = 0; s < 30; s++) {
+      float[] x = new float[in];
+      for (int k = 0; k < in; k++) {
+        x[k] = (float) r.nextGaussian();
+      }
+      (s % 2 == 0 ? a : b).add(x, new double[] {r.nextGaussian(), r.nextGaussian(), 0, 1});
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(bytes)) {
+      o.writeObject(a.seal());
+    }
+    long values = 4L * (d * (d + 1L) / 2 + (long) d * out) + 8L * out;
+    assertTrue(bytes.size() >= values && bytes.size() < values + 1024,
+        bytes.size() + " bytes serialised for " + values + " bytes of sums (the full matrix: " + 4L * d * d + ")");
+    NormalEquations back;
+    try (java.io.ObjectInputStream i = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      back = (NormalEquations) i.readObject();
+    }
+    float[] ga = back.sealedGram();
+    float[] gb = b.sealedGram();
+    float[] merged = back.merge(b).sealedGram();
+    for (int k = 0; k < d * d; k++) {
+      org.junit.jupiter.api.Assertions.assertEquals(ga[k] + gb[k], merged[k], 0f, "element " + k);
+    }
+  }
+
+  /**
+   * Sums cut into row slices, the slices of two partitions merged slice by slice and joined, are the two sums merged
+   * whole, to the last bit (the same additions), for any number of slices, more than rows included; a gap in the
+   * slices is refused.
+   */
+  @Test
+  void slicesMergedAndJoinedAreTheWholeSumsMerged() {
+    int in = 40;
+    int out = 3;
+    java.util.Random r = new java.util.Random(9);
+    for (int slices : new int[] {1, 2, 3, 7, 60}) {
+      NormalEquations a = new NormalEquations(in, out);
+      NormalEquations b = new NormalEquations(in, out);
+      NormalEquations a2 = new NormalEquations(in, out);
+      NormalEquations b2 = new NormalEquations(in, out);
+      for (int s = 0; s < 25; s++) {
+        float[] x = new float[in];
+        for (int k = 0; k < in; k++) {
+          x[k] = (float) r.nextGaussian();
+        }
+        double[] y = {r.nextGaussian(), r.nextGaussian(), r.nextGaussian()};
+        (s % 3 == 0 ? a : b).add(x, y);
+        (s % 3 == 0 ? a2 : b2).add(x, y);
+      }
+      java.util.List<NormalEquations.Slice> merged = new java.util.ArrayList<>();
+      long values = 0;
+      for (int k = 0; k < slices; k++) {
+        NormalEquations.Slice sa = a.slice(k, slices);
+        merged.add(sa.merge(b.slice(k, slices)));
+        values += NormalEquations.sliceStart(in + 1, k + 1, slices) - NormalEquations.sliceStart(in + 1, k, slices);
+      }
+      assertEquals(in + 1, values, "the slices cover every row once");
+      NormalEquations joined = NormalEquations.join(merged);
+      NormalEquations whole = a2.merge(b2);
+      assertEquals(whole.count(), joined.count());
+      assertArrayEquals(whole.sealedGram(), joined.sealedGram(), 0f);
+      LinearMap lw = whole.solve(1e-3, 0.5, false);
+      LinearMap lj = joined.solve(1e-3, 0.5, false);
+      assertArrayEquals(lw.weights(), lj.weights(), 0f, slices + " slices");
+      assertArrayEquals(lw.biases(), lj.biases(), 0f);
+      assertEquals(whole.meanSquaredTarget(), joined.meanSquaredTarget(), 0.0);
+    }
+    NormalEquations c = new NormalEquations(in, out);
+    c.add(new float[in], new double[out]);
+    assertThrows(IllegalArgumentException.class,
+        () -> NormalEquations.join(java.util.List.of(c.slice(0, 3), c.slice(2, 3))), "a gap");
+    assertThrows(IllegalArgumentException.class,
+        () -> NormalEquations.join(java.util.List.of(c.slice(0, 3), c.slice(1, 3))), "the last rows missing");
   }
 
   /** Wide inputs are multiplied block by block above the diagonal: the sealed Gram matrix is still all of XᵀX. */
