@@ -17,8 +17,7 @@ import scala.Tuple2;
  * with the same seed and data could give models that differ. Here each partition reduces its elements in order,
  * the driver collects one result per partition (in partition order, as {@code collect} returns them) and merges
  * them in that order ({@link #reduce}, {@link #aggregate}: every partition's result is on the driver at once, for
- * results of a few megabytes at most), or merges them two at a time ({@link #reducePairwise}), or slice by slice in
- * as many tasks ({@link #reduceSliced}), for large ones.
+ * results of a few megabytes at most), or slice by slice in as many tasks ({@link #reduceSliced}), for large ones.
  */
 public final class PartitionOrder {
   private PartitionOrder() {}
@@ -47,38 +46,13 @@ public final class PartitionOrder {
   }
 
   /**
-   * {@link #reduce} for results too large to hold many of on the driver (a local layer's normal equations, 303 MB):
-   * each partition reduces its elements in order; while more than two results are left they are merged two at a
-   * time on the executors, the results of partitions {@code 2k} and {@code 2k + 1} together (the odd one out alone),
-   * then the last two on the driver. Every merge has exactly two operands, so with an {@code op} whose result does
-   * not depend on the order of its two operands (an element-wise sum), neither does the result depend on the order
-   * in which tasks finish. Up to two partitions, no data moves but to the driver.
-   *
-   * @throws UnsupportedOperationException if {@code rdd} is empty
-   */
-  public static <T> T reducePairwise(JavaRDD<T> rdd, Function2<T, T, T> op) {
-    JavaPairRDD<Integer, T> level = JavaPairRDD.fromJavaRDD(rdd.mapPartitionsWithIndex((Integer i, Iterator<T> it) -> {
-      T acc = fold(it, op);
-      return acc == null ? java.util.Collections.<Tuple2<Integer, T>>emptyIterator()
-          : java.util.Collections.singletonList(new Tuple2<>(i, acc)).iterator();
-    }, true));
-    // each partition holds one key (a source partition, then the key of its HashPartitioner slot), so no map-side
-    // combine meets two values and each reduce-side merge has two at most
-    for (int n = rdd.getNumPartitions(); n > 2; ) {
-      n = (n + 1) / 2;
-      level = level.mapToPair(t -> new Tuple2<>(t._1() / 2, t._2())).reduceByKey(op, n);
-    }
-    return reduce(level.values(), op);
-  }
-
-  /**
    * {@link #reduce} for results too large to ship many of to the driver or through a tree of merges (a local layer's
    * normal equations: 152 MB). Each partition reduces its elements in order and cuts its result into {@code slices}
    * slices ({@code cut}); one shuffle sends slice k of every partition to task k, which merges them in partition order
-   * ({@code mergeSlices}, streaming: two slices in memory at a time); the driver collects the merged slices and {@code
-   * join}s them in slice order. Each partition's result crosses the network once and the merging is spread over
-   * {@code slices} tasks, where merging two at a time moves half of the results at every level of a tree of log2(P)
-   * shuffles; the result does not depend on the order in which tasks finish, whatever the merge. Up to two
+   * ({@code mergeSlices}; the shuffle's sort spills to disk what memory does not hold); the driver collects the merged
+   * slices and {@code join}s them in slice order. Each partition's result crosses the network once and the merging is
+   * spread over {@code slices} tasks (a tree of merges two at a time would move most results again at each of its
+   * log2 P levels); the result does not depend on the order in which tasks finish, whatever the merge. Up to two
    * partitions there is nothing to spread: the results go to the driver and are merged there with {@code op}, as
    * {@link #reduce}.
    *

@@ -73,8 +73,8 @@ public final class SequentialTrainer {
    */
   static LinearMap[] outOfFold(JavaRDD<TrainingSample> samples, int parts, int hogDim, int out, int k,
       ConfigDeepReg cfg, long seed) {
-    List<NormalEquations> byFold = PartitionOrder.reducePairwise(samples.coalesce(parts).mapPartitions(it -> {
-      List<NormalEquations> e = new ArrayList<>();
+    JavaRDD<ArrayList<NormalEquations>> perPartition = samples.coalesce(parts).mapPartitions(it -> {
+      ArrayList<NormalEquations> e = new ArrayList<>();
       for (int f = 0; f < k; f++) {
         e.add(new NormalEquations(hogDim, out));
       }
@@ -84,11 +84,35 @@ public final class SequentialTrainer {
       }
       e.forEach(NormalEquations::seal);
       return List.of(e).iterator();
-    }), (a, b) -> {
+    });
+    // each fold's sums sliced alike: slice s of every fold travels together
+    int slices = perPartition.getNumPartitions();
+    List<NormalEquations> byFold = PartitionOrder.reduceSliced(perPartition, (a, b) -> {
       for (int f = 0; f < k; f++) {
         a.get(f).merge(b.get(f));
       }
       return a;
+    }, slices, (e, s) -> {
+      ArrayList<NormalEquations.Slice> slice = new ArrayList<>();
+      for (NormalEquations f : e) {
+        slice.add(f.slice(s, slices));
+      }
+      return slice;
+    }, (a, b) -> {
+      for (int f = 0; f < k; f++) {
+        a.get(f).merge(b.get(f));
+      }
+      return a;
+    }, merged -> {
+      ArrayList<NormalEquations> folds = new ArrayList<>();
+      for (int f = 0; f < k; f++) {
+        List<NormalEquations.Slice> of = new ArrayList<>();
+        for (ArrayList<NormalEquations.Slice> m : merged) {
+          of.add(m.get(f));
+        }
+        folds.add(NormalEquations.join(of));
+      }
+      return folds;
     });
     LinearMap[] layers = new LinearMap[k];
     for (int f = 0; f < k; f++) {

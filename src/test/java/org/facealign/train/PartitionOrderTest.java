@@ -54,19 +54,6 @@ class PartitionOrderTest extends LocalSparkTest {
     assertNotEquals(want, terms(0).reduce(Double::sum), "Spark's reduce in completion order");
   }
 
-  /** Six partitions merged two at a time: ((t0 + t1) + (t2 + t3)) + (t4 + t5), whichever task finishes last. */
-  @Test
-  void pairwiseReductionIsTheSameTreeWhateverFinishesLast() {
-    double a = TERMS[0] + TERMS[1];
-    double b = TERMS[2] + TERMS[3];
-    double c = TERMS[4] + TERMS[5];
-    double want = (a + b) + c; // 1e16 + 1 and -1e16 + 1 round to 1e16 and -1e16: -4, where the sequential sum is -3
-    for (int slow = 0; slow < TERMS.length; slow++) {
-      assertEquals(want, PartitionOrder.reducePairwise(terms(slow), Double::sum), 0.0, "partition " + slow + " last");
-    }
-    assertNotEquals(inOrder(), want, "the tree's order differs from the sequential one here");
-  }
-
   /**
    * Three-value vectors, one per partition, whose per-element sums depend on the order of the terms, cut into slices
    * of one or two elements: every element is the sequential partition-order sum, whichever task finishes last, with
@@ -122,7 +109,6 @@ class PartitionOrderTest extends LocalSparkTest {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<Double> empty = jsc.parallelize(List.<Double>of(), 3);
     assertThrows(UnsupportedOperationException.class, () -> PartitionOrder.reduce(empty, Double::sum));
-    assertThrows(UnsupportedOperationException.class, () -> PartitionOrder.reducePairwise(empty, Double::sum));
     assertThrows(UnsupportedOperationException.class, () -> PartitionOrder.reduceSliced(empty, Double::sum, 2,
         (v, k) -> v, Double::sum, parts -> parts.get(0)));
     assertEquals(0.0, PartitionOrder.aggregate(empty, () -> 0.0, Double::sum, Double::sum), 0.0);

@@ -67,7 +67,15 @@ class SequentialTrainerTest extends LocalSparkTest {
     ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "start", "raw", false, 3, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int hogDim = f.hogDimension();
-    LinearMap[] layers = SequentialTrainer.outOfFold(jsc.parallelize(train, 4), 2, hogDim, 136, 3, cfg, 7);
+    // two partitions' sums merged on the driver, three sliced and merged slice by slice
+    for (int parts : new int[] {2, 3}) {
+      outOfFoldLayersAreFittedWithoutTheirFold(jsc, train, parts, hogDim, cfg);
+    }
+  }
+
+  private static void outOfFoldLayersAreFittedWithoutTheirFold(JavaSparkContext jsc, List<TrainingSample> train,
+      int parts, int hogDim, ConfigDeepReg cfg) {
+    LinearMap[] layers = SequentialTrainer.outOfFold(jsc.parallelize(train, 4), parts, hogDim, 136, 3, cfg, 7);
     int[] sizes = new int[3];
     double[] gap = new double[3];
     double[] apart = new double[3];
@@ -87,7 +95,8 @@ class SequentialTrainerTest extends LocalSparkTest {
     }
     // each layer is the one fitted without its fold, up to float summation order, and far from the others
     for (int k = 0; k < 3; k++) {
-      assertTrue(gap[k] < 0.05 * apart[k], "fold " + k + ": " + gap[k] + " from its own fit, " + apart[k] + " from the next");
+      assertTrue(gap[k] < 0.05 * apart[k],
+          parts + " partitions, fold " + k + ": " + gap[k] + " from its own fit, " + apart[k] + " from the next");
     }
     // every fold holds some faces
     for (int n : sizes) {
