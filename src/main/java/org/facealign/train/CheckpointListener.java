@@ -24,12 +24,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes the training state after every epoch to {@code DIR/epoch-NNNNN/} on any Hadoop file system: {@code
  * graph.zip} (DL4J's model file: configuration JSON with the learning rate and iteration counters,
- * parameters, updater state; stored uncompressed, {@link #writeGraph}), {@code best-params.bin} (ND4J binary) and {@code state.properties} (epoch,
- * learning rate, best error and epoch, early-stopping counters, per-epoch history), and {@code SHA256SUMS}
- * (sha256sum's format) over the three, which {@link #readLatest} verifies before it reads anything else: a
- * checkpoint altered or truncated after it was written is refused with the file named. Each checkpoint is
- * written into a temporary sibling directory and renamed into place, so a reader sees whole checkpoints
- * only; the {@code keep} newest are kept.
+ * parameters, updater state; stored uncompressed, {@link #writeGraph}), {@code best-params.bin} (ND4J binary) and
+ * {@code state.properties} (epoch, learning rate, best error and epoch, early-stopping counters, per-epoch
+ * history), and {@code SHA256SUMS} (sha256sum's format) over the three, which {@link #readLatest} verifies before
+ * it reads anything else: a checkpoint altered or truncated after it was written is refused with the file named.
+ * Each checkpoint is written into a temporary sibling directory and renamed into place, so a reader sees whole
+ * checkpoints only; the {@code keep} newest are kept.
  */
 public final class CheckpointListener implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointListener.class);

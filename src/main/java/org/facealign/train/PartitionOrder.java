@@ -72,11 +72,24 @@ public final class PartitionOrder {
     JavaPairRDD<Tuple2<Integer, Integer>, P> parts = JavaPairRDD.fromJavaRDD(rdd.mapPartitionsWithIndex(
         (Integer i, Iterator<T> it) -> {
           T acc = fold(it, op);
-          List<Tuple2<Tuple2<Integer, Integer>, P>> out = new java.util.ArrayList<>();
-          for (int k = 0; acc != null && k < slices; k++) {
-            out.add(new Tuple2<>(new Tuple2<>(k, i), cut.call(acc, k)));
-          }
-          return out.iterator();
+          // cut as the shuffle writes them: one slice's copy at a time beside the partition's result
+          return new Iterator<Tuple2<Tuple2<Integer, Integer>, P>>() {
+            private int k;
+
+            @Override
+            public boolean hasNext() {
+              return acc != null && k < slices;
+            }
+
+            @Override
+            public Tuple2<Tuple2<Integer, Integer>, P> next() {
+              if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+              }
+              P slice = callUnchecked(cut, acc, k);
+              return new Tuple2<>(new Tuple2<>(k++, i), slice);
+            }
+          };
         }, true));
     // slice k goes to task k, ordered by source partition within it
     List<Tuple2<Integer, P>> merged = parts.repartitionAndSortWithinPartitions(new SlicePartitioner(slices),
@@ -174,7 +187,7 @@ public final class PartitionOrder {
     return acc;
   }
 
-  private static <A, B> A callUnchecked(Function2<A, B, A> f, A a, B b) {
+  private static <A, B, C> C callUnchecked(Function2<A, B, C> f, A a, B b) {
     try {
       return f.call(a, b);
     } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.facealign.feature.ConfigFeatures;
@@ -87,33 +88,24 @@ public final class SequentialTrainer {
     });
     // each fold's sums sliced alike: slice s of every fold travels together
     int slices = perPartition.getNumPartitions();
-    List<NormalEquations> byFold = PartitionOrder.reduceSliced(perPartition, (a, b) -> {
-      for (int f = 0; f < k; f++) {
-        a.get(f).merge(b.get(f));
-      }
-      return a;
-    }, slices, (e, s) -> {
-      ArrayList<NormalEquations.Slice> slice = new ArrayList<>();
-      for (NormalEquations f : e) {
-        slice.add(f.slice(s, slices));
-      }
-      return slice;
-    }, (a, b) -> {
-      for (int f = 0; f < k; f++) {
-        a.get(f).merge(b.get(f));
-      }
-      return a;
-    }, merged -> {
-      ArrayList<NormalEquations> folds = new ArrayList<>();
-      for (int f = 0; f < k; f++) {
-        List<NormalEquations.Slice> of = new ArrayList<>();
-        for (ArrayList<NormalEquations.Slice> m : merged) {
-          of.add(m.get(f));
-        }
-        folds.add(NormalEquations.join(of));
-      }
-      return folds;
-    });
+    List<NormalEquations> byFold = PartitionOrder.reduceSliced(perPartition, each(NormalEquations::merge), slices,
+        (e, s) -> {
+          ArrayList<NormalEquations.Slice> slice = new ArrayList<>();
+          for (NormalEquations f : e) {
+            slice.add(f.slice(s, slices));
+          }
+          return slice;
+        }, each(NormalEquations.Slice::merge), merged -> {
+          ArrayList<NormalEquations> folds = new ArrayList<>();
+          for (int f = 0; f < k; f++) {
+            List<NormalEquations.Slice> of = new ArrayList<>();
+            for (ArrayList<NormalEquations.Slice> m : merged) {
+              of.add(m.get(f));
+            }
+            folds.add(NormalEquations.join(of));
+          }
+          return folds;
+        });
     LinearMap[] layers = new LinearMap[k];
     for (int f = 0; f < k; f++) {
       NormalEquations others = new NormalEquations(hogDim, out);
@@ -127,6 +119,16 @@ public final class SequentialTrainer {
           others.count(), others.meanSquaredError(layers[f]));
     }
     return layers;
+  }
+
+  /** {@code merge} applied to the lists' elements pairwise, into the first list. */
+  private static <X> Function2<ArrayList<X>, ArrayList<X>, ArrayList<X>> each(Function2<X, X, X> merge) {
+    return (a, b) -> {
+      for (int f = 0; f < a.size(); f++) {
+        a.set(f, merge.call(a.get(f), b.get(f)));
+      }
+      return a;
+    };
   }
 
   /** The fold of a face, 0 .. k-1, by a seeded hash of its id (a face and its mirror share it). */

@@ -217,7 +217,10 @@ public final class NormalEquations implements Serializable {
     return (long) d * (d + 1) / 2;
   }
 
-  /** Index of element {@code (r, c)}, {@code r <= c}, of a {@code d x d} matrix's upper triangle stored row by row. */
+  /**
+   * Index of element {@code (r, c)}, {@code r <= c}, of a {@code d x d} matrix's upper triangle stored row by row;
+   * {@code packed(d, d, d)}, one past the last row, is the triangle's size.
+   */
   static int packed(int d, int r, int c) {
     return (int) ((long) r * d - (long) r * (r - 1) / 2 + (c - r));
   }
@@ -229,15 +232,9 @@ public final class NormalEquations implements Serializable {
     }
     seal();
     other.seal();
-    for (int i = 0; i < gram.length; i++) {
-      gram[i] += other.gram[i];
-    }
-    for (int i = 0; i < cross.length; i++) {
-      cross[i] += other.cross[i];
-    }
-    for (int j = 0; j < out; j++) {
-      sumYy[j] += other.sumYy[j];
-    }
+    add(gram, other.gram);
+    add(cross, other.cross);
+    add(sumYy, other.sumYy);
     count += other.count;
     return this;
   }
@@ -276,14 +273,10 @@ public final class NormalEquations implements Serializable {
         throw new IllegalArgumentException("cannot merge rows " + other.from + ".." + other.to + " of " + other.in
             + "->" + other.out + " into rows " + from + ".." + to + " of " + in + "->" + out);
       }
-      for (int i = 0; i < gram.length; i++) {
-        gram[i] += other.gram[i];
-      }
-      for (int i = 0; i < cross.length; i++) {
-        cross[i] += other.cross[i];
-      }
-      for (int j = 0; sumYy != null && j < out; j++) {
-        sumYy[j] += other.sumYy[j];
+      add(gram, other.gram);
+      add(cross, other.cross);
+      if (sumYy != null) {
+        add(sumYy, other.sumYy);
       }
       count += other.count;
       return this;
@@ -302,10 +295,10 @@ public final class NormalEquations implements Serializable {
     int d = in + 1;
     int from = sliceStart(d, k, slices);
     int to = sliceStart(d, k + 1, slices);
-    int g0 = from == d ? gram.length : packed(d, from, from);
-    int g1 = to == d ? gram.length : packed(d, to, to);
+    // packed(d, d, d) is the triangle's size: the end of the last row
     return new Slice(in, out, from, to, k == 0 ? count : 0, k == 0 ? sumYy.clone() : null,
-        java.util.Arrays.copyOfRange(gram, g0, g1), java.util.Arrays.copyOfRange(cross, from * out, to * out));
+        java.util.Arrays.copyOfRange(gram, packed(d, from, from), packed(d, to, to)),
+        java.util.Arrays.copyOfRange(cross, from * out, to * out));
   }
 
   /** The first row of slice {@code k}: the smallest row whose packed offset reaches k / slices of the triangle. */
@@ -336,8 +329,7 @@ public final class NormalEquations implements Serializable {
       if (s.in != first.in || s.out != first.out || s.from != row) {
         throw new IllegalArgumentException("slice of rows " + s.from + ".." + s.to + " where row " + row + " is next");
       }
-      int g0 = s.from == d ? ne.gram.length : packed(d, s.from, s.from);
-      System.arraycopy(s.gram, 0, ne.gram, g0, s.gram.length);
+      System.arraycopy(s.gram, 0, ne.gram, packed(d, s.from, s.from), s.gram.length);
       System.arraycopy(s.cross, 0, ne.cross, s.from * first.out, s.cross.length);
       row = s.to;
     }
@@ -495,6 +487,19 @@ public final class NormalEquations implements Serializable {
       b[j] = (float) y[in * out + j];
     }
     return new LinearMap(out, in, w, b);
+  }
+
+  /** {@code a += b}, element by element. */
+  private static void add(float[] a, float[] b) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] += b[i];
+    }
+  }
+
+  private static void add(double[] a, double[] b) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] += b[i];
+    }
   }
 
   private static double[] toDouble(float[] f) {
