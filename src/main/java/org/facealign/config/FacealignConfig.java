@@ -313,6 +313,7 @@ public final class FacealignConfig {
         .hogSize(c.getInt("hog-size")).hogCellSize(c.getInt("hog-cell-size")).hogBins(c.getInt("hog-bins"))
         .hogBlockCells(c.getInt("hog-block-cells")).hogBlockStride(c.getInt("hog-block-stride"))
         .hogClip(c.getDouble("hog-clip")).orientations(c.getInt("orientations")).blurSigma(c.getDouble("blur-sigma"))
+        .mapStride(c.getInt("map-stride"))
         .siftCells(c.getInt("sift-cells")).patchSizes(toArray(patches))
         .jacobianEpsilon(c.getDouble("jacobian-epsilon")).clip(c.getDouble("clip"))
         .build();

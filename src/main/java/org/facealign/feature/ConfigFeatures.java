@@ -56,6 +56,8 @@ public final class ConfigFeatures implements java.io.Serializable {
   private final int orientations;
   /** Standard deviation of the Gaussian blur of each response map, canonical pixels. */
   private final double blurSigma;
+  /** Canvas pixels per response-map cell along each axis: 1 full resolution, s pooled over s x s blocks. */
+  private final int mapStride;
   /** Cells per patch side of the shape-indexed descriptor (SIFT: 4, giving 4x4 cells). */
   private final int siftCells;
   /** Patch side around each landmark, canonical pixels, one entry per cascade stage. */
@@ -76,13 +78,17 @@ public final class ConfigFeatures implements java.io.Serializable {
     this.hogClip = b.hogClip;
     this.orientations = b.orientations;
     this.blurSigma = b.blurSigma;
+    this.mapStride = b.mapStride;
     this.siftCells = b.siftCells;
     this.patchSizes = b.patchSizes == null ? null : b.patchSizes.clone();
     this.jacobianEpsilon = b.jacobianEpsilon;
     this.clip = b.clip;
   }
 
-  /** The defaults: 128-px faces on a 192-px canvas, 1764-d HOG of a 64-px face, 8 orientations, 4x4 cells. */
+  /**
+   * The defaults: 128-px faces on a 192-px canvas, 1764-d HOG of a 64-px face, 8 orientations pooled over 2 x 2
+   * blocks, 4x4 cells.
+   */
   public static ConfigFeatures defaults() {
     return builder().build();
   }
@@ -105,6 +111,7 @@ public final class ConfigFeatures implements java.io.Serializable {
     b.hogClip = hogClip;
     b.orientations = orientations;
     b.blurSigma = blurSigma;
+    b.mapStride = mapStride;
     b.siftCells = siftCells;
     b.patchSizes = patchSizes.clone();
     b.jacobianEpsilon = jacobianEpsilon;
@@ -132,6 +139,8 @@ public final class ConfigFeatures implements java.io.Serializable {
     require(orientations >= 2 && orientations <= 64 && orientations % 2 == 0, "orientations",
         "must be even (so that a mirror maps bins onto bins) and in 2..64", orientations);
     require(Double.isFinite(blurSigma) && blurSigma > 0 && blurSigma <= 64, "blurSigma", "must be in (0, 64]", blurSigma);
+    require(mapStride >= 1 && ResponseMaps.gridSigma(blurSigma, mapStride) > 0, "mapStride",
+        "must be >= 1 and below blurSigma sqrt(12) = " + blurSigma * Math.sqrt(12), mapStride);
     require(siftCells >= 1 && siftCells <= 16, "siftCells", "must be in 1..16", siftCells);
     if (patchSizes == null || patchSizes.length == 0) {
       throw new IllegalArgumentException("patchSizes: needs at least one stage, got "
@@ -190,6 +199,10 @@ public final class ConfigFeatures implements java.io.Serializable {
 
   public double blurSigma() {
     return blurSigma;
+  }
+
+  public int mapStride() {
+    return mapStride;
   }
 
   public int siftCells() {
@@ -263,6 +276,10 @@ public final class ConfigFeatures implements java.io.Serializable {
     s.append(";hogClip=").append(Decimals.shortest(hogClip));
     s.append(";orientations=").append(orientations);
     s.append(";blurSigma=").append(Decimals.shortest(blurSigma));
+    if (mapStride != 1) {
+      // absent at 1, so that the stores and models of releases before the key keep their keys and load as written
+      s.append(";mapStride=").append(mapStride);
+    }
     s.append(";siftCells=").append(siftCells);
     s.append(";patchSizes=");
     for (int i = 0; i < patchSizes.length; i++) {
@@ -302,6 +319,7 @@ public final class ConfigFeatures implements java.io.Serializable {
           .hogBins(Integer.parseInt(kv.get("hogBins"))).hogBlockCells(Integer.parseInt(kv.get("hogBlockCells")))
           .hogBlockStride(Integer.parseInt(kv.get("hogBlockStride"))).hogClip(Double.parseDouble(kv.get("hogClip")))
           .orientations(Integer.parseInt(kv.get("orientations"))).blurSigma(Double.parseDouble(kv.get("blurSigma")))
+          .mapStride(kv.containsKey("mapStride") ? Integer.parseInt(kv.get("mapStride")) : 1)
           .siftCells(Integer.parseInt(kv.get("siftCells")))
           .patchSizes(java.util.Arrays.stream(kv.get("patchSizes").split(",")).mapToInt(Integer::parseInt).toArray())
           .jacobianEpsilon(Double.parseDouble(kv.get("jacobianEpsilon"))).clip(Double.parseDouble(kv.get("clip")))
@@ -345,6 +363,7 @@ public final class ConfigFeatures implements java.io.Serializable {
     private double hogClip = 0.2;
     private int orientations = 8;
     private double blurSigma = 2.0;
+    private int mapStride = 2;
     private int siftCells = 4;
     private int[] patchSizes = {32, 32, 32, 32, 16};
     private double jacobianEpsilon = 2.0;
@@ -399,6 +418,11 @@ public final class ConfigFeatures implements java.io.Serializable {
 
     public Builder blurSigma(double v) {
       blurSigma = v;
+      return this;
+    }
+
+    public Builder mapStride(int v) {
+      mapStride = v;
       return this;
     }
 

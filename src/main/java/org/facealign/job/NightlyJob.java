@@ -367,6 +367,11 @@ public final class NightlyJob {
     if (!FeatureStore.featureHash(then).equals(FeatureStore.featureHash(cfg))) {
       return "the feature settings changed";
     }
+    // the model's own features, not only its configuration read again with this release's defaults (which a key
+    // added since, such as features.map-stride, would take)
+    if (production instanceof DeepRegModel d && !d.cascade().features().equals(cfg.features())) {
+      return "the feature settings changed";
+    }
     if (production instanceof DeepRegModel && then.deepreg().stages() != cfg.deepreg().stages()) {
       return "deepreg.stages changed";
     }

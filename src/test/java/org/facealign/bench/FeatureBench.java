@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -37,7 +38,11 @@ import org.openjdk.jmh.annotations.Warmup;
 public class FeatureBench {
   private static final int LANDMARKS = 68;
 
-  private final ConfigFeatures config = ConfigFeatures.defaults();
+  /** {@code features.map-stride}: 1 full-resolution maps, 2 maps pooled over 2 x 2 blocks ({@code -p mapStride=1,2}). */
+  @Param({"1"})
+  public int mapStride;
+
+  private ConfigFeatures config;
   private FaceNormaliser normaliser;
   private HogFeature hog;
   private ResponseMaps maps;
@@ -52,6 +57,7 @@ public class FeatureBench {
 
   @Setup
   public void setup() {
+    config = ConfigFeatures.defaults().toBuilder().mapStride(mapStride).build();
     SyntheticFaces.Options o = SyntheticFaces.Options.defaults();
     face = new SyntheticFaces(2024, new SyntheticFaces.Options(256, o.minFaceFraction(), o.maxFaceFraction(),
         o.maxRotationDeg(), o.noiseSigma(), o.shapeJitter())).next();

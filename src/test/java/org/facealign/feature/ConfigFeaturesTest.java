@@ -33,21 +33,23 @@ class ConfigFeaturesTest {
     assertEquals(2.0, c.jacobianEpsilon());
     assertEquals(0.2, c.clip());
     assertEquals(2.0, c.blurSigma());
+    assertEquals(2, c.mapStride());
   }
 
   @Test
   void canonicalTextOfTheDefaultsIsPinned() {
     // Changing this text invalidates every stored feature: do it on purpose, with FEATURE_CODE_VERSION.
     assertEquals("facealign.features;FEATURE_CODE_VERSION=2;faceSize=128;margin=0.25;hogSize=64;hogCellSize=8;"
-        + "hogBins=9;hogBlockCells=2;hogBlockStride=1;hogClip=0.2;orientations=8;blurSigma=2;siftCells=4;"
-        + "patchSizes=32,32,32,32,16;jacobianEpsilon=2;clip=0.2", ConfigFeatures.defaults().canonical());
+        + "hogBins=9;hogBlockCells=2;hogBlockStride=1;hogClip=0.2;orientations=8;blurSigma=2;mapStride=2;"
+        + "siftCells=4;patchSizes=32,32,32,32,16;jacobianEpsilon=2;clip=0.2", ConfigFeatures.defaults().canonical());
     // sha256sum of that text
-    assertEquals("2b4db9df40d8d233fca1071b5343097767ac5abfb19b911639a10fc9cae815b5", ConfigFeatures.defaults().hash());
+    assertEquals("e7ce1e1a294eed41e2ca8ce75f94f4454671ed1f5627176bc0416054cd37475e", ConfigFeatures.defaults().hash());
   }
 
   @Test
   void everyFieldIsInTheCanonicalText() throws Exception {
-    String text = ConfigFeatures.defaults().canonical();
+    // mapStride is written only when it is not 1 (so that the keys of earlier releases' stores and models stay)
+    String text = ConfigFeatures.defaults().toBuilder().mapStride(2).build().canonical();
     int fields = 0;
     for (Field f : ConfigFeatures.class.getDeclaredFields()) {
       if (Modifier.isStatic(f.getModifiers())) {
@@ -56,7 +58,18 @@ class ConfigFeaturesTest {
       fields++;
       assertTrue(text.contains(";" + f.getName() + "="), "canonical() misses " + f.getName());
     }
-    assertEquals(14, fields);
+    assertEquals(15, fields);
+  }
+
+  @Test
+  void theCanonicalTextParsesBackAndAnAbsentStrideIsOne() {
+    ConfigFeatures pooled = ConfigFeatures.defaults().toBuilder().mapStride(2).build();
+    assertEquals(pooled, ConfigFeatures.parseCanonical(pooled.canonical()));
+    assertEquals(2, ConfigFeatures.parseCanonical(pooled.canonical()).mapStride());
+    ConfigFeatures full = ConfigFeatures.defaults().toBuilder().mapStride(1).build();
+    assertTrue(!full.canonical().contains("mapStride"), full.canonical());
+    assertEquals(1, ConfigFeatures.parseCanonical(full.canonical()).mapStride());
+    assertEquals(full, ConfigFeatures.parseCanonical(full.canonical()));
   }
 
   private static Map<String, UnaryOperator<ConfigFeatures.Builder>> oneChangePerField() {
@@ -71,6 +84,7 @@ class ConfigFeaturesTest {
     m.put("hogClip", b -> b.hogClip(0.25));
     m.put("orientations", b -> b.orientations(16));
     m.put("blurSigma", b -> b.blurSigma(Math.nextUp(2.0)));
+    m.put("mapStride", b -> b.mapStride(ConfigFeatures.defaults().mapStride() == 1 ? 2 : 1));
     m.put("siftCells", b -> b.siftCells(3));
     m.put("patchSizes", b -> b.patchSizes(32, 32, 32, 16, 32));
     m.put("patchSizes (stages)", b -> b.patchSizes(32, 32, 32, 32));
@@ -111,6 +125,8 @@ class ConfigFeaturesTest {
     bad.put("orientations", b -> b.orientations(7));
     bad.put("blurSigma", b -> b.blurSigma(0));
     bad.put("blurSigma ", b -> b.blurSigma(Double.POSITIVE_INFINITY));
+    bad.put("mapStride", b -> b.mapStride(0));
+    bad.put("mapStride ", b -> b.mapStride(7)); // 7 x 7 blocks alone are wider than the blur (sigma 2)
     bad.put("siftCells", b -> b.siftCells(0));
     bad.put("patchSizes", b -> b.patchSizes());
     bad.put("patchSizes ", b -> b.patchSizes(32, 0));

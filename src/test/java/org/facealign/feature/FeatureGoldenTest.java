@@ -28,6 +28,12 @@ class FeatureGoldenTest {
   }
 
   @Test
+  void thePooledResponseMapsOfAFixedFaceKeepTheirBits() throws Exception {
+    GrayImage canvas = canvas();
+    assertEquals("a9de8f0bb4ade6499d5733edf770111c1d5b297a9a43bc8c225593907e12f976", digest(canvas, 8, 2.0, 2));
+  }
+
+  @Test
   void theHogOfAFixedFaceKeepsItsBits() throws Exception {
     FaceNormaliser norm = new FaceNormaliser(CONFIG);
     SyntheticFaces.SyntheticFace f = face();
@@ -51,13 +57,18 @@ class FeatureGoldenTest {
 
   /** SHA-256 of every integral node ({@code integralAt} at node coordinates reads a node exactly), as doubles. */
   private static String digest(GrayImage canvas, int orientations, double sigma) throws Exception {
-    ResponseMaps maps = new ResponseMaps(orientations, sigma).process(canvas);
+    return digest(canvas, orientations, sigma, 1);
+  }
+
+  /** {@link #digest} of the maps pooled over {@code stride x stride} blocks (node i at canvas coordinate s i - 1/2). */
+  private static String digest(GrayImage canvas, int orientations, double sigma, int stride) throws Exception {
+    ResponseMaps maps = new ResponseMaps(orientations, sigma, stride).process(canvas);
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     double[] node = new double[orientations];
     ByteBuffer bytes = ByteBuffer.allocate(8 * orientations);
     for (int j = 0; j <= maps.height(); j++) {
       for (int i = 0; i <= maps.width(); i++) {
-        maps.integralAt(i - 0.5, j - 0.5, node, 0);
+        maps.integralAt(stride * i - 0.5, stride * j - 0.5, node, 0);
         bytes.clear();
         for (double v : node) {
           bytes.putDouble(v);

@@ -163,6 +163,33 @@ final class Reference {
    * of the window inside the image.
    */
   static double[][] blurredMaps(GrayImage img, int n, double sigma) {
+    return blur(rawMaps(img, n), img.width(), img.height(), sigma);
+  }
+
+  /**
+   * The maps pooled over blocks of {@code stride x stride} pixels ({@code ceil(w / stride) x ceil(h / stride)}
+   * cells, each the sum of the raw bins of its pixels inside the image), then blurred on the cell grid by {@code
+   * ResponseMaps.gridSigma(sigma, stride)}, normalised over the cells inside.
+   */
+  static double[][] pooledMaps(GrayImage img, int n, double sigma, int stride) {
+    int w = img.width();
+    int h = img.height();
+    int cw = (w + stride - 1) / stride;
+    int ch = (h + stride - 1) / stride;
+    double[][] raw = rawMaps(img, n);
+    double[][] pooled = new double[n][cw * ch];
+    for (int k = 0; k < n; k++) {
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          pooled[k][(y / stride) * cw + x / stride] += raw[k][y * w + x];
+        }
+      }
+    }
+    return blur(pooled, cw, ch, ResponseMaps.gridSigma(sigma, stride));
+  }
+
+  /** The unblurred maps: signed bins centred at {@code k 360/n} degrees, each magnitude split linearly. */
+  private static double[][] rawMaps(GrayImage img, int n) {
     int w = img.width();
     int h = img.height();
     double[][] raw = new double[n][w * h];
@@ -181,6 +208,12 @@ final class Reference {
         raw[Math.floorMod(lower + 1, n)][y * w + x] += frac * m;
       }
     }
+    return raw;
+  }
+
+  /** A direct 2-D Gaussian (radius ceil(3σ)) of each {@code w x h} map, normalised over the window inside. */
+  private static double[][] blur(double[][] raw, int w, int h, double sigma) {
+    int n = raw.length;
     int r = (int) Math.ceil(3 * sigma);
     double[][] out = new double[n][w * h];
     for (int k = 0; k < n; k++) {

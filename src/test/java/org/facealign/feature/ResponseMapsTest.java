@@ -108,6 +108,118 @@ class ResponseMapsTest {
         + "%.2e of the largest value per pixel, %.2e relative per rectangle%n", worstMap, worstSum);
   }
 
+  /**
+   * Maps pooled over 2 x 2 and 3 x 3 blocks against the brute-force reference ({@link Reference#pooledMaps}): the
+   * cell grid's size, each cell, and rectangles in canvas coordinates read through the cells (cell X covering
+   * pixels {@code [sX - 1/2, sX + s - 1/2]}), on canvases whose sides are not multiples of the stride, with the
+   * SIMD kernels and the plain loops.
+   */
+  @Test
+  void pooledMapsEqualTheReference() {
+    int[][] sizes = {{5, 7}, {1, 9}, {31, 17}, {W, H}, {97, 50}};
+    double[][] configs = {{8, 2.0, 2}, {8, 2.0, 3}, {8, 1.0, 2}, {4, 1.5, 2}, {18, 2.0, 2}};
+    java.util.Random random = new java.util.Random(78);
+    for (double[] c : configs) {
+      int n = (int) c[0];
+      int stride = (int) c[2];
+      for (boolean simd : new boolean[] {true, false}) {
+        ResponseMaps maps = new ResponseMaps(n, c[1], stride);
+        if (!simd) {
+          maps.withoutSimd();
+        }
+        for (int[] size : sizes) {
+          int w = size[0];
+          int h = size[1];
+          GrayImage img = Reference.blobs(w, h, random.nextLong(), 4);
+          maps.process(img);
+          int cw = (w + stride - 1) / stride;
+          int ch = (h + stride - 1) / stride;
+          assertEquals(cw, maps.width());
+          assertEquals(ch, maps.height());
+          double[][] ref = Reference.pooledMaps(img, n, c[1], stride);
+          String where = n + " bins, sigma " + c[1] + ", stride " + stride + ", " + w + "x" + h + ", simd " + simd;
+          double scale = 1e-12;
+          double[] binEnergy = new double[n];
+          for (int k = 0; k < n; k++) {
+            scale = Math.max(scale, Reference.maxAbs(ref[k]));
+            binEnergy[k] = Reference.sum(ref[k]);
+          }
+          for (int k = 0; k < n; k++) {
+            float[] m = maps.map(k);
+            for (int i = 0; i < m.length; i++) {
+              double err = Math.max(0, Math.abs(m[i] - ref[k][i]) - nodeRounding(4, binEnergy[k])) / scale;
+              assertTrue(err < 1e-6, where + ", bin " + k + ", cell " + i + ": " + m[i] + " vs " + ref[k][i]);
+            }
+          }
+          for (int t = 0; t < 20; t++) {
+            double x0 = (w + 4) * random.nextDouble() - 3;
+            double y0 = (h + 4) * random.nextDouble() - 3;
+            double x1 = x0 + (w + 2) * random.nextDouble();
+            double y1 = y0 + (h + 2) * random.nextDouble();
+            for (int k = 0; k < n; k++) {
+              double expected = Reference.coverageSum(ref[k], cw, ch, (x0 + 0.5) / stride - 0.5,
+                  (y0 + 0.5) / stride - 0.5, (x1 + 0.5) / stride - 0.5, (y1 + 0.5) / stride - 0.5);
+              double got = maps.rectSum(k, x0, y0, x1, y1);
+              double tol = 1e-5 * Math.max(Math.abs(expected), 1e-3 * scale) + nodeRounding(16, binEnergy[k]);
+              assertEquals(expected, got, tol, where + ", bin " + k + ", rectangle " + x0 + " " + y0 + " " + x1
+                  + " " + y1);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Pooled maps place energy where the full-resolution maps do: the centroid of a step edge's energy along x, read
+   * through 1-px columns of the canvas, is the edge's position (between the two pixels whose central differences
+   * see it) at stride 1 and 2, for an edge on a block boundary and inside a block; and the mirror of a canvas
+   * gives the mirrored maps (bin k to bin n/2 - k) at stride 2.
+   */
+  @Test
+  void pooledMapsKeepEdgesInPlaceAndMirrorSymmetry() {
+    for (int edge : new int[] {32, 33}) {
+      float[] px = new float[64 * 48];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = i % 64 >= edge ? 200 : 40;
+      }
+      GrayImage img = GrayImage.wrap(64, 48, px);
+      for (int stride : new int[] {1, 2}) {
+        ResponseMaps maps = new ResponseMaps(8, SIGMA, stride).process(img);
+        double moment = 0;
+        double mass = 0;
+        for (int x = 0; x < 64; x++) {
+          double e = maps.rectSum(0, x - 0.5, 4, x + 0.5, 43);
+          moment += x * e;
+          mass += e;
+        }
+        assertEquals(edge - 0.5, moment / mass, 1e-4, "edge at " + edge + ", stride " + stride);
+      }
+    }
+    GrayImage img = Reference.blobs(64, 48, 12, 5);
+    float[] flipped = new float[64 * 48];
+    for (int y = 0; y < 48; y++) {
+      for (int x = 0; x < 64; x++) {
+        flipped[y * 64 + x] = img.get(63 - x, y);
+      }
+    }
+    ResponseMaps maps = new ResponseMaps(8, SIGMA, 2).process(img);
+    ResponseMaps mirror = new ResponseMaps(8, SIGMA, 2).process(GrayImage.wrap(64, 48, flipped));
+    java.util.Random random = new java.util.Random(5);
+    for (int t = 0; t < 50; t++) {
+      double x0 = 60 * random.nextDouble();
+      double y0 = 44 * random.nextDouble();
+      double x1 = x0 + 8 * random.nextDouble();
+      double y1 = y0 + 8 * random.nextDouble();
+      for (int k = 0; k < 8; k++) {
+        double a = maps.rectSum(k, x0, y0, x1, y1);
+        double b = mirror.rectSum(Math.floorMod(4 - k, 8), 63 - x1, y0, 63 - x0, y1);
+        double tol = 1e-6 * Math.abs(a) + nodeRounding(16, maps.rectSum(k, -1, -1, 64, 48));
+        assertEquals(a, b, tol, "bin " + k + " rectangle " + t);
+      }
+    }
+  }
+
   @Test
   void rectSumEqualsCoverageWeightedSums() {
     GrayImage img = Reference.blobs(W, H, 5, 6);
@@ -150,9 +262,12 @@ class ResponseMapsTest {
             GrayImage canvas = blocks ? blocks(w, h) : Reference.random(w, h, 11);
             // blur radii 6 (even: the blur's last tap alone) and 5 (odd: the taps in pairs to the end)
             for (double sigma : new double[] {2.0, 1.5}) {
-              sameBits(canvas, n, sigma, w, h, n + " orientations, sigma " + sigma + ", " + w + " x " + h
+              sameBits(canvas, n, sigma, 1, w, h, n + " orientations, sigma " + sigma + ", " + w + " x " + h
                   + (blocks ? ", blocks" : ", random"));
             }
+            // pooled over 2 x 2 blocks (a cell of its own at an odd edge)
+            sameBits(canvas, n, 2.0, 2, w, h, n + " orientations, stride 2, " + w + " x " + h
+                + (blocks ? ", blocks" : ", random"));
           }
         }
       }
@@ -170,9 +285,9 @@ class ResponseMapsTest {
     return GrayImage.wrap(w, h, px);
   }
 
-  private static void sameBits(GrayImage canvas, int n, double sigma, int w, int h, String what) {
-    ResponseMaps simd = new ResponseMaps(n, sigma).process(canvas);
-    ResponseMaps plain = new ResponseMaps(n, sigma).withoutSimd().process(canvas);
+  private static void sameBits(GrayImage canvas, int n, double sigma, int stride, int w, int h, String what) {
+    ResponseMaps simd = new ResponseMaps(n, sigma, stride).process(canvas);
+    ResponseMaps plain = new ResponseMaps(n, sigma, stride).withoutSimd().process(canvas);
     for (int k = 0; k < n; k++) {
       org.junit.jupiter.api.Assertions.assertArrayEquals(plain.map(k), simd.map(k), 0f, what + ", map " + k);
     }

@@ -174,7 +174,7 @@ public final class DeepRegGraph {
     if (shift) {
       b.addInputs(SHIFT);
     }
-    b.addVertex(MAPS, new ResponseMapsVertex(f.canvasSize(), f.orientations(), f.blurSigma()), CANVAS);
+    b.addVertex(MAPS, new ResponseMapsVertex(f.canvasSize(), f.orientations(), f.blurSigma(), f.mapStride()), CANVAS);
     if (global) {
       b.addLayer(initialName(), dense(f.hogDimension(), out, cfg.dropout(), onlyStage == 0), HOG);
     } else {

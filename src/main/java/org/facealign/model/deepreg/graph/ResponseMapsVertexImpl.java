@@ -20,16 +20,18 @@ public final class ResponseMapsVertexImpl extends ParameterlessVertex {
   private final int canvasSize;
   private final int orientations;
   private final double blurSigma;
+  private final int mapStride;
   private transient ResponseMaps[] pool = new ResponseMaps[0];
   /** Samples of the last forward pass, -1 before the first. */
   private transient int count = -1;
 
   ResponseMapsVertexImpl(ComputationGraph graph, String name, int idx, DataType dataType, int canvasSize,
-      int orientations, double blurSigma) {
+      int orientations, double blurSigma, int mapStride) {
     super(graph, name, idx, dataType);
     this.canvasSize = canvasSize;
     this.orientations = orientations;
     this.blurSigma = blurSigma;
+    this.mapStride = mapStride;
   }
 
   /**
@@ -59,7 +61,7 @@ public final class ResponseMapsVertexImpl extends ParameterlessVertex {
     if (pool.length < n) {
       ResponseMaps[] p = java.util.Arrays.copyOf(pool, n);
       for (int i = pool.length; i < n; i++) {
-        p[i] = new ResponseMaps(orientations, blurSigma);
+        p[i] = new ResponseMaps(orientations, blurSigma, mapStride);
       }
       pool = p;
     }

@@ -52,14 +52,20 @@ class DeepRegGraphTest {
 
   @Test
   void forwardEqualsCascadeRun() {
-    ConfigFeatures f = Samples.smallFeatures();
+    for (int stride : new int[] {1, 2}) {
+      forwardEqualsCascadeRun(Samples.smallFeatures().toBuilder().mapStride(stride).build());
+    }
+  }
+
+  private static void forwardEqualsCascadeRun(ConfigFeatures f) {
     List<TrainingSample> samples = Samples.faces(f, 6, 5L);
     for (boolean global : new boolean[] {true, false}) {
       Cascade c = Samples.randomCascade(f, 68, global, 0.01, 3L);
       for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
         ComputationGraph g = DeepRegGraph.build(c, unperturbed(), 1L, dt, true);
         double d = maxDiff(c, g, samples, global, dt);
-        assertTrue(d < 1e-4, "global " + global + " " + dt + ": graph and cascade differ by " + d + " units");
+        assertTrue(d < 1e-4, "stride " + f.mapStride() + ", global " + global + " " + dt + ": graph and cascade differ by "
+            + d + " units");
       }
     }
   }
@@ -119,6 +125,33 @@ class DeepRegGraphTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(a[i], b[i], 0.0);
       }
     }
+  }
+
+  /**
+   * The maps vertex carries the map stride through the graph's JSON, and the JSON of a graph saved before the
+   * stride existed (no such field) reads as stride 1, the maps it was trained with.
+   */
+  @Test
+  void theMapStrideTravelsInTheJsonAndIsOneWhereAbsent() {
+    for (int stride : new int[] {1, 2}) {
+      ConfigFeatures f = Samples.smallFeatures().toBuilder().mapStride(stride).build();
+      Cascade c = Samples.randomCascade(f, 4, true, 0.05, 4L);
+      String json = DeepRegGraph.build(c, unperturbed(), 7L).getConfiguration().toJson();
+      assertEquals(stride, mapsVertex(ComputationGraphConfiguration.fromJson(json)).getMapStride());
+      if (stride == 1) {
+        // the feature vertices' settings name no stride at 1, so this removes the one field
+        String old = json.replaceAll(",?\\s*\"mapStride\"\\s*:\\s*\\d+", "");
+        assertTrue(!old.contains("mapStride") && old.length() < json.length(), "the field is in the JSON");
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(old);
+        assertEquals(1, mapsVertex(back).getMapStride());
+        assertEquals(ComputationGraphConfiguration.fromJson(json), back);
+      }
+    }
+  }
+
+  private static ResponseMapsVertex mapsVertex(ComputationGraphConfiguration conf) {
+    return (ResponseMapsVertex) conf.getVertices().values().stream().filter(v -> v instanceof ResponseMapsVertex)
+        .findFirst().orElseThrow();
   }
 
   @Test

@@ -1,0 +1,42 @@
+package org.facealign.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+import java.util.Map;
+import org.facealign.config.FacealignConfig;
+import org.facealign.data.LandmarkScheme;
+import org.facealign.feature.ConfigFeatures;
+import org.facealign.model.ModelHeader;
+import org.facealign.model.Provenance;
+import org.facealign.model.deepreg.Cascade;
+import org.facealign.model.deepreg.DeepRegModel;
+import org.facealign.model.deepreg.LinearMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The nightly job warm-starts a candidate only from a production model whose features are this configuration's: a
+ * model of a release before {@code features.map-stride} existed carries full-resolution maps, although its
+ * configuration, read again with this release's defaults, names the new default.
+ */
+class NightlyCompatibilityTest {
+
+  private static DeepRegModel model(ConfigFeatures f) {
+    int d = 2 * 68;
+    List<LinearMap> stages = List.of(LinearMap.zero(d, f.descriptorLength() * 68));
+    Provenance p = new Provenance("data", 10, 1L, "rev", "0.1.0", "2026-01-01T00:00:00Z", "cfg",
+        "facealign { train.model = deepreg }");
+    return new DeepRegModel(new ModelHeader("deepreg", LandmarkScheme.IBUG_68, "detector", 0.1, p),
+        new Cascade(f, LinearMap.zero(d, f.hogDimension()), new double[d], stages));
+  }
+
+  @Test
+  void aModelWithOtherMapsIsNotWarmStarted() {
+    FacealignConfig cfg = FacealignConfig.load("facealign { train.model = deepreg }", Map.of());
+    assertEquals(2, cfg.features().mapStride());
+    assertNull(NightlyJob.incompatibility(model(cfg.features()), cfg));
+    ConfigFeatures full = cfg.features().toBuilder().mapStride(1).build();
+    assertEquals("the feature settings changed", NightlyJob.incompatibility(model(full), cfg));
+  }
+}
