@@ -22,7 +22,9 @@
  *       SIFT's trilinear spatial interpolation replaced by a Gaussian blur of each orientation map
  *       (σ = 2 canonical px, radius ceil(3σ), renormalised at the canvas border), pooled over exact
  *       rectangles of the maps; no Gaussian window over the patch, no dominant-orientation rotation; an
- *       empty patch gives a zero descriptor.
+ *       empty patch gives a zero descriptor. By default the maps are summed over 2 x 2 pixel blocks before a
+ *       blur of 0.96 cells, the same smoothing in all (chosen for speed on validation faces, {@code
+ *       features.map-stride}).
  *   <li>Jacobian: central differences with ε = 2 px, computed per landmark (block diagonal): a derivative
  *       smoothed over ±2 px (see {@link org.facealign.feature.ShapeIndexedSift} for how far it is from
  *       the local one).

@@ -39,7 +39,7 @@ public class FeatureBench {
   private static final int LANDMARKS = 68;
 
   /** {@code features.map-stride}: 1 full-resolution maps, 2 maps pooled over 2 x 2 blocks ({@code -p mapStride=1,2}). */
-  @Param({"1"})
+  @Param({"1", "2"})
   public int mapStride;
 
   private ConfigFeatures config;

@@ -52,23 +52,14 @@ final class VectorProducts {
       int c1 = Math.min(in, c0 + CHUNK);
       int i = 0;
       for (; i + 4 <= n; i += 4) {
-        for (int v = 0; v < vectors; ) {
-          // blocks of three vectors, of four where threes would leave one or two (64 outputs: one of four)
-          int left = vectors - v;
-          int r0 = v * LANES;
-          if (left % 3 != 0 && left >= 4) {
-            block4x4(wt, stride, c0, c1, r0, x[i], x[i + 1], x[i + 2], x[i + 3], sums[i], sums[i + 1],
-                sums[i + 2], sums[i + 3]);
-            v += 4;
-          } else if (left >= 3) {
-            block4x3(wt, stride, c0, c1, r0, x[i], x[i + 1], x[i + 2], x[i + 3], sums[i], sums[i + 1],
-                sums[i + 2], sums[i + 3]);
-            v += 3;
-          } else {
-            block4x1(wt, stride, c0, c1, r0, x[i], x[i + 1], x[i + 2], x[i + 3], sums[i], sums[i + 1],
-                sums[i + 2], sums[i + 3]);
-            v++;
-          }
+        int v = 0;
+        for (; v + 3 <= vectors; v += 3) {
+          block4x3(wt, stride, c0, c1, v * LANES, x[i], x[i + 1], x[i + 2], x[i + 3], sums[i], sums[i + 1],
+              sums[i + 2], sums[i + 3]);
+        }
+        for (; v < vectors; v++) {
+          block4x1(wt, stride, c0, c1, v * LANES, x[i], x[i + 1], x[i + 2], x[i + 3], sums[i], sums[i + 1],
+              sums[i + 2], sums[i + 3]);
         }
       }
       for (; i < n; i++) {
@@ -136,76 +127,11 @@ final class VectorProducts {
     a32.intoArray(s3, r2);
   }
 
-  /** Four inputs, outputs {@code r0 .. r0 + 4 LANES}: sixteen sums in registers, each weight vector loaded once. */
-  private static void block4x4(float[] wt, int stride, int c0, int c1, int r0, float[] x0, float[] x1, float[] x2,
-      float[] x3, float[] s0, float[] s1, float[] s2, float[] s3) {
-    int r1 = r0 + LANES;
-    int r2 = r1 + LANES;
-    int r3 = r2 + LANES;
-    FloatVector a00 = FloatVector.fromArray(SPECIES, s0, r0);
-    FloatVector a01 = FloatVector.fromArray(SPECIES, s0, r1);
-    FloatVector a02 = FloatVector.fromArray(SPECIES, s0, r2);
-    FloatVector a03 = FloatVector.fromArray(SPECIES, s0, r3);
-    FloatVector a10 = FloatVector.fromArray(SPECIES, s1, r0);
-    FloatVector a11 = FloatVector.fromArray(SPECIES, s1, r1);
-    FloatVector a12 = FloatVector.fromArray(SPECIES, s1, r2);
-    FloatVector a13 = FloatVector.fromArray(SPECIES, s1, r3);
-    FloatVector a20 = FloatVector.fromArray(SPECIES, s2, r0);
-    FloatVector a21 = FloatVector.fromArray(SPECIES, s2, r1);
-    FloatVector a22 = FloatVector.fromArray(SPECIES, s2, r2);
-    FloatVector a23 = FloatVector.fromArray(SPECIES, s2, r3);
-    FloatVector a30 = FloatVector.fromArray(SPECIES, s3, r0);
-    FloatVector a31 = FloatVector.fromArray(SPECIES, s3, r1);
-    FloatVector a32 = FloatVector.fromArray(SPECIES, s3, r2);
-    FloatVector a33 = FloatVector.fromArray(SPECIES, s3, r3);
-    for (int c = c0; c < c1; c++) {
-      int o = c * stride;
-      FloatVector w0 = FloatVector.fromArray(SPECIES, wt, o + r0);
-      FloatVector w1 = FloatVector.fromArray(SPECIES, wt, o + r1);
-      FloatVector w2 = FloatVector.fromArray(SPECIES, wt, o + r2);
-      FloatVector w3 = FloatVector.fromArray(SPECIES, wt, o + r3);
-      FloatVector b = FloatVector.broadcast(SPECIES, x0[c]);
-      a00 = a00.add(w0.mul(b));
-      a01 = a01.add(w1.mul(b));
-      a02 = a02.add(w2.mul(b));
-      a03 = a03.add(w3.mul(b));
-      b = FloatVector.broadcast(SPECIES, x1[c]);
-      a10 = a10.add(w0.mul(b));
-      a11 = a11.add(w1.mul(b));
-      a12 = a12.add(w2.mul(b));
-      a13 = a13.add(w3.mul(b));
-      b = FloatVector.broadcast(SPECIES, x2[c]);
-      a20 = a20.add(w0.mul(b));
-      a21 = a21.add(w1.mul(b));
-      a22 = a22.add(w2.mul(b));
-      a23 = a23.add(w3.mul(b));
-      b = FloatVector.broadcast(SPECIES, x3[c]);
-      a30 = a30.add(w0.mul(b));
-      a31 = a31.add(w1.mul(b));
-      a32 = a32.add(w2.mul(b));
-      a33 = a33.add(w3.mul(b));
-    }
-    a00.intoArray(s0, r0);
-    a01.intoArray(s0, r1);
-    a02.intoArray(s0, r2);
-    a03.intoArray(s0, r3);
-    a10.intoArray(s1, r0);
-    a11.intoArray(s1, r1);
-    a12.intoArray(s1, r2);
-    a13.intoArray(s1, r3);
-    a20.intoArray(s2, r0);
-    a21.intoArray(s2, r1);
-    a22.intoArray(s2, r2);
-    a23.intoArray(s2, r3);
-    a30.intoArray(s3, r0);
-    a31.intoArray(s3, r1);
-    a32.intoArray(s3, r2);
-    a33.intoArray(s3, r3);
-  }
-
   /**
-   * Four inputs, one vector of outputs: the one or two vectors left over after the blocks (32 outputs, say), each
-   * weight vector loaded once for the four inputs.
+   * Four inputs, one vector of outputs: the vectors left over after the blocks of three (one of a reduced-rank
+   * layer's 64 outputs), each weight vector loaded once for the four inputs. (A block of four vectors, sixteen
+   * sums, was faster in {@code LayerBench} but in {@code bench predict} ran its products four times slower in some
+   * JVMs than in others.)
    */
   private static void block4x1(float[] wt, int stride, int c0, int c1, int r0, float[] x0, float[] x1, float[] x2,
       float[] x3, float[] s0, float[] s1, float[] s2, float[] s3) {

@@ -61,7 +61,7 @@ class LinearMapTest {
     org.junit.jupiter.api.Assertions.assertTrue(org.facealign.feature.Simd.ENABLED, "the tests run with jdk.incubator.vector");
     int in = 3 * LinearMap.TILE + 17; // several tiles (and SIMD chunks) and a partial one
     // 9 outputs: less than one vector; 136 (68 landmarks): blocks of three vectors and a partial vector; 32, 64, 80
-    // and 112 (reduced ranks): two single vectors, a block of four, four and one, four and three (with AVX-512)
+    // and 112 (reduced ranks): two single vectors, a block of three and one, three and two, six and one (AVX-512)
     for (int out : new int[] {9, 32, 64, 80, 112, 136}) {
       float[] w = gaussians(out * in, r);
       LinearMap m = new LinearMap(out, in, w, gaussians(out, r));
