@@ -73,18 +73,24 @@ class JacobianTest {
    * and it scales as ε²: 2.3 % at ε = 1 against 7.2 % at ε = 2, patch 32), plus the pixel quantisation
    * that ε = 0.25 sees (the exact derivative of a cell sum is constant between pixel edges; ~3 %).
    * Bounds 10 % (patch 32) and 16 % (patch 16). ε = 2 is thus a derivative smoothed over ±2 px, not the
-   * local one.
+   * local one. With maps pooled over 2 x 2 blocks the integral's nodes are 2 px apart, so the quantisation ε = 0.25
+   * sees is coarser: 9-10 % (patch 32) and 12-15 % (patch 16) on seeds 1-3; bounds 14 % and 20 %.
    */
   @Test
   void epsilonTwoAgreesWithAFinerDifferenceWhereTheDescriptorIsSmooth() {
-    ShapeIndexedSift sift = new ShapeIndexedSift(NO_CLIP);
-    for (long seed = 1; seed <= 3; seed++) {
-      ResponseMaps maps = ResponseMaps.of(Reference.blobs(192, 192, seed, 25), NO_CLIP);
-      Shape s = shape(20, 100 + seed);
-      for (int patch : new int[] {32, 16}) {
-        double rel = relativeError(sift.jacobian(maps, s, patch, 2.0), sift.jacobian(maps, s, patch, 0.25));
-        System.out.printf("jacobian, no clip, seed %d patch %d: |psi(2) - psi(0.25)| / |psi(0.25)| = %.4f%n", seed, patch, rel);
-        assertTrue(rel < (patch == 32 ? 0.10 : 0.16), "relative Frobenius error " + rel);
+    for (int stride : new int[] {1, 2}) {
+      ConfigFeatures config = NO_CLIP.toBuilder().mapStride(stride).build();
+      ShapeIndexedSift sift = new ShapeIndexedSift(config);
+      for (long seed = 1; seed <= 3; seed++) {
+        ResponseMaps maps = ResponseMaps.of(Reference.blobs(192, 192, seed, 25), config);
+        Shape s = shape(20, 100 + seed);
+        for (int patch : new int[] {32, 16}) {
+          double rel = relativeError(sift.jacobian(maps, s, patch, 2.0), sift.jacobian(maps, s, patch, 0.25));
+          System.out.printf("jacobian, no clip, stride %d, seed %d patch %d: |psi(2) - psi(0.25)| / |psi(0.25)| = %.4f%n",
+              stride, seed, patch, rel);
+          double bound = stride == 1 ? (patch == 32 ? 0.10 : 0.16) : (patch == 32 ? 0.14 : 0.20);
+          assertTrue(rel < bound, "stride " + stride + ", relative Frobenius error " + rel);
+        }
       }
     }
   }

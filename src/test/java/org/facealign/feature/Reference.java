@@ -276,10 +276,10 @@ final class Reference {
    * The documented descriptor of one landmark from reference maps: 4x4 cells of a patch centred on (x, y),
    * the n coverage sums per cell, L2 / clip / L2 (zeros if the raw norm is at most 1e-6).
    */
-  static double[] descriptor(double[][] maps, int w, int h, double x, double y, int patch, int cells, double clip) {
+  static double[] descriptor(double[][] maps, int w, int h, double x, double y, double patch, int cells, double clip) {
     int n = maps.length;
     double[] v = new double[cells * cells * n];
-    double side = (double) patch / cells;
+    double side = patch / cells;
     for (int r = 0; r < cells; r++) {
       for (int c = 0; c < cells; c++) {
         double x0 = x - patch / 2.0 + c * side;

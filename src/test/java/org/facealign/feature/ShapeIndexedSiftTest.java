@@ -27,18 +27,26 @@ class ShapeIndexedSiftTest {
     int w = 96;
     int h = 80;
     GrayImage img = Reference.blobs(w, h, 31, 8);
-    ResponseMaps maps = ResponseMaps.of(img, CONFIG);
-    double[][] ref = Reference.blurredMaps(img, 8, CONFIG.blurSigma());
-    ShapeIndexedSift sift = new ShapeIndexedSift(CONFIG);
     // interior, fractional, on the border, half outside
     Shape s = Shape.of(new double[] {40, 40, 33.37, 51.91, 3.2, 70.6, 94.0, 2.5, 48.5, 39.5, -10.3, 40});
-    for (int patch : new int[] {32, 16, 21}) {
-      float[] d = sift.describe(maps, s, patch);
-      assertEquals(128 * s.numPoints(), d.length);
-      for (int i = 0; i < s.numPoints(); i++) {
-        double[] e = Reference.descriptor(ref, w, h, s.x(i), s.y(i), patch, 4, 0.2);
-        for (int j = 0; j < 128; j++) {
-          assertEquals(e[j], d[128 * i + j], 1e-4, "patch " + patch + " landmark " + i + " value " + j);
+    for (int stride : new int[] {1, 2}) {
+      ConfigFeatures config = CONFIG.toBuilder().mapStride(stride).build();
+      ResponseMaps maps = ResponseMaps.of(img, config);
+      // pooled maps: the reference's cells, a canvas coordinate x at cell coordinate (x + 1/2) / s - 1/2
+      double[][] ref = Reference.pooledMaps(img, 8, CONFIG.blurSigma(), stride);
+      int cw = (w + stride - 1) / stride;
+      int ch = (h + stride - 1) / stride;
+      ShapeIndexedSift sift = new ShapeIndexedSift(config);
+      for (int patch : new int[] {32, 16, 21}) {
+        float[] d = sift.describe(maps, s, patch);
+        assertEquals(128 * s.numPoints(), d.length);
+        for (int i = 0; i < s.numPoints(); i++) {
+          double[] e = Reference.descriptor(ref, cw, ch, (s.x(i) + 0.5) / stride - 0.5, (s.y(i) + 0.5) / stride - 0.5,
+              (double) patch / stride, 4, 0.2);
+          for (int j = 0; j < 128; j++) {
+            assertEquals(e[j], d[128 * i + j], 1e-4, "stride " + stride + " patch " + patch + " landmark " + i
+                + " value " + j);
+          }
         }
       }
     }
@@ -131,9 +139,17 @@ class ShapeIndexedSiftTest {
     // gradient and every blur footprint (radius 6) away from the canvas border
     int n = 192;
     GrayImage content = Reference.random(112, 112, 13);
-    int[][] shifts = {{0, 0}, {5, -3}, {-9, 7}, {1, 1}};
+    // any shift at full resolution; whole 2 x 2 blocks when the maps are pooled over them
+    for (int stride : new int[] {1, 2}) {
+      int[][] shifts = stride == 1 ? new int[][] {{0, 0}, {5, -3}, {-9, 7}, {1, 1}}
+          : new int[][] {{0, 0}, {4, -2}, {-8, 6}, {2, 2}};
+      translationChangesNothing(content, n, shifts, CONFIG.toBuilder().mapStride(stride).build());
+    }
+  }
+
+  private static void translationChangesNothing(GrayImage content, int n, int[][] shifts, ConfigFeatures config) {
     Shape base = randomShape(12, 60, 132, 132, 6);
-    ShapeIndexedSift sift = new ShapeIndexedSift(CONFIG);
+    ShapeIndexedSift sift = new ShapeIndexedSift(config);
     float[] reference = null;
     for (int[] k : shifts) {
       float[] px = new float[n * n];
@@ -143,13 +159,14 @@ class ShapeIndexedSiftTest {
           px[(40 + y + k[1]) * n + 40 + x + k[0]] = content.get(x, y);
         }
       }
-      ResponseMaps maps = ResponseMaps.of(GrayImage.wrap(n, n, px), CONFIG);
+      ResponseMaps maps = ResponseMaps.of(GrayImage.wrap(n, n, px), config);
       float[] d = sift.describe(maps, base.translate(k[0], k[1]), 32);
       if (reference == null) {
         reference = d;
       } else {
         for (int i = 0; i < d.length; i++) {
-          assertEquals(reference[i], d[i], 1e-5, "shift " + k[0] + "," + k[1] + " value " + i);
+          assertEquals(reference[i], d[i], 1e-5, "stride " + config.mapStride() + ", shift " + k[0] + "," + k[1]
+              + " value " + i);
         }
       }
     }
