@@ -32,14 +32,15 @@ import org.facealign.data.GrayImage;
  *       nodes, {@code S(i, j) = sum of M(x, y) for x < i, y < j}, summed in double and stored in float.
  * </ol>
  *
- * <p><b>Pooled maps</b> ({@code stride} s > 1, {@code features.map-stride}): step 2's split magnitudes are summed over
- * blocks of {@code s x s} pixels (cell {@code (X, Y)} holds pixels {@code [sX, sX + s) x [sY, sY + s)} inside the
- * canvas), and step 3 blurs the {@code ceil(w / s) x ceil(h / s)} cells by {@link #gridSigma} {@code = sqrt(blurSigma²
- * - s²/12) / s} cells, so that the block (a box of variance {@code s²/12} pixels²) and the blur together keep the
- * variance {@code blurSigma²}. A cell covers the square {@code [sX - 1/2, sX + s - 1/2]} (likewise in y) of the canvas,
- * its energy spread evenly over it; reads take canvas coordinates as at full resolution. At s = 2 the blur, the
- * integral and the integral's memory are a quarter of full resolution's (0.30 MB for a 192-px canvas; 13 taps
- * become 7), and the gradients and bins, computed per pixel as at full resolution, become most of the cost.
+ * <p><b>Pooled maps</b> ({@code stride} s > 1, {@code features.map-stride}): step 2's split magnitudes are summed
+ * over blocks of {@code s x s} pixels (cell {@code (X, Y)} holds pixels {@code [sX, sX + s) x [sY, sY + s)} inside
+ * the canvas), and step 3 blurs the {@code ceil(w / s) x ceil(h / s)} cells by {@link #gridSigma} {@code =
+ * sqrt(blurSigma² - s²/12) / s} cells, so that the block (a box of variance {@code s²/12} pixels²) and the blur
+ * together keep the variance {@code blurSigma²}. A cell covers the square {@code [sX - 1/2, sX + s - 1/2]} (likewise
+ * in y) of the canvas, its energy spread evenly over it; reads take canvas coordinates as at full resolution. At
+ * s = 2 the blur, the integral and the integral's memory are a quarter of full resolution's (0.30 MB for a 192-px
+ * canvas; 13 taps become 7), and the gradients and bins, computed per pixel as at full resolution, become most of
+ * the cost.
  *
  * <p><b>Continuous integral.</b> Pixel {@code (x, y)} covers the unit square centred on it, {@code [x -
  * 1/2, x + 1/2] x [y - 1/2, y + 1/2]}, the convention of {@link org.facealign.data.Shape}. The
@@ -215,7 +216,7 @@ public final class ResponseMaps {
     this(config.orientations(), config.blurSigma(), config.mapStride());
   }
 
-  /** Maps with {@code orientations} signed bins (even, at least 2), blurred by {@code blurSigma > 0}, full resolution. */
+  /** Maps with {@code orientations} signed bins (even, at least 2), blurred by {@code blurSigma > 0}, unpooled. */
   public ResponseMaps(int orientations, double blurSigma) {
     this(orientations, blurSigma, 1);
   }

@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class FeatureBench {
   private static final int LANDMARKS = 68;
 
-  /** {@code features.map-stride}: 1 full-resolution maps, 2 maps pooled over 2 x 2 blocks ({@code -p mapStride=1,2}). */
+  /** {@code features.map-stride}: 1 full-resolution maps, 2 maps pooled over 2 x 2 blocks ({@code -p mapStride=2}). */
   @Param({"1", "2"})
   public int mapStride;
 

@@ -86,8 +86,8 @@ class JacobianTest {
         Shape s = shape(20, 100 + seed);
         for (int patch : new int[] {32, 16}) {
           double rel = relativeError(sift.jacobian(maps, s, patch, 2.0), sift.jacobian(maps, s, patch, 0.25));
-          System.out.printf("jacobian, no clip, stride %d, seed %d patch %d: |psi(2) - psi(0.25)| / |psi(0.25)| = %.4f%n",
-              stride, seed, patch, rel);
+          System.out.printf("jacobian, no clip, stride %d, seed %d patch %d: |psi(2) - psi(0.25)| / |psi(0.25)| "
+              + "= %.4f%n", stride, seed, patch, rel);
           double bound = stride == 1 ? (patch == 32 ? 0.10 : 0.16) : (patch == 32 ? 0.14 : 0.20);
           assertTrue(rel < bound, "stride " + stride + ", relative Frobenius error " + rel);
         }

@@ -64,8 +64,8 @@ class DeepRegGraphTest {
       for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
         ComputationGraph g = DeepRegGraph.build(c, unperturbed(), 1L, dt, true);
         double d = maxDiff(c, g, samples, global, dt);
-        assertTrue(d < 1e-4, "stride " + f.mapStride() + ", global " + global + " " + dt + ": graph and cascade differ by "
-            + d + " units");
+        assertTrue(d < 1e-4, "stride " + f.mapStride() + ", global " + global + " " + dt
+            + ": graph and cascade differ by " + d + " units");
       }
     }
   }
