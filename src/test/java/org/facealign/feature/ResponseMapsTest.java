@@ -22,6 +22,45 @@ class ResponseMapsTest {
     return nodes * Math.scalb(Math.abs(total), -24);
   }
 
+  /** The largest value of any reference map (at least 1e-12). */
+  private static double largest(double[][] ref) {
+    double scale = 1e-12;
+    for (double[] map : ref) {
+      scale = Math.max(scale, Reference.maxAbs(map));
+    }
+    return scale;
+  }
+
+  /** Each reference map's sum: its bin's energy. */
+  private static double[] energies(double[][] ref) {
+    double[] e = new double[ref.length];
+    for (int k = 0; k < ref.length; k++) {
+      e[k] = Reference.sum(ref[k]);
+    }
+    return e;
+  }
+
+  /**
+   * Every value of {@code maps.map(k)} against {@code ref[k]} (pixels, or cells when pooled), beyond the rounding of
+   * the integral's float nodes, within 1e-6 of the largest reference value; returns the worst such error.
+   */
+  private static double assertMapsMatch(ResponseMaps maps, double[][] ref, String where) {
+    double scale = largest(ref);
+    double[] binEnergy = energies(ref);
+    double worst = 0;
+    for (int k = 0; k < ref.length; k++) {
+      float[] m = maps.map(k);
+      for (int i = 0; i < m.length; i++) {
+        // float rounding is relative to the magnitudes blurred together, not to a small value among them,
+        // and the integral's nodes to the bin's energy
+        double err = Math.max(0, Math.abs(m[i] - ref[k][i]) - nodeRounding(4, binEnergy[k])) / scale;
+        worst = Math.max(worst, err);
+        assertTrue(err < 1e-6, where + ", bin " + k + ", value " + i + ": " + m[i] + " vs " + ref[k][i]);
+      }
+    }
+    return worst;
+  }
+
   @Test
   void blurredMapsEqualTheDirectReference() {
     GrayImage img = Reference.random(W, H, 21);
@@ -64,22 +103,9 @@ class ResponseMapsTest {
         assertEquals(h, maps.height());
         double[][] ref = Reference.blurredMaps(img, n, c[1]);
         String where = n + " bins, sigma " + c[1] + ", " + w + "x" + h;
-        double scale = 1e-12;
-        double[] binEnergy = new double[n];
-        for (int k = 0; k < n; k++) {
-          scale = Math.max(scale, Reference.maxAbs(ref[k]));
-          binEnergy[k] = Reference.sum(ref[k]);
-        }
-        for (int k = 0; k < n; k++) {
-          float[] m = maps.map(k);
-          for (int i = 0; i < m.length; i++) {
-            // float rounding is relative to the magnitudes blurred together, not to a small value among them,
-            // and the integral's nodes to the bin's energy
-            double err = Math.max(0, Math.abs(m[i] - ref[k][i]) - nodeRounding(4, binEnergy[k])) / scale;
-            worstMap = Math.max(worstMap, err);
-            assertTrue(err < 1e-6, where + ", bin " + k + ", pixel " + i + ": " + m[i] + " vs " + ref[k][i]);
-          }
-        }
+        double scale = largest(ref);
+        double[] binEnergy = energies(ref);
+        worstMap = Math.max(worstMap, assertMapsMatch(maps, ref, where));
         for (int t = 0; t < 20; t++) {
           double x0 = (w + 4) * random.nextDouble() - 3;
           double y0 = (h + 4) * random.nextDouble() - 3;
@@ -138,19 +164,9 @@ class ResponseMapsTest {
           assertEquals(ch, maps.height());
           double[][] ref = Reference.pooledMaps(img, n, c[1], stride);
           String where = n + " bins, sigma " + c[1] + ", stride " + stride + ", " + w + "x" + h + ", simd " + simd;
-          double scale = 1e-12;
-          double[] binEnergy = new double[n];
-          for (int k = 0; k < n; k++) {
-            scale = Math.max(scale, Reference.maxAbs(ref[k]));
-            binEnergy[k] = Reference.sum(ref[k]);
-          }
-          for (int k = 0; k < n; k++) {
-            float[] m = maps.map(k);
-            for (int i = 0; i < m.length; i++) {
-              double err = Math.max(0, Math.abs(m[i] - ref[k][i]) - nodeRounding(4, binEnergy[k])) / scale;
-              assertTrue(err < 1e-6, where + ", bin " + k + ", cell " + i + ": " + m[i] + " vs " + ref[k][i]);
-            }
-          }
+          double scale = largest(ref);
+          double[] binEnergy = energies(ref);
+          assertMapsMatch(maps, ref, where);
           for (int t = 0; t < 20; t++) {
             double x0 = (w + 4) * random.nextDouble() - 3;
             double y0 = (h + 4) * random.nextDouble() - 3;
