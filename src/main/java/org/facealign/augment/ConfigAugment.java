@@ -124,6 +124,16 @@ public record ConfigAugment(
   }
 
   /**
+   * The part of {@link #canonical()} that the stored variants of a face depend on: the recipe version, flip, noise,
+   * rotation, copies and seed. The MSRRN crop settings are left out: crops are cut from the stored canvas when they
+   * are needed, so one feature store serves every choice of them.
+   */
+  public String storedCanonical() {
+    return "augment-v" + RECIPE_VERSION + " flip=" + flip + " noiseSigma=" + Decimals.shortest(noiseSigma)
+        + " maxRotationDeg=" + Decimals.shortest(maxRotationDeg) + " copies=" + copies + " seed=" + seed;
+  }
+
+  /**
    * Every field as stable text, for cache keys: the same configuration gives the same string on every
    * JVM and JDK version (numbers are written as the shortest decimal that reads back to the same double,
    * computed with {@link BigDecimal}, not with {@link Double#toString}, whose output changed in JDK 19).

@@ -12,9 +12,9 @@ import org.facealign.data.SimilarityTransform;
  * <p>Immutable. Build one with {@link #defaults()} and {@link #toBuilder()} or {@link #builder()};
  * {@link Builder#build()} calls {@link #checkValidity()}, so an instance is always valid.
  *
- * <p>{@link #canonical()} and {@link #hash()} key a feature store: the text holds every field and
- * {@link #FEATURE_CODE_VERSION}, which must be bumped whenever the code computes different numbers from
- * the same configuration.
+ * <p>{@link #canonical()} and {@link #hash()} identify the features a model was trained on: the text holds every
+ * field and {@link #FEATURE_CODE_VERSION}, which must be bumped whenever the code computes different numbers from
+ * the same configuration. {@link #storedCanonical()}, its canvas and HOG settings, keys a feature store.
  *
  * <p>Guesses (the paper does not give these; see {@code package-info} for the full list):
  *
@@ -288,6 +288,25 @@ public final class ConfigFeatures implements java.io.Serializable {
     s.append(";jacobianEpsilon=").append(Decimals.shortest(jacobianEpsilon));
     s.append(";clip=").append(Decimals.shortest(clip));
     return s.toString();
+  }
+
+  /**
+   * The part of {@link #canonical()} that a feature store's values depend on: {@link #FEATURE_CODE_VERSION}, the
+   * canvas (face size, margin) and the HOG. The descriptor settings (orientations, blur, map stride, SIFT cells,
+   * patch sizes, Jacobian step, clip) are left out: the response maps and descriptors are computed from the stored
+   * canvas whenever they are needed, so one store serves every choice of them.
+   */
+  public String storedCanonical() {
+    return "facealign.features.stored"
+        + ";FEATURE_CODE_VERSION=" + FEATURE_CODE_VERSION
+        + ";faceSize=" + faceSize
+        + ";margin=" + Decimals.shortest(margin)
+        + ";hogSize=" + hogSize
+        + ";hogCellSize=" + hogCellSize
+        + ";hogBins=" + hogBins
+        + ";hogBlockCells=" + hogBlockCells
+        + ";hogBlockStride=" + hogBlockStride
+        + ";hogClip=" + Decimals.shortest(hogClip);
   }
 
   /**

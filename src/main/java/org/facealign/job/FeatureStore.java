@@ -50,16 +50,19 @@ import scala.Tuple2;
  * <p>A face's key is the SHA-256 of its content hash (image and annotation bytes), its face box and its
  * role (training faces are augmented, test faces are not); a run computes only the faces whose key no
  * batch holds yet ("N computed, M reused"), in {@code prepare}'s loading pass (the image is decoded once),
- * and appends one batch. Changing any feature or augmentation
- * setting changes the hash, hence the directory: nothing stale is ever read.
+ * and appends one batch. Changing a canvas, HOG, augmentation, box or landmark-scheme setting changes the hash,
+ * hence the directory: nothing stale is ever read. The descriptor settings (orientations, blur, map stride, patch
+ * sizes, ...) and the MSRRN crop settings are not part of it: every choice of them reads the same canvases.
  *
- * <p>Choice, measured (JMH, {@code submit/bench-jmh.sh FeatureBench}): the 8 orientation response maps
- * of a 192-px canvas are 8 x 193 x 193 floats (1.2 MB) per sample, against 74 kB for the canvas itself,
- * and rebuilding them from the canvas costs 1-2 ms on one core. Storing them would make the 300-W
- * training store about 5 GB instead of 300 MB, and reading 1.2 MB from HDFS or S3 is slower than 1 ms
- * of arithmetic, so the store keeps the canvas (16-bit fixed point, 1/64 grey level, enough to keep the
- * sigma = 0.5 noise of augmented copies) and training rebuilds the maps. HOG is kept because it is small
- * (1764 floats) and needed once per sample.
+ * <p>Choice, measured: the 8 orientation response maps of a 192-px canvas are 8 x 97 x 97 floats (0.3 MB) per
+ * sample pooled over 2 x 2 blocks (8 x 193 x 193, 1.2 MB, at full resolution), against 74 kB for the canvas itself,
+ * and rebuilding them from the canvas costs 0.24 ms on one core (0.39 ms at full resolution; {@code
+ * submit/bench-jmh.sh -f 1 -wi 3 -i 5 -w 1s -r 1s -p mapStride=1,2 FeatureBench.responseMapsPerCanvas}). Storing
+ * them would make the 300-W training store (4586 samples) 1.4 GB (5.5 GB) instead of 319 MB ({@code du -sh} of
+ * the store after {@code pipeline}), and reading 0.3 MB from HDFS or S3 is slower than a quarter of a millisecond
+ * of arithmetic; nor would one store then serve every descriptor setting. So the store keeps the canvas (16-bit
+ * fixed point, 1/64 grey level, enough to keep the sigma = 0.5 noise of augmented copies) and training rebuilds
+ * the maps. HOG is kept because it is small (1764 floats) and needed once per sample.
  *
  * <p>One writer at a time per store (a nightly job): the manifest is replaced by write-then-rename, and
  * two concurrent writers could each append a batch the other's manifest does not list.
@@ -106,10 +109,14 @@ public final class FeatureStore {
   /** The batches of one feature configuration. */
   public record Manifest(String featureHash, List<Batch> batches) {}
 
-  /** The text the feature hash is made of: every setting that changes a stored value. */
+  /**
+   * The text the feature hash is made of: every setting that changes a stored value ({@link
+   * ConfigFeatures#storedCanonical()} and {@link ConfigAugment#storedCanonical()}: not the descriptors' or the MSRRN
+   * crops' settings, whose values are computed from the stored canvas).
+   */
   public static String canonical(FacealignConfig cfg) {
     LandmarkScheme s = cfg.data().scheme();
-    return "features: " + cfg.features().canonical() + "\naugment: " + cfg.augment().canonical()
+    return "features: " + cfg.features().storedCanonical() + "\naugment: " + cfg.augment().storedCanonical()
         + "\nbox: " + cfg.data().boxPolicy() + " " + cfg.data().boxMargin()
         + "\nscheme: " + s.numPoints() + " " + java.util.Arrays.toString(s.flipMap()) + "\n";
   }

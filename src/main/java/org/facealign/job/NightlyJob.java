@@ -387,7 +387,8 @@ public final class NightlyJob {
   private static List<Object> architecture(FacealignConfig c) {
     var m = c.msrrn();
     return List.of(m.stages(), m.patchSize(), m.rrnChannels(), m.rrnHidden(), m.cnnChannels(), m.cnnHidden(),
-        m.patchNormalisation(), m.cnnBatchNorm(), m.cnnStrided(), c.augment().cropSizes());
+        m.patchNormalisation(), m.cnnBatchNorm(), m.cnnStrided(), c.augment().cropSizes(),
+        c.augment().cropMargin());
   }
 
   /** Each subset's faces in both maps, paired. */

@@ -110,6 +110,25 @@ class ConfigFeaturesTest {
   }
 
   @Test
+  void theStoredTextChangesWithTheCanvasAndHogSettingsOnly() {
+    Set<String> stored = Set.of("faceSize", "margin", "hogSize", "hogCellSize", "hogBins", "hogBlockCells",
+        "hogBlockStride", "hogClip");
+    ConfigFeatures d = ConfigFeatures.defaults();
+    Set<String> texts = new HashSet<>();
+    texts.add(d.storedCanonical());
+    for (Map.Entry<String, UnaryOperator<ConfigFeatures.Builder>> e : oneChangePerField().entrySet()) {
+      String text = e.getValue().apply(d.toBuilder()).build().storedCanonical();
+      if (stored.contains(e.getKey())) {
+        assertTrue(texts.add(text), "the stored text misses " + e.getKey());
+      } else {
+        assertEquals(d.storedCanonical(), text, e.getKey() + " is computed from the stored canvas");
+      }
+    }
+    assertEquals(stored.size() + 1, texts.size());
+    assertTrue(d.storedCanonical().contains(";FEATURE_CODE_VERSION=" + ConfigFeatures.FEATURE_CODE_VERSION + ";"));
+  }
+
+  @Test
   void eachBadFieldIsNamed() {
     Map<String, UnaryOperator<ConfigFeatures.Builder>> bad = new LinkedHashMap<>();
     bad.put("faceSize", b -> b.faceSize(4));

@@ -49,10 +49,23 @@ class FeatureStoreTest extends LocalSparkTest {
     assertEquals(10, more.computed());
     assertEquals(11, more.reused());
 
-    // another feature configuration: another directory, everything computed again
-    FacealignConfig other = FacealignConfig.load(null, Map.of("spark.master", "local[2]", "features.blur-sigma", "1.5"));
+    // descriptor and MSRRN crop settings: computed from the stored canvas, so the same directory, nothing computed
+    FacealignConfig descriptors = FacealignConfig.load(null, Map.of("spark.master", "local[2]",
+        "features.blur-sigma", "1.5", "features.map-stride", "1", "features.patch-sizes", "[24, 16]",
+        "features.orientations", "12", "augment.crop-sizes", "[64, 128]", "augment.crop-margin", "0.3"));
+    assertEquals(FeatureStore.dirFor(store.toString(), cfg), FeatureStore.dirFor(store.toString(), descriptors));
+    FeatureStore.UpdateResult same = prepare(descriptors, data, dir.resolve("p4"), store);
+    assertEquals(0, same.computed());
+    assertEquals(21, same.reused());
+
+    // a canvas or HOG setting: another directory, everything computed again
+    for (String[] kv : new String[][] {{"features.hog-cell-size", "16"}, {"features.margin", "0.3"}}) {
+      FacealignConfig other = FacealignConfig.load(null, Map.of("spark.master", "local[2]", kv[0], kv[1]));
+      assertNotEquals(FeatureStore.dirFor(store.toString(), cfg), FeatureStore.dirFor(store.toString(), other), kv[0]);
+    }
+    FacealignConfig other = FacealignConfig.load(null, Map.of("spark.master", "local[2]", "features.hog-clip", "0.25"));
     assertNotEquals(FeatureStore.dirFor(store.toString(), cfg), FeatureStore.dirFor(store.toString(), other));
-    FeatureStore.UpdateResult changed = prepare(other, data, dir.resolve("p4"), store);
+    FeatureStore.UpdateResult changed = prepare(other, data, dir.resolve("p5"), store);
     assertEquals(21, changed.computed());
     assertEquals(0, changed.reused());
 

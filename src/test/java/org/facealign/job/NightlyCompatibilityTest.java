@@ -38,5 +38,10 @@ class NightlyCompatibilityTest {
     assertNull(NightlyJob.incompatibility(model(cfg.features()), cfg));
     ConfigFeatures full = cfg.features().toBuilder().mapStride(1).build();
     assertEquals("the feature settings changed", NightlyJob.incompatibility(model(full), cfg));
+    // a descriptor setting does not key the feature store, so the model's own features must catch it
+    ConfigFeatures blur = cfg.features().toBuilder().blurSigma(1.5).build();
+    assertEquals(FeatureStore.featureHash(cfg),
+        FeatureStore.featureHash(FacealignConfig.load("facealign { features.blur-sigma = 1.5 }", Map.of())));
+    assertEquals("the feature settings changed", NightlyJob.incompatibility(model(blur), cfg));
   }
 }
