@@ -58,7 +58,7 @@ import scala.Tuple2;
  * sample pooled over 2 x 2 blocks (8 x 193 x 193, 1.2 MB, at full resolution), against 74 kB for the canvas itself,
  * and rebuilding them from the canvas costs 0.24 ms on one core (0.39 ms at full resolution; {@code
  * submit/bench-jmh.sh -f 1 -wi 3 -i 5 -w 1s -r 1s -p mapStride=1,2 FeatureBench.responseMapsPerCanvas}). Storing
- * them would make the 300-W training store (4586 samples) 1.4 GB (5.5 GB) instead of 319 MB ({@code du -sh} of
+ * them would make the store of the 300-W faces (4586 samples) 1.4 GB (5.5 GB) instead of 319 MB ({@code du -sh} of
  * the store after {@code pipeline}), and reading 0.3 MB from HDFS or S3 is slower than a quarter of a millisecond
  * of arithmetic; nor would one store then serve every descriptor setting. So the store keeps the canvas (16-bit
  * fixed point, 1/64 grey level, enough to keep the sigma = 0.5 noise of augmented copies) and training rebuilds
