@@ -844,9 +844,9 @@ public final class ResponseMaps {
   /**
    * {@link #binRow} of a canvas row at stride s: each pixel's two bins added to those of map cell {@code x / s} of
    * {@link #rawRow}, which {@link #clearRawRow} zeroed before the first of the cell's rows; sums in float. A loop of
-   * its own: at stride 1 this one would give the same bits, but {@code binRow}'s stores made the full-resolution maps
-   * faster ({@code submit/bench-jmh.sh -f 1 -wi 3 -i 5 -w 1s -r 1s -p mapStride=1
-   * FeatureBench.responseMapsPerCanvas}: 0.39-0.41 ms per canvas against 0.44-0.47 with this loop at stride 1).
+   * its own: at stride 1 this one would give the same bits, but the full-resolution maps were slower with it than
+   * with {@code binRow}'s plain stores ({@code submit/bench-jmh.sh -f 1 -wi 3 -i 5 -w 1s -r 1s -p mapStride=1
+   * FeatureBench.responseMapsPerCanvas}, alternating the two versions).
    */
   private void poolRow() {
     angleSeries();
