@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
     description = "Facial-landmark (68-point face alignment) training, evaluation and labelling on Apache Spark.",
     subcommands = {PrepareCommand.class, TrainCommand.class, EvaluateCommand.class, PipelineCommand.class,
         PredictCommand.class, LabelCommand.class, CalibrateCommand.class, NightlyCommand.class, RegistryCommand.class,
-        BenchCommand.class})
+        CompareCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
   @CommandLine.Spec

@@ -219,7 +219,7 @@ public final class Report {
 
   /** {@code faces.csv}: RFC 4180 quoting, LF line ends, errors as plain decimals. */
   String facesCsv() {
-    StringBuilder sb = new StringBuilder("face_id,subset,image,ip_nme,io_nme\n");
+    StringBuilder sb = new StringBuilder(String.join(",", FacesCsv.HEADER)).append('\n');
     for (Map.Entry<String, List<FaceResult>> e : subsets.entrySet()) {
       for (FaceResult r : e.getValue()) {
         sb.append(csvField(r.faceId())).append(',')

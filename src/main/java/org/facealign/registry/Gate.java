@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.facealign.eval.PairedDifference;
 
 /**
  * Whether a candidate model may replace production: on every gated subset, evaluated on the same faces,
@@ -124,17 +125,9 @@ public record Gate(double tolerance, int samples, double confidence, long seed) 
     }
     mc /= n;
     mp /= n;
-    double[] means = new double[samples];
-    SplittableRandom rnd = new SplittableRandom(seed ^ name.hashCode());
-    for (int b = 0; b < samples; b++) {
-      double s = 0;
-      for (int i = 0; i < n; i++) {
-        s += d[rnd.nextInt(n)];
-      }
-      means[b] = s / n;
-    }
+    double[] means = PairedDifference.bootstrapMeans(d, samples, new SplittableRandom(seed ^ name.hashCode()));
     java.util.Arrays.sort(means);
-    double lower = means[(int) Math.floor((1 - confidence) * (samples - 1))];
+    double lower = PairedDifference.quantile(means, 1 - confidence);
     return new SubsetResult(n, mc, mp, mc - mp, lower, mc <= mp * (1 + tolerance), lower <= 0);
   }
 }

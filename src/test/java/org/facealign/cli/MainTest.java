@@ -25,7 +25,7 @@ class MainTest {
 
   @Test
   void everySubcommandHasHelp() {
-    for (String sub : new String[] {"prepare", "train", "evaluate", "pipeline", "predict", "label", "calibrate", "bench"}) {
+    for (String sub : new String[] {"prepare", "train", "evaluate", "pipeline", "predict", "label", "calibrate", "bench", "compare"}) {
       String out = capture(() -> assertEquals(0, Main.run(sub, "--help")));
       assertTrue(out.contains("Usage: facealign " + sub), out);
     }
@@ -82,6 +82,34 @@ class MainTest {
       }
     }
     assertTrue(red > 68 * 4, "68 landmarks drawn in red: " + red + " red pixels"); // the grey image has none
+  }
+
+  @Test
+  void compareGivesThePairedDifferenceOfTwoEvaluationsAndAccountsForEveryRow(@TempDir Path dir) throws Exception {
+    Path a = Files.createDirectories(dir.resolve("a"));
+    Path b = dir.resolve("b-faces.csv");
+    String header = "face_id,subset,image,ip_nme,io_nme\n";
+    Files.writeString(a.resolve("faces.csv"), header + "f1,common,f1.jpg,0.05,0.04\nf2,common,f2.jpg,0.03,0.02\n"
+        + "f3,common,f3.jpg,0.07,0.05\nf4,common,f4.jpg,0.04,0.03\n");
+    Files.writeString(b, header + "f2,common,f2.jpg,0.04,0.02\nf1,common,f1.jpg,0.05,0.03\nf3,common,f3.jpg,bad,0.05\n"
+        + "f4,common,f4.jpg,0.06,0.03\n");
+    String json = capture(() -> assertEquals(0, Main.run("compare", a.toString(), b.toString(), "--samples", "200")));
+    com.fasterxml.jackson.databind.JsonNode r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    com.fasterxml.jackson.databind.JsonNode common = r.path("subsets").path("common");
+    assertEquals(3, common.path("faces").asInt());
+    assertEquals(1, common.path("only_in_a").asInt());
+    assertEquals("f3", common.path("examples_only_in_a").get(0).asText());
+    // f1 0, f2 -0.01, f4 -0.02
+    assertEquals(-0.01, common.path("ip_nme").path("difference").asDouble(), 1e-12);
+    assertEquals(2, common.path("ip_nme").path("a_better").asInt());
+    assertEquals(4, r.path("rows").path("b").path("in").asInt());
+    assertEquals(1, r.path("rows").path("b").path("failed").asInt());
+    assertTrue(r.path("errors").get(0).asText().startsWith(b + " line 4: ip_nme is not a number"), json);
+
+    Path c = dir.resolve("c.csv");
+    Files.writeString(c, header + "g1,common,g1.jpg,0.05,0.04\n");
+    capture(() -> assertEquals(1, Main.run("compare", a.toString(), c.toString())));
+    assertEquals(1, Main.run("compare", a.toString(), dir.resolve("missing.csv").toString()));
   }
 
   static String capture(Runnable r) {
