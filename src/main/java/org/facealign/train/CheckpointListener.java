@@ -249,9 +249,16 @@ public final class CheckpointListener implements TrainingListener {
     for (int i = 0; i < h; i++) {
       st.history.add(EpochStats.decode(p.getProperty("history." + i)));
     }
-    // the best of the trained epochs, from the history (as TrainingState.record compares them)
-    st.bestTrainedError = st.history.stream().filter(s -> s.epoch() > 0).mapToDouble(GraphTrainer::errorOf).min()
-        .orElse(Double.POSITIVE_INFINITY);
+    // the best of the trained epochs and the epochs since it was set, from the history (as TrainingState.record
+    // counts them)
+    st.bestTrainedError = Double.POSITIVE_INFINITY;
+    for (EpochStats s : st.history) {
+      if (s.epoch() > 0) {
+        double err = GraphTrainer.errorOf(s);
+        st.sinceTrainedImprovement = err < st.bestTrainedError ? 0 : st.sinceTrainedImprovement + 1;
+        st.bestTrainedError = Math.min(st.bestTrainedError, err);
+      }
+    }
     LOG.info("resuming from {} (epoch {}, learning rate {})", cp, st.epoch, st.learningRate);
     return st;
   }

@@ -47,7 +47,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p><b>After each epoch</b>: the task's validation error (typically the mean inter-pupil NME of the held-out
  * samples). A new best keeps a copy of the weights; {@code patience} epochs without one multiply the learning
- * rate by {@code lrDrop}; {@code earlyStop} epochs without one stop the training. The result holds the best
+ * rate by {@code lrDrop}; {@code earlyStop} epochs without one stop the training (with {@code plateauOfTrained} and
+ * {@code stopOfTrained}, "one" is a better error than the trained epochs' so far). The result holds the best
  * weights (the starting graph, epoch 0, if no epoch beats it). Then the listeners run.
  *
  * <p><b>Determinism</b>: the rounds and orders (hashes of the seed), the training master's split seed and
@@ -72,24 +73,35 @@ public final class GraphTrainer<S extends Serializable> {
    * @param workers parameter-averaging workers; 0 = Spark's default parallelism
    * @param averagingFrequency mini-batches each worker fits between two parameter averagings
    * @param plateauOfTrained whether {@code patience} counts epochs without a better error than the trained epochs'
-   *     (epoch 1 on) rather than than every epoch's, the start's included; early stopping always counts the start
+   *     (epoch 1 on) rather than than every epoch's, the start's included
    * @param cosine whether each epoch trains at {@link #cosineRate} instead (no drops: lrDrop, patience and
    *     plateauOfTrained unused); a function of the epoch and {@code epochs}, so a resumed training continues it
+   * @param stopOfTrained whether {@code earlyStop} counts epochs without a better error than the trained epochs'
+   *     rather than than every epoch's, the start's included (never earlier, since a new best of every epoch is a new
+   *     best of the trained ones); the weights kept are the best of every epoch either way
    */
   public record Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
-      int workers, int averagingFrequency, boolean plateauOfTrained, boolean cosine) implements Serializable {
+      int workers, int averagingFrequency, boolean plateauOfTrained, boolean cosine, boolean stopOfTrained)
+      implements Serializable {
 
     /** A schedule whose learning-rate drops count from the best of every epoch, the start's included. */
     public Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
         int workers, int averagingFrequency) {
-      this(epochs, learningRate, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, false, false);
+      this(epochs, learningRate, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, false, false, false);
     }
 
     /** A schedule that drops the learning rate on plateaus ({@code cosine} false). */
     public Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
         int workers, int averagingFrequency, boolean plateauOfTrained) {
       this(epochs, learningRate, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, plateauOfTrained,
-          false);
+          false, false);
+    }
+
+    /** A schedule whose early stopping counts from the best of every epoch, the start's included. */
+    public Schedule(int epochs, double learningRate, int batch, double lrDrop, int patience, int earlyStop,
+        int workers, int averagingFrequency, boolean plateauOfTrained, boolean cosine) {
+      this(epochs, learningRate, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, plateauOfTrained,
+          cosine, false);
     }
 
     /**

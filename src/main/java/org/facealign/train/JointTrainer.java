@@ -64,12 +64,13 @@ public final class JointTrainer {
   /** The schedule of {@code cfg}. */
   static GraphTrainer.Schedule schedule(ConfigDeepReg cfg) {
     return new GraphTrainer.Schedule(cfg.epochs(), cfg.learningRate(), cfg.batch(), cfg.lrDrop(), cfg.patience(),
-        cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency(), cfg.plateauOfTrained(), cfg.cosineSchedule());
+        cfg.earlyStop(), cfg.workers(), cfg.averagingFrequency(), cfg.plateauOfTrained(), cfg.cosineSchedule(),
+        cfg.stopOfTrained());
   }
 
   /**
    * The schedule of {@code cfg} with its own epochs and initial learning rate (SGD pre-training's), dropping the
-   * rate on plateaus whatever {@code lr-schedule} says.
+   * rate on plateaus whatever {@code lr-schedule} says and stopping as {@code early-stop-plateau = start}.
    */
   static GraphTrainer.Schedule schedule(ConfigDeepReg cfg, int epochs, double learningRate) {
     return new GraphTrainer.Schedule(epochs, learningRate, cfg.batch(), cfg.lrDrop(), cfg.patience(),

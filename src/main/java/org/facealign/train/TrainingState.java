@@ -22,6 +22,8 @@ public final class TrainingState {
   double bestTrainedError = Double.POSITIVE_INFINITY;
   int bestEpoch;
   int sinceImprovement;
+  /** Epochs since the last new best of the trained epochs, for {@link GraphTrainer.Schedule#stopOfTrained}. */
+  int sinceTrainedImprovement;
   int sinceDrop;
   boolean stopped;
   /** Detached copy of the best parameters. */
@@ -32,10 +34,11 @@ public final class TrainingState {
 
   /**
    * The bookkeeping after {@code epoch} reached validation error {@code err} under {@code schedule}: the best
-   * error and epoch, the counters, early stopping, and a drop of the learning rate after {@code patience} epochs
-   * without a better error (than every epoch's, the start's included, or with {@link
-   * GraphTrainer.Schedule#plateauOfTrained} than the trained epochs'). Returns whether the epoch is the best so far
-   * (the caller keeps its weights); the caller applies a changed {@link #learningRate} to the graph.
+   * error and epoch, the counters, early stopping after {@code earlyStop} epochs and a drop of the learning rate
+   * after {@code patience} epochs without a better error (than every epoch's, the start's included, or with {@link
+   * GraphTrainer.Schedule#stopOfTrained} and {@link GraphTrainer.Schedule#plateauOfTrained} respectively, than the
+   * trained epochs'). Returns whether the epoch is the best so far (the caller keeps its weights); the caller applies
+   * a changed {@link #learningRate} to the graph.
    */
   boolean record(int epoch, double err, GraphTrainer.Schedule schedule) {
     this.epoch = epoch;
@@ -43,6 +46,9 @@ public final class TrainingState {
     boolean trainedBest = err < bestTrainedError;
     if (trainedBest) {
       bestTrainedError = err;
+      sinceTrainedImprovement = 0;
+    } else {
+      sinceTrainedImprovement++;
     }
     if (improved) {
       bestError = err;
@@ -50,8 +56,8 @@ public final class TrainingState {
       sinceImprovement = 0;
     } else {
       sinceImprovement++;
-      stopped = sinceImprovement >= schedule.earlyStop();
     }
+    stopped = (schedule.stopOfTrained() ? sinceTrainedImprovement : sinceImprovement) >= schedule.earlyStop();
     if (schedule.cosine()) {
       // the epoch sets its own rate (GraphTrainer.Schedule#cosineRate): no drops
       sinceDrop = 0;

@@ -64,7 +64,7 @@ class JointResumeTest {
     // patience 1 so that the learning rate may drop inside the run, counted from the best trained epoch (the
     // default rule, whose best trained error a resumed run derives from the checkpoint's history)
     Cascade init = SequentialTrainer.fit(jsc, train, null, f, JointTrainerTest.cfg(0, 1, 0, 2), true, 3L).cascade();
-    ConfigDeepReg cfg = new ConfigDeepReg(3, 2, 0.05, 0.01, 0, 0.2, 4, 3e-3, 0.9, 8, 0.5, 1, 5, 1, 2, "trained", "raw", false, 0, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau");
+    ConfigDeepReg cfg = new ConfigDeepReg(3, 2, 0.05, 0.01, 0, 0.2, 4, 3e-3, 0.9, 8, 0.5, 1, 5, 1, 2, "trained", "raw", false, 0, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau", "start");
     Storage st = Storage.local();
 
     String full = dir.resolve("full").toString();

@@ -29,7 +29,7 @@ class JointTrainerTest extends LocalSparkTest {
   }
 
   static ConfigDeepReg cfg(int epochs, int workers, double dropout, int patience) {
-    return new ConfigDeepReg(3, 2, 0.05, 0.01, 0, dropout, epochs, 3e-3, 0.9, 8, 0.5, patience, 5, workers, 2, "start", "raw", false, 0, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau");
+    return new ConfigDeepReg(3, 2, 0.05, 0.01, 0, dropout, epochs, 3e-3, 0.9, 8, 0.5, patience, 5, workers, 2, "start", "raw", false, 0, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau", "start");
   }
 
   /** The sequentially pre-trained global layer with zero local layers: joint training must learn them. */

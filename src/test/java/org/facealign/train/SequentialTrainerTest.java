@@ -40,7 +40,7 @@ class SequentialTrainerTest extends LocalSparkTest {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     List<TrainingSample> train = DeepRegFixtures.samples(f, 1, 160);
     List<TrainingSample> test = DeepRegFixtures.samples(f, 2, 40);
-    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "start", "raw", false, 0, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau");
+    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "start", "raw", false, 0, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau", "start");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     JavaRDD<TrainingSample> rdd = jsc.parallelize(train, 4).cache();
     SequentialTrainer.Result r = SequentialTrainer.fit(jsc, rdd, null, f, cfg, false, 7);
@@ -64,7 +64,7 @@ class SequentialTrainerTest extends LocalSparkTest {
   void outOfFoldLayersAreFittedWithoutTheirFold() {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     List<TrainingSample> train = DeepRegFixtures.samples(f, 3, 120);
-    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "start", "raw", false, 3, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau");
+    ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "start", "raw", false, 3, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau", "start");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int hogDim = f.hogDimension();
     // two partitions' sums merged on the driver, three sliced and merged slice by slice
@@ -116,7 +116,7 @@ class SequentialTrainerTest extends LocalSparkTest {
     double[] heldAfterStage1 = new double[2];
     for (int on = 0; on < 2; on++) {
       ConfigDeepReg cfg = new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.0, 0, 1e-2, 0.9, 100, 0.5, 2, 5, 0, 5, "start", "raw", false, 0,
-          on == 1, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau");
+          on == 1, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau", "start");
       SequentialTrainer.Result r = SequentialTrainer.fit(jsc, trainRdd, heldRdd, f, cfg, true, 7);
       assertEquals(List.of("global", "stage1", "stage2"), r.fits().stream().map(SequentialTrainer.StageFit::layer).toList());
       before[on] = r.fits().get(2).mseBefore();

@@ -32,7 +32,7 @@ class SgdPretrainerTest extends LocalSparkTest {
 
   static ConfigDeepReg cfg(String pretrain, double pretrainLearningRate) {
     return new ConfigDeepReg(2, 3, 0.05, 0.1, 0, 0.2, 0, 3e-3, 0.9, 16, 0.5, 2, 5, 1, 2, "trained", "raw", false, 0,
-        false, 1.0, "nesterovs", pretrain, 4, pretrainLearningRate, "plateau");
+        false, 1.0, "nesterovs", pretrain, 4, pretrainLearningRate, "plateau", "start");
   }
 
   private static double[] nme(Cascade c, List<TrainingSample> samples) {

@@ -108,8 +108,75 @@ class TrainingStateTest {
     }
   }
 
+  /**
+   * The curve of a joint phase the start rule stopped (300-W, another seed and full-resolution maps): from epoch 4 on
+   * it falls towards the pre-trained 0.053033 without reaching it by epoch 10; its twin with pooled maps, whose epoch
+   * 8 happened to beat its own start, went on to 0.05137 by epoch 27.
+   */
+  private static final double STOPPED_START = 0.053033;
+  private static final double[] STOPPED = {0.05757, 0.05727, 0.05738, 0.05470, 0.05475, 0.05410, 0.05380, 0.05309,
+      0.05347, 0.05320, 0.05290, 0.05270};
+
   @Test
-  void earlyStoppingCountsFromTheStartEitherWay() {
+  void earlyStoppingOfTheTrainedEpochsLetsAFallingJointPhaseGoOn() {
+    for (boolean ofTrained : new boolean[] {false, true}) {
+      GraphTrainer.Schedule s = new GraphTrainer.Schedule(40, 3e-3, 50, 0.5, 3, 10, 1, 5, true, false, ofTrained);
+      TrainingState st = new TrainingState();
+      st.learningRate = s.learningRate();
+      st.bestError = STOPPED_START;
+      int e = 0;
+      while (!st.stopped && e < STOPPED.length) {
+        st.record(e + 1, STOPPED[e], s);
+        e++;
+      }
+      // the start rule stops after epoch 10, none having beaten the start; the trained rule goes on and epoch 11
+      // becomes the best, kept
+      assertEquals(ofTrained ? 12 : 10, e, "stop of trained epochs: " + ofTrained);
+      assertEquals(ofTrained ? 12 : 0, st.bestEpoch);
+      assertEquals(ofTrained ? 0.05270 : STOPPED_START, st.bestError, 0.0);
+    }
+  }
+
+  @Test
+  void earlyStoppingOfTheTrainedEpochsNeverStopsEarlierAndKeepsTheSameBest() {
+    java.util.Random r = new java.util.Random(5);
+    for (int run = 0; run < 500; run++) {
+      double start = 0.05 + 0.01 * r.nextDouble();
+      double[] curve = new double[40];
+      double level = start + 0.01 * r.nextDouble();
+      for (int e = 0; e < curve.length; e++) {
+        level += 0.001 * r.nextGaussian();
+        curve[e] = Math.max(0.01, level);
+      }
+      int earlyStop = 3 + r.nextInt(8);
+      int[] stop = new int[2];
+      double[] best = new double[2];
+      int[] bestEpoch = new int[2];
+      for (int k = 0; k < 2; k++) {
+        GraphTrainer.Schedule s = new GraphTrainer.Schedule(40, 3e-3, 50, 0.5, 3, earlyStop, 1, 5,
+            true, false, k == 1);
+        TrainingState st = new TrainingState();
+        st.learningRate = s.learningRate();
+        st.bestError = start;
+        int e = 0;
+        while (!st.stopped && e < curve.length) {
+          st.record(e + 1, curve[e], s);
+          e++;
+        }
+        stop[k] = e;
+        best[k] = st.bestError;
+        bestEpoch[k] = st.bestEpoch;
+      }
+      org.junit.jupiter.api.Assertions.assertTrue(stop[1] >= stop[0], "run " + run);
+      org.junit.jupiter.api.Assertions.assertTrue(best[1] <= best[0], "run " + run);
+      if (stop[1] == stop[0]) {
+        assertEquals(bestEpoch[0], bestEpoch[1], "run " + run);
+      }
+    }
+  }
+
+  @Test
+  void earlyStoppingOfTheStartCountsFromTheStartWhicheverDropRule() {
     double[] falling = new double[12];
     for (int e = 0; e < falling.length; e++) {
       falling[e] = 0.07 - 1e-4 * e; // every epoch better than the last, none better than the start
@@ -162,6 +229,32 @@ class TrainingStateTest {
       back.record(e + 1, JOINT[e], s);
     }
     assertEquals(1.5e-3, back.learningRate, 0.0, "epoch 12");
+  }
+
+  /** The epochs since the best trained one are derived from the history too: a resumed phase stops when it would have. */
+  @Test
+  void aResumedStateStopsAsTheUninterruptedOne(@TempDir Path dir) throws Exception {
+    GraphTrainer.Schedule s = new GraphTrainer.Schedule(40, 3e-3, 50, 0.5, 3, 3, 1, 5, true, false, true);
+    double[] curve = {0.060, 0.055, 0.056, 0.057, 0.058, 0.054};
+    TrainingState st = new TrainingState();
+    st.graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder().addInputs("in")
+        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).nIn(2).nOut(1).build(), "in")
+        .setOutputs("out").build());
+    st.graph.init();
+    st.bestParams = st.graph.params().dup();
+    st.learningRate = s.learningRate();
+    st.bestError = 0.050;
+    st.history.add(new EpochStats(0, Double.NaN, Double.NaN, 0.050, s.learningRate(), 0, 0, true));
+    for (int e = 0; e < 4; e++) {
+      double lr = st.learningRate;
+      boolean best = st.record(e + 1, curve[e], s);
+      st.history.add(new EpochStats(e + 1, 0.04, 0.09, curve[e], lr, 100, 1, best));
+    }
+    CheckpointListener.write(Storage.local(), dir.toString(), st);
+    TrainingState back = CheckpointListener.readLatest(Storage.local(), dir.toString());
+    assertEquals(2, back.sinceTrainedImprovement);
+    back.record(5, curve[4], s);
+    org.junit.jupiter.api.Assertions.assertTrue(back.stopped, "3 epochs after the best trained one, epoch 2");
   }
   /**
    * The checkpoint's graph archive holds what DL4J's own writer puts in it, entry for entry and byte for byte once

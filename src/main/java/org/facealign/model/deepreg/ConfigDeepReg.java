@@ -33,7 +33,7 @@ import org.facealign.model.LearningRateSchedules;
  * @param lrPlateau what "better" means for the learning-rate drops: {@code start}, better than every earlier epoch
  *     and than the pre-trained cascade (epoch 0), or {@code trained}, better than every earlier trained epoch, so
  *     that the rate does not drop while the joint phase is still climbing back below the pre-trained cascade's
- *     error (the early stopping and the weights kept always compare with epoch 0 too); chosen on the validation
+ *     error (the weights kept always compare with epoch 0 too); chosen on the validation
  *     faces: in 40 epochs of batch 100 DeepReg's best validation IP-NME was 5.56 % with {@code trained} and 5.63 %
  *     with {@code start} (whose rate had halved after epoch 3, while the error was still above the pre-trained 5.79 %);
  *     DeepRegLocal's own ({@code deepreg.local}) likewise {@code trained}
@@ -79,6 +79,12 @@ import org.facealign.model.LearningRateSchedules;
  * @param lrSchedule how the joint phase's learning rate moves from epoch to epoch: {@code plateau} (times lrDrop
  *     after patience epochs without a better error, as lrPlateau counts them) or {@code cosine} (epoch e of epochs
  *     trains at learningRate · (1 + cos(π (e − 1) / epochs)) / 2; no drops). SGD pre-training always drops on plateaus
+ * @param earlyStopPlateau what "better" means for early stopping: {@code start} (than every earlier epoch and the
+ *     pre-trained cascade, epoch 0) or {@code trained} (than every earlier trained epoch), as {@code lrPlateau} for
+ *     the drops; either way the weights kept are the best epoch's, epoch 0 included, and {@code trained} never stops
+ *     earlier than {@code start}. Chosen on the validation faces: with {@code start} a joint phase whose error was
+ *     still falling, but not yet below the pre-trained cascade's, stopped at epoch 10 (README, "Another seed"). SGD
+ *     pre-training always stops as {@code start}
  *
  * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
  * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the
@@ -89,12 +95,12 @@ public record ConfigDeepReg(
     double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, String lrPlateau, String pretrainPenalty, boolean jointPerturb, int globalFolds, boolean rescaleStarts,
     double perturbScale, String updater, String pretrain, int pretrainEpochs, double pretrainLearningRate,
-    String lrSchedule) implements Serializable {
+    String lrSchedule, String earlyStopPlateau) implements Serializable {
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
     return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 30, 3e-3, 0.9, 50, 0.5, 3, 10, 0, 5, "trained", "raw", true, 0, false,
-        3.0, "nesterovs", "closed-form", 30, 3e-3, "plateau");
+        3.0, "nesterovs", "closed-form", 30, 3e-3, "plateau", "trained");
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -118,6 +124,8 @@ public record ConfigDeepReg(
     check(globalFolds >= 0, "global-folds must be 0 or more, got " + globalFolds);
     check("start".equals(lrPlateau) || "trained".equals(lrPlateau),
         "lr-plateau must be start or trained, got " + lrPlateau);
+    check("start".equals(earlyStopPlateau) || "trained".equals(earlyStopPlateau),
+        "early-stop-plateau must be start or trained, got " + earlyStopPlateau);
     check("nesterovs".equals(updater) || "adam".equals(updater), "updater must be nesterovs or adam, got " + updater);
     check("centred".equals(pretrainPenalty) || "raw".equals(pretrainPenalty),
         "pretrain-penalty must be centred or raw, got " + pretrainPenalty);
@@ -153,6 +161,11 @@ public record ConfigDeepReg(
   /** Whether the joint phase's learning rate follows the cosine schedule ({@code lr-schedule = cosine}). */
   public boolean cosineSchedule() {
     return LearningRateSchedules.cosine(lrSchedule);
+  }
+
+  /** Whether early stopping compares with the trained epochs only ({@code early-stop-plateau = trained}). */
+  public boolean stopOfTrained() {
+    return "trained".equals(earlyStopPlateau);
   }
 
   /** Whether the learning-rate drops compare with the trained epochs only ({@code lr-plateau = trained}). */

@@ -31,7 +31,8 @@ class DeepRegGraphTest {
     ConfigDeepReg d = ConfigDeepReg.defaults();
     return new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(), dropout, d.epochs(),
         d.learningRate(), d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
-        d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), perturb, d.globalFolds(), d.rescaleStarts(), d.perturbScale(), d.updater(), d.pretrain(), d.pretrainEpochs(), d.pretrainLearningRate(), d.lrSchedule());
+        d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), perturb, d.globalFolds(), d.rescaleStarts(), d.perturbScale(), d.updater(), d.pretrain(), d.pretrainEpochs(), d.pretrainLearningRate(), d.lrSchedule(),
+        d.earlyStopPlateau());
   }
 
   static double maxDiff(Cascade c, ComputationGraph g, List<TrainingSample> samples, boolean global, DataType dt) {
@@ -91,7 +92,8 @@ class DeepRegGraphTest {
       ConfigDeepReg cfg = new ConfigDeepReg(d.stages(), d.starts(), d.ridge(), d.globalRidge(), d.validationFaces(),
           d.dropout(), d.epochs(), 2e-4, d.momentum(), d.batch(), d.lrDrop(), d.patience(), d.earlyStop(), d.workers(),
           d.averagingFrequency(), d.lrPlateau(), d.pretrainPenalty(), d.jointPerturb(), d.globalFolds(),
-          d.rescaleStarts(), d.perturbScale(), updater, d.pretrain(), d.pretrainEpochs(), d.pretrainLearningRate(), d.lrSchedule());
+          d.rescaleStarts(), d.perturbScale(), updater, d.pretrain(), d.pretrainEpochs(), d.pretrainLearningRate(), d.lrSchedule(),
+        d.earlyStopPlateau());
       ComputationGraph g = DeepRegGraph.build(c, cfg, 1L);
       for (org.deeplearning4j.nn.api.Layer layer : g.getLayers()) {
         if (layer.numParams() == 0) {

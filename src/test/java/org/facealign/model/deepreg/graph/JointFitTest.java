@@ -28,7 +28,7 @@ class JointFitTest {
     }
     // DeepRegLocal from the mean shape with zero local layers
     Cascade start = new Cascade(f, null, Samples.meanTarget(samples), zero);
-    ConfigDeepReg cfg = new ConfigDeepReg(3, 1, 0.05, 0.01, 0, 0.1, 0, 1e-3, 0.9, 10, 0.5, 2, 5, 1, 1, "start", "raw", false, 0, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau");
+    ConfigDeepReg cfg = new ConfigDeepReg(3, 1, 0.05, 0.01, 0, 0.1, 0, 1e-3, 0.9, 10, 0.5, 2, 5, 1, 1, "start", "raw", false, 0, false, 1.0, "nesterovs", "closed-form", 10, 3e-3, "plateau", "start");
     ComputationGraph g = DeepRegGraph.build(start, cfg, 3L);
     double before = Samples.loss(start, samples);
     for (int epoch = 0; epoch < 15; epoch++) {
