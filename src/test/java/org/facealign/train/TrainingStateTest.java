@@ -68,6 +68,16 @@ class TrainingStateTest {
     org.facealign.config.FacealignConfig plain = org.facealign.config.FacealignConfig.load(null, java.util.Map.of());
     org.junit.jupiter.api.Assertions.assertFalse(JointTrainer.schedule(plain.deepreg()).cosine());
     org.junit.jupiter.api.Assertions.assertFalse(MsrrnTrainer.schedule(plain.msrrn()).cosine());
+    // early stopping of the trained epochs: the joint phases by default, never SGD pre-training or MSRRN
+    org.junit.jupiter.api.Assertions.assertTrue(JointTrainer.schedule(plain.deepreg()).stopOfTrained());
+    org.junit.jupiter.api.Assertions.assertTrue(JointTrainer.schedule(plain.deepreg(false)).stopOfTrained());
+    org.junit.jupiter.api.Assertions.assertFalse(JointTrainer.schedule(plain.deepreg(), 10, 3e-3).stopOfTrained());
+    org.junit.jupiter.api.Assertions.assertFalse(MsrrnTrainer.schedule(plain.msrrn()).stopOfTrained());
+    org.facealign.config.FacealignConfig start = org.facealign.config.FacealignConfig.load(null,
+        java.util.Map.of("deepreg.early-stop-plateau", "start"));
+    org.junit.jupiter.api.Assertions.assertFalse(JointTrainer.schedule(start.deepreg()).stopOfTrained());
+    org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> org.facealign.config.FacealignConfig
+        .load(null, java.util.Map.of("deepreg.early-stop-plateau", "never")).deepreg());
     for (String key : new String[] {"deepreg.lr-schedule", "msrrn.lr-schedule"}) {
       RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> {
         org.facealign.config.FacealignConfig c = org.facealign.config.FacealignConfig.load(null,

@@ -83,8 +83,9 @@ import org.facealign.model.LearningRateSchedules;
  *     pre-trained cascade, epoch 0) or {@code trained} (than every earlier trained epoch), as {@code lrPlateau} for
  *     the drops; either way the weights kept are the best epoch's, epoch 0 included, and {@code trained} never stops
  *     earlier than {@code start}. Chosen on the validation faces: with {@code start} a joint phase whose error was
- *     still falling, but not yet below the pre-trained cascade's, stopped at epoch 10 (README, "Another seed"). SGD
- *     pre-training always stops as {@code start}
+ *     still falling, but not yet below the pre-trained cascade's 5.303 %, stopped at epoch 10 and kept that cascade;
+ *     with {@code trained} it reached 5.137 % (full-resolution maps, {@code train.seed = 11}; README, "Other seeds").
+ *     SGD pre-training always stops as {@code start}
  *
  * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
  * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the
