@@ -127,18 +127,27 @@ class TrainingStateTest {
   private static final double[] STOPPED = {0.05757, 0.05727, 0.05738, 0.05470, 0.05475, 0.05410, 0.05380, 0.05309,
       0.05347, 0.05320, 0.05290, 0.05270};
 
+  private static GraphTrainer.Schedule stopSchedule(int earlyStop, boolean ofTrained) {
+    return new GraphTrainer.Schedule(40, 3e-3, 50, 0.5, 3, earlyStop, 1, 5, true, false, ofTrained);
+  }
+
+  /** Records {@code curve} into {@code st} from {@code start} until it stops; returns the epochs trained. */
+  private static int runUntilStopped(TrainingState st, GraphTrainer.Schedule s, double start, double[] curve) {
+    st.learningRate = s.learningRate();
+    st.bestError = start;
+    int e = 0;
+    while (!st.stopped && e < curve.length) {
+      st.record(e + 1, curve[e], s);
+      e++;
+    }
+    return e;
+  }
+
   @Test
   void earlyStoppingOfTheTrainedEpochsLetsAFallingJointPhaseGoOn() {
     for (boolean ofTrained : new boolean[] {false, true}) {
-      GraphTrainer.Schedule s = new GraphTrainer.Schedule(40, 3e-3, 50, 0.5, 3, 10, 1, 5, true, false, ofTrained);
       TrainingState st = new TrainingState();
-      st.learningRate = s.learningRate();
-      st.bestError = STOPPED_START;
-      int e = 0;
-      while (!st.stopped && e < STOPPED.length) {
-        st.record(e + 1, STOPPED[e], s);
-        e++;
-      }
+      int e = runUntilStopped(st, stopSchedule(10, ofTrained), STOPPED_START, STOPPED);
       // the start rule stops after epoch 10, none having beaten the start; the trained rule goes on and epoch 11
       // becomes the best, kept
       assertEquals(ofTrained ? 12 : 10, e, "stop of trained epochs: " + ofTrained);
@@ -163,17 +172,8 @@ class TrainingStateTest {
       double[] best = new double[2];
       int[] bestEpoch = new int[2];
       for (int k = 0; k < 2; k++) {
-        GraphTrainer.Schedule s = new GraphTrainer.Schedule(40, 3e-3, 50, 0.5, 3, earlyStop, 1, 5,
-            true, false, k == 1);
         TrainingState st = new TrainingState();
-        st.learningRate = s.learningRate();
-        st.bestError = start;
-        int e = 0;
-        while (!st.stopped && e < curve.length) {
-          st.record(e + 1, curve[e], s);
-          e++;
-        }
-        stop[k] = e;
+        stop[k] = runUntilStopped(st, stopSchedule(earlyStop, k == 1), start, curve);
         best[k] = st.bestError;
         bestEpoch[k] = st.bestEpoch;
       }
@@ -208,14 +208,9 @@ class TrainingStateTest {
     }
   }
 
-  /**
-   * A checkpoint taken after epoch 9 of the curve above and read back continues exactly as the run would have: the
-   * best trained error (0.05702, epoch 8) is derived from the checkpoint's history, so the rate halves after epoch 11
-   * with the trained-epoch rule, as without the interruption.
-   */
-  @Test
-  void aResumedStateKeepsTheBestTrainedError(@TempDir Path dir) throws Exception {
-    GraphTrainer.Schedule s = schedule(true, 10);
+  /** A state that recorded the first {@code epochs} of {@code curve} from {@code start}, checkpointed and read back. */
+  private static TrainingState checkpointAfter(Path dir, GraphTrainer.Schedule s, double start, double[] curve,
+      int epochs) throws Exception {
     TrainingState st = new TrainingState();
     st.graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder().addInputs("in")
         .addLayer("h", new DenseLayer.Builder().nIn(2).nOut(2).build(), "in")
@@ -224,15 +219,26 @@ class TrainingStateTest {
     st.graph.init();
     st.bestParams = st.graph.params().dup();
     st.learningRate = s.learningRate();
-    st.bestError = START;
-    st.history.add(new EpochStats(0, Double.NaN, Double.NaN, START, s.learningRate(), 0, 0, true));
-    for (int e = 0; e < 9; e++) {
+    st.bestError = start;
+    st.history.add(new EpochStats(0, Double.NaN, Double.NaN, start, s.learningRate(), 0, 0, true));
+    for (int e = 0; e < epochs; e++) {
       double lr = st.learningRate;
-      boolean best = st.record(e + 1, JOINT[e], s);
-      st.history.add(new EpochStats(e + 1, 0.04, 0.09, JOINT[e], lr, 100, 1, best));
+      boolean best = st.record(e + 1, curve[e], s);
+      st.history.add(new EpochStats(e + 1, 0.04, 0.09, curve[e], lr, 100, 1, best));
     }
     CheckpointListener.write(Storage.local(), dir.toString(), st);
-    TrainingState back = CheckpointListener.readLatest(Storage.local(), dir.toString());
+    return CheckpointListener.readLatest(Storage.local(), dir.toString());
+  }
+
+  /**
+   * A checkpoint taken after epoch 9 of the curve above and read back continues exactly as the run would have: the
+   * best trained error (0.05702, epoch 8) is derived from the checkpoint's history, so the rate halves after epoch 11
+   * with the trained-epoch rule, as without the interruption.
+   */
+  @Test
+  void aResumedStateKeepsTheBestTrainedError(@TempDir Path dir) throws Exception {
+    GraphTrainer.Schedule s = schedule(true, 10);
+    TrainingState back = checkpointAfter(dir, s, START, JOINT, 9);
     assertEquals(0.05702, back.bestTrainedError, 0.0);
     for (int e = 9; e < 11; e++) {
       assertEquals(3e-3, back.learningRate, 0.0, "epoch " + (e + 1));
@@ -246,22 +252,7 @@ class TrainingStateTest {
   void aResumedStateStopsAsTheUninterruptedOne(@TempDir Path dir) throws Exception {
     GraphTrainer.Schedule s = new GraphTrainer.Schedule(40, 3e-3, 50, 0.5, 3, 3, 1, 5, true, false, true);
     double[] curve = {0.060, 0.055, 0.056, 0.057, 0.058, 0.054};
-    TrainingState st = new TrainingState();
-    st.graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).graphBuilder().addInputs("in")
-        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).nIn(2).nOut(1).build(), "in")
-        .setOutputs("out").build());
-    st.graph.init();
-    st.bestParams = st.graph.params().dup();
-    st.learningRate = s.learningRate();
-    st.bestError = 0.050;
-    st.history.add(new EpochStats(0, Double.NaN, Double.NaN, 0.050, s.learningRate(), 0, 0, true));
-    for (int e = 0; e < 4; e++) {
-      double lr = st.learningRate;
-      boolean best = st.record(e + 1, curve[e], s);
-      st.history.add(new EpochStats(e + 1, 0.04, 0.09, curve[e], lr, 100, 1, best));
-    }
-    CheckpointListener.write(Storage.local(), dir.toString(), st);
-    TrainingState back = CheckpointListener.readLatest(Storage.local(), dir.toString());
+    TrainingState back = checkpointAfter(dir, s, 0.050, curve, 4);
     assertEquals(2, back.sinceTrainedImprovement);
     back.record(5, curve[4], s);
     org.junit.jupiter.api.Assertions.assertTrue(back.stopped, "3 epochs after the best trained one, epoch 2");
