@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +30,7 @@ import org.facealign.detect.CascadeStage;
 import org.facealign.detect.ConfigDetect;
 import org.facealign.detect.Detection;
 import org.facealign.eval.Nme;
+import org.facealign.eval.PairedDifference;
 import org.facealign.label.BoxConvention;
 import org.facealign.label.NativeThreads;
 import org.facealign.model.LandmarkModel;
@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *   <li>With a model: its validation faces (the held-out training faces its training chose by its seed) are
  *       predicted from the 300-W box, from the mapped detector box, and again from the box the first prediction gives
  *       (re-boxing). Re-boxing is kept only if it lowers the mean inter-pupil NME by more than twice the standard
- *       error of the paired differences.
+ *       error of the paired differences ({@link PairedDifference}, whose bootstrap interval is reported beside it).
+ *       Validation faces that cannot be read are counted and logged with their file and reason.
  * </ol>
  *
  * The result is JSON, with a block of configuration ({@code facealign.detect.box-maps}, {@code rebox}) to use.
@@ -64,12 +65,26 @@ public final class CalibrateJob {
 
   private CalibrateJob() {}
 
-  /** One training face's detection. */
-  record Match(String id, String stage, FaceBox detected, FaceBox given, FaceBox tight, double iou, long nanos,
-      String failure) implements Serializable {}
+  /** Bootstrap resamples of the re-boxing gain's interval. */
+  static final int BOOTSTRAP_SAMPLES = 2000;
 
-  /** One validation face's errors from the three boxes (NaN where there was no detection). */
-  record Errors(String id, double given, double detected, double reboxed) implements Serializable {}
+  /**
+   * One training face's detection; {@code failure} (the problem's code) and {@code message} (its file and reason)
+   * are null unless the face could not be read.
+   */
+  record Match(String id, String stage, FaceBox detected, FaceBox given, FaceBox tight, double iou, long nanos,
+      String failure, String message) implements Serializable {}
+
+  /**
+   * One validation face's errors from the three boxes (NaN where there was no detection); {@code failure} and
+   * {@code message} as in {@link Match}, the errors NaN.
+   */
+  record Errors(String id, double given, double detected, double reboxed, String failure, String message)
+      implements Serializable {
+    static Errors failed(String id, DataException ex) {
+      return new Errors(id, Double.NaN, Double.NaN, Double.NaN, ex.code(), ex.getMessage());
+    }
+  }
 
   /** Runs the calibration; {@code modelDir} may be null (box maps only). */
   public static ObjectNode run(SparkSession spark, FacealignConfig cfg, Storage st, String data, String modelDir) {
@@ -108,6 +123,7 @@ public final class CalibrateJob {
     for (Match m : matches) {
       if (m.failure() != null) {
         failures.merge(m.failure(), 1L, Long::sum);
+        LOG.warn("calibrate: training face {} skipped: {}", m.id(), m.message());
         continue;
       }
       usable++;
@@ -182,36 +198,65 @@ public final class CalibrateJob {
       Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
       BoxPolicy policy = BoxPolicy.parse(model.header().boxPolicy(), model.header().boxMargin());
       String source = modelDir;
-      List<Errors> errors = jsc.parallelize(validation, SparkSessions.partitions(spark, cfg, validation.size()))
+      List<Errors> all = jsc.parallelize(validation, SparkSessions.partitions(spark, cfg, validation.size()))
           .map(e -> errors(e, storage.value(), limits, fitted, policy, threads, ModelCache.get(modelFiles.value(), source)))
-          .filter(java.util.Objects::nonNull).collect();
+          .collect();
       ObjectNode v = out.putObject("validation");
       v.put("model", st.qualify(modelDir));
-      v.put("faces", errors.size());
-      double given = mean(errors.stream().mapToDouble(Errors::given).toArray());
-      double[] d = errors.stream().filter(e -> !Double.isNaN(e.detected())).mapToDouble(Errors::detected).toArray();
-      double[] r = errors.stream().filter(e -> !Double.isNaN(e.detected())).mapToDouble(Errors::reboxed).toArray();
-      double[] g = errors.stream().filter(e -> !Double.isNaN(e.detected())).mapToDouble(Errors::given).toArray();
-      v.put("found", d.length);
-      v.put("ip_nme_given_box", given);
-      v.put("ip_nme_given_box_found_faces", mean(g));
-      v.put("ip_nme_detected_box", mean(d));
-      v.put("ip_nme_reboxed", mean(r));
-      double[] diff = new double[d.length];
-      for (int i = 0; i < d.length; i++) {
-        diff[i] = d[i] - r[i];
-      }
-      double gain = mean(diff);
-      double se = stdev(diff) / Math.sqrt(Math.max(1, diff.length));
-      v.put("rebox_gain", gain);
-      v.put("rebox_gain_standard_error", se);
-      rebox = diff.length > 1 && gain > 2 * se;
-      v.put("rebox", rebox);
+      rebox = rebox(v, all, model.header().provenance().seed());
       modelFiles.destroy(false);
     }
     out.put("rebox", rebox);
     out.put("hocon", ConfigDetect.boxMapsHocon(rounded(maps)) + "facealign.detect.rebox = " + rebox + "\n");
     return out;
+  }
+
+  /**
+   * Writes the validation faces' figures into {@code v} and decides re-boxing: kept only if it lowers the mean
+   * inter-pupil NME of the faces the detector found by more than twice the standard error of the paired differences
+   * (at least two such faces). Faces that could not be read are counted by reason and logged, never left out silently.
+   */
+  static boolean rebox(ObjectNode v, List<Errors> all, long seed) {
+    List<Errors> errors = new ArrayList<>();
+    Map<String, Long> failed = new TreeMap<>();
+    for (Errors e : all) {
+      if (e.failure() == null) {
+        errors.add(e);
+      } else {
+        failed.merge(e.failure(), 1L, Long::sum);
+        LOG.warn("calibrate: validation face {} skipped: {}", e.id(), e.message());
+      }
+    }
+    v.put("faces_in", all.size());
+    v.put("faces", errors.size());
+    v.put("faces_failed", all.size() - errors.size());
+    if (!failed.isEmpty()) {
+      ObjectNode f = v.putObject("unreadable");
+      failed.forEach(f::put);
+    }
+    List<Errors> found = errors.stream().filter(e -> !Double.isNaN(e.detected())).toList();
+    double[] d = found.stream().mapToDouble(Errors::detected).toArray();
+    double[] r = found.stream().mapToDouble(Errors::reboxed).toArray();
+    v.put("found", d.length);
+    v.put("ip_nme_given_box", mean(errors.stream().mapToDouble(Errors::given).toArray()));
+    v.put("ip_nme_given_box_found_faces", mean(found.stream().mapToDouble(Errors::given).toArray()));
+    v.put("ip_nme_detected_box", mean(d));
+    v.put("ip_nme_reboxed", mean(r));
+    boolean rebox = false;
+    if (d.length == 0) {
+      v.putNull("rebox_gain");
+    } else {
+      // detected - reboxed: positive when re-boxing lowers the error
+      PairedDifference gain = PairedDifference.of(d, r, BOOTSTRAP_SAMPLES, 0.95, seed);
+      v.put("rebox_gain", gain.difference());
+      v.put("rebox_gain_standard_error", d.length > 1 ? gain.standardError() : 0);
+      v.putArray("rebox_gain_interval95").add(gain.lower()).add(gain.upper());
+      v.put("reboxed_better", gain.bBetter());
+      v.put("detected_better", gain.aBetter());
+      rebox = d.length > 1 && gain.difference() > 2 * gain.standardError();
+    }
+    v.put("rebox", rebox);
+    return rebox;
   }
 
   private static Map<String, BoxMap> rounded(Map<String, BoxMap> maps) {
@@ -228,7 +273,7 @@ public final class CalibrateJob {
     try {
       lf = FaceReader.load(e, st, limits, scheme);
     } catch (DataException ex) {
-      return new Match(e.id(), null, null, null, null, 0, 0, ex.code());
+      return new Match(e.id(), null, null, null, null, 0, 0, ex.code(), ex.getMessage());
     }
     FaceBox tight = lf.face().landmarks().extent();
     long t0 = System.nanoTime();
@@ -247,7 +292,7 @@ public final class CalibrateJob {
       best = null;
     }
     return new Match(e.id(), best == null ? null : best.stage(), best == null ? null : best.box(), e.detectorBox(), tight,
-        bestIou, nanos, null);
+        bestIou, nanos, null, null);
   }
 
   static Errors errors(FaceEntry e, Storage st, FaceReader.Limits limits, ConfigDetect detect, BoxPolicy policy,
@@ -258,7 +303,7 @@ public final class CalibrateJob {
     try {
       lf = FaceReader.load(e, st, limits, scheme);
     } catch (DataException ex) {
-      return null;
+      return Errors.failed(e.id(), ex);
     }
     Shape truth = lf.face().landmarks();
     double given = Nme.interPupil(model.predict(lf.image(), policy.boxFor(lf.face())), truth, scheme);
@@ -273,12 +318,13 @@ public final class CalibrateJob {
       }
     }
     if (best == null || bestIou < 0.3) {
-      return new Errors(e.id(), given, Double.NaN, Double.NaN);
+      return new Errors(e.id(), given, Double.NaN, Double.NaN, null, null);
     }
     BoxConvention convention = new BoxConvention(detect, policy);
     Shape first = model.predict(lf.image(), convention.fromDetection(best));
     Shape second = model.predict(lf.image(), convention.fromLandmarks(first));
-    return new Errors(e.id(), given, Nme.interPupil(first, truth, scheme), Nme.interPupil(second, truth, scheme));
+    return new Errors(e.id(), given, Nme.interPupil(first, truth, scheme), Nme.interPupil(second, truth, scheme), null,
+        null);
   }
 
   private static double mean(double[] v) {
@@ -287,17 +333,5 @@ public final class CalibrateJob {
       s += x;
     }
     return v.length == 0 ? Double.NaN : s / v.length;
-  }
-
-  private static double stdev(double[] v) {
-    if (v.length < 2) {
-      return 0;
-    }
-    double m = mean(v);
-    double s = 0;
-    for (double x : v) {
-      s += (x - m) * (x - m);
-    }
-    return Math.sqrt(s / (v.length - 1));
   }
 }

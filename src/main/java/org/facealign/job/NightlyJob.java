@@ -391,11 +391,14 @@ public final class NightlyJob {
         c.augment().cropMargin());
   }
 
-  /** Each subset's faces in both maps, paired. */
+  /**
+   * Each subset's faces in both maps, paired in id order; the faces only one model has an error for are counted
+   * (the gate refuses a candidate missing faces production has).
+   */
   static Map<String, Gate.Paired> paired(Map<String, Map<String, Double>> cand, Map<String, Map<String, Double>> prod) {
     Map<String, Gate.Paired> out = new LinkedHashMap<>();
     cand.forEach((subset, c) -> {
-      Map<String, Double> p = prod.get(subset);
+      Map<String, Double> p = prod.getOrDefault(subset, Map.of());
       List<String> ids = new ArrayList<>(c.keySet());
       ids.retainAll(p.keySet());
       ids.sort(null);
@@ -405,7 +408,7 @@ public final class NightlyJob {
         a[i] = c.get(ids.get(i));
         b[i] = p.get(ids.get(i));
       }
-      out.put(subset, new Gate.Paired(a, b));
+      out.put(subset, new Gate.Paired(a, b, c.size() - ids.size(), p.size() - ids.size()));
     });
     return out;
   }

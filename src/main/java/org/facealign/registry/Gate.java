@@ -16,12 +16,16 @@ import org.facealign.eval.PairedDifference;
  *   <li><b>tolerance</b>: the candidate's mean NME is at most production's times {@code 1 + tolerance}; and
  *   <li><b>paired test</b>: a bootstrap of the per-face differences (candidate - production), resampling faces
  *       with replacement, does not find the candidate worse: the lower {@code 1 - confidence} quantile of the
- *       resampled mean differences is not above zero.
+ *       resampled mean differences is not above zero; and
+ *   <li><b>coverage</b>: the candidate has an error for every face production has one for. A face only production
+ *       predicted (the candidate's prediction failed) would otherwise leave the comparison unseen, and a candidate
+ *       failing on hard faces would look better for it. Faces only the candidate predicted are counted, not held
+ *       against it.
  * </ol>
  *
  * The first rule bounds how much worse a candidate may look on average; the second refuses a candidate that is
- * worse beyond noise even within the tolerance, where the faces say so consistently. Both must hold on every
- * subset. The bootstrap is seeded: the same errors give the same decision.
+ * worse beyond noise even within the tolerance, where the faces say so consistently; the third keeps the first two
+ * honest. All three must hold on every subset. The bootstrap is seeded: the same errors give the same decision.
  *
  * @param tolerance relative tolerance on the mean NME, e.g. 0.02 for 2 %
  * @param samples bootstrap resamples
@@ -47,31 +51,46 @@ public record Gate(double tolerance, int samples, double confidence, long seed) 
    *
    * @param candidate the candidate's per-face NME
    * @param production production's per-face NME
+   * @param onlyCandidate faces of the subset only the candidate has an error for, left out of the arrays
+   * @param onlyProduction faces only production has an error for, likewise
    */
-  public record Paired(double[] candidate, double[] production) implements Serializable {
+  public record Paired(double[] candidate, double[] production, int onlyCandidate, int onlyProduction)
+      implements Serializable {
     public Paired {
       if (candidate.length != production.length) {
         throw new IllegalArgumentException(candidate.length + " candidate errors but " + production.length
             + " production errors: the models must be evaluated on the same faces");
       }
+      if (onlyCandidate < 0 || onlyProduction < 0) {
+        throw new IllegalArgumentException("negative counts of unpaired faces: " + onlyCandidate + ", " + onlyProduction);
+      }
+    }
+
+    /** Both models have an error for exactly the same faces. */
+    public Paired(double[] candidate, double[] production) {
+      this(candidate, production, 0, 0);
     }
   }
 
   /**
    * What the gate found on one subset.
    *
-   * @param faces faces compared
-   * @param candidate the candidate's mean NME
-   * @param production production's mean NME
+   * @param faces faces compared (those both models have an error for)
+   * @param onlyCandidate faces only the candidate has an error for
+   * @param onlyProduction faces only production has an error for
+   * @param candidate the candidate's mean NME over the faces compared
+   * @param production production's mean NME over them
    * @param meanDifference candidate - production
    * @param lowerBound the lower one-sided bound of the mean difference
    * @param withinTolerance rule 1
    * @param notWorse rule 2
+   * @param covered rule 3: no face only production has
    */
-  public record SubsetResult(int faces, double candidate, double production, double meanDifference, double lowerBound,
-      boolean withinTolerance, boolean notWorse) implements Serializable {
+  public record SubsetResult(int faces, int onlyCandidate, int onlyProduction, double candidate, double production,
+      double meanDifference, double lowerBound, boolean withinTolerance, boolean notWorse, boolean covered)
+      implements Serializable {
     public boolean passes() {
-      return withinTolerance && notWorse;
+      return withinTolerance && notWorse && covered;
     }
   }
 
@@ -103,9 +122,14 @@ public record Gate(double tolerance, int samples, double confidence, long seed) 
             + "%+.3f points, %.0f %% lower bound %+.3f)", e.getKey(), 100 * r.meanDifference(), 100 * confidence,
             100 * r.lowerBound()));
       }
+      if (!r.covered()) {
+        failures.add(String.format(Locale.ROOT, "%s: the candidate has no prediction for %d face(s) production "
+            + "predicted", e.getKey(), r.onlyProduction()));
+      }
     }
     if (failures.isEmpty()) {
-      return new Decision(true, "within tolerance and not worse by the paired bootstrap on " + results.keySet(), results);
+      return new Decision(true, "within tolerance, not worse by the paired bootstrap and every face predicted on "
+          + results.keySet(), results);
     }
     return new Decision(false, String.join("; ", failures), results);
   }
@@ -128,6 +152,7 @@ public record Gate(double tolerance, int samples, double confidence, long seed) 
     double[] means = PairedDifference.bootstrapMeans(d, samples, new SplittableRandom(seed ^ name.hashCode()));
     java.util.Arrays.sort(means);
     double lower = PairedDifference.quantile(means, 1 - confidence);
-    return new SubsetResult(n, mc, mp, mc - mp, lower, mc <= mp * (1 + tolerance), lower <= 0);
+    return new SubsetResult(n, p.onlyCandidate(), p.onlyProduction(), mc, mp, mc - mp, lower, mc <= mp * (1 + tolerance),
+        lower <= 0, p.onlyProduction() == 0);
   }
 }

@@ -1,5 +1,6 @@
 package org.facealign.job;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -13,12 +14,14 @@ import org.facealign.model.Provenance;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.DeepRegModel;
 import org.facealign.model.deepreg.LinearMap;
+import org.facealign.registry.Gate;
 import org.junit.jupiter.api.Test;
 
 /**
  * The nightly job warm-starts a candidate only from a production model whose features are this configuration's: a
  * model of a release before {@code features.map-stride} existed carries full-resolution maps, although its
- * configuration, read again with this release's defaults, names the new default.
+ * configuration, read again with this release's defaults, names the new default. And it gives the gate both
+ * models' errors paired face by face, with the faces only one of them has counted.
  */
 class NightlyCompatibilityTest {
 
@@ -43,5 +46,24 @@ class NightlyCompatibilityTest {
     assertEquals(FeatureStore.featureHash(cfg),
         FeatureStore.featureHash(FacealignConfig.load("facealign { features.blur-sigma = 1.5 }", Map.of())));
     assertEquals("the feature settings changed", NightlyJob.incompatibility(model(blur), cfg));
+  }
+
+  @Test
+  void facesOnlyOneModelPredictedAreCountedNotDropped() {
+    Map<String, Map<String, Double>> cand = new java.util.LinkedHashMap<>();
+    cand.put("common", Map.of("c", 0.03, "a", 0.01, "x", 0.09));
+    cand.put("challenging", Map.of("k", 0.2));
+    Map<String, Map<String, Double>> prod = Map.of("common", Map.of("a", 0.02, "b", 0.05, "c", 0.04, "d", 0.06));
+    Map<String, Gate.Paired> p = NightlyJob.paired(cand, prod);
+    Gate.Paired common = p.get("common");
+    // paired in id order: a, c
+    assertArrayEquals(new double[] {0.01, 0.03}, common.candidate());
+    assertArrayEquals(new double[] {0.02, 0.04}, common.production());
+    assertEquals(1, common.onlyCandidate());
+    assertEquals(2, common.onlyProduction());
+    // a subset production has no face of: every candidate face is unpaired, and nothing is thrown
+    assertEquals(0, p.get("challenging").candidate().length);
+    assertEquals(1, p.get("challenging").onlyCandidate());
+    assertEquals(0, p.get("challenging").onlyProduction());
   }
 }

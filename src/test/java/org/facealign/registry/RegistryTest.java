@@ -153,4 +153,32 @@ class RegistryTest {
         g.decide(Map.of("common", new Gate.Paired(same, prod))).subsets().get("common").lowerBound(), 0.0, "seeded");
     assertThrows(IllegalArgumentException.class, () -> new Gate.Paired(new double[2], new double[3]));
   }
+
+  @Test
+  void theGateRefusesACandidateMissingFacesProductionPredicted() {
+    Gate g = new Gate(0.02, 2000, 0.95, 7);
+    Random rnd = new Random(2);
+    int n = 300;
+    double[] prod = new double[n];
+    double[] better = new double[n];
+    for (int i = 0; i < n; i++) {
+      prod[i] = 0.05 + 0.01 * rnd.nextGaussian();
+      better[i] = prod[i] * 0.9;
+    }
+    // clearly better on the faces it predicted, but three of production's faces have no prediction
+    Gate.Decision missing = g.decide(Map.of("common", new Gate.Paired(better, prod, 0, 3)));
+    Gate.SubsetResult r = missing.subsets().get("common");
+    assertFalse(missing.promote());
+    assertTrue(r.withinTolerance() && r.notWorse());
+    assertFalse(r.covered());
+    assertEquals(3, r.onlyProduction());
+    assertEquals(n, r.faces());
+    assertTrue(missing.reason().contains("no prediction for 3 face(s)"), missing.reason());
+    // faces only the candidate predicted are counted, not held against it
+    Gate.Decision extra = g.decide(Map.of("common", new Gate.Paired(better, prod, 4, 0)));
+    assertTrue(extra.promote(), extra.reason());
+    assertEquals(4, extra.subsets().get("common").onlyCandidate());
+    assertEquals(0, extra.subsets().get("common").onlyProduction());
+    assertThrows(IllegalArgumentException.class, () -> new Gate.Paired(better, prod, -1, 0));
+  }
 }
