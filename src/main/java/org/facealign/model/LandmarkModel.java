@@ -29,13 +29,18 @@ public interface LandmarkModel {
    * A face that fails fails the whole call; callers that must account for each face retry them one by one.
    */
   default List<Shape> predictAll(List<GrayImage> images, List<FaceBox> boxes) {
-    if (images.size() != boxes.size()) {
-      throw new IllegalArgumentException(images.size() + " images but " + boxes.size() + " boxes");
-    }
+    checkPaired(images, boxes);
     List<Shape> out = new ArrayList<>(images.size());
     for (int i = 0; i < images.size(); i++) {
       out.add(predict(images.get(i), boxes.get(i)));
     }
     return out;
+  }
+
+  /** Refuses {@code images} and {@code boxes} of different lengths (the arguments of {@link #predictAll}). */
+  static void checkPaired(List<GrayImage> images, List<FaceBox> boxes) {
+    if (images.size() != boxes.size()) {
+      throw new IllegalArgumentException(images.size() + " images but " + boxes.size() + " boxes");
+    }
   }
 }

@@ -73,9 +73,7 @@ public final class DeepRegModel implements LandmarkModel {
    */
   @Override
   public List<Shape> predictAll(List<GrayImage> images, List<FaceBox> boxes) {
-    if (images.size() != boxes.size()) {
-      throw new IllegalArgumentException(images.size() + " images but " + boxes.size() + " boxes");
-    }
+    LandmarkModel.checkPaired(images, boxes);
     Scratch s = scratch.get();
     List<Shape> out = new ArrayList<>(images.size());
     int group = group();

@@ -1,9 +1,7 @@
 package org.facealign.model.deepreg;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.facealign.data.FaceBox;
 import org.facealign.data.GrayImage;
 import org.facealign.data.Shape;
@@ -14,16 +12,16 @@ import org.facealign.feature.HogFeature;
 import org.facealign.feature.NormalisedFace;
 import org.facealign.feature.ResponseMaps;
 import org.facealign.feature.ShapeIndexedSift;
+import org.facealign.model.StepTimings;
 
 /**
  * Where a DeepReg prediction spends its time: the steps of {@link DeepRegModel#predictAll}, run in the same order
  * on groups of faces with a clock around each, giving the same shapes ({@link #predictions}). The steps: {@code
  * warp} (each face's canvas, and the shapes back to the image), {@code hog} (the global layer's input), {@code
  * response_maps} (the blurred orientation maps and their integrals), {@code descriptors} (the shape-indexed SIFT
- * of every stage) and {@code products} (the global layer and the local layers' matrix products). Each step's
- * figure is the fastest of the passes, in ms per face. Not thread-safe.
+ * of every stage) and {@code products} (the global layer and the local layers' matrix products). Not thread-safe.
  */
-public final class PredictionSteps {
+public final class PredictionSteps extends StepTimings {
   /** The steps, in the order a prediction runs them. */
   public static final List<String> STEPS = List.of("warp", "hog", "response_maps", "descriptors", "products");
 
@@ -40,8 +38,6 @@ public final class PredictionSteps {
   /** Reused pixel buffers, as {@link DeepRegModel#predictAll} reuses them (its steps interleave, so one canvas). */
   private final float[][] canvases;
   private final float[] hogInput;
-
-  private List<Shape> predictions = List.of();
 
   /** Steps of {@code cascade}'s predictions, {@code batch} faces at a time. */
   public PredictionSteps(Cascade cascade, int batch) {
@@ -63,33 +59,13 @@ public final class PredictionSteps {
     }
   }
 
-  /** The fastest of {@code passes} timings of each step over all faces, ms per face, and their sum ("total"). */
-  public Map<String, Double> measure(List<GrayImage> images, List<FaceBox> boxes, int passes) {
-    double[] best = new double[STEPS.size()];
-    java.util.Arrays.fill(best, Double.MAX_VALUE);
-    for (int p = 0; p <= passes; p++) { // pass 0 warms up
-      long[] ns = pass(images, boxes);
-      for (int k = 0; k < best.length && p > 0; k++) {
-        best[k] = Math.min(best[k], ns[k] / 1e6 / images.size());
-      }
-    }
-    Map<String, Double> out = new LinkedHashMap<>();
-    double total = 0;
-    for (int k = 0; k < best.length; k++) {
-      out.put(STEPS.get(k), best[k]);
-      total += best[k];
-    }
-    out.put("total", total);
-    return out;
+  @Override
+  public List<String> steps() {
+    return STEPS;
   }
 
-  /** The shapes (image pixels) of the last pass of {@link #measure}: those {@link DeepRegModel#predictAll} gives. */
-  public List<Shape> predictions() {
-    return predictions;
-  }
-
-  /** Nanoseconds of each step over one pass of all faces. */
-  private long[] pass(List<GrayImage> images, List<FaceBox> boxes) {
+  @Override
+  protected Pass pass(List<GrayImage> images, List<FaceBox> boxes) {
     long[] ns = new long[STEPS.size()];
     List<Shape> out = new ArrayList<>(images.size());
     for (int i0 = 0; i0 < images.size(); i0 += batch) {
@@ -125,13 +101,6 @@ public final class PredictionSteps {
       }
       lap(ns, 0, t);
     }
-    predictions = out;
-    return ns;
-  }
-
-  private static long lap(long[] ns, int step, long since) {
-    long now = System.nanoTime();
-    ns[step] += now - since;
-    return now;
+    return new Pass(ns, out);
   }
 }

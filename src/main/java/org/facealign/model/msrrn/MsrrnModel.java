@@ -119,9 +119,7 @@ public final class MsrrnModel implements LandmarkModel {
    */
   @Override
   public List<Shape> predictAll(List<GrayImage> images, List<FaceBox> boxes) {
-    if (images.size() != boxes.size()) {
-      throw new IllegalArgumentException(images.size() + " images but " + boxes.size() + " boxes");
-    }
+    LandmarkModel.checkPaired(images, boxes);
     List<Shape> out = new ArrayList<>(images.size());
     for (int i0 = 0; i0 < images.size(); i0 += BATCH) {
       int i1 = Math.min(images.size(), i0 + BATCH);

@@ -1,29 +1,25 @@
 package org.facealign.model.msrrn;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.facealign.data.FaceBox;
 import org.facealign.data.GrayImage;
 import org.facealign.data.Shape;
 import org.facealign.feature.NormalisedFace;
+import org.facealign.model.StepTimings;
 
 /**
  * Where an MSRRN prediction spends its time: the steps of {@link MsrrnModel#predictAll}, run in the same order on
  * groups of faces with a clock around each, giving the same shapes ({@link #predictions}). The steps: {@code
  * warp} (each face's canvas, and the shapes back to the image), {@code crops} (the multi-scale crops cut from the
  * canvas), {@code normalise} (the crops' grey levels to the network's input), {@code initialiser} (the CNN's
- * S0) and {@code stage1 .. stageT} (the recurrent network's stages). Each step's figure is the fastest of the
- * passes, in ms per face. Not thread-safe.
+ * S0) and {@code stage1 .. stageT} (the recurrent network's stages). Not thread-safe.
  */
-public final class MsrrnSteps {
+public final class MsrrnSteps extends StepTimings {
   private final MsrrnModel model;
   private final MsrrnPredictor predictor;
   private final int batch;
   private final List<String> steps = new ArrayList<>(List.of("warp", "crops", "normalise", "initialiser"));
-
-  private List<Shape> predictions = List.of();
 
   /**
    * Steps of {@code model}'s predictions, {@code batch} faces at a time.
@@ -42,38 +38,13 @@ public final class MsrrnSteps {
     }
   }
 
-  /** The steps, in the order a prediction runs them. */
+  @Override
   public List<String> steps() {
     return List.copyOf(steps);
   }
 
-  /** The fastest of {@code passes} timings of each step over all faces, ms per face, and their sum ("total"). */
-  public Map<String, Double> measure(List<GrayImage> images, List<FaceBox> boxes, int passes) {
-    double[] best = new double[steps.size()];
-    java.util.Arrays.fill(best, Double.MAX_VALUE);
-    for (int p = 0; p <= passes; p++) { // pass 0 warms up
-      long[] ns = pass(images, boxes);
-      for (int k = 0; k < best.length && p > 0; k++) {
-        best[k] = Math.min(best[k], ns[k] / 1e6 / images.size());
-      }
-    }
-    Map<String, Double> out = new LinkedHashMap<>();
-    double total = 0;
-    for (int k = 0; k < best.length; k++) {
-      out.put(steps.get(k), best[k]);
-      total += best[k];
-    }
-    out.put("total", total);
-    return out;
-  }
-
-  /** The shapes (image pixels) of the last pass of {@link #measure}: those {@link MsrrnModel#predictAll} gives. */
-  public List<Shape> predictions() {
-    return predictions;
-  }
-
-  /** Nanoseconds of each step over one pass of all faces. */
-  private long[] pass(List<GrayImage> images, List<FaceBox> boxes) {
+  @Override
+  protected Pass pass(List<GrayImage> images, List<FaceBox> boxes) {
     long[] ns = new long[steps.size()];
     long[] phases = new long[steps.size() - 2];
     List<Shape> out = new ArrayList<>(images.size());
@@ -99,13 +70,6 @@ public final class MsrrnSteps {
       lap(ns, 0, t);
     }
     System.arraycopy(phases, 0, ns, 2, phases.length);
-    predictions = out;
-    return ns;
-  }
-
-  private static long lap(long[] ns, int step, long since) {
-    long now = System.nanoTime();
-    ns[step] += now - since;
-    return now;
+    return new Pass(ns, out);
   }
 }
