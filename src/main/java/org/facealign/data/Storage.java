@@ -262,6 +262,35 @@ public final class Storage implements Serializable {
     return fsOf(p).delete(p, true);
   }
 
+  /**
+   * Puts the complete directory {@code staged} in the place of {@code target}: the old directory is first renamed
+   * aside (a hidden sibling), then {@code staged} renamed into place, then the old one deleted. A reader never sees
+   * a mix of the two; a crash between the two renames leaves no {@code target} but both copies whole, the old one
+   * as {@code .NAME.old-UUID} beside it (file systems have no atomic swap of a directory with another).
+   */
+  public void replaceDirectory(String staged, String target) throws IOException {
+    if (!isDirectory(staged)) {
+      throw new IOException("cannot replace " + target + ": " + staged + " is not a directory");
+    }
+    Path t = new Path(target);
+    String old = null;
+    if (exists(target)) {
+      old = new Path(t.getParent(), "." + t.getName() + ".old-" + java.util.UUID.randomUUID()).toString();
+      rename(target, old);
+    }
+    try {
+      rename(staged, target);
+    } catch (IOException e) {
+      if (old != null) {
+        rename(old, target); // put the old one back
+      }
+      throw e;
+    }
+    if (old != null) {
+      delete(old);
+    }
+  }
+
   /** Renames {@code from} to {@code to} (atomic on HDFS and local file systems). */
   public void rename(String from, String to) throws IOException {
     Path a = new Path(from);

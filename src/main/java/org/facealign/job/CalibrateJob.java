@@ -65,6 +65,9 @@ public final class CalibrateJob {
 
   private CalibrateJob() {}
 
+  /** The reason a training face without a 300-W detector box is counted under. */
+  static final String NO_BOX = "no_detector_box";
+
   /** Bootstrap resamples of the re-boxing gain's interval. */
   static final int BOOTSTRAP_SAMPLES = 2000;
 
@@ -93,8 +96,22 @@ public final class CalibrateJob {
           + "their .pts annotations and boxes.txt");
     }
     List<FaceEntry> train = new ArrayList<>();
+    // training entries that cannot be calibrated on: counted by reason and logged, never left out silently
+    Map<String, Long> unusable = new TreeMap<>();
+    long entries = 0;
     for (FaceEntry e : W300Layout.discover(st, data).entries()) {
-      if (e.subset().equals(W300Layout.TRAINING) && e.problem() == null && e.detectorBox() != null) {
+      if (!e.subset().equals(W300Layout.TRAINING)) {
+        continue;
+      }
+      entries++;
+      if (e.problem() != null) {
+        unusable.merge(e.problemCode(), 1L, Long::sum);
+        LOG.warn("calibrate: training face {} skipped: {}", e.id(), e.problem());
+      } else if (e.detectorBox() == null) {
+        unusable.merge(NO_BOX, 1L, Long::sum);
+        LOG.warn("calibrate: training face {} skipped: no 300-W detector box{}", e.id(),
+            e.boxProblem() == null ? "" : " (" + e.boxProblem() + ")");
+      } else {
         train.add(e);
       }
     }
@@ -119,7 +136,7 @@ public final class CalibrateJob {
     long found05 = 0;
     long usable = 0;
     long nanos = 0;
-    Map<String, Long> failures = new TreeMap<>();
+    Map<String, Long> failures = new TreeMap<>(unusable);
     for (Match m : matches) {
       if (m.failure() != null) {
         failures.merge(m.failure(), 1L, Long::sum);
@@ -142,7 +159,9 @@ public final class CalibrateJob {
     Map<String, BoxMap> maps = new LinkedHashMap<>();
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("data", st.qualify(data));
+    out.put("training_faces_in", entries);
     out.put("training_images", usable);
+    out.put("training_faces_failed", entries - usable);
     ObjectNode det = out.putObject("detection");
     det.put("found", found);
     det.put("recall", usable == 0 ? 0 : (double) found / usable);

@@ -147,12 +147,16 @@ public final class EvaluateJob {
       addComparison(report, spark, cfg, st, preparedDir, tests, modelDir, h, bySubset, compare, summary);
     }
     Report built = report.build();
-    for (Map.Entry<String, byte[]> f : built.render().entrySet()) {
+    Map<String, byte[]> out = new LinkedHashMap<>(built.render());
+    out.put("config.conf", cfg.render().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    // each file whole or not at all, report.json last: a reader that finds the new report.json finds the rest new
+    byte[] json = out.remove(Report.JSON);
+    out.put(Report.JSON, json);
+    for (Map.Entry<String, byte[]> f : out.entrySet()) {
       // text files (report.json, report.html, faces.csv) lose the credentials of any URI in them
       byte[] bytes = f.getKey().endsWith(".png") ? f.getValue() : org.facealign.config.Secrets.redactText(f.getValue());
-      st.write(Storage.resolve(outDir, f.getKey()), bytes);
+      st.writeAtomically(Storage.resolve(outDir, f.getKey()), bytes);
     }
-    st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
     LOG.info("evaluate: report written to {}", org.facealign.config.Secrets.redactText(Storage.resolve(outDir, "report.html")));
     return built;
   }

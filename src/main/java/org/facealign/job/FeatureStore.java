@@ -149,12 +149,9 @@ public final class FeatureStore {
     return m;
   }
 
+  /** Replaces the manifest in one step: a reader (or a crash) never finds the store without one. */
   private static void writeManifest(Storage st, String dir, Manifest m) throws IOException {
-    String path = Storage.resolve(dir, "manifest.json");
-    String tmp = Storage.resolve(dir, ".manifest.json." + UUID.randomUUID());
-    st.write(tmp, PreparedSet.JSON.writeValueAsBytes(m));
-    st.delete(path);
-    st.rename(tmp, path);
+    st.writeAtomically(Storage.resolve(dir, "manifest.json"), PreparedSet.JSON.writeValueAsBytes(m));
   }
 
   /** The parquet directories of a manifest's batches. */

@@ -400,8 +400,7 @@ public final class LabelJob {
         }
       }
       String target = Storage.resolve(spec.out(), LabelDataset.OVERLAYS);
-      st.delete(target);
-      st.rename(staged, target);
+      st.replaceDirectory(staged, target);
       LOG.info("label: {} overlays in {}", i, target);
     }
   }

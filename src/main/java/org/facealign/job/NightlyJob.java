@@ -175,9 +175,9 @@ public final class NightlyJob {
     Result run() throws IOException {
       // 1. what changed since the last trained run
       DataManifest before = reg.manifest();
-      DataManifest now = manifest(spark, cfg, st, spec.data());
-      DataManifest.Diff diff = now.since(before);
       ObjectNode d = h.putObject("training_data");
+      DataManifest now = manifest(spark, cfg, st, spec.data(), d);
+      DataManifest.Diff diff = now.since(before);
       d.put("faces", now.size());
       d.put("added", diff.added().size());
       d.put("changed", diff.changed().size());
@@ -323,12 +323,18 @@ public final class NightlyJob {
       List<PreparedFace> faces = spark.read().parquet(PreparedSet.facesDir(prepared))
           .filter(col("subset").isin(nc.gatedSubsets().toArray())).orderBy("id").limit(nc.infraCheckFaces())
           .javaRDD().map(PreparedFace::fromRow).collect();
+      int skipped = 0;
+      String firstSkip = null;
       for (PreparedFace face : faces) {
         GrayImage img;
         try {
           img = ImageDecoder.decode(st.readBytes(face.imagePath(), cfg.data().maxFileBytes()), face.imagePath(),
               cfg.data().maxPixels());
         } catch (DataException e) {
+          // read when prepared, unreadable now: changed or removed since
+          LOG.warn("nightly: infra check skips {}: {}", face.id(), e.getMessage());
+          skipped++;
+          firstSkip = firstSkip == null ? e.getMessage() : firstSkip;
           continue;
         }
         Shape a = trained.predict(img, face.box());
@@ -340,7 +346,11 @@ public final class NightlyJob {
           }
         }
       }
-      h.put("infra_check_faces", faces.size());
+      h.put("infra_check_faces", faces.size() - skipped);
+      h.put("infra_check_skipped", skipped);
+      if (!faces.isEmpty() && skipped == faces.size()) {
+        return "none of the " + faces.size() + " faces could be read to compare the two models (" + firstSkip + ")";
+      }
       return null;
     }
   }
@@ -390,6 +400,9 @@ public final class NightlyJob {
         m.patchNormalisation(), m.cnnBatchNorm(), m.cnnStrided(), c.augment().cropSizes(),
         c.augment().cropMargin());
   }
+
+  /** How a training face that cannot be used enters the manifest, before its problem's code. */
+  static final String UNREADABLE = "unreadable:";
 
   /**
    * Each subset's faces in both maps, paired in id order; the faces only one model has an error for are counted
@@ -443,31 +456,57 @@ public final class NightlyJob {
 
   /**
    * The manifest of the training faces of {@code data}: each face's SHA-256 over its image and annotation bytes (as
-   * {@code prepare} computes it), read on the executors without decoding. Faces whose files cannot be read are left
-   * out (prepare reports them).
+   * {@code prepare} computes it), read on the executors without decoding. A face that cannot be used (a problem found
+   * when the data set was listed, or files that cannot be read) enters it as {@code unreadable:CODE}, logged with its
+   * file and reason and counted in {@code unreadable}: a new bad face is a change, so {@code prepare} runs and reports
+   * it, and a face that becomes readable is a change again.
    */
-  static DataManifest manifest(SparkSession spark, FacealignConfig cfg, Storage st, PrepareJob.DataSpec data)
-      throws IOException {
+  static DataManifest manifest(SparkSession spark, FacealignConfig cfg, Storage st, PrepareJob.DataSpec data,
+      ObjectNode counts) throws IOException {
     String trainSubset = cfg.train().subset();
-    List<FaceEntry> entries = PrepareJob.discover(st, data, trainSubset, cfg.data().allowOutsideRoot()).discovery().entries().stream()
-        .filter(e -> e.subset().equals(trainSubset) && e.problem() == null && e.annotationPath() != null).toList();
+    List<FaceEntry> all = PrepareJob.discover(st, data, trainSubset, cfg.data().allowOutsideRoot()).discovery().entries()
+        .stream().filter(e -> e.subset().equals(trainSubset)).toList();
+    Map<String, String> hashes = new HashMap<>();
+    Map<String, Long> unreadable = new java.util.TreeMap<>();
+    List<FaceEntry> entries = new ArrayList<>();
+    for (FaceEntry e : all) {
+      if (e.problem() != null) {
+        hashes.put(e.id(), UNREADABLE + e.problemCode());
+        unreadable.merge(e.problemCode(), 1L, Long::sum);
+        LOG.warn("nightly: training face {} cannot be used: {}", e.id(), e.problem());
+      } else if (e.annotationPath() != null) {
+        entries.add(e);
+      }
+    }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Storage> storage = jsc.broadcast(st);
     long max = cfg.data().maxFileBytes();
-    Map<String, String> hashes = new HashMap<>();
     if (!entries.isEmpty()) {
-      for (Tuple2<String, String> t : jsc.parallelize(entries, SparkSessions.partitions(spark, cfg, entries.size()))
-          .flatMap(e -> {
+      // (id, {hash}) or, for a face whose files cannot be read, (id, {null, code, message})
+      for (Tuple2<String, String[]> t : jsc.parallelize(entries, SparkSessions.partitions(spark, cfg, entries.size()))
+          .map(e -> {
             try {
               byte[] img = storage.value().readBytes(e.imagePath(), max);
               byte[] ann = storage.value().readBytes(e.annotationPath(), max);
-              return List.of(new Tuple2<>(e.id(), Hashes.sha256(img, ann))).iterator();
+              return new Tuple2<>(e.id(), new String[] {Hashes.sha256(img, ann)});
             } catch (DataException ex) {
-              return List.<Tuple2<String, String>>of().iterator();
+              return new Tuple2<>(e.id(), new String[] {null, ex.code(), ex.getMessage()});
             }
           }).collect()) {
-        hashes.put(t._1(), t._2());
+        String[] v = t._2();
+        if (v[0] != null) {
+          hashes.put(t._1(), v[0]);
+        } else {
+          hashes.put(t._1(), UNREADABLE + v[1]);
+          unreadable.merge(v[1], 1L, Long::sum);
+          LOG.warn("nightly: training face {} cannot be read: {}", t._1(), v[2]);
+        }
       }
+    }
+    counts.put("unreadable", unreadable.values().stream().mapToLong(Long::longValue).sum());
+    if (!unreadable.isEmpty()) {
+      ObjectNode byCode = counts.putObject("unreadable_by_reason");
+      unreadable.forEach(byCode::put);
     }
     return DataManifest.of(hashes);
   }

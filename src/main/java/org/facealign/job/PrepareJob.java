@@ -2,6 +2,7 @@ package org.facealign.job;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,6 +133,9 @@ public final class PrepareJob {
     // Everything but the rows, for the counts: a few kB per face, kept deserialised in memory.
     JavaRDD<Outcome> light = outcomes.map(Outcome::light).persist(StorageLevel.MEMORY_AND_DISK());
     try {
+      // summary.json is the prepared set's commit marker: written last, and removed before anything else is touched,
+      // so that a run that dies part-way leaves a set every reader refuses, never old counts beside new faces
+      PreparedSet.uncommit(st, outDir);
       spark.createDataFrame(light.filter(o -> o.face() != null).map(o -> o.face().toRow()), PreparedFace.SCHEMA)
           .write().mode(SaveMode.Overwrite).parquet(PreparedSet.facesDir(outDir));
       List<Failure> failures = new ArrayList<>(light.filter(o -> o.failure() != null).map(Outcome::failure).collect());
@@ -161,7 +165,7 @@ public final class PrepareJob {
           layout.testSubsets(), layout.derived(), cfg.data().boxPolicy(), cfg.data().boxMargin(),
           scheme.numPoints(), total, bySubset, failedByReason, layout.discovery().missingParts(), layout.discovery().notes(),
           cfg.hash(), null);
-      st.writeText(Storage.resolve(outDir, "config.conf"), cfg.render());
+      st.writeAtomically(Storage.resolve(outDir, "config.conf"), cfg.render().getBytes(StandardCharsets.UTF_8));
       PreparedSet.writeFailures(st, outDir, failures);
       if (opened != null) {
         long featureFailures = failures.stream().filter(f -> f.stage().equals(FEATURES_STAGE)).count();

@@ -69,12 +69,20 @@ public final class PreparedSet {
     return Storage.resolve(dir, "faces");
   }
 
+  /** Writes the summary, whole or not at all; it is the set's commit marker, so the last file written. */
   public static void writeSummary(Storage st, String dir, Summary s) throws IOException {
-    st.write(Storage.resolve(dir, "summary.json"), org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(s)));
+    st.writeAtomically(Storage.resolve(dir, "summary.json"),
+        org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(s)));
+  }
+
+  /** Removes the commit marker before a set is rewritten: until the new summary is written, readers refuse it. */
+  public static void uncommit(Storage st, String dir) throws IOException {
+    st.delete(Storage.resolve(dir, "summary.json"));
   }
 
   public static void writeFailures(Storage st, String dir, List<Failure> failures) throws IOException {
-    st.write(Storage.resolve(dir, "failures.json"), org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(failures)));
+    st.writeAtomically(Storage.resolve(dir, "failures.json"),
+        org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(failures)));
   }
 
   /** Reads the summary; fails clearly if {@code dir} is not a complete prepared set. */

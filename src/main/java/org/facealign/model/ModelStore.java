@@ -235,10 +235,7 @@ public final class ModelStore {
     for (Map.Entry<String, byte[]> e : files.entrySet()) {
       storage.write(Storage.resolve(tmp, e.getKey()), e.getValue());
     }
-    if (storage.exists(dir)) {
-      storage.delete(dir);
-    }
-    storage.rename(tmp, dir);
+    storage.replaceDirectory(tmp, dir);
   }
 
   /** The files of the model in {@code dir} (only those its checksum file lists, plus that file). */

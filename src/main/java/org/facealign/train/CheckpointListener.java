@@ -108,10 +108,7 @@ public final class CheckpointListener implements TrainingListener {
       sums.append(org.facealign.data.Hashes.sha256(f.getValue())).append("  ").append(f.getKey()).append('\n');
     }
     storage.writeText(Storage.resolve(tmp, SUMS), sums.toString());
-    if (storage.exists(target)) {
-      storage.delete(target);
-    }
-    storage.rename(tmp, target);
+    storage.replaceDirectory(tmp, target);
   }
 
   /**

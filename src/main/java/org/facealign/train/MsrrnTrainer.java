@@ -241,7 +241,7 @@ public final class MsrrnTrainer {
           for (TrainingSample s : batch) {
             crops.add(in.crops(s.canvas(), null).crops());
           }
-          double[][][] out = MsrrnGraph.predictBatch(local, MsrrnGraph.input(DataType.FLOAT, crops));
+          double[][][] out = MsrrnGraph.predictBatch(local, crops);
           for (int i = 0; i < batch.size(); i++) {
             TrainingSample s = batch.get(i);
             double[][] traj = new double[stages + 1][];

@@ -15,6 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import org.facealign.cli.Main;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.FileLock;
+import org.facealign.data.FaceEntry;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
 import org.facealign.registry.ModelRegistry;
@@ -68,10 +69,18 @@ class NightlyJobTest {
     Path more = dir.resolve("more");
     SyntheticFaces.writeW300Layout(more, Map.of("helen/trainset", 50), 4L, SyntheticFaces.Options.defaults());
     copyTree(more.resolve("helen"), data.resolve("helen"));
+    // and an image without its annotation: counted as unreadable, a change, reported by prepare, never dropped
+    try (var f = Files.list(data.resolve("helen/trainset"))) {
+      Path img = f.filter(p -> !p.toString().endsWith(".pts")).sorted().findFirst().orElseThrow();
+      Files.copy(img, data.resolve("helen/trainset/no_annotation_face.png"));
+    }
     int code3 = nightly(data, regDir);
     JsonNode n3 = last(reg);
     assertEquals(50, n3.at("/features/computed").asInt(), n3.toString());
-    assertEquals(50, n3.at("/training_data/added").asInt());
+    assertEquals(51, n3.at("/training_data/added").asInt());
+    assertEquals(1, n3.at("/training_data/unreadable").asInt(), n3.toString());
+    assertEquals(1, n3.at("/training_data/unreadable_by_reason/" + FaceEntry.NO_ANNOTATION).asInt(), n3.toString());
+    assertEquals(0, n2.at("/training_data/unreadable").asInt());
     assertEquals(n3.get("decision").asText().equals("promoted") ? 0 : 3, code3);
     String production = reg.production().get().version();
 

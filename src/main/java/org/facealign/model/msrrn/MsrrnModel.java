@@ -166,7 +166,7 @@ public final class MsrrnModel implements LandmarkModel {
     if (predictor != null) {
       return predictor.predict(crops);
     }
-    return MsrrnGraph.predictBatch(local.get(), MsrrnGraph.input(DataType.FLOAT, crops));
+    return MsrrnGraph.predictBatch(local.get(), crops);
   }
 
   /** The codec of {@link #KIND}. */

@@ -365,8 +365,23 @@ public final class MsrrnGraph {
   }
 
   /**
-   * The shapes S0 .. ST of N examples (crops {@code [N, 1, s, s]}): {@code [example][stage 0..T][2P]}, unit
-   * frame, inference mode.
+   * The shapes S0 .. ST of N faces, each given as its crops (coarse to fine): {@code [face][stage 0..T][2P]}, unit
+   * frame, inference mode. The input arrays are made here and released before it returns.
+   */
+  public static double[][][] predictBatch(ComputationGraph g, List<GrayImage[]> faces) {
+    INDArray[] in = input(DataType.FLOAT, faces);
+    try {
+      return predictBatch(g, in);
+    } finally {
+      for (INDArray a : in) {
+        a.close();
+      }
+    }
+  }
+
+  /**
+   * As {@link #predictBatch(ComputationGraph, List)} on inputs already made (crops {@code [N, 1, s, s]}), which stay
+   * the caller's to close.
    */
   public static double[][][] predictBatch(ComputationGraph g, INDArray[] crops) {
     int stages = stages(g);

@@ -429,8 +429,25 @@ final class RecurrentRegressionStages {
 
   private static void add(INDArray target, double[] v) {
     try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
-        INDArray a = Nd4j.createFromArray(v).castTo(target.dataType())) {
+        INDArray a = ofType(v, target.dataType())) {
       target.addi(a.reshape(target.shape()));
+    }
+  }
+
+  /** {@code v} as a new array of type {@code dt}, made directly (a cast would leave an intermediate array behind). */
+  private static INDArray ofType(double[] v, org.nd4j.linalg.api.buffer.DataType dt) {
+    if (dt == org.nd4j.linalg.api.buffer.DataType.DOUBLE) {
+      return Nd4j.createFromArray(v);
+    }
+    float[] f = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      f[i] = (float) v[i];
+    }
+    if (dt == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+      return Nd4j.createFromArray(f);
+    }
+    try (INDArray a = Nd4j.createFromArray(f)) {
+      return a.castTo(dt);
     }
   }
 }

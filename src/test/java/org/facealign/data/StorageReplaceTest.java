@@ -1,0 +1,54 @@
+package org.facealign.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A staged directory takes the place of an old one whole: never the two mixed, nothing left beside them. */
+class StorageReplaceTest {
+
+  private static List<String> names(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void aStagedDirectoryReplacesTheOldOneWhole(@TempDir Path dir) throws IOException {
+    Storage st = Storage.local();
+    Path target = dir.resolve("model");
+    Path staged = dir.resolve(".model.tmp-1");
+    Files.createDirectories(target);
+    Files.writeString(target.resolve("old.npy"), "old");
+    Files.writeString(target.resolve("model.json"), "{\"v\":1}");
+    Files.createDirectories(staged);
+    Files.writeString(staged.resolve("model.json"), "{\"v\":2}");
+
+    st.replaceDirectory(staged.toString(), target.toString());
+    // the new directory, not the new one moved inside the old (what a plain rename onto a directory does)
+    assertEquals(List.of("model.json"), names(target));
+    assertEquals("{\"v\":2}", Files.readString(target.resolve("model.json")));
+    assertEquals(List.of("model"), names(dir), "neither the staged nor the old directory is left beside it");
+
+    // no directory there yet: a plain rename
+    Path fresh = dir.resolve("fresh");
+    Files.createDirectories(dir.resolve("staged2"));
+    Files.writeString(dir.resolve("staged2/a"), "a");
+    st.replaceDirectory(dir.resolve("staged2").toString(), fresh.toString());
+    assertEquals(List.of("a"), names(fresh));
+    assertFalse(Files.exists(dir.resolve("staged2")));
+
+    // a staged directory that is not there: refused, and the target is left where it was
+    assertThrows(IOException.class, () -> st.replaceDirectory(dir.resolve("missing").toString(), fresh.toString()));
+    assertEquals(List.of("a"), names(fresh));
+    assertEquals(List.of("fresh", "model"), names(dir));
+  }
+}
