@@ -64,9 +64,11 @@ final class LabelInputs {
    * @param listed input records before merging duplicates
    * @param ignored files of folder inputs that are not images (nor annotations or box files)
    * @param descriptions what each --input was taken as
+   * @param boxFileProblems each {@code boxes.txt} of a folder input that could not be used: the file and the reason
+   *     (its images are labelled from the detector's boxes instead)
    */
   record Listing(JavaRDD<LabelInput> inputs, long listed, long ignored, List<String> descriptions,
-      List<JavaRDD<?>> cached) {
+      List<String> boxFileProblems, List<JavaRDD<?>> cached) {
     /** Releases the cached listing. */
     void release() {
       cached.forEach(r -> r.unpersist(false));
@@ -79,13 +81,14 @@ final class LabelInputs {
     List<JavaRDD<LabelInput>> parts = new ArrayList<>();
     List<JavaRDD<?>> cached = new ArrayList<>();
     List<String> descriptions = new ArrayList<>();
+    List<String> boxFileProblems = new ArrayList<>();
     long ignored = 0;
     for (String p : paths) {
       Kind kind = forced == Kind.AUTO ? detect(st, cfg, p) : forced;
       descriptions.add(p + " (" + kind.name().toLowerCase(Locale.ROOT) + ")");
       switch (kind) {
         case IMAGES -> {
-          Tuple2<JavaRDD<LabelInput>, Long> r = folder(spark, jsc, st, cfg, p, cached);
+          Tuple2<JavaRDD<LabelInput>, Long> r = folder(spark, jsc, st, cfg, p, cached, boxFileProblems);
           parts.add(r._1());
           ignored += r._2();
         }
@@ -116,7 +119,7 @@ final class LabelInputs {
     merged = merged.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
     cached.add(merged);
     long listed = merged.map(Tuple2::_2).fold(0L, Long::sum);
-    return new Listing(merged.map(Tuple2::_1), listed, ignored, descriptions, cached);
+    return new Listing(merged.map(Tuple2::_1), listed, ignored, descriptions, boxFileProblems, cached);
   }
 
   /** Two records of one image: their boxes together (a record that detects wins over none), the first problem. */
@@ -178,7 +181,7 @@ final class LabelInputs {
   }
 
   private static Tuple2<JavaRDD<LabelInput>, Long> folder(SparkSession spark, JavaSparkContext jsc, Storage st,
-      ConfigLabel cfg, String p, List<JavaRDD<?>> cached) throws IOException {
+      ConfigLabel cfg, String p, List<JavaRDD<?>> cached, List<String> boxFileProblems) throws IOException {
     String root = root(st, p);
     JavaRDD<Tuple2<String, Long>> rows = listFiles(jsc, st, p, cfg.recursive())
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
@@ -192,6 +195,7 @@ final class LabelInputs {
         BoxesFile.parse(st.readText(f), f).forEach((name, box) -> given.put(dir + "/" + name, box));
       } catch (DataException e) {
         org.slf4j.LoggerFactory.getLogger(LabelInputs.class).warn("label: {} ignored: {}", f, e.getMessage());
+        boxFileProblems.add(e.getMessage());
       }
     }
     Broadcast<Map<String, FaceBox>> givenBoxes = jsc.broadcast(given);

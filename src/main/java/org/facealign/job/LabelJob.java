@@ -354,6 +354,8 @@ public final class LabelJob {
       r.put("images_listed", n);
       r.put("duplicate_records", listing.listed() - n);
       r.put("ignored_files", listing.ignored());
+      ArrayNode boxFiles = r.putArray("box_file_problems");
+      listing.boxFileProblems().forEach(x -> boxFiles.add(org.facealign.config.Secrets.redactText(x)));
       r.put("chunks", run.chunks());
       LabelTally t = new LabelTally();
       run.done().values().forEach(t::merge);

@@ -89,6 +89,8 @@ class LabelJobTest extends LocalSparkTest {
     }
     Files.write(Files.createDirectories(data.resolve("sub folder")).resolve("nested.JPG"), valid.get("baseline.jpg"));
     Files.writeString(data.resolve("notes.txt"), "not an input");
+    // a broken box file: named in the summary with its reason, its folder's images labelled from detections
+    Files.writeString(data.resolve("sub folder/boxes.txt"), "nested.JPG ten 20 30 40\n");
     Files.copy(w300.resolve("helen/trainset/100032540_1.pts"), data.resolve("baseline.pts"));
     int inputs = valid.size() + hostile.size() + 1;
 
@@ -101,6 +103,9 @@ class LabelJobTest extends LocalSparkTest {
     assertEquals(valid.size() + 1, s.get("images_with_faces").asInt(), s.toString());
     assertEquals(hostile.size(), s.get("failed").asInt());
     assertEquals(1, s.at("/last_run/ignored_files").asInt());
+    assertEquals(1, s.at("/last_run/box_file_problems").size(), s.toString());
+    String problem = s.at("/last_run/box_file_problems/0").asText();
+    assertTrue(problem.contains("boxes.txt:1"), problem);
     for (String code : ImageKinds.hostileCodes().values()) {
       assertEquals(1, s.at("/failed_by_reason/decode: " + code).asInt(), code);
     }
