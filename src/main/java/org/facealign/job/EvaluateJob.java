@@ -157,8 +157,26 @@ public final class EvaluateJob {
       byte[] bytes = f.getKey().endsWith(".png") ? f.getValue() : org.facealign.config.Secrets.redactText(f.getValue());
       st.writeAtomically(Storage.resolve(outDir, f.getKey()), bytes);
     }
+    deleteStaleFigures(st, outDir, out.keySet());
     LOG.info("evaluate: report written to {}", org.facealign.config.Secrets.redactText(Storage.resolve(outDir, "report.html")));
     return built;
+  }
+
+  /** The figures an evaluation writes beside its report (the names {@code run} gives them). */
+  static final java.util.regex.Pattern FIGURES =
+      java.util.regex.Pattern.compile("(worst-.+|ced-compare-.+|stages|bias-variance)\\.png");
+
+  /**
+   * Deletes the figures an earlier evaluation into {@code outDir} wrote and this one did not (a subset no longer
+   * evaluated, a model no longer compared), so the directory holds one report, not parts of two.
+   */
+  static void deleteStaleFigures(Storage st, String outDir, java.util.Set<String> written) throws IOException {
+    for (org.apache.hadoop.fs.FileStatus f : st.list(outDir)) {
+      String name = f.getPath().getName();
+      if (f.isFile() && FIGURES.matcher(name).matches() && !written.contains(name)) {
+        st.delete(f.getPath().toString());
+      }
+    }
   }
 
   /** The predictions of the model whose files are {@code files} on the faces of the {@code tests} subsets. */
