@@ -298,20 +298,9 @@ public final class CalibrateJob {
     long t0 = System.nanoTime();
     List<Detection> found = CascadeDetector.forThread(detect).detect(lf.image());
     long nanos = System.nanoTime() - t0;
-    Detection best = null;
-    double bestIou = 0;
-    for (Detection d : found) {
-      double iou = d.box().iou(tight);
-      if (iou > bestIou) {
-        bestIou = iou;
-        best = d;
-      }
-    }
-    if (bestIou < 0.3) {
-      best = null;
-    }
+    Detection best = Detection.match(found, tight);
     return new Match(e.id(), best == null ? null : best.stage(), best == null ? null : best.box(), e.detectorBox(), tight,
-        bestIou, nanos, null, null);
+        best == null ? 0 : best.box().iou(tight), nanos, null, null);
   }
 
   static Errors errors(FaceEntry e, Storage st, FaceReader.Limits limits, ConfigDetect detect, BoxPolicy policy,
@@ -327,16 +316,8 @@ public final class CalibrateJob {
     Shape truth = lf.face().landmarks();
     double given = Nme.interPupil(model.predict(lf.image(), policy.boxFor(lf.face())), truth, scheme);
     FaceBox tight = truth.extent();
-    Detection best = null;
-    double bestIou = 0;
-    for (Detection d : CascadeDetector.forThread(detect).detect(lf.image())) {
-      double iou = d.box().iou(tight);
-      if (iou > bestIou) {
-        bestIou = iou;
-        best = d;
-      }
-    }
-    if (best == null || bestIou < 0.3) {
+    Detection best = Detection.match(CascadeDetector.forThread(detect).detect(lf.image()), tight);
+    if (best == null) {
       return new Errors(e.id(), given, Double.NaN, Double.NaN, null, null);
     }
     BoxConvention convention = new BoxConvention(detect, policy);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.Serializable;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -39,7 +40,6 @@ import org.facealign.registry.Gate;
 import org.facealign.registry.ModelRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -187,8 +187,9 @@ public final class NightlyJob {
       h.put("production", prod.map(ModelRegistry.Pointer::version).orElse(null));
       LOG.info("nightly: {} training faces: {}; production: {}", now.size(), diff, prod.map(ModelRegistry.Pointer::version)
           .orElse("none"));
-      if (now.size() == 0) {
-        throw new IllegalArgumentException("no training faces in " + spec.data().data());
+      if (now.size() == d.get("unreadable").asLong()) {
+        throw new IllegalArgumentException("no usable training faces in " + spec.data().data() + " (" + now.size()
+            + " unreadable)");
       }
       if (diff.isEmpty() && prod.isPresent() && !spec.force()) {
         return decide(NO_CHANGE, "the training data is unchanged since the last trained run (manifest " + now.hash()
@@ -401,6 +402,9 @@ public final class NightlyJob {
         c.augment().cropMargin());
   }
 
+  /** A training face's content hash, or why its files could not be read. */
+  private record Hashed(String id, String hash, DataException failure) implements Serializable {}
+
   /** How a training face that cannot be used enters the manifest, before its problem's code. */
   static final String UNREADABLE = "unreadable:";
 
@@ -482,24 +486,22 @@ public final class NightlyJob {
     Broadcast<Storage> storage = jsc.broadcast(st);
     long max = cfg.data().maxFileBytes();
     if (!entries.isEmpty()) {
-      // (id, {hash}) or, for a face whose files cannot be read, (id, {null, code, message})
-      for (Tuple2<String, String[]> t : jsc.parallelize(entries, SparkSessions.partitions(spark, cfg, entries.size()))
+      for (Hashed h : jsc.parallelize(entries, SparkSessions.partitions(spark, cfg, entries.size()))
           .map(e -> {
             try {
               byte[] img = storage.value().readBytes(e.imagePath(), max);
               byte[] ann = storage.value().readBytes(e.annotationPath(), max);
-              return new Tuple2<>(e.id(), new String[] {Hashes.sha256(img, ann)});
+              return new Hashed(e.id(), Hashes.sha256(img, ann), null);
             } catch (DataException ex) {
-              return new Tuple2<>(e.id(), new String[] {null, ex.code(), ex.getMessage()});
+              return new Hashed(e.id(), null, ex);
             }
           }).collect()) {
-        String[] v = t._2();
-        if (v[0] != null) {
-          hashes.put(t._1(), v[0]);
+        if (h.failure() == null) {
+          hashes.put(h.id(), h.hash());
         } else {
-          hashes.put(t._1(), UNREADABLE + v[1]);
-          unreadable.merge(v[1], 1L, Long::sum);
-          LOG.warn("nightly: training face {} cannot be read: {}", t._1(), v[2]);
+          hashes.put(h.id(), UNREADABLE + h.failure().code());
+          unreadable.merge(h.failure().code(), 1L, Long::sum);
+          LOG.warn("nightly: training face {} cannot be read: {}", h.id(), h.failure().getMessage());
         }
       }
     }

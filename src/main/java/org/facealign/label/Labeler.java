@@ -54,8 +54,8 @@ public final class Labeler {
   private static final int DETECT = 3;
   private static final int ALIGN = 4;
   private static final int TRUTH = 5;
-  /** IoU with the annotated face above which a found box counts as that face. */
-  public static final double FOUND_IOU = 0.3;
+  /** IoU with the annotated face above which a found box counts as that face (as in {@code calibrate}). */
+  public static final double FOUND_IOU = Detection.FOUND_IOU;
 
   private final LandmarkModel model;
   private final Storage storage;
