@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads and writes files through Hadoop's FileSystem, so every path may be local ({@code /x},
@@ -264,9 +265,10 @@ public final class Storage implements Serializable {
 
   /**
    * Puts the complete directory {@code staged} in the place of {@code target}: the old directory is first renamed
-   * aside (a hidden sibling), then {@code staged} renamed into place, then the old one deleted. A reader never sees
-   * a mix of the two; a crash between the two renames leaves no {@code target} but both copies whole, the old one
-   * as {@code .NAME.old-UUID} beside it (file systems have no atomic swap of a directory with another).
+   * aside (a hidden sibling, {@code .NAME.old-UUID}), then {@code staged} renamed into place, then the old one
+   * deleted, with any copy an earlier, interrupted replacement left aside. A reader never sees a mix of the two; a
+   * crash between the two renames leaves no {@code target} but both copies whole (file systems have no atomic swap
+   * of a directory with another), and {@link #readableDirectory} then gives readers the old one.
    */
   public void replaceDirectory(String staged, String target) throws IOException {
     if (!isDirectory(staged)) {
@@ -275,7 +277,7 @@ public final class Storage implements Serializable {
     Path t = new Path(target);
     String old = null;
     if (exists(target)) {
-      old = new Path(t.getParent(), "." + t.getName() + ".old-" + java.util.UUID.randomUUID()).toString();
+      old = new Path(t.getParent(), asidePrefix(t) + java.util.UUID.randomUUID()).toString();
       rename(target, old);
     }
     try {
@@ -289,6 +291,55 @@ public final class Storage implements Serializable {
     if (old != null) {
       delete(old);
     }
+    for (FileStatus aside : setAside(t)) {
+      delete(aside.getPath().toString());
+    }
+  }
+
+  /**
+   * The directory a reader of {@code target} should read: {@code target} itself when it is a directory; when it is
+   * missing, the newest copy that a {@link #replaceDirectory} interrupted between its two renames left aside (the
+   * previous contents, whole); otherwise {@code target} (so that the caller reports it missing). Never renames
+   * anything: a writer may be between those renames at this moment.
+   */
+  public String readableDirectory(String target) throws IOException {
+    if (isDirectory(target)) {
+      return target;
+    }
+    FileStatus newest = null;
+    for (FileStatus s : setAside(new Path(target))) {
+      if (newest == null || s.getModificationTime() > newest.getModificationTime()) {
+        newest = s;
+      }
+    }
+    if (newest == null) {
+      return target;
+    }
+    // the caller's spelling of the parent (with or without a scheme), the listing's name
+    String aside = new Path(new Path(target).getParent(), newest.getPath().getName()).toString();
+    LoggerFactory.getLogger(Storage.class).warn("{} is missing: a replacement of it was interrupted; reading the "
+        + "previous contents, left whole at {}", target, aside);
+    return aside;
+  }
+
+  /** The copies of {@code target} that {@link #replaceDirectory} renamed aside and has not deleted. */
+  private List<FileStatus> setAside(Path target) throws IOException {
+    Path parent = target.getParent();
+    if (parent == null || !isDirectory(parent.toString())) {
+      return List.of();
+    }
+    String prefix = asidePrefix(target);
+    List<FileStatus> out = new ArrayList<>();
+    for (FileStatus s : list(parent.toString())) {
+      if (s.isDirectory() && s.getPath().getName().startsWith(prefix)) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  private static String asidePrefix(Path target) {
+    return "." + target.getName() + ".old-";
   }
 
   /** Renames {@code from} to {@code to} (atomic on HDFS and local file systems). */

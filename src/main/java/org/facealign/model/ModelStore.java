@@ -238,14 +238,20 @@ public final class ModelStore {
     storage.replaceDirectory(tmp, dir);
   }
 
-  /** The files of the model in {@code dir} (only those its checksum file lists, plus that file). */
-  public static Map<String, byte[]> readFiles(Storage storage, String dir) {
+  /**
+   * The files of the model in {@code modelDir} (only those its checksum file lists, plus that file). Where a {@link
+   * #save} was interrupted between putting the old model aside and the new one in place, the old model is read
+   * ({@link Storage#readableDirectory}), and every message names the directory read.
+   */
+  public static Map<String, byte[]> readFiles(Storage storage, String modelDir) {
+    String dir;
     try {
+      dir = storage.readableDirectory(modelDir);
       if (!storage.isDirectory(dir)) {
-        throw new ModelFormatException(dir + ": no model directory there");
+        throw new ModelFormatException(modelDir + ": no model directory there");
       }
     } catch (IOException e) {
-      throw new ModelFormatException(dir + ": cannot read: " + e.getMessage(), e);
+      throw new ModelFormatException(modelDir + ": cannot read: " + e.getMessage(), e);
     }
     Map<String, byte[]> files = new LinkedHashMap<>();
     byte[] sums;

@@ -51,4 +51,34 @@ class StorageReplaceTest {
     assertEquals(List.of("a"), names(fresh));
     assertEquals(List.of("fresh", "model"), names(dir));
   }
+
+  @Test
+  void copiesAnInterruptedReplacementLeftAsideAreReadThenCleared(@TempDir Path dir) throws IOException {
+    Storage st = Storage.local();
+    Path target = dir.resolve("model");
+    // a replacement that died between its renames: no target, the previous contents aside
+    Path aside = dir.resolve(".model.old-1");
+    Files.createDirectories(aside);
+    Files.writeString(aside.resolve("model.json"), "{\"v\":1}");
+    assertEquals(aside.toString(), st.readableDirectory(target.toString()));
+    assertEquals(List.of(".model.old-1"), names(dir), "reading renames nothing");
+    // an older interrupted copy: the newest is read
+    Path older = dir.resolve(".model.old-0");
+    Files.createDirectories(older);
+    Files.setLastModifiedTime(older, java.nio.file.attribute.FileTime.fromMillis(
+        Files.getLastModifiedTime(aside).toMillis() - 60_000));
+    assertEquals(aside.toString(), st.readableDirectory(target.toString()));
+    // a sibling with another name's prefix is never taken for it
+    Files.createDirectories(dir.resolve(".model2.old-9"));
+
+    Path staged = dir.resolve(".model.tmp-2");
+    Files.createDirectories(staged);
+    Files.writeString(staged.resolve("model.json"), "{\"v\":2}");
+    st.replaceDirectory(staged.toString(), target.toString());
+    assertEquals(target.toString(), st.readableDirectory(target.toString()));
+    assertEquals("{\"v\":2}", Files.readString(target.resolve("model.json")));
+    assertEquals(List.of(".model2.old-9", "model"), names(dir), "the copies left aside are deleted once replaced");
+    // nothing there at all: the target itself, for the caller to report
+    assertEquals(dir.resolve("none").toString(), st.readableDirectory(dir.resolve("none").toString()));
+  }
 }

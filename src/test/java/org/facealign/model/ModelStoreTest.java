@@ -63,6 +63,29 @@ class ModelStoreTest {
   }
 
   @Test
+  void aSaveInterruptedBetweenItsRenamesLeavesTheOldModelReadable(@TempDir Path dir) throws Exception {
+    Storage st = Storage.local();
+    String where = dir.resolve("m").toString();
+    ModelStore.save(model(1), st, where);
+    // what a save leaves when it dies after putting the old model aside and before renaming the new one in
+    Files.move(dir.resolve("m"), dir.resolve(".m.old-1234"));
+    ModelStore.save(model(2), st, dir.resolve("staged").toString());
+    Files.move(dir.resolve("staged"), dir.resolve(".m.tmp-5678"));
+
+    assertEquals(1, ModelStore.load(st, where).header().provenance().seed(), "the old model, whole");
+    assertEquals(ModelStore.fingerprint(ModelStore.readFiles(st, dir.resolve(".m.old-1234").toString())),
+        ModelStore.fingerprint(ModelStore.readFiles(st, where)));
+    assertTrue(Files.isDirectory(dir.resolve(".m.old-1234")), "a reader renames nothing");
+
+    ModelStore.save(model(3), st, where);
+    assertEquals(3, ModelStore.load(st, where).header().provenance().seed());
+    assertTrue(Files.notExists(dir.resolve(".m.old-1234")), "the next save deletes the copy left aside");
+    ModelFormatException none = assertThrows(ModelFormatException.class,
+        () -> ModelStore.load(st, dir.resolve("other").toString()));
+    assertTrue(none.getMessage().contains("no model directory there"), none.getMessage());
+  }
+
+  @Test
   void alteredArrayIsRefused(@TempDir Path dir) throws Exception {
     Storage st = Storage.local();
     String where = dir.resolve("m").toString();
