@@ -43,7 +43,8 @@ public final class FileLock implements AutoCloseable {
    * Takes the lock file {@code path}.
    *
    * @param purpose what the lock is taken for (written into it)
-   * @param breakExisting remove a lock that is there first (only when its holder is known to be gone)
+   * @param breakExisting remove a lock that is there first, unless its holder is a process still running on this
+   *     host (a holder on another host is taken to be gone: the caller says so)
    * @throws HeldException if another holder has it
    */
   public static FileLock acquire(Storage storage, String path, String purpose, boolean breakExisting)
@@ -61,6 +62,10 @@ public final class FileLock implements AutoCloseable {
       return new FileLock(storage, path, token);
     }
     String holder = describeHolder(storage, path);
+    if (breakExisting && runningHere(storage, path)) {
+      throw new HeldException(path + " is locked by " + holder + ", which is still running on this host: the lock is"
+          + " not broken");
+    }
     if (breakExisting) {
       storage.delete(path);
       if (storage.createExclusively(path, bytes)) {
@@ -69,6 +74,20 @@ public final class FileLock implements AutoCloseable {
       holder = describeHolder(storage, path);
     }
     throw new HeldException(path + " is locked by " + holder + "; if that job is gone, rerun with --break-lock");
+  }
+
+  /**
+   * Whether the lock at {@code path} is held by a process that is running on this host (false for a holder on another
+   * host, whose liveness cannot be seen from here, and for an unreadable lock).
+   */
+  static boolean runningHere(Storage storage, String path) {
+    try {
+      JsonNode h = JSON.readTree(storage.readBytes(path, 1 << 16));
+      return host().equals(h.path("host").asText()) && h.path("pid").isNumber()
+          && ProcessHandle.of(h.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** Who holds the lock at {@code path}, in words, and whether the holder looks gone. */

@@ -93,6 +93,9 @@ public final class NightlyJob {
     /** After the candidate is published and verified, before the production pointer switches. */
     default void beforeSwitch(String version) {}
 
+    /** After the switch, before each housekeeping step ({@code what} describes it). */
+    default void afterSwitch(String what) throws IOException {}
+
     Hooks NONE = new Hooks() {};
   }
 
@@ -105,6 +108,11 @@ public final class NightlyJob {
    * @param history the line appended to the history
    */
   public record Result(String decision, String reason, String version, ObjectNode history) {}
+
+  /** A step that may fail with an {@link IOException}. */
+  interface IoStep {
+    void run() throws IOException;
+  }
 
   public static Result run(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec) throws IOException {
     return run(spark, cfg, st, spec, Hooks.NONE);
@@ -121,11 +129,9 @@ public final class NightlyJob {
     h.put("data", st.qualify(spec.data().data()));
     h.put("model_kind", cfg.train().model());
     try (FileLock lock = reg.lock("nightly", spec.breakLock())) {
+      Result r;
       try {
-        Result r = new Night(spark, cfg, st, spec, reg, runId, h, hooks).run();
-        finish(reg, h, started);
-        LOG.info("nightly: {}: {}", r.decision(), org.facealign.config.Secrets.redactText(r.reason()));
-        return r;
+        r = new Night(spark, cfg, st, spec, reg, runId, h, hooks).run();
       } catch (IOException | RuntimeException | Error e) {
         // an Error too (a missing class, the heap exhausted): the history says the night failed
         h.put("decision", FAILED);
@@ -137,6 +143,14 @@ public final class NightlyJob {
         }
         throw e;
       }
+      LOG.info("nightly: {}: {}", r.decision(), org.facealign.config.Secrets.redactText(r.reason()));
+      try {
+        finish(reg, h, started);
+      } catch (IOException | RuntimeException e) {
+        // the night's outcome stands (production may already have switched); its history line is what is missing
+        LOG.error("nightly: {}, but its line could not be appended to the history: {}", r.decision(), e.toString());
+      }
+      return r;
     }
   }
 
@@ -211,13 +225,7 @@ public final class NightlyJob {
       String coldBecause = spec.cold() ? "--cold" : !nc.warmStart() ? "nightly.warm-start = false"
           : production == null ? "no model in production" : incompatibility(production, cfg);
       boolean warm = coldBecause == null;
-      Map<String, String> overrides = new HashMap<>();
-      overrides.put("deepreg.table1", "false");
-      if (warm) {
-        overrides.put("deepreg.epochs", Integer.toString(nc.warmEpochs()));
-        overrides.put("msrrn.epochs", Integer.toString(nc.warmEpochs()));
-      }
-      FacealignConfig trainCfg = cfg.with(overrides);
+      FacealignConfig trainCfg = cfg.with(trainingOverrides(warm, nc.warmEpochs()));
       String candidateDir = Storage.resolve(work, "candidate");
       long t0 = System.nanoTime();
       LandmarkModel candidate = train(trainCfg, prepared, candidateDir, warm ? production : null);
@@ -263,13 +271,29 @@ public final class NightlyJob {
       }
       hooks.beforeSwitch(version);
       reg.switchTo(version, decision.reason());
-      reg.writeManifest(now);
-      List<String> deleted = reg.retain(nc.keepVersions());
-      if (!deleted.isEmpty()) {
-        h.set("versions_deleted", PreparedSet.JSON.valueToTree(deleted));
-      }
-      pruneRuns(work);
+      // production serves the candidate from here on: what follows is housekeeping, whose failure is reported with
+      // the promotion rather than turning it into a failed night
+      afterSwitch("writing the training-data manifest (the next night trains on these data again)",
+          () -> reg.writeManifest(now));
+      afterSwitch("deleting versions beyond nightly.keep-versions", () -> {
+        List<String> deleted = reg.retain(nc.keepVersions());
+        if (!deleted.isEmpty()) {
+          h.set("versions_deleted", PreparedSet.JSON.valueToTree(deleted));
+        }
+      });
+      afterSwitch("deleting earlier runs' work directories", () -> pruneRuns(work));
       return decide(PROMOTED, decision.reason(), version);
+    }
+
+    /** A step after the switch to a new production version: its failure is logged and listed, not thrown. */
+    void afterSwitch(String what, IoStep step) {
+      try {
+        hooks.afterSwitch(what);
+        step.run();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("nightly: promoted, but {} failed: {}", what, e.toString());
+        h.withArray("housekeeping_failed").add(what + ": " + e);
+      }
     }
 
     /** Keeps the work directories of the last {@code keep-versions} runs (this one included). */
@@ -357,6 +381,21 @@ public final class NightlyJob {
   }
 
   /**
+   * The keys a night trains with besides its configuration: no Table 1, and, warm, {@code warmEpochs} epochs for
+   * every kind (DeepRegLocal's {@code deepreg.local.epochs} included, which its own value would otherwise decide).
+   */
+  static Map<String, String> trainingOverrides(boolean warm, int warmEpochs) {
+    Map<String, String> overrides = new HashMap<>();
+    overrides.put("deepreg.table1", "false");
+    if (warm) {
+      for (String key : List.of("deepreg.epochs", "deepreg.local.epochs", "msrrn.epochs")) {
+        overrides.put(key, Integer.toString(warmEpochs));
+      }
+    }
+    return overrides;
+  }
+
+  /**
    * Why a warm start from {@code production} is not possible under {@code cfg}, or null when it is: the same kind,
    * landmark scheme, box policy and features, and (for DeepReg and MSRRN) the same architecture.
    */
@@ -391,6 +430,11 @@ public final class NightlyJob {
     }
     if (!(production instanceof DeepRegModel) && !(production instanceof MsrrnModel)) {
       return "a " + kind + " model has nothing to start from";
+    }
+    // a warm cascade skips pre-training: without a joint phase the candidate would be production's cascade again,
+    // trained on none of the new faces, and the gate would pass it as no worse
+    if (production instanceof DeepRegModel d && !d.variant().joint()) {
+      return "a " + kind + " model has no joint phase to continue: only its pre-training learns from new faces";
     }
     return null;
   }

@@ -21,16 +21,19 @@ class StorageReplaceTest {
     }
   }
 
+  /** Directory {@code d}, created, holding {@code model.json} with {@code json}. */
+  private static Path withModelJson(Path d, String json) throws IOException {
+    Files.createDirectories(d);
+    Files.writeString(d.resolve("model.json"), json);
+    return d;
+  }
+
   @Test
   void aStagedDirectoryReplacesTheOldOneWhole(@TempDir Path dir) throws IOException {
     Storage st = Storage.local();
-    Path target = dir.resolve("model");
-    Path staged = dir.resolve(".model.tmp-1");
-    Files.createDirectories(target);
+    Path target = withModelJson(dir.resolve("model"), "{\"v\":1}");
     Files.writeString(target.resolve("old.npy"), "old");
-    Files.writeString(target.resolve("model.json"), "{\"v\":1}");
-    Files.createDirectories(staged);
-    Files.writeString(staged.resolve("model.json"), "{\"v\":2}");
+    Path staged = withModelJson(dir.resolve(".model.tmp-1"), "{\"v\":2}");
 
     st.replaceDirectory(staged.toString(), target.toString());
     // the new directory, not the new one moved inside the old (what a plain rename onto a directory does)
@@ -57,9 +60,7 @@ class StorageReplaceTest {
     Storage st = Storage.local();
     Path target = dir.resolve("model");
     // a replacement that died between its renames: no target, the previous contents aside
-    Path aside = dir.resolve(".model.old-1");
-    Files.createDirectories(aside);
-    Files.writeString(aside.resolve("model.json"), "{\"v\":1}");
+    Path aside = withModelJson(dir.resolve(".model.old-1"), "{\"v\":1}");
     assertEquals(aside.toString(), st.readableDirectory(target.toString()));
     assertEquals(List.of(".model.old-1"), names(dir), "reading renames nothing");
     // an older interrupted copy: the newest is read
@@ -71,9 +72,7 @@ class StorageReplaceTest {
     // a sibling with another name's prefix is never taken for it
     Files.createDirectories(dir.resolve(".model2.old-9"));
 
-    Path staged = dir.resolve(".model.tmp-2");
-    Files.createDirectories(staged);
-    Files.writeString(staged.resolve("model.json"), "{\"v\":2}");
+    Path staged = withModelJson(dir.resolve(".model.tmp-2"), "{\"v\":2}");
     st.replaceDirectory(staged.toString(), target.toString());
     assertEquals(target.toString(), st.readableDirectory(target.toString()));
     assertEquals("{\"v\":2}", Files.readString(target.resolve("model.json")));

@@ -2,6 +2,7 @@ package org.facealign.job;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
@@ -26,12 +27,36 @@ import org.junit.jupiter.api.Test;
 class NightlyCompatibilityTest {
 
   private static DeepRegModel model(ConfigFeatures f) {
+    return model(f, "deepreg");
+  }
+
+  /** A {@code kind} model (one with a global layer) of features {@code f}. */
+  private static DeepRegModel model(ConfigFeatures f, String kind) {
     int d = 2 * 68;
     List<LinearMap> stages = List.of(LinearMap.zero(d, f.descriptorLength() * 68));
     Provenance p = new Provenance("data", 10, 1L, "rev", "0.1.0", "2026-01-01T00:00:00Z", "cfg",
-        "facealign { train.model = deepreg }");
-    return new DeepRegModel(new ModelHeader("deepreg", LandmarkScheme.IBUG_68, "detector", 0.1, p),
+        "facealign { train.model = " + kind + " }");
+    return new DeepRegModel(new ModelHeader(kind, LandmarkScheme.IBUG_68, "detector", 0.1, p),
         new Cascade(f, LinearMap.zero(d, f.hogDimension()), new double[d], stages));
+  }
+
+  @Test
+  void onlyAModelWithAJointPhaseIsWarmStarted() {
+    // a warm cascade skips pre-training, so a warm SequentialReg would be production's cascade again
+    FacealignConfig seq = FacealignConfig.load("facealign { train.model = sequentialreg }", Map.of());
+    String why = NightlyJob.incompatibility(model(seq.features(), "sequentialreg"), seq);
+    assertEquals("a sequentialreg model has no joint phase to continue: only its pre-training learns from new faces",
+        why);
+    // warm nights train warm-epochs epochs whichever kind, DeepRegLocal's own key included
+    FacealignConfig warm = FacealignConfig.load("facealign { train.model = deepreglocal }", Map.of())
+        .with(NightlyJob.trainingOverrides(true, 4));
+    assertEquals(4, warm.deepreg(false).epochs());
+    assertEquals(4, warm.deepreg(true).epochs());
+    assertEquals(4, warm.msrrn().epochs());
+    assertFalse(warm.raw().getBoolean("facealign.deepreg.table1"));
+    FacealignConfig cold = FacealignConfig.load("facealign { }", Map.of()).with(NightlyJob.trainingOverrides(false, 4));
+    assertEquals(30, cold.deepreg(false).epochs());
+    assertEquals(30, cold.deepreg(true).epochs());
   }
 
   @Test

@@ -132,11 +132,31 @@ class NightlyJobTest {
             }
           }));
       assertTrue(e.getMessage().contains("injected"));
+      assertEquals(production, reg.production().get().version(), "a failure before the switch leaves production");
+      assertEquals("failed", last(reg).get("decision").asText());
+
+      // night 6: the same data; the switch happens, then writing the manifest fails: still a promotion, the failed
+      // step listed, and the data not marked as trained on
+      NightlyJob.Result r6 = NightlyJob.run(spark, cfg, Storage.local(), spec, new NightlyJob.Hooks() {
+        @Override
+        public void afterSwitch(String what) throws java.io.IOException {
+          if (what.contains("manifest")) {
+            throw new java.io.IOException("injected: the registry's file system refuses the manifest");
+          }
+        }
+      });
+      JsonNode n6 = last(reg);
+      assertEquals("promoted", r6.decision(), n6.toString());
+      assertEquals("promoted", n6.get("decision").asText());
+      assertEquals(r6.version(), reg.production().get().version());
+      assertEquals(1, n6.get("housekeeping_failed").size(), n6.toString());
+      assertTrue(n6.get("housekeeping_failed").get(0).asText().contains("injected"), n6.toString());
+      assertFalse(n6.at("/training_data/manifest_hash").asText().equals(reg.manifest().hash()),
+          "the manifest of the night before stays: the next night sees these data as new");
+      production = r6.version();
     } finally {
       spark.stop();
     }
-    assertEquals(production, reg.production().get().version(), "a failure before the switch leaves production");
-    assertEquals("failed", last(reg).get("decision").asText());
     assertFalse(Files.exists(regDir.resolve("_lock")), "the lock is released after a failure");
 
     // a held lock: the second run exits with 2, naming the holder
@@ -145,7 +165,7 @@ class NightlyJobTest {
     }
 
     // a version by hand, then a rollback restores the one before
-    String candidate5 = reg.versions().get(reg.versions().size() - 1);
+    String candidate5 = reg.versions().get(reg.versions().size() - 2); // night 5's, published, never switched to
     assertEquals(0, Main.run("registry", "promote", "--registry", regDir.toString(), candidate5));
     assertEquals(candidate5, reg.production().get().version());
     assertEquals(0, Main.run("registry", "rollback", "--registry", regDir.toString()));
@@ -183,8 +203,10 @@ class NightlyJobTest {
     assertEquals(warm.get("decision").asText().equals("promoted") ? 0 : 3, code);
 
     // a changed feature setting makes the next night cold, and says why
-    assertEquals(0, Math.min(0, nightly(data, regDir, concat(small, "--force", "-D", "features.blur-sigma=1.5"))));
-    assertEquals("the feature settings changed", last(reg).at("/training/cold_because").asText());
+    int changed = nightly(data, regDir, concat(small, "--force", "-D", "features.blur-sigma=1.5"));
+    JsonNode coldNight = last(reg);
+    assertEquals(coldNight.get("decision").asText().equals("promoted") ? 0 : 3, changed, coldNight.toString());
+    assertEquals("the feature settings changed", coldNight.at("/training/cold_because").asText());
   }
 
   @Test

@@ -142,6 +142,11 @@ class LabelDatasetTest {
       assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
       assertTrue(e.getMessage().contains("(label)"), e.getMessage());
       assertFalse(e.getMessage().contains("stale"), e.getMessage());
+      // a holder still running on this host is never broken, even on request
+      FileLock.HeldException live = assertThrows(FileLock.HeldException.class,
+          () -> FileLock.acquire(st, lock, "label", true));
+      assertTrue(live.getMessage().contains("still running on this host"), live.getMessage());
+      assertTrue(Files.readString(dir.resolve("_lock")).contains("\"pid\" : " + ProcessHandle.current().pid()));
     }
     assertFalse(Files.exists(dir.resolve("_lock")), "released");
     // a lock left by a process that is gone is reported as stale, and broken only on request
