@@ -20,7 +20,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.BoxPolicy;
 import org.facealign.data.DataException;
+import org.facealign.data.FaceBox;
 import org.facealign.data.FaceEntry;
 import org.facealign.data.FileLock;
 import org.facealign.data.GrayImage;
@@ -529,13 +531,16 @@ public final class NightlyJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Storage> storage = jsc.broadcast(st);
     long max = cfg.data().maxFileBytes();
+    boolean detectorBoxes = BoxPolicy.parse(cfg.data().boxPolicy(), cfg.data().boxMargin()).kind()
+        == BoxPolicy.Kind.DETECTOR;
     if (!entries.isEmpty()) {
       for (Hashed h : jsc.parallelize(entries, SparkSessions.partitions(spark, cfg, entries.size()))
           .map(e -> {
             try {
               byte[] img = storage.value().readBytes(e.imagePath(), max);
               byte[] ann = storage.value().readBytes(e.annotationPath(), max);
-              return new Hashed(e.id(), Hashes.sha256(img, ann), null);
+              String hash = detectorBoxes ? Hashes.sha256(img, ann, boxBytes(e)) : Hashes.sha256(img, ann);
+              return new Hashed(e.id(), hash, null);
             } catch (DataException ex) {
               return new Hashed(e.id(), null, ex);
             }
@@ -555,5 +560,16 @@ public final class NightlyJob {
       unreadable.forEach(byCode::put);
     }
     return DataManifest.of(hashes);
+  }
+
+  /**
+   * The detector box of a face as its manifest hashes it (under the detector box policy, where the box is an input of
+   * training): a corrected box, or a box supplied for a face that had none, is a change.
+   */
+  static byte[] boxBytes(FaceEntry e) {
+    FaceBox b = e.detectorBox();
+    String text = b != null ? "box " + b.x0() + " " + b.y0() + " " + b.x1() + " " + b.y1()
+        : "no box: " + (e.boxProblem() == null ? "" : e.boxProblem());
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 }

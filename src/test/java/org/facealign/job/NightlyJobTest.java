@@ -65,6 +65,21 @@ class NightlyJobTest {
     assertTrue(n2.path("training").isMissingNode(), "nothing trained");
     assertEquals(List.of("v000001"), reg.versions());
 
+    // night 2b: one detector box corrected (moved 3 px right): a change to that face alone, whose features are
+    // computed again (the box is an input of training under the detector box policy)
+    Path boxes = data.resolve("afw").resolve(org.facealign.data.W300Layout.BOXES_FILE);
+    List<String> boxLines = new ArrayList<>(Files.readAllLines(boxes));
+    String[] first = boxLines.get(1).split(" ");
+    first[1] = String.format(java.util.Locale.ROOT, "%.3f", Double.parseDouble(first[1]) + 3);
+    first[3] = String.format(java.util.Locale.ROOT, "%.3f", Double.parseDouble(first[3]) + 3);
+    boxLines.set(1, String.join(" ", first));
+    Files.write(boxes, boxLines);
+    nightly(data, regDir);
+    JsonNode n2b = last(reg);
+    assertEquals(1, n2b.at("/training_data/changed").asInt(), n2b.toString());
+    assertEquals(0, n2b.at("/training_data/added").asInt(), n2b.toString());
+    assertEquals(1, n2b.at("/features/computed").asInt(), n2b.toString());
+
     // night 3: 50 new annotated faces: exactly 50 faces get features
     Path more = dir.resolve("more");
     SyntheticFaces.writeW300Layout(more, Map.of("helen/trainset", 50), 4L, SyntheticFaces.Options.defaults());
