@@ -61,8 +61,28 @@ public final class ModelRegistry {
     return root;
   }
 
-  /** The pointer to production. */
-  public record Pointer(String version, String previous, String switchedAt, String reason) {}
+  /** The most versions a pointer remembers as having been in production before the current one. */
+  public static final int TRAIL = 20;
+
+  /**
+   * The pointer to production.
+   *
+   * @param version the version in production
+   * @param before the versions in production before it, the latest first (at most {@link #TRAIL}): where {@link
+   *     #rollback} goes, one step at a time
+   * @param switchedAt when the pointer last changed
+   * @param reason why
+   */
+  public record Pointer(String version, List<String> before, String switchedAt, String reason) {
+    public Pointer {
+      before = List.copyOf(before);
+    }
+
+    /** The version in production before this one, or null. */
+    public String previous() {
+      return before.isEmpty() ? null : before.get(0);
+    }
+  }
 
   /** Takes the registry's lock (one run at a time). */
   public FileLock lock(String purpose, boolean breakExisting) throws IOException {
@@ -103,8 +123,14 @@ public final class ModelRegistry {
       return Optional.empty();
     }
     JsonNode n = JSON.readTree(st.readBytes(path(POINTER), 1 << 20));
-    return Optional.of(new Pointer(n.path("version").asText(), n.path("previous").isNull() ? null
-        : n.path("previous").asText(null), n.path("switched_at").asText(), n.path("reason").asText()));
+    List<String> before = new ArrayList<>();
+    if (n.path("before").isArray()) {
+      n.get("before").forEach(v -> before.add(v.asText()));
+    } else if (n.path("previous").isTextual()) {
+      before.add(n.get("previous").asText()); // a pointer written before the trail was kept
+    }
+    return Optional.of(new Pointer(n.path("version").asText(), before, n.path("switched_at").asText(),
+        n.path("reason").asText()));
   }
 
   /**
@@ -150,34 +176,49 @@ public final class ModelRegistry {
     return JSON.readTree(st.readBytes(Storage.resolve(versionDir(version), VERSION_FILE), 1 << 24));
   }
 
-  /** Points production at {@code version} in one atomic step; the current one becomes {@code previous}. */
+  /**
+   * Points production at {@code version} in one atomic step; the current one becomes {@code previous}, at the head of
+   * the versions {@link #rollback} goes back through.
+   */
   public Pointer switchTo(String version, String reason) throws IOException {
-    if (!st.isDirectory(versionDir(version))) {
-      throw new IllegalArgumentException("no version " + version + " in " + root + " (versions: " + versions() + ")");
-    }
-    load(version);
     Optional<Pointer> current = production();
-    String previous = current.map(Pointer::version).orElse(null);
-    if (version.equals(previous)) {
-      previous = current.get().previous();
+    List<String> before = new ArrayList<>();
+    if (current.isPresent() && !current.get().version().equals(version)) {
+      before.add(current.get().version());
     }
-    Pointer p = new Pointer(version, previous, Instant.now().toString(), reason);
-    ObjectNode n = JSON.createObjectNode();
-    n.put("version", p.version());
-    n.put("previous", p.previous());
-    n.put("switched_at", p.switchedAt());
-    n.put("reason", p.reason());
-    st.writeAtomically(path(POINTER), org.facealign.config.Secrets.redactText(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n)));
-    return p;
+    current.ifPresent(c -> before.addAll(c.before()));
+    return point(version, before, reason);
   }
 
-  /** Points production back at the version before the current one. */
+  /**
+   * Points production back at the version in production before the current one; the current one is not remembered,
+   * so a second rollback goes one step further back, never to the version rolled back from.
+   */
   public Pointer rollback(String reason) throws IOException {
     Pointer p = production().orElseThrow(() -> new IllegalArgumentException(root + " has no version in production"));
     if (p.previous() == null) {
       throw new IllegalArgumentException(root + ": " + p.version() + " has no previous version to roll back to");
     }
-    return switchTo(p.previous(), reason);
+    return point(p.previous(), p.before().subList(1, p.before().size()), reason);
+  }
+
+  /** Writes the pointer to {@code version} (verified first), with {@code before} as its trail (itself left out). */
+  private Pointer point(String version, List<String> before, String reason) throws IOException {
+    if (!st.isDirectory(versionDir(version))) {
+      throw new IllegalArgumentException("no version " + version + " in " + root + " (versions: " + versions() + ")");
+    }
+    load(version);
+    List<String> trail = before.stream().filter(v -> !v.equals(version)).distinct().limit(TRAIL).toList();
+    Pointer p = new Pointer(version, trail, Instant.now().toString(), reason);
+    ObjectNode n = JSON.createObjectNode();
+    n.put("version", p.version());
+    n.put("previous", p.previous());
+    n.set("before", JSON.valueToTree(p.before()));
+    n.put("switched_at", p.switchedAt());
+    n.put("reason", p.reason());
+    st.writeAtomically(path(POINTER),
+        org.facealign.config.Secrets.redactText(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n)));
+    return p;
   }
 
   /** Appends one line to the history (the whole file is replaced atomically). */

@@ -62,6 +62,33 @@ class RegistryTest {
   }
 
   @Test
+  void rollbacksGoBackThroughProductionsNeverToTheVersionRolledBackFrom(@TempDir Path dir) throws Exception {
+    ModelRegistry r = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
+    List<String> v = new java.util.ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      v.add(r.publish(model(dir, "m" + i, i), r.JSON.createObjectNode()));
+      r.switchTo(v.get(i - 1), "night " + i);
+    }
+    assertEquals(List.of("v000002", "v000001"), r.production().get().before());
+    r.rollback("v3 is bad");
+    assertEquals("v000002", r.production().get().version());
+    assertEquals("v000001", r.production().get().previous());
+    r.rollback("v2 is bad too");
+    assertEquals("v000001", r.production().get().version(), "one step further, not back to v3");
+    assertTrue(r.production().get().before().isEmpty());
+    assertThrows(IllegalArgumentException.class, () -> r.rollback("nothing before v1"));
+    // switching to the same version keeps its trail; a pointer of the earlier format (previous only) still reads
+    r.switchTo("v000003", "by hand");
+    r.switchTo("v000003", "again");
+    assertEquals(List.of("v000001"), r.production().get().before());
+    Files.writeString(Path.of(r.path("production.json")), "{\"version\":\"v000002\",\"previous\":\"v000001\","
+        + "\"switched_at\":\"2026-01-01T00:00:00Z\",\"reason\":\"old\"}");
+    assertEquals(List.of("v000001"), r.production().get().before());
+    r.rollback("from the old format");
+    assertEquals("v000001", r.production().get().version());
+  }
+
+  @Test
   void aDamagedModelIsNeverPublishedAndAPublishedCopyIsVerified(@TempDir Path dir) throws Exception {
     ModelRegistry r = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
     String m = model(dir, "m", 1);
