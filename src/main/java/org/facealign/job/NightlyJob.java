@@ -242,8 +242,13 @@ public final class NightlyJob {
       ObjectNode nme = h.putObject("ip_nme");
       nme.set("candidate", means(cand));
       Gate.Decision decision;
+      String notComparable = production == null ? null : notComparable(production, cfg);
       if (production == null) {
         decision = new Gate.Decision(true, "first version: nothing in production to compare with", Map.of());
+      } else if (notComparable != null) {
+        // production cannot be run on faces prepared for this configuration: the candidate waits for a person
+        decision = new Gate.Decision(false, notComparable + ": the two cannot be compared on the same faces; compare "
+            + "them by hand and promote the candidate with registry promote", Map.of());
       } else {
         Map<String, Map<String, Double>> prodErr = errors(prepared, reg.versionDir(prod.get().version()),
             Storage.resolve(work, "report-production"));
@@ -380,6 +385,23 @@ public final class NightlyJob {
       }
       return null;
     }
+  }
+
+  /**
+   * Why {@code production} cannot be evaluated on the faces prepared under {@code cfg} (another landmark scheme or
+   * box policy than the model's), or null when it can.
+   */
+  static String notComparable(LandmarkModel production, FacealignConfig cfg) {
+    var h = production.header();
+    if (!h.scheme().equals(cfg.data().scheme())) {
+      return "production has another landmark scheme (" + h.scheme().numPoints() + " points)";
+    }
+    if (!h.boxPolicy().equals(cfg.data().boxPolicy())
+        || (h.boxPolicy().equals("landmarks") && h.boxMargin() != cfg.data().boxMargin())) {
+      return "production was trained with box policy " + h.boxPolicy() + " (margin " + h.boxMargin() + "), this run "
+          + "prepares " + cfg.data().boxPolicy() + " (margin " + cfg.data().boxMargin() + ")";
+    }
+    return null;
   }
 
   /**

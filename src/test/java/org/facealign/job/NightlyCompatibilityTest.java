@@ -41,6 +41,18 @@ class NightlyCompatibilityTest {
   }
 
   @Test
+  void aModelOfAnotherBoxPolicyIsNotComparedOnTheNewFaces() {
+    FacealignConfig detector = FacealignConfig.load("facealign { train.model = deepreg }", Map.of());
+    DeepRegModel production = model(detector.features());
+    assertNull(NightlyJob.notComparable(production, detector));
+    FacealignConfig landmarks = FacealignConfig.load(
+        "facealign { train.model = deepreg, data.box-policy = landmarks, data.box-margin = 0.2 }", Map.of());
+    assertEquals("production was trained with box policy detector (margin 0.1), this run prepares landmarks (margin 0.2)",
+        NightlyJob.notComparable(production, landmarks));
+    assertEquals("production has another landmark scheme or box policy", NightlyJob.incompatibility(production, landmarks));
+  }
+
+  @Test
   void onlyAModelWithAJointPhaseIsWarmStarted() {
     // a warm cascade skips pre-training, so a warm SequentialReg would be production's cascade again
     FacealignConfig seq = FacealignConfig.load("facealign { train.model = sequentialreg }", Map.of());
