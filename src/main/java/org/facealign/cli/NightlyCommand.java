@@ -52,6 +52,9 @@ final class NightlyCommand extends SparkCommand {
     NightlyJob.Result r = NightlyJob.run(spark, cfg, st, new NightlyJob.Spec(
         new PrepareJob.DataSpec(input.data, input.tests), registry, force, cold, breakLock));
     System.out.println("nightly: " + r.decision() + (r.version() != null ? " (" + r.version() + ")" : "") + ": " + org.facealign.config.Secrets.redactText(r.reason()));
+    if (r.decision().equals(NightlyJob.INFRA_CHECK_FAILED)) {
+      return 1; // a failure of the machinery, not a refused candidate: alerts must fire
+    }
     return r.decision().equals(NightlyJob.REJECTED) ? NOT_PROMOTED : 0;
   }
 }

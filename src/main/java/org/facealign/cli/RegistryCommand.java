@@ -44,7 +44,8 @@ final class RegistryCommand implements Callable<Integer> {
         JsonNode info = r.info(v);
         String mark = p.isPresent() && p.get().version().equals(v) ? "*" : p.isPresent() && v.equals(p.get().previous()) ? "-" : " ";
         System.out.println(mark + " " + v + "  " + info.path("published_at").asText() + "  run " + info.path("run_id").asText()
-            + "  ip_nme " + info.path("ip_nme") + "  " + info.path("gate").asText());
+            + "  ip_nme " + info.path("ip_nme") + "  " + info.path("gate").asText()
+            + (info.has("infra_check") ? "  infra check " + info.get("infra_check").asText() : ""));
       }
       System.out.println(p.map(x -> "production: " + x.version() + " (since " + x.switchedAt() + ": " + x.reason() + ")")
           .orElse("production: none"));
@@ -87,9 +88,17 @@ final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--reason", defaultValue = "promoted by hand")
     String reason;
 
+    @Option(names = "--force", description = "Promote a version whose infra check failed.")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
       ModelRegistry r = open(registry);
+      String infra = r.info(version).path("infra_check").asText("");
+      if (infra.startsWith("failed") && !force) {
+        System.err.println(version + ": its infra check " + infra + "; not promoted (--force promotes it anyway)");
+        return 1;
+      }
       try (FileLock lock = r.lock("registry promote", false)) {
         ModelRegistry.Pointer p = r.switchTo(version, reason);
         r.appendHistory(line("promoted_by_hand", reason, p));

@@ -78,6 +78,8 @@ public final class NightlyJob {
   public static final String NO_CHANGE = "no_change";
   public static final String REJECTED = "rejected";
   public static final String FAILED = "failed";
+  /** The published copy of the candidate does not predict what the trained model does: storage or code is broken. */
+  public static final String INFRA_CHECK_FAILED = "infra_check_failed";
 
   /**
    * What to run.
@@ -95,6 +97,9 @@ public final class NightlyJob {
     /** After the candidate is published and verified, before the production pointer switches. */
     default void beforeSwitch(String version) {}
 
+    /** After the candidate is published as a version (in {@code versionDir}), before the infra check reads it. */
+    default void afterPublish(String versionDir) throws IOException {}
+
     /** After the switch, before each housekeeping step ({@code what} describes it). */
     default void afterSwitch(String what) throws IOException {}
 
@@ -104,7 +109,7 @@ public final class NightlyJob {
   /**
    * How a run ended.
    *
-   * @param decision promoted, no_change or rejected
+   * @param decision promoted, no_change, rejected or infra_check_failed
    * @param reason why, in words
    * @param version the candidate's version, or null when none was published
    * @param history the line appended to the history
@@ -266,10 +271,12 @@ public final class NightlyJob {
       info.put("gate", decision.promote() ? "passed" : "refused: " + decision.reason());
       String version = reg.publish(candidateDir, info);
       h.put("candidate", version);
+      hooks.afterPublish(reg.versionDir(version));
       String infra = infraCheck(candidate, reg.load(version), prepared);
       if (infra != null) {
-        // the data are not marked as trained on: the next night tries again
-        return decide(REJECTED, "infra check: " + infra, version);
+        // the data are not marked as trained on: the next night tries again; the version says why it is not to be used
+        reg.annotate(version, "infra_check", "failed: " + infra);
+        return decide(INFRA_CHECK_FAILED, "infra check: " + infra, version);
       }
       if (!decision.promote()) {
         reg.writeManifest(now); // the same data would give the same candidate: wait for a change

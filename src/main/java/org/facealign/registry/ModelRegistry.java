@@ -171,6 +171,14 @@ public final class ModelRegistry {
     return ModelStore.load(st, versionDir(version));
   }
 
+  /** Sets {@code field} of {@code version}'s {@code version.json} to {@code value} (the file replaced whole). */
+  public void annotate(String version, String field, String value) throws IOException {
+    ObjectNode n = (ObjectNode) info(version);
+    n.put(field, value);
+    st.writeAtomically(Storage.resolve(versionDir(version), VERSION_FILE),
+        org.facealign.config.Secrets.redactText(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n)));
+  }
+
   /** The {@code version.json} of {@code version}. */
   public JsonNode info(String version) throws IOException {
     return JSON.readTree(st.readBytes(Storage.resolve(versionDir(version), VERSION_FILE), 1 << 24));

@@ -18,6 +18,8 @@ import org.facealign.data.FileLock;
 import org.facealign.data.FaceEntry;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
+import org.facealign.model.MeanShapeModel;
+import org.facealign.model.ModelStore;
 import org.facealign.registry.ModelRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -169,6 +171,31 @@ class NightlyJobTest {
       assertFalse(n6.at("/training_data/manifest_hash").asText().equals(reg.manifest().hash()),
           "the manifest of the night before stays: the next night sees these data as new");
       production = r6.version();
+
+      // night 7: the published copy predicts otherwise than the trained model (a valid model, shifted 2 px): the
+      // infra check fails the night, production stays, and the version is marked so that it is not promoted by hand
+      NightlyJob.Result r7 = NightlyJob.run(spark, cfg, Storage.local(), spec, new NightlyJob.Hooks() {
+        @Override
+        public void afterPublish(String versionDir) throws java.io.IOException {
+          MeanShapeModel m = (MeanShapeModel) ModelStore.load(Storage.local(), versionDir);
+          Path other = dir.resolve("shifted-model");
+          ModelStore.save(new MeanShapeModel(m.header(), m.meanBoxFrame().translate(0.02, 0), m.samples()),
+              Storage.local(), other.toString());
+          try (var f = Files.walk(other)) {
+            for (Path p : f.filter(Files::isRegularFile).toList()) {
+              Path to = Path.of(versionDir).resolve(other.relativize(p).toString());
+              Files.copy(p, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+          }
+        }
+      });
+      JsonNode n7 = last(reg);
+      assertEquals("infra_check_failed", r7.decision(), n7.toString());
+      assertEquals("infra_check_failed", n7.get("decision").asText());
+      assertEquals(production, reg.production().get().version(), "production stays");
+      assertTrue(reg.info(r7.version()).get("infra_check").asText().startsWith("failed: "), n7.toString());
+      assertEquals(1, Main.run("registry", "promote", "--registry", regDir.toString(), r7.version()));
+      assertEquals(production, reg.production().get().version(), "refused by hand too, without --force");
     } finally {
       spark.stop();
     }
@@ -180,7 +207,7 @@ class NightlyJobTest {
     }
 
     // a version by hand, then a rollback restores the one before
-    String candidate5 = reg.versions().get(reg.versions().size() - 2); // night 5's, published, never switched to
+    String candidate5 = reg.versions().get(reg.versions().size() - 3); // night 5's, published, never switched to
     assertEquals(0, Main.run("registry", "promote", "--registry", regDir.toString(), candidate5));
     assertEquals(candidate5, reg.production().get().version());
     assertEquals(0, Main.run("registry", "rollback", "--registry", regDir.toString()));
