@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
     description = {"Retrain on what changed in the training data, warm-started from production, and promote the "
         + "candidate only if it is no worse on the gated test subsets (facealign.nightly). One line per run is "
         + "appended to REGISTRY/history.jsonl.",
-        "Exit codes: 0 promoted or nothing changed, 3 trained but not promoted, 1 failed, 2 bad usage or lock held."})
+        "Exit codes: 0 promoted or nothing changed, 3 trained but not promoted, 1 failed (the infra check too), "
+            + "2 bad usage or lock held."})
 final class NightlyCommand extends SparkCommand {
   /** Exit code of a run that trained a candidate but did not promote it. */
   static final int NOT_PROMOTED = 3;
