@@ -96,8 +96,20 @@ public final class DeepRegJob {
         .mapToPair(f -> new Tuple2<>(FeatureStore.faceKey(f, training), f.subset())).collectAsMap());
     Broadcast<Map<String, String>> wanted = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(subsetOf);
     ShapeUnits units = new ShapeUnits(cfg.features());
-    return spark.read().parquet(FeatureStore.batchDirs(dir, m)).filter(col("role").equalTo(training ? "train" : "test"))
-        .javaRDD().filter(r -> wanted.value().containsKey(r.<String>getAs("face_key")))
+    var rows = spark.read().parquet(FeatureStore.batchDirs(dir, m))
+        .filter(col("role").equalTo(training ? "train" : "test"));
+    // every prepared face must have its features: a store whose manifest lost a batch (another prepare rewrote it
+    // meanwhile) would otherwise train on fewer faces without a word
+    List<String> found = rows.select("face_key").javaRDD().map(r -> r.getString(0))
+        .filter(k -> wanted.value().containsKey(k)).distinct().collect();
+    if (found.size() < subsetOf.size()) {
+      java.util.Set<String> missing = new java.util.TreeSet<>(subsetOf.keySet());
+      found.forEach(missing::remove);
+      throw new IllegalStateException("the feature store " + dir + " has no features for " + missing.size() + " of the "
+          + subsetOf.size() + " prepared " + (training ? "training" : "test") + " faces of " + preparedDir + " (e.g. "
+          + missing.stream().limit(3).toList() + "): prepare " + preparedDir + " again to compute them");
+    }
+    return rows.javaRDD().filter(r -> wanted.value().containsKey(r.<String>getAs("face_key")))
         .map(r -> new Tuple2<>(wanted.value().get(r.<String>getAs("face_key")), sample(r, units)));
   }
 

@@ -150,7 +150,7 @@ public final class FeatureStore {
   }
 
   /** Replaces the manifest in one step: a reader (or a crash) never finds the store without one. */
-  private static void writeManifest(Storage st, String dir, Manifest m) throws IOException {
+  static void writeManifest(Storage st, String dir, Manifest m) throws IOException {
     st.writeAtomically(Storage.resolve(dir, "manifest.json"), PreparedSet.JSON.writeValueAsBytes(m));
   }
 

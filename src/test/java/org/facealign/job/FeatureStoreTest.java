@@ -3,6 +3,7 @@ package org.facealign.job;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -85,6 +86,19 @@ class FeatureStoreTest extends LocalSparkTest {
       }
     }
     assertEquals(18, rows.stream().filter(r -> r.getString(r.fieldIndex("variant")).equals("flip")).count());
+
+    // the store's manifest loses the second batch (as a concurrent prepare's rewrite would make it): training on p3,
+    // whose 18 training faces need both batches, is refused, naming the shortfall, instead of using 8 faces
+    String p3 = dir.resolve("p3").toString();
+    PreparedSet.Summary s3 = PreparedSet.readSummary(Storage.local(), p3);
+    assertEquals(18, DeepRegJob.storeSamples(spark, cfg, Storage.local(), p3, s3, true).map(t -> t._2().faceId())
+        .distinct().count());
+    FeatureStore.writeManifest(Storage.local(), fdir,
+        new FeatureStore.Manifest(m.featureHash(), m.batches().subList(0, 1)));
+    IllegalStateException short3 = assertThrows(IllegalStateException.class,
+        () -> DeepRegJob.storeSamples(spark, cfg, Storage.local(), p3, s3, true));
+    assertTrue(short3.getMessage().contains("no features for 10 of the 18 prepared training faces"),
+        short3.getMessage());
   }
 
   @Test
