@@ -276,6 +276,13 @@ public final class ModelRegistry {
    * @return the versions deleted
    */
   public List<String> retain(int keep) throws IOException {
+    // what crashed runs left: publications that never became a version, deletions that did not finish
+    for (FileStatus s : st.list(path(VERSIONS))) {
+      String name = s.getPath().getName();
+      if (s.isDirectory() && (name.startsWith(DELETING) || (name.startsWith(".v") && name.contains(".tmp-")))) {
+        st.delete(s.getPath().toString());
+      }
+    }
     Optional<Pointer> p = production();
     List<String> all = versions();
     List<String> deleted = new ArrayList<>();
@@ -285,10 +292,16 @@ public final class ModelRegistry {
       }
       boolean pinned = p.isPresent() && (v.equals(p.get().version()) || v.equals(p.get().previous()));
       if (!pinned) {
-        st.delete(versionDir(v));
+        // out of the versions in one rename, then deleted: a crash midway never leaves a half version listed
+        String doomed = Storage.resolve(path(VERSIONS), DELETING + v + "-" + UUID.randomUUID());
+        st.rename(versionDir(v), doomed);
+        st.delete(doomed);
         deleted.add(v);
       }
     }
     return deleted;
   }
+
+  /** The prefix of a version directory being deleted. */
+  private static final String DELETING = ".deleting-";
 }

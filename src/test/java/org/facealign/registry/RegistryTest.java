@@ -54,9 +54,17 @@ class RegistryTest {
     String v3 = r.publish(model(dir, "m3", 3), r.JSON.createObjectNode());
     String v4 = r.publish(model(dir, "m4", 4), r.JSON.createObjectNode());
     r.switchTo(v4, "x");
+    // what crashed runs leave: a publication never renamed into place, a deletion that did not finish
+    Path versionsDir = Path.of(r.path("versions"));
+    Files.createDirectories(versionsDir.resolve(".v000005.tmp-1234"));
+    Files.createDirectories(versionsDir.resolve(".deleting-v000000-5678"));
     // keep 2: v001 (previous) and v004 (production) are pinned, so v002 and v003 go
     assertEquals(List.of("v000002", "v000003"), r.retain(2));
     assertEquals(List.of("v000001", "v000004"), r.versions());
+    try (var f = Files.list(versionsDir)) {
+      assertEquals(List.of("v000001", "v000004"), f.map(x -> x.getFileName().toString()).sorted().toList(),
+          "nothing else is left in versions/");
+    }
     assertThrows(IllegalArgumentException.class, () -> r.switchTo("v000009", "no such"));
     assertEquals(v3, "v000003");
   }
