@@ -17,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -29,6 +31,7 @@ import org.facealign.data.ImageKinds;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
+import org.facealign.label.LabelInput;
 import org.facealign.model.MeanShapeModel;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -243,6 +246,84 @@ class LabelJobTest extends LocalSparkTest {
       assertTrue(e.getMessage().contains("another label run"), e.getMessage());
     }
     assertEquals(18, LabelDatasetReader.images(out), "the held lock changed nothing");
+  }
+
+  @Test
+  void pathsHadoopCannotTakeFailAloneNamingTheirListLineOrTableRow(@TempDir Path dir) throws Exception {
+    // Hadoop reads "img:1.jpg" as a URI with scheme "img" and a relative path, and refuses it
+    LabelInput line = LabelInputs.parseLine("img:1.jpg 10 10 90 90", 4, "l.txt", "file:/x/lists", false);
+    assertEquals("file:/x/lists/img:1.jpg", line.path());
+    assertEquals("l.txt:4: path 'img:1.jpg' is not a usable path: Relative path in absolute URI: img:1.jpg",
+        line.problem());
+    assertEquals("l.txt:9: path '12:30:05.jpg' is not a usable path: Relative path in absolute URI: 12:30:05.jpg",
+        LabelInputs.parseLine("12:30:05.jpg", 9, "l.txt", "file:/x/lists", false).problem());
+
+    Path data = Files.createDirectories(dir.resolve("imgs"));
+    Files.write(data.resolve("one.jpg"), ImageKinds.jpeg(picture, false));
+    Files.write(data.resolve("two.jpg"), ImageKinds.jpeg(picture, false));
+    Path list = data.resolve("list.txt");
+    Files.writeString(list, String.join("\n", "one.jpg", "img:1.jpg 10 10 90 90", "12:30:05.jpg", "two.jpg"));
+    StructType schema = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("path", DataTypes.StringType, true)));
+    String table = data.resolve("table.parquet").toString();
+    spark.createDataFrame(List.of(RowFactory.create("two.jpg"), RowFactory.create("x:y.jpg"),
+        RowFactory.create((Object) null), RowFactory.create("  ")), schema).coalesce(1).write().parquet(table);
+
+    JsonNode s = run(meanModel(dir), dir.resolve("labels").toString(), false, 0, list.toString(), table);
+    // one, two, two list lines and two table rows that cannot be used, two rows without a path
+    assertEquals(7, s.get("images_in").asInt(), s.toString());
+    assertEquals(2, s.get("images_with_faces").asInt());
+    assertEquals(5, s.get("failed").asInt());
+    assertEquals(5, s.at("/failed_by_reason/input: invalid_input").asInt());
+    assertEquals(s.get("images_in").asInt(), s.get("images_with_faces").asInt() + s.get("no_face").asInt()
+        + s.get("failed").asInt());
+    assertEquals(8, s.at("/last_run/input_records").asInt());
+    Map<String, String> reasons = new TreeMap<>();
+    for (Row r : rows(s, "images").collectAsList()) {
+      String path = r.getString(r.fieldIndex("path"));
+      assertEquals(null, reasons.put(path.substring(path.lastIndexOf('/') + 1),
+          r.getString(r.fieldIndex("status")) + " " + r.getString(r.fieldIndex("reason"))), "one row per input");
+    }
+    assertEquals("faces null", reasons.get("one.jpg"));
+    assertEquals("faces null", reasons.get("two.jpg"));
+    assertEquals("failed " + list + ":2: path 'img:1.jpg' is not a usable path: Relative path in absolute URI: "
+        + "img:1.jpg", reasons.get("img:1.jpg"));
+    assertEquals("failed " + list + ":3: path '12:30:05.jpg' is not a usable path: Relative path in absolute URI: "
+        + "12:30:05.jpg", reasons.get("12:30:05.jpg"));
+    assertEquals("failed " + table + ": row 2: path 'x:y.jpg' is not a usable path: Relative path in absolute URI: "
+        + "x:y.jpg", reasons.get("x:y.jpg"));
+    assertEquals("failed " + table + ": row 3 has no image path", reasons.get("table.parquet (row 3 without a path)"));
+    assertEquals("failed " + table + ": row 4 has no image path", reasons.get("table.parquet (row 4 without a path)"));
+  }
+
+  @Test
+  void rowsWithoutAPathAreNamedByTheirRowTheSameInEveryListing(@TempDir Path dir) throws Exception {
+    StructType schema = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("path", DataTypes.StringType, true)));
+    String table = dir.resolve("table.parquet").toString();
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      rows.add(RowFactory.create(i % 10 == 3 ? null : i % 10 == 7 ? " " : "img" + i + ".jpg"));
+    }
+    spark.createDataFrame(rows, schema).repartition(3).write().parquet(table);
+    List<String> first = withoutPath(table);
+    assertEquals(6, first.size(), "each row without a path is an input of its own: " + first);
+    for (String p : first) {
+      assertTrue(p.matches(".*/table\\.parquet \\(row \\d+ without a path\\)"), p);
+    }
+    assertEquals(first, withoutPath(table), "a second listing names them alike");
+  }
+
+  /** The inputs a listing of {@code table} makes of its rows without a path, sorted. */
+  static List<String> withoutPath(String table) throws Exception {
+    LabelInputs.Listing l = LabelInputs.list(spark, Storage.local(), CFG.label(), List.of(table),
+        LabelInputs.Kind.AUTO, false);
+    try {
+      return new ArrayList<>(new TreeSet<>(l.inputs().filter(in -> in.problem() != null).map(LabelInput::path)
+          .collect()));
+    } finally {
+      l.release();
+    }
   }
 
   /** The committed image count of a dataset, from its summary. */
