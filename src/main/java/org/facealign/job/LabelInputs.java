@@ -124,7 +124,14 @@ final class LabelInputs {
     return new Listing(merged.map(Tuple2::_1), listed, ignored, descriptions, boxFileProblems, cached);
   }
 
-  /** Two records of one image: their boxes together (a record that detects wins over none), the first problem. */
+  /** The order of the boxes of a merged input, whatever order its records were merged in. */
+  private static final java.util.Comparator<FaceBox> BOX_ORDER = java.util.Comparator.comparingDouble(FaceBox::x0)
+      .thenComparingDouble(FaceBox::y0).thenComparingDouble(FaceBox::x1).thenComparingDouble(FaceBox::y1);
+
+  /**
+   * Two records of one image: their boxes together, in {@link #BOX_ORDER} (a record that detects wins over none), and
+   * of two problems the one first in text order, so that the result does not depend on the order records meet in.
+   */
   private static Tuple2<LabelInput, Long> merge(Tuple2<LabelInput, Long> a, Tuple2<LabelInput, Long> b) {
     LabelInput x = a._1();
     LabelInput y = b._1();
@@ -132,9 +139,12 @@ final class LabelInputs {
     if (x.boxes() != null && y.boxes() != null) {
       boxes = new ArrayList<>(x.boxes());
       boxes.addAll(y.boxes());
+      boxes.sort(BOX_ORDER);
     }
+    String problem = x.problem() == null ? y.problem() : y.problem() == null ? x.problem()
+        : x.problem().compareTo(y.problem()) <= 0 ? x.problem() : y.problem();
     LabelInput m = new LabelInput(x.path(), Math.max(x.length(), y.length()), boxes,
-        x.problem() != null ? x.problem() : y.problem(), x.truthPath() != null ? x.truthPath() : y.truthPath(),
+        problem, x.truthPath() != null ? x.truthPath() : y.truthPath(),
         x.givenBox() != null ? x.givenBox() : y.givenBox(), x.group().isEmpty() ? y.group() : x.group());
     return new Tuple2<>(m, a._2() + b._2());
   }

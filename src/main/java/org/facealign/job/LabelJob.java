@@ -97,6 +97,21 @@ public final class LabelJob {
     }
   }
 
+  /** The labeller's settings under {@code cfg}. */
+  static Labeler.Settings labelerSettings(FacealignConfig cfg) {
+    return new Labeler.Settings(cfg.detect(), cfg.label(), cfg.data().limits());
+  }
+
+  /**
+   * The fingerprint a run records and a rerun must match to resume it: the number {@code n} of inputs, the sum of a
+   * hash of each input's {@link LabelInput#identity} (its path, boxes, problem, ...), and a hash of the settings that
+   * change a row ({@link Labeler.Settings#rowSettings}). The order and partitioning of {@code inputs} do not matter.
+   */
+  static String fingerprint(long n, JavaRDD<LabelInput> inputs, FacealignConfig cfg) {
+    long sum = inputs.map(in -> Hashes.hash64(in.identity())).fold(0L, Long::sum);
+    return n + "-" + Long.toHexString(sum) + "-" + Long.toHexString(Hashes.hash64(labelerSettings(cfg).rowSettings()));
+  }
+
   /** One run's state. */
   private static final class Run {
     final SparkSession spark;
@@ -138,10 +153,9 @@ public final class LabelJob {
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
       try {
         long n = keyed.count();
-        long sum = keyed.keys().fold(0L, Long::sum);
+        String fingerprint = fingerprint(n, keyed.values(), cfg);
         wall[0] += (System.nanoTime() - t0) / 1e9;
         int chunks = (int) Math.max(1, (n + lc.chunkImages() - 1) / lc.chunkImages());
-        String fingerprint = n + "-" + Long.toHexString(sum);
         LOG.info("label: {} images from {} ({} input records, {} other files ignored); {} chunk(s); model {} {}",
             n, org.facealign.config.Secrets.redactText(String.valueOf(listing.descriptions())), listing.listed(), listing.ignored(), chunks, header.kind(), modelId);
 
@@ -227,8 +241,7 @@ public final class LabelJob {
       JavaRDD<LabelInput> inputs = keyed.filter(t -> Math.floorMod(t._1(), chunks) == k).values();
       long size = inputs.count();
       int partitions = (int) Math.max(1, (size + lc.imagesPerTask() - 1) / lc.imagesPerTask());
-      Labeler.Settings settings = new Labeler.Settings(cfg.detect(), lc,
-          cfg.data().limits());
+      Labeler.Settings settings = labelerSettings(cfg);
       Broadcast<Storage> storage = jsc.broadcast(st);
       String source = spec.modelDir();
       LongAccumulator done = progress.done;

@@ -2,6 +2,7 @@ package org.facealign.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -20,12 +22,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.imageio.ImageIO;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.FaceBox;
 import org.facealign.data.FileLock;
 import org.facealign.data.ImageKinds;
 import org.facealign.data.LandmarkScheme;
@@ -323,6 +327,45 @@ class LabelJobTest extends LocalSparkTest {
           .collect()));
     } finally {
       l.release();
+    }
+  }
+
+  @Test
+  void theResumeFingerprintFollowsTheInputsRecordsAndTheSettingsThatChangeARow() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<LabelInput> inputs = List.of(LabelInput.named("file:/d/a.jpg", List.of(new FaceBox(1, 2, 30, 40))),
+        LabelInput.named("file:/d/b.jpg", null), LabelInput.broken("file:/d/c.jpg", "list.txt:3: bad line"),
+        LabelInput.listed("file:/d/e.jpg", 1234, "file:/d/e.pts", null, "sub"));
+    String fp = LabelJob.fingerprint(4, jsc.parallelize(inputs, 2), CFG);
+    assertTrue(fp.startsWith("4-"), fp);
+    List<LabelInput> reversed = new ArrayList<>(inputs);
+    Collections.reverse(reversed);
+    assertEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(reversed, 3), CFG), "order and partitions do not count");
+
+    List<List<LabelInput>> edited = List.of(
+        List.of(LabelInput.named("file:/d/a.jpg", List.of(new FaceBox(1, 2, 31, 40))), inputs.get(1), inputs.get(2),
+            inputs.get(3)),
+        List.of(LabelInput.named("file:/d/a.jpg", null), inputs.get(1), inputs.get(2), inputs.get(3)),
+        List.of(inputs.get(0), LabelInput.named("file:/d/b.jpg", List.of(new FaceBox(1, 2, 30, 40))), inputs.get(2),
+            inputs.get(3)),
+        List.of(inputs.get(0), inputs.get(1), LabelInput.broken("file:/d/c.jpg", "list.txt:4: bad line"),
+            inputs.get(3)),
+        List.of(inputs.get(0), inputs.get(1), inputs.get(2),
+            LabelInput.listed("file:/d/e.jpg", 1235, "file:/d/e.pts", null, "sub")));
+    for (List<LabelInput> e : edited) {
+      assertNotEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(e, 2), CFG), e.toString());
+    }
+    for (String setting : List.of("detect.rebox=false", "detect.min-face=0.3", "detect.stages=[frontal]",
+        "label.crop-margin=1.5", "label.ground-truth=false", "label.predict-batch=8", "data.max-pixels=1000000")) {
+      String[] kv = setting.split("=", 2);
+      FacealignConfig changed = FacealignConfig.load(null, Map.of("spark.master", "local[2]", kv[0], kv[1]));
+      assertNotEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(inputs, 2), changed), setting);
+    }
+    for (String setting : List.of("label.chunk-images=5", "label.images-per-task=7", "label.images-per-file=9",
+        "label.progress-seconds=3", "label.native-threads=2", "label.overlay-side=300")) {
+      String[] kv = setting.split("=", 2);
+      FacealignConfig same = FacealignConfig.load(null, Map.of("spark.master", "local[2]", kv[0], kv[1]));
+      assertEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(inputs, 2), same), setting + " changes no row");
     }
   }
 
