@@ -178,7 +178,11 @@ public final class LabelJob {
           });
           LOG.info("label: resuming run {}: chunks {} of {} already done", run.runId(), run.done().keySet(), chunks);
         }
-        KnownHashes known = spec.incremental() ? knownHashes(out, committed) : KnownHashes.none();
+        List<LabelDataset.Part> parts = new ArrayList<>(committed);
+        if (run == staged && spec.incremental()) {
+          commitRecovered(run, parts, listing, n);
+        }
+        KnownHashes known = spec.incremental() ? knownHashes(out, parts) : KnownHashes.none();
         if (spec.incremental()) {
           LOG.info("label: incremental: {} images already labelled by this model", known.size());
         }
@@ -188,7 +192,6 @@ public final class LabelJob {
           remaining -= t.imagesIn + t.skippedAlreadyLabelled;
         }
         Progress progress = new Progress(jsc, remaining, lc.progressSeconds());
-        List<LabelDataset.Part> parts = new ArrayList<>(committed);
         try {
           Broadcast<Map<String, byte[]>> model = jsc.broadcast(files);
           Broadcast<KnownHashes> skip = jsc.broadcast(known);
@@ -231,6 +234,29 @@ public final class LabelJob {
       } finally {
         keyed.unpersist(false);
         listing.release();
+      }
+    }
+
+    /**
+     * Commits the chunks of a resumed incremental run that were recorded as done but not committed when it died (the
+     * driver stopped between recording a chunk and committing it): each is moved into {@code parts/} if still staged
+     * and added to {@code parts}, and {@code parts} is committed.
+     */
+    void commitRecovered(LabelDataset.RunState run, List<LabelDataset.Part> parts, LabelInputs.Listing listing,
+        long n) throws IOException {
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      parts.forEach(p -> ids.add(p.id()));
+      List<Integer> recovered = new ArrayList<>();
+      for (Map.Entry<Integer, LabelTally> e : run.done().entrySet()) {
+        if (!ids.contains(LabelDataset.partId(run.runId(), e.getKey()))) {
+          parts.add(publish(run.runId(), e.getKey(), e.getValue()));
+          recovered.add(e.getKey());
+        }
+      }
+      if (!recovered.isEmpty()) {
+        LabelDataset.commit(st, spec.out(), parts, modelId, summaryHeader(run, listing, n));
+        LOG.info("label: chunk(s) {} of run {}, done but not committed when it stopped, committed", recovered,
+            run.runId());
       }
     }
 

@@ -35,7 +35,9 @@ import org.facealign.data.ImageKinds;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
+import org.facealign.label.LabelDataset;
 import org.facealign.label.LabelInput;
+import org.facealign.label.LabelTally;
 import org.facealign.model.MeanShapeModel;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -367,6 +369,80 @@ class LabelJobTest extends LocalSparkTest {
       FacealignConfig same = FacealignConfig.load(null, Map.of("spark.master", "local[2]", kv[0], kv[1]));
       assertEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(inputs, 2), same), setting + " changes no row");
     }
+  }
+
+  @Test
+  void aResumedIncrementalRunCommitsTheChunksItRecordedButDidNotCommit(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("archive"));
+    try (var f = Files.list(w300.resolve("lfpw/testset"))) {
+      for (Path p : f.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(12).toList()) {
+        Files.copy(p, data.resolve(p.getFileName()));
+      }
+    }
+    FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]",
+        "label.images-per-task", "4", "label.chunk-images", "4"));
+    Storage st = Storage.local();
+    String out = dir.resolve("labels").toString();
+    LabelJob.Spec spec = new LabelJob.Spec(List.of(data.toString()), "auto", out, meanModel(dir), true, 0, false);
+    JsonNode whole = LabelJob.run(spark, cfg, st, spec);
+    assertEquals(12, whole.get("images_in").asInt());
+    String runId = whole.at("/last_run/run_id").asText();
+
+    // the driver died after recording chunk 2 and before moving it into parts/; then, once more, after moving it
+    for (boolean staged : new boolean[] {true, false}) {
+      stopBeforeTheLastCommit(st, cfg, out, data.toString(), staged);
+      assertEquals(2, LabelDataset.committed(st, out).size());
+      JsonNode s = LabelJob.run(spark, cfg, st, spec);
+      String state = staged ? "chunk 2 staged: " : "chunk 2 in parts/: ";
+      assertEquals(runId, s.at("/last_run/run_id").asText(), state + "the rerun resumed the run");
+      assertEquals(3, s.get("parts").size(), state + s);
+      assertEquals(12, s.get("images_in").asInt(), state + s);
+      assertEquals(12, s.at("/last_run/images_in").asInt(), state + s);
+      assertEquals(0, s.at("/last_run/skipped_already_labelled").asInt(), state + "nothing labelled again");
+      assertEquals(s.get("images_in").asInt(), s.get("images_with_faces").asInt() + s.get("no_face").asInt()
+          + s.get("failed").asInt());
+      List<Row> images = rows(s, "images").select("path").collectAsList();
+      assertEquals(12, images.size(), state + "one status row per image");
+      assertEquals(12, images.stream().map(r -> r.getString(0)).distinct().count(), state + "no image twice");
+      assertEquals(s.get("faces_out").asLong(), rows(s, "faces").count());
+      try (var p = Files.list(Path.of(out, "parts"))) {
+        assertEquals(3, p.count(), state + "every committed part is on disk, no other");
+      }
+      assertFalse(Files.exists(Path.of(out, "_staging", runId)), state + "the finished run's staging is removed");
+    }
+  }
+
+  /**
+   * Makes {@code out}, the dataset of one finished incremental run in 3 chunks, what the run leaves when its driver
+   * dies after recording chunk 2 as done and before committing it: run.json records chunks 0 to 2, summary.json
+   * lists the parts of chunks 0 and 1, and chunk 2 is in its staging directory ({@code staged}) or in parts/.
+   */
+  static void stopBeforeTheLastCommit(Storage st, FacealignConfig cfg, String out, String data, boolean staged)
+      throws Exception {
+    List<LabelDataset.Part> parts = LabelDataset.committed(st, out);
+    assertEquals(3, parts.size());
+    String runId = parts.get(0).runId();
+    String modelId = parts.get(0).modelId();
+    TreeMap<Integer, LabelTally> done = new TreeMap<>();
+    for (int k = 0; k < 3; k++) {
+      String id = LabelDataset.partId(runId, k);
+      done.put(k, parts.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow().tally());
+    }
+    LabelInputs.Listing listing = LabelInputs.list(spark, st, cfg.label(), List.of(data), LabelInputs.Kind.AUTO,
+        cfg.data().allowOutsideRoot());
+    String fingerprint;
+    try {
+      fingerprint = LabelJob.fingerprint(listing.inputs().count(), listing.inputs(), cfg);
+    } finally {
+      listing.release();
+    }
+    LabelDataset.recordRun(st, out, new LabelDataset.RunState(runId, "incremental", modelId, fingerprint, 3, done));
+    if (staged) {
+      st.rename(LabelDataset.partDir(out, LabelDataset.partId(runId, 2)), LabelDataset.chunkDir(out, runId, 2));
+    }
+    List<LabelDataset.Part> first = parts.stream().filter(p -> !p.id().equals(LabelDataset.partId(runId, 2)))
+        .toList();
+    LabelDataset.commit(st, out, first, modelId, JSON.createObjectNode());
   }
 
   /** The committed image count of a dataset, from its summary. */
