@@ -339,7 +339,7 @@ public final class Labeler {
       if (shapes.get(i) instanceof Shape s) {
         faces.get(i).landmarks = s;
       } else {
-        w.fail("align", "predict_error", "face " + i + ": " + shapes.get(i));
+        w.fail("align", "predict_error", "face " + w.faces.indexOf(faces.get(i)) + ": " + shapes.get(i));
       }
     }
     share(owners, System.nanoTime() - t, ALIGN);
