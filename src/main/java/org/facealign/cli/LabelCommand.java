@@ -70,11 +70,16 @@ final class LabelCommand extends SparkCommand {
         run.path("images_in").asLong(), run.path("seconds").asDouble(), run.path("images_per_s").asDouble(),
         run.path("skipped_already_labelled").asLong()));
     if (s.has("recall")) {
-      b.append(String.format(java.util.Locale.ROOT, "  ground truth: recall %.1f %% (IoU >= 0.5: %.1f %%), found faces IP-NME %.2f %%, IO-NME %.2f %%%n",
-          100 * s.path("recall").asDouble(), 100 * s.path("recall_iou05").asDouble(), 100 * s.path("ip_nme").asDouble(),
-          100 * s.path("io_nme").asDouble()));
+      b.append("  ground truth: recall ").append(percent(s.path("recall"), 1)).append(" (IoU >= 0.5: ")
+          .append(percent(s.path("recall_iou05"), 1)).append("), found faces IP-NME ")
+          .append(percent(s.path("ip_nme"), 2)).append(", IO-NME ").append(percent(s.path("io_nme"), 2)).append('\n');
     }
     b.append("summary: ").append(path).append('\n');
     return b.toString();
+  }
+
+  /** A fraction as a percentage with {@code decimals} decimals, or "n/a" when it is not a number (JSON null). */
+  static String percent(JsonNode v, int decimals) {
+    return v.isNumber() ? String.format(java.util.Locale.ROOT, "%." + decimals + "f %%", 100 * v.asDouble()) : "n/a";
   }
 }

@@ -34,9 +34,11 @@ import scala.Tuple2;
  *       sources, the listing skips names starting with {@code _} or {@code .}.
  *   <li>a <b>list file</b>: one image per line, {@code PATH} or {@code PATH X0 Y0 X1 Y1} (a face box in the models'
  *       convention; repeat the path for several faces), paths relative to the list's folder; {@code #} starts a
- *       comment line. A line that cannot be parsed becomes a failed input naming the file and line.
+ *       comment line. A line that cannot be parsed, or whose path Hadoop cannot take, becomes a failed input naming
+ *       the file and line.
  *   <li>a <b>Parquet table</b>: column {@code label.path-column}, and optionally the four {@code label.box-columns};
- *       rows with null boxes are detected. Several rows of one path are several faces.
+ *       rows with null boxes are detected. Several rows of one path are several faces. A row that cannot be used
+ *       becomes a failed input naming the table and the row's number.
  * </ul>
  *
  * Paths are qualified ({@code file:/...}, {@code hdfs://...}) so that the same image named two ways is one input.
@@ -122,7 +124,14 @@ final class LabelInputs {
     return new Listing(merged.map(Tuple2::_1), listed, ignored, descriptions, boxFileProblems, cached);
   }
 
-  /** Two records of one image: their boxes together (a record that detects wins over none), the first problem. */
+  /** The order of the boxes of a merged input, whatever order its records were merged in. */
+  private static final java.util.Comparator<FaceBox> BOX_ORDER = java.util.Comparator.comparingDouble(FaceBox::x0)
+      .thenComparingDouble(FaceBox::y0).thenComparingDouble(FaceBox::x1).thenComparingDouble(FaceBox::y1);
+
+  /**
+   * Two records of one image: their boxes together, in {@link #BOX_ORDER} (a record that detects wins over none), and
+   * of two problems the one first in text order, so that the result does not depend on the order records meet in.
+   */
   private static Tuple2<LabelInput, Long> merge(Tuple2<LabelInput, Long> a, Tuple2<LabelInput, Long> b) {
     LabelInput x = a._1();
     LabelInput y = b._1();
@@ -130,9 +139,12 @@ final class LabelInputs {
     if (x.boxes() != null && y.boxes() != null) {
       boxes = new ArrayList<>(x.boxes());
       boxes.addAll(y.boxes());
+      boxes.sort(BOX_ORDER);
     }
+    String problem = x.problem() == null ? y.problem() : y.problem() == null ? x.problem()
+        : x.problem().compareTo(y.problem()) <= 0 ? x.problem() : y.problem();
     LabelInput m = new LabelInput(x.path(), Math.max(x.length(), y.length()), boxes,
-        x.problem() != null ? x.problem() : y.problem(), x.truthPath() != null ? x.truthPath() : y.truthPath(),
+        problem, x.truthPath() != null ? x.truthPath() : y.truthPath(),
         x.givenBox() != null ? x.givenBox() : y.givenBox(), x.group().isEmpty() ? y.group() : x.group());
     return new Tuple2<>(m, a._2() + b._2());
   }
@@ -307,36 +319,68 @@ final class LabelInputs {
 
   /**
    * One line of a list file as an input, null for a blank or comment line. A relative path that climbs out of the
-   * list's folder ({@code ../x.jpg}) is a broken input unless {@code allowOutsideRoot}.
+   * list's folder ({@code ../x.jpg}) is a broken input unless {@code allowOutsideRoot}; so is a path that is not a
+   * usable Hadoop path.
    */
   static LabelInput parseLine(String line, int number, String list, String parent, boolean allowOutsideRoot) {
     String s = line.strip();
     if (s.isEmpty() || s.startsWith("#")) {
       return null;
     }
+    String where = list + ":" + number;
     String[] t = s.contains("\t") ? s.split("\t") : s.split("\\s+");
-    String path = s;
-    List<FaceBox> boxes = null;
     if (t.length >= 5 && allNumbers(t, t.length - 4)) {
       double[] v = new double[4];
       for (int i = 0; i < 4; i++) {
         v[i] = Double.parseDouble(t[t.length - 4 + i]);
       }
-      path = s.contains("\t") ? String.join("\t", java.util.Arrays.copyOf(t, t.length - 4)).strip()
+      String path = s.contains("\t") ? String.join("\t", java.util.Arrays.copyOf(t, t.length - 4)).strip()
           : s.substring(0, indexOfToken(s, t.length - 4)).strip();
-      try {
-        boxes = List.of(new FaceBox(v[0], v[1], v[2], v[3]));
-      } catch (IllegalArgumentException e) {
-        return LabelInput.broken(Storage.resolve(parent, path), list + ":" + number + ": " + e.getMessage());
-      }
+      return input(path, v, null, where, parent, allowOutsideRoot);
     } else if (t.length >= 2 && t.length <= 4 && allNumbers(t, 1)) {
-      return LabelInput.broken(Storage.resolve(parent, t[0]), list + ":" + number
-          + ": expected PATH or PATH X0 Y0 X1 Y1, got " + (t.length - 1) + " numbers after the path");
+      return input(t[0], null, where + ": expected PATH or PATH X0 Y0 X1 Y1, got " + (t.length - 1)
+          + " numbers after the path", where, parent, allowOutsideRoot);
     }
-    if (!allowOutsideRoot && Storage.climbsOut(path)) {
-      return LabelInput.broken(Storage.resolve(parent, path), outsideRoot(list + ":" + number, path, parent));
+    return input(s, null, null, where, parent, allowOutsideRoot);
+  }
+
+  /**
+   * The input a list line or table row names: {@code raw} resolved against {@code parent}, with its box (null:
+   * detect). It is broken, with a reason starting with {@code where}, when {@code problem} is given, when Hadoop
+   * cannot take {@code raw} as a path ({@code img:1.jpg} reads as a URI with scheme {@code img}), when the box is
+   * invalid, or when {@code raw} climbs out of {@code parent} and that is not allowed. Never throws.
+   */
+  private static LabelInput input(String raw, double[] box, String problem, String where, String parent,
+      boolean allowOutsideRoot) {
+    String path;
+    boolean climbs;
+    try {
+      path = Storage.resolve(parent, raw);
+      climbs = !allowOutsideRoot && Storage.climbsOut(raw);
+    } catch (IllegalArgumentException e) {
+      return LabelInput.broken(joined(parent, raw), where + ": path '" + raw + "' is not a usable path: "
+          + (e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage()));
     }
-    return LabelInput.named(Storage.resolve(parent, path), boxes);
+    if (problem != null) {
+      return LabelInput.broken(path, problem);
+    }
+    List<FaceBox> boxes = null;
+    if (box != null) {
+      try {
+        boxes = List.of(new FaceBox(box[0], box[1], box[2], box[3]));
+      } catch (IllegalArgumentException e) {
+        return LabelInput.broken(path, where + ": " + e.getMessage());
+      }
+    }
+    if (climbs) {
+      return LabelInput.broken(path, outsideRoot(where, raw, parent));
+    }
+    return LabelInput.named(path, boxes);
+  }
+
+  /** {@code raw} after {@code parent} and a slash, as text: the name of an input whose path cannot be resolved. */
+  private static String joined(String parent, String raw) {
+    return raw.startsWith("/") ? raw : (parent.endsWith("/") ? parent : parent + "/") + raw;
   }
 
   /** The problem of a path that climbs out of the folder of the list or table that names it. */
@@ -372,6 +416,10 @@ final class LabelInputs {
     }
   }
 
+  /**
+   * The rows of a Parquet table, numbered from 1 in the order Spark reads the table (the same for every listing of
+   * the same files), so that a row is named, and a row without a path identified, by its number.
+   */
   private static JavaRDD<LabelInput> parquet(SparkSession spark, Storage st, ConfigLabel cfg, String table,
       boolean allowOutsideRoot) {
     Dataset<Row> df = spark.read().parquet(table);
@@ -387,26 +435,26 @@ final class LabelInputs {
     }
     String parent = new Path(st.qualify(table)).getParent().toString();
     String name = table;
-    return df.selectExpr(cols.stream().map(c -> "CAST(`" + c + "` AS " + (c.equals(cfg.pathColumn()) ? "STRING" : "DOUBLE")
-        + ") AS `" + c + "`").toArray(String[]::new)).javaRDD().map(r -> row(r, withBoxes, parent, name, allowOutsideRoot));
+    return df.selectExpr(cols.stream().map(c -> "CAST(`" + c + "` AS "
+            + (c.equals(cfg.pathColumn()) ? "STRING" : "DOUBLE") + ") AS `" + c + "`").toArray(String[]::new))
+        .javaRDD().zipWithIndex()
+        .map(t -> row(t._1(), t._2() + 1, withBoxes, parent, name, allowOutsideRoot));
   }
 
-  private static LabelInput row(Row r, boolean withBoxes, String parent, String table, boolean allowOutsideRoot) {
+  /**
+   * Row {@code number} of {@code table} as an input. A row without a path is a broken input named {@code TABLE (row
+   * N without a path)}.
+   */
+  private static LabelInput row(Row r, long number, boolean withBoxes, String parent, String table,
+      boolean allowOutsideRoot) {
+    String where = table + ": row " + number;
     if (r.isNullAt(0) || r.getString(0).isBlank()) {
-      return LabelInput.broken(table + " (row without a path, " + java.util.UUID.randomUUID() + ")",
-          table + ": a row has no image path");
+      return LabelInput.broken(table + " (row " + number + " without a path)", where + " has no image path");
     }
-    String path = Storage.resolve(parent, r.getString(0));
-    if (!allowOutsideRoot && Storage.climbsOut(r.getString(0))) {
-      return LabelInput.broken(path, outsideRoot(table + ": row of " + r.getString(0), r.getString(0), parent));
+    double[] box = null;
+    if (withBoxes && !r.isNullAt(1) && !r.isNullAt(2) && !r.isNullAt(3) && !r.isNullAt(4)) {
+      box = new double[] {r.getDouble(1), r.getDouble(2), r.getDouble(3), r.getDouble(4)};
     }
-    if (!withBoxes || r.isNullAt(1) || r.isNullAt(2) || r.isNullAt(3) || r.isNullAt(4)) {
-      return LabelInput.named(path, null);
-    }
-    try {
-      return LabelInput.named(path, List.of(new FaceBox(r.getDouble(1), r.getDouble(2), r.getDouble(3), r.getDouble(4))));
-    } catch (IllegalArgumentException e) {
-      return LabelInput.broken(path, table + ": row of " + r.getString(0) + ": " + e.getMessage());
-    }
+    return input(r.getString(0), box, null, where, parent, allowOutsideRoot);
   }
 }

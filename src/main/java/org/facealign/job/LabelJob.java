@@ -97,6 +97,21 @@ public final class LabelJob {
     }
   }
 
+  /** The labeller's settings under {@code cfg}. */
+  static Labeler.Settings labelerSettings(FacealignConfig cfg) {
+    return new Labeler.Settings(cfg.detect(), cfg.label(), cfg.data().limits());
+  }
+
+  /**
+   * The fingerprint a run records and a rerun must match to resume it: the number {@code n} of inputs, the sum of a
+   * hash of each input's {@link LabelInput#identity} (its path, boxes, problem, ...), and a hash of the settings that
+   * change a row ({@link Labeler.Settings#rowSettings}). The order and partitioning of {@code inputs} do not matter.
+   */
+  static String fingerprint(long n, JavaRDD<LabelInput> inputs, FacealignConfig cfg) {
+    long sum = inputs.map(in -> Hashes.hash64(in.identity())).fold(0L, Long::sum);
+    return n + "-" + Long.toHexString(sum) + "-" + Long.toHexString(Hashes.hash64(labelerSettings(cfg).rowSettings()));
+  }
+
   /** One run's state. */
   private static final class Run {
     final SparkSession spark;
@@ -138,10 +153,9 @@ public final class LabelJob {
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
       try {
         long n = keyed.count();
-        long sum = keyed.keys().fold(0L, Long::sum);
+        String fingerprint = fingerprint(n, keyed.values(), cfg);
         wall[0] += (System.nanoTime() - t0) / 1e9;
         int chunks = (int) Math.max(1, (n + lc.chunkImages() - 1) / lc.chunkImages());
-        String fingerprint = n + "-" + Long.toHexString(sum);
         LOG.info("label: {} images from {} ({} input records, {} other files ignored); {} chunk(s); model {} {}",
             n, org.facealign.config.Secrets.redactText(String.valueOf(listing.descriptions())), listing.listed(), listing.ignored(), chunks, header.kind(), modelId);
 
@@ -164,7 +178,11 @@ public final class LabelJob {
           });
           LOG.info("label: resuming run {}: chunks {} of {} already done", run.runId(), run.done().keySet(), chunks);
         }
-        KnownHashes known = spec.incremental() ? knownHashes(out, committed) : KnownHashes.none();
+        List<LabelDataset.Part> parts = new ArrayList<>(committed);
+        if (run == staged && spec.incremental()) {
+          commitRecovered(run, parts, listing, n);
+        }
+        KnownHashes known = spec.incremental() ? knownHashes(out, parts) : KnownHashes.none();
         if (spec.incremental()) {
           LOG.info("label: incremental: {} images already labelled by this model", known.size());
         }
@@ -174,7 +192,6 @@ public final class LabelJob {
           remaining -= t.imagesIn + t.skippedAlreadyLabelled;
         }
         Progress progress = new Progress(jsc, remaining, lc.progressSeconds());
-        List<LabelDataset.Part> parts = new ArrayList<>(committed);
         try {
           Broadcast<Map<String, byte[]>> model = jsc.broadcast(files);
           Broadcast<KnownHashes> skip = jsc.broadcast(known);
@@ -220,6 +237,29 @@ public final class LabelJob {
       }
     }
 
+    /**
+     * Commits the chunks of a resumed incremental run that were recorded as done but not committed when it died (the
+     * driver stopped between recording a chunk and committing it): each is moved into {@code parts/} if still staged
+     * and added to {@code parts}, and {@code parts} is committed.
+     */
+    void commitRecovered(LabelDataset.RunState run, List<LabelDataset.Part> parts, LabelInputs.Listing listing,
+        long n) throws IOException {
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      parts.forEach(p -> ids.add(p.id()));
+      List<Integer> recovered = new ArrayList<>();
+      for (Map.Entry<Integer, LabelTally> e : run.done().entrySet()) {
+        if (!ids.contains(LabelDataset.partId(run.runId(), e.getKey()))) {
+          parts.add(publish(run.runId(), e.getKey(), e.getValue()));
+          recovered.add(e.getKey());
+        }
+      }
+      if (!recovered.isEmpty()) {
+        LabelDataset.commit(st, spec.out(), parts, modelId, summaryHeader(run, listing, n));
+        LOG.info("label: chunk(s) {} of run {}, done but not committed when it stopped, committed", recovered,
+            run.runId());
+      }
+    }
+
     /** Labels chunk {@code k}, writes its Parquet rows into the staging directory, returns its tally. */
     LabelTally labelChunk(JavaPairRDD<Long, LabelInput> keyed, int k, int chunks, String runId,
         Broadcast<Map<String, byte[]>> model, Broadcast<KnownHashes> skip, Progress progress) throws IOException {
@@ -227,8 +267,7 @@ public final class LabelJob {
       JavaRDD<LabelInput> inputs = keyed.filter(t -> Math.floorMod(t._1(), chunks) == k).values();
       long size = inputs.count();
       int partitions = (int) Math.max(1, (size + lc.imagesPerTask() - 1) / lc.imagesPerTask());
-      Labeler.Settings settings = new Labeler.Settings(cfg.detect(), lc,
-          cfg.data().limits());
+      Labeler.Settings settings = labelerSettings(cfg);
       Broadcast<Storage> storage = jsc.broadcast(st);
       String source = spec.modelDir();
       LongAccumulator done = progress.done;

@@ -37,8 +37,8 @@ import org.facealign.data.Storage;
  * see such leftovers.
  *
  * <p>A run labels its inputs in chunks; each finished chunk is recorded in {@code _staging/RUN/run.json}, so a run
- * that is killed can be resumed: a rerun with the same inputs, model and mode labels only the chunks not recorded.
- * An incremental run commits each chunk as soon as it is written.
+ * that is killed can be resumed: a rerun with the same inputs, model, mode and row-changing settings labels only the
+ * chunks not recorded. An incremental run commits each chunk as soon as it is written.
  */
 public final class LabelDataset {
   public static final String SUMMARY = "summary.json";
@@ -72,7 +72,8 @@ public final class LabelDataset {
    * @param runId the run's id
    * @param mode "full" or "incremental"
    * @param modelId the model's fingerprint
-   * @param inputs a fingerprint of the listed inputs (count and paths)
+   * @param inputs a fingerprint of the listed inputs (count, paths, boxes, problems) and of the settings that change
+   *     a row
    * @param chunks how many chunks the inputs were split into
    * @param done the chunks written so far, with their tallies
    */

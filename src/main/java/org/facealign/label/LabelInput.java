@@ -31,6 +31,27 @@ public record LabelInput(String path, long length, List<FaceBox> boxes, String p
     return new LabelInput(path, -1, boxes == null ? null : List.copyOf(boxes), null, null, null, "");
   }
 
+  /**
+   * Everything about this input that changes its rows, as text: path, length, boxes, problem, annotation, given box
+   * and folder group.
+   */
+  public String identity() {
+    StringBuilder b = new StringBuilder().append(path).append('\n').append(length).append('\n');
+    if (boxes == null) {
+      b.append("detect");
+    } else {
+      for (FaceBox x : boxes) {
+        b.append(x.x0()).append(' ').append(x.y0()).append(' ').append(x.x1()).append(' ').append(x.y1()).append(';');
+      }
+    }
+    b.append('\n').append(problem).append('\n').append(truthPath).append('\n');
+    if (givenBox != null) {
+      b.append(givenBox.x0()).append(' ').append(givenBox.y0()).append(' ').append(givenBox.x1()).append(' ')
+          .append(givenBox.y1());
+    }
+    return b.append('\n').append(group).toString();
+  }
+
   /** An input record that cannot be used, with its reason. */
   public static LabelInput broken(String path, String problem) {
     return new LabelInput(path, -1, null, problem, null, null, "");

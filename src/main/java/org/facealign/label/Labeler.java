@@ -46,7 +46,19 @@ public final class Labeler {
    * @param label labelling settings
    * @param limits file size and pixel limits
    */
-  public record Settings(ConfigDetect detect, ConfigLabel label, FaceReader.Limits limits) implements Serializable {}
+  public record Settings(ConfigDetect detect, ConfigLabel label, FaceReader.Limits limits) implements Serializable {
+
+    /**
+     * The settings that change what an image's rows hold, as text: all of detection (box maps in name order), the
+     * file, pixel and annotation limits, {@code predict-batch}, {@code crop-margin} and {@code ground-truth}. The
+     * other labelling settings (chunks, tasks, files, threads, progress) change how the work is split, not a row.
+     */
+    public String rowSettings() {
+      return "detect=" + detect.withBoxMaps(new java.util.TreeMap<>(detect.boxMaps())) + "; limits=" + limits
+          + "; predict-batch=" + label.predictBatch() + "; crop-margin=" + label.cropMargin()
+          + "; ground-truth=" + label.groundTruth();
+    }
+  }
 
   private static final int READ = 0;
   private static final int HASH = 1;
@@ -327,7 +339,7 @@ public final class Labeler {
       if (shapes.get(i) instanceof Shape s) {
         faces.get(i).landmarks = s;
       } else {
-        w.fail("align", "predict_error", "face " + i + ": " + shapes.get(i));
+        w.fail("align", "predict_error", "face " + w.faces.indexOf(faces.get(i)) + ": " + shapes.get(i));
       }
     }
     share(owners, System.nanoTime() - t, ALIGN);

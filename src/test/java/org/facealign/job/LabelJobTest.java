@@ -2,6 +2,7 @@ package org.facealign.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,23 +13,31 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.imageio.ImageIO;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.facealign.config.FacealignConfig;
+import org.facealign.data.FaceBox;
 import org.facealign.data.FileLock;
 import org.facealign.data.ImageKinds;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
+import org.facealign.label.LabelDataset;
+import org.facealign.label.LabelInput;
+import org.facealign.label.LabelTally;
 import org.facealign.model.MeanShapeModel;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -243,6 +252,197 @@ class LabelJobTest extends LocalSparkTest {
       assertTrue(e.getMessage().contains("another label run"), e.getMessage());
     }
     assertEquals(18, LabelDatasetReader.images(out), "the held lock changed nothing");
+  }
+
+  @Test
+  void pathsHadoopCannotTakeFailAloneNamingTheirListLineOrTableRow(@TempDir Path dir) throws Exception {
+    // Hadoop reads "img:1.jpg" as a URI with scheme "img" and a relative path, and refuses it
+    LabelInput line = LabelInputs.parseLine("img:1.jpg 10 10 90 90", 4, "l.txt", "file:/x/lists", false);
+    assertEquals("file:/x/lists/img:1.jpg", line.path());
+    assertEquals("l.txt:4: path 'img:1.jpg' is not a usable path: Relative path in absolute URI: img:1.jpg",
+        line.problem());
+    assertEquals("l.txt:9: path '12:30:05.jpg' is not a usable path: Relative path in absolute URI: 12:30:05.jpg",
+        LabelInputs.parseLine("12:30:05.jpg", 9, "l.txt", "file:/x/lists", false).problem());
+
+    Path data = Files.createDirectories(dir.resolve("imgs"));
+    Files.write(data.resolve("one.jpg"), ImageKinds.jpeg(picture, false));
+    Files.write(data.resolve("two.jpg"), ImageKinds.jpeg(picture, false));
+    Path list = data.resolve("list.txt");
+    Files.writeString(list, String.join("\n", "one.jpg", "img:1.jpg 10 10 90 90", "12:30:05.jpg", "two.jpg"));
+    StructType schema = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("path", DataTypes.StringType, true)));
+    String table = data.resolve("table.parquet").toString();
+    spark.createDataFrame(List.of(RowFactory.create("two.jpg"), RowFactory.create("x:y.jpg"),
+        RowFactory.create((Object) null), RowFactory.create("  ")), schema).coalesce(1).write().parquet(table);
+
+    JsonNode s = run(meanModel(dir), dir.resolve("labels").toString(), false, 0, list.toString(), table);
+    // one, two, two list lines and two table rows that cannot be used, two rows without a path
+    assertEquals(7, s.get("images_in").asInt(), s.toString());
+    assertEquals(2, s.get("images_with_faces").asInt());
+    assertEquals(5, s.get("failed").asInt());
+    assertEquals(5, s.at("/failed_by_reason/input: invalid_input").asInt());
+    assertEquals(s.get("images_in").asInt(), s.get("images_with_faces").asInt() + s.get("no_face").asInt()
+        + s.get("failed").asInt());
+    assertEquals(8, s.at("/last_run/input_records").asInt());
+    Map<String, String> reasons = new TreeMap<>();
+    for (Row r : rows(s, "images").collectAsList()) {
+      String path = r.getString(r.fieldIndex("path"));
+      assertEquals(null, reasons.put(path.substring(path.lastIndexOf('/') + 1),
+          r.getString(r.fieldIndex("status")) + " " + r.getString(r.fieldIndex("reason"))), "one row per input");
+    }
+    assertEquals("faces null", reasons.get("one.jpg"));
+    assertEquals("faces null", reasons.get("two.jpg"));
+    assertEquals("failed " + list + ":2: path 'img:1.jpg' is not a usable path: Relative path in absolute URI: "
+        + "img:1.jpg", reasons.get("img:1.jpg"));
+    assertEquals("failed " + list + ":3: path '12:30:05.jpg' is not a usable path: Relative path in absolute URI: "
+        + "12:30:05.jpg", reasons.get("12:30:05.jpg"));
+    assertEquals("failed " + table + ": row 2: path 'x:y.jpg' is not a usable path: Relative path in absolute URI: "
+        + "x:y.jpg", reasons.get("x:y.jpg"));
+    assertEquals("failed " + table + ": row 3 has no image path", reasons.get("table.parquet (row 3 without a path)"));
+    assertEquals("failed " + table + ": row 4 has no image path", reasons.get("table.parquet (row 4 without a path)"));
+  }
+
+  @Test
+  void rowsWithoutAPathAreNamedByTheirRowTheSameInEveryListing(@TempDir Path dir) throws Exception {
+    StructType schema = DataTypes.createStructType(List.of(
+        DataTypes.createStructField("path", DataTypes.StringType, true)));
+    String table = dir.resolve("table.parquet").toString();
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      rows.add(RowFactory.create(i % 10 == 3 ? null : i % 10 == 7 ? " " : "img" + i + ".jpg"));
+    }
+    spark.createDataFrame(rows, schema).repartition(3).write().parquet(table);
+    List<String> first = withoutPath(table);
+    assertEquals(6, first.size(), "each row without a path is an input of its own: " + first);
+    for (String p : first) {
+      assertTrue(p.matches(".*/table\\.parquet \\(row \\d+ without a path\\)"), p);
+    }
+    assertEquals(first, withoutPath(table), "a second listing names them alike");
+  }
+
+  /** The inputs a listing of {@code table} makes of its rows without a path, sorted. */
+  static List<String> withoutPath(String table) throws Exception {
+    LabelInputs.Listing l = LabelInputs.list(spark, Storage.local(), CFG.label(), List.of(table),
+        LabelInputs.Kind.AUTO, false);
+    try {
+      return new ArrayList<>(new TreeSet<>(l.inputs().filter(in -> in.problem() != null).map(LabelInput::path)
+          .collect()));
+    } finally {
+      l.release();
+    }
+  }
+
+  @Test
+  void theResumeFingerprintFollowsTheInputsRecordsAndTheSettingsThatChangeARow() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<LabelInput> inputs = List.of(LabelInput.named("file:/d/a.jpg", List.of(new FaceBox(1, 2, 30, 40))),
+        LabelInput.named("file:/d/b.jpg", null), LabelInput.broken("file:/d/c.jpg", "list.txt:3: bad line"),
+        LabelInput.listed("file:/d/e.jpg", 1234, "file:/d/e.pts", null, "sub"));
+    String fp = LabelJob.fingerprint(4, jsc.parallelize(inputs, 2), CFG);
+    assertTrue(fp.startsWith("4-"), fp);
+    List<LabelInput> reversed = new ArrayList<>(inputs);
+    Collections.reverse(reversed);
+    assertEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(reversed, 3), CFG), "order and partitions do not count");
+
+    List<List<LabelInput>> edited = List.of(
+        List.of(LabelInput.named("file:/d/a.jpg", List.of(new FaceBox(1, 2, 31, 40))), inputs.get(1), inputs.get(2),
+            inputs.get(3)),
+        List.of(LabelInput.named("file:/d/a.jpg", null), inputs.get(1), inputs.get(2), inputs.get(3)),
+        List.of(inputs.get(0), LabelInput.named("file:/d/b.jpg", List.of(new FaceBox(1, 2, 30, 40))), inputs.get(2),
+            inputs.get(3)),
+        List.of(inputs.get(0), inputs.get(1), LabelInput.broken("file:/d/c.jpg", "list.txt:4: bad line"),
+            inputs.get(3)),
+        List.of(inputs.get(0), inputs.get(1), inputs.get(2),
+            LabelInput.listed("file:/d/e.jpg", 1235, "file:/d/e.pts", null, "sub")));
+    for (List<LabelInput> e : edited) {
+      assertNotEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(e, 2), CFG), e.toString());
+    }
+    for (String setting : List.of("detect.rebox=false", "detect.min-face=0.3", "detect.stages=[frontal]",
+        "label.crop-margin=1.5", "label.ground-truth=false", "label.predict-batch=8", "data.max-pixels=1000000")) {
+      String[] kv = setting.split("=", 2);
+      FacealignConfig changed = FacealignConfig.load(null, Map.of("spark.master", "local[2]", kv[0], kv[1]));
+      assertNotEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(inputs, 2), changed), setting);
+    }
+    for (String setting : List.of("label.chunk-images=5", "label.images-per-task=7", "label.images-per-file=9",
+        "label.progress-seconds=3", "label.native-threads=2", "label.overlay-side=300")) {
+      String[] kv = setting.split("=", 2);
+      FacealignConfig same = FacealignConfig.load(null, Map.of("spark.master", "local[2]", kv[0], kv[1]));
+      assertEquals(fp, LabelJob.fingerprint(4, jsc.parallelize(inputs, 2), same), setting + " changes no row");
+    }
+  }
+
+  @Test
+  void aResumedIncrementalRunCommitsTheChunksItRecordedButDidNotCommit(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("archive"));
+    try (var f = Files.list(w300.resolve("lfpw/testset"))) {
+      for (Path p : f.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(12).toList()) {
+        Files.copy(p, data.resolve(p.getFileName()));
+      }
+    }
+    FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]",
+        "label.images-per-task", "4", "label.chunk-images", "4"));
+    Storage st = Storage.local();
+    String out = dir.resolve("labels").toString();
+    LabelJob.Spec spec = new LabelJob.Spec(List.of(data.toString()), "auto", out, meanModel(dir), true, 0, false);
+    JsonNode whole = LabelJob.run(spark, cfg, st, spec);
+    assertEquals(12, whole.get("images_in").asInt());
+    String runId = whole.at("/last_run/run_id").asText();
+
+    // the driver died after recording chunk 2 and before moving it into parts/; then, once more, after moving it
+    for (boolean staged : new boolean[] {true, false}) {
+      stopBeforeTheLastCommit(st, cfg, out, data.toString(), staged);
+      assertEquals(2, LabelDataset.committed(st, out).size());
+      JsonNode s = LabelJob.run(spark, cfg, st, spec);
+      String state = staged ? "chunk 2 staged: " : "chunk 2 in parts/: ";
+      assertEquals(runId, s.at("/last_run/run_id").asText(), state + "the rerun resumed the run");
+      assertEquals(3, s.get("parts").size(), state + s);
+      assertEquals(12, s.get("images_in").asInt(), state + s);
+      assertEquals(12, s.at("/last_run/images_in").asInt(), state + s);
+      assertEquals(0, s.at("/last_run/skipped_already_labelled").asInt(), state + "nothing labelled again");
+      assertEquals(s.get("images_in").asInt(), s.get("images_with_faces").asInt() + s.get("no_face").asInt()
+          + s.get("failed").asInt());
+      List<Row> images = rows(s, "images").select("path").collectAsList();
+      assertEquals(12, images.size(), state + "one status row per image");
+      assertEquals(12, images.stream().map(r -> r.getString(0)).distinct().count(), state + "no image twice");
+      assertEquals(s.get("faces_out").asLong(), rows(s, "faces").count());
+      try (var p = Files.list(Path.of(out, "parts"))) {
+        assertEquals(3, p.count(), state + "every committed part is on disk, no other");
+      }
+      assertFalse(Files.exists(Path.of(out, "_staging", runId)), state + "the finished run's staging is removed");
+    }
+  }
+
+  /**
+   * Makes {@code out}, the dataset of one finished incremental run in 3 chunks, what the run leaves when its driver
+   * dies after recording chunk 2 as done and before committing it: run.json records chunks 0 to 2, summary.json
+   * lists the parts of chunks 0 and 1, and chunk 2 is in its staging directory ({@code staged}) or in parts/.
+   */
+  static void stopBeforeTheLastCommit(Storage st, FacealignConfig cfg, String out, String data, boolean staged)
+      throws Exception {
+    List<LabelDataset.Part> parts = LabelDataset.committed(st, out);
+    assertEquals(3, parts.size());
+    String runId = parts.get(0).runId();
+    String modelId = parts.get(0).modelId();
+    TreeMap<Integer, LabelTally> done = new TreeMap<>();
+    for (int k = 0; k < 3; k++) {
+      String id = LabelDataset.partId(runId, k);
+      done.put(k, parts.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow().tally());
+    }
+    LabelInputs.Listing listing = LabelInputs.list(spark, st, cfg.label(), List.of(data), LabelInputs.Kind.AUTO,
+        cfg.data().allowOutsideRoot());
+    String fingerprint;
+    try {
+      fingerprint = LabelJob.fingerprint(listing.inputs().count(), listing.inputs(), cfg);
+    } finally {
+      listing.release();
+    }
+    LabelDataset.recordRun(st, out, new LabelDataset.RunState(runId, "incremental", modelId, fingerprint, 3, done));
+    if (staged) {
+      st.rename(LabelDataset.partDir(out, LabelDataset.partId(runId, 2)), LabelDataset.chunkDir(out, runId, 2));
+    }
+    List<LabelDataset.Part> first = parts.stream().filter(p -> !p.id().equals(LabelDataset.partId(runId, 2)))
+        .toList();
+    LabelDataset.commit(st, out, first, modelId, JSON.createObjectNode());
   }
 
   /** The committed image count of a dataset, from its summary. */

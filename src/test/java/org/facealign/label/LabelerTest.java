@@ -169,14 +169,15 @@ class LabelerTest {
   @Test
   void aFaceTheModelCannotPredictFailsItsImageAloneAndAlreadyLabelledContentIsSkipped(@TempDir Path dir)
       throws Exception {
-    GrayImage img = GrayImage.wrap(200, 200, new float[200 * 200]);
     List<LabelInput> inputs = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       Path p = dir.resolve("img" + i + ".png");
       float[] px = new float[200 * 200];
       px[i] = 255; // distinct content, distinct hash
       Files.write(p, ImageDecoder.encode(GrayImage.wrap(200, 200, px), "png"));
-      inputs.add(LabelInput.named(p.toString(), List.of(new FaceBox(10 + i, 10, 100 + i, 100))));
+      FaceBox box = new FaceBox(10 + i, 10, 100 + i, 100);
+      // image 2's faulty face is its second: the fourth face of the batch
+      inputs.add(LabelInput.named(p.toString(), i == 2 ? List.of(new FaceBox(30, 30, 120, 120), box) : List.of(box)));
     }
     String skipHash = Hashes.sha256(Files.readAllBytes(dir.resolve("img4.png")));
     MeanShapeModel mean = meanModel();
@@ -199,12 +200,13 @@ class LabelerTest {
         .skipping(h -> h.equals(skipHash)).label(inputs);
     assertEquals(List.of("faces", "faces", "failed", "faces", "skipped"), out.stream().map(ImageLabel::status).toList());
     assertEquals("align", out.get(2).stage());
-    assertTrue(out.get(2).reason().contains("cannot predict this one"), out.get(2).reason());
+    assertEquals("face 1: IllegalStateException: cannot predict this one", out.get(2).reason());
+    assertEquals(200, out.get(0).width());
+    assertEquals(1, out.get(0).faceCount());
     LabelTally t = new LabelTally();
     out.forEach(t::add);
     t.checkBalanced();
     assertEquals(4, t.imagesIn);
     assertEquals(1, t.skippedAlreadyLabelled);
-    assertEquals(img.width(), 200);
   }
 }
