@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Discovers the faces of a 300-W tree: part folders of {@code NAME.pts} annotations beside {@code
@@ -128,12 +130,15 @@ public final class W300Layout {
     Map<String, String> pts = new TreeMap<>();
     Map<String, List<String>> images = new TreeMap<>();
     List<String> ignored = new ArrayList<>();
+    // the listing's own paths: a name is one file name, never parsed again (a:1.pts has no URI scheme)
+    Map<String, Path> listed = new HashMap<>();
     boolean hasBoxes = false;
     for (FileStatus s : storage.list(dir)) {
       String name = s.getPath().getName();
       if (!s.isFile() || name.startsWith(".")) {
         continue;
       }
+      listed.put(name, s.getPath());
       if (name.equals(BOXES_FILE)) {
         hasBoxes = true;
         continue;
@@ -170,7 +175,7 @@ public final class W300Layout {
     for (String base : names) {
       String id = part + "/" + base;
       String ptsName = pts.get(base);
-      String annotationPath = ptsName == null ? null : Storage.resolve(dir, ptsName);
+      String annotationPath = ptsName == null ? null : Storage.child(dir, listed.get(ptsName));
       List<String> imgs = images.get(base);
       if (imgs == null) {
         out.add(new FaceEntry(id, subset, null, annotationPath, null, null,
@@ -182,7 +187,7 @@ public final class W300Layout {
       if (imgs.size() > 1) {
         notes.add(dir + ": " + base + " has several images " + imgs + "; using " + imageName);
       }
-      String imagePath = Storage.resolve(dir, imageName);
+      String imagePath = Storage.child(dir, listed.get(imageName));
       FaceBox box = null;
       String boxProblem = boxesProblem;
       if (boxesProblem == null) {
