@@ -30,7 +30,8 @@ import org.apache.hadoop.fs.Path;
  * it is cheap even on S3; annotations and images are read on executors. It never fails for a data problem:
  * an absent part is reported in {@link Discovery#missingParts()}, an annotation without image (or the
  * reverse) becomes an entry with a {@link FaceEntry#problem()}, and a missing or broken {@code boxes.txt}
- * leaves the box out with a {@link FaceEntry#boxProblem()}. Ids are the part path and the file's base name
+ * leaves the box out with a {@link FaceEntry#boxProblem()} (the file, and for a broken one the line and the error)
+ * and is named in the notes. Ids are the part path and the file's base name
  * ({@code lfpw/testset/image_0001_01}), so they are stable across runs and machines; entries are sorted by
  * id.
  */
@@ -166,6 +167,9 @@ public final class W300Layout {
       } catch (DataException e) {
         boxesProblem = e.getMessage();
       }
+    }
+    if (boxesProblem != null) {
+      notes.add(part + ": no detector boxes: " + boxesProblem);
     }
 
     Set<String> names = new TreeSet<>(pts.keySet());

@@ -201,7 +201,8 @@ public final class PrepareJob {
     try {
       lf = FaceReader.load(e, st, limits, scheme);
       face = new PreparedFace(e.id(), e.subset(), e.imagePath(), e.annotationPath(), lf.contentHash(),
-          lf.image().width(), lf.image().height(), policy.boxFor(lf.face()), lf.face().landmarks());
+          lf.image().width(), lf.image().height(), policy.boxFor(lf.face(), e.boxProblem()),
+          lf.face().landmarks());
     } catch (DataException ex) {
       return new Outcome(null, null, Failure.of(e.id(), e.subset(), "load", ex));
     } catch (RuntimeException | OutOfMemoryError ex) {

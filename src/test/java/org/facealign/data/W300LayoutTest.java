@@ -149,6 +149,12 @@ class W300LayoutTest {
       }
     }
     assertTrue(d.notes().contains("afw: 3 faces (training), 1 unusable"), d.notes().toString());
+    // a missing or broken boxes.txt is named in the notes too, the broken one with its line and error
+    assertTrue(d.notes().contains("helen/trainset: no detector boxes: " + helenTrainBoxes
+        + ":2: x_max is not a number: 'x'"), d.notes().toString());
+    assertTrue(d.notes().contains("helen/testset: no detector boxes: no boxes.txt in " + helenTestDir),
+        d.notes().toString());
+    assertEquals(2, d.notes().stream().filter(n -> n.contains("no detector boxes")).count(), d.notes().toString());
     assertTrue(d.notes().stream().anyMatch(n -> n.contains("ignored 1 other file(s), e.g. readme.md")), d.notes().toString());
   }
 

@@ -1,6 +1,7 @@
 package org.facealign.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ class PrepareProblemsTest extends LocalSparkTest {
   @Test
   void oddFilesFailTheirFacesAloneAndTheRestIsPrepared(@TempDir Path dir) throws Exception {
     Path data = dir.resolve("data");
-    SyntheticFaces.writeW300Layout(data, Map.of("afw", 2, "ibug", 2), 3L, SyntheticFaces.Options.defaults());
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 2, "ibug", 2, "lfpw/testset", 2), 3L,
+        SyntheticFaces.Options.defaults());
     Path ibug = data.resolve("ibug");
     // a face whose file names hold a colon, with its box, and a stray annotation with one
     Files.copy(ibug.resolve("image_0001.jpg"), ibug.resolve("a:1.jpg"));
@@ -29,6 +31,11 @@ class PrepareProblemsTest extends LocalSparkTest {
     String firstBox = Files.readAllLines(ibug.resolve("boxes.txt")).get(1);
     Files.writeString(ibug.resolve("boxes.txt"), firstBox.replace("image_0001.jpg", "a:1.jpg") + "\n",
         java.nio.file.StandardOpenOption.APPEND);
+    // a boxes.txt with one line that cannot be parsed: its folder's faces have no detector box, and say why
+    Path lfpw = data.resolve("lfpw/testset");
+    List<String> boxLines = new java.util.ArrayList<>(Files.readAllLines(lfpw.resolve("boxes.txt")));
+    boxLines.set(2, "image_0002.jpg 1 2 x 4");
+    Files.write(lfpw.resolve("boxes.txt"), boxLines);
 
     FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]"));
     Storage st = Storage.local();
@@ -36,13 +43,24 @@ class PrepareProblemsTest extends LocalSparkTest {
     PreparedSet.Summary s = PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(data.toString(), List.of()), out,
         null);
 
-    assertEquals(new Counts(6, 5, 1), s.counts());
+    assertEquals(new Counts(8, 5, 3), s.counts());
     assertEquals(new Counts(4, 3, 1), s.bySubset().get("challenging"));
-    assertEquals(Map.of("load: no_image", 1L), s.failedByReason());
+    assertEquals(new Counts(2, 0, 2), s.bySubset().get("common"));
+    assertEquals(Map.of("load: no_image", 1L, "load: no_detector_box", 2L), s.failedByReason());
     Map<String, Failure> failures = new TreeMap<>();
     PreparedSet.readFailures(st, out).forEach(f -> failures.put(f.faceId(), f));
-    assertEquals(List.of("ibug/b:1"), List.copyOf(failures.keySet()));
+    assertEquals(List.of("ibug/b:1", "lfpw/testset/image_0001", "lfpw/testset/image_0002"),
+        List.copyOf(failures.keySet()));
     assertEquals(ibug.resolve("b:1.pts").toString(), failures.get("ibug/b:1").source());
+    String boxesError = lfpw.resolve("boxes.txt") + ":3: x_max is not a number: 'x'";
+    for (int k = 1; k <= 2; k++) {
+      Failure f = failures.get("lfpw/testset/image_000" + k);
+      assertEquals("load: no_detector_box", f.countKey());
+      assertEquals(lfpw.resolve("image_000" + k + ".jpg").toString(), f.source());
+      assertEquals("no detector box: " + boxesError + " (supply boxes, or use the landmarks box policy, which is not "
+          + "the 300-W protocol)", f.reason());
+    }
+    assertTrue(s.notes().contains("lfpw/testset: no detector boxes: " + boxesError), s.notes().toString());
     Map<String, String> images = new TreeMap<>();
     for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(out)).collectAsList()) {
       PreparedFace f = PreparedFace.fromRow(r);
