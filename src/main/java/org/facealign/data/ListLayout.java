@@ -138,7 +138,7 @@ public final class ListLayout {
       box = null;
       boxProblem = null;
     }
-    return new FaceEntry(id, subset, image, pts, box, boxProblem, problem, problemCode);
+    return new FaceEntry(id, subset, image, pts, box, boxProblem, problem, problemCode, listPath + ":" + lineNo);
   }
 
   /** The subset a list file defines by default: its file name without extension. */

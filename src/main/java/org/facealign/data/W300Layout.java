@@ -156,14 +156,14 @@ public final class W300Layout {
       }
     }
 
-    Map<String, FaceBox> boxes = Map.of();
+    Map<String, BoxesFile.Located> boxes = Map.of();
     String boxesProblem = null;
     String boxesPath = Storage.resolve(dir, BOXES_FILE);
     if (!hasBoxes) {
       boxesProblem = "no " + BOXES_FILE + " in " + dir;
     } else {
       try {
-        boxes = BoxesFile.parse(storage.readText(boxesPath), boxesPath);
+        boxes = BoxesFile.parseLocated(storage.readText(boxesPath), boxesPath);
       } catch (DataException e) {
         boxesProblem = e.getMessage();
       }
@@ -193,12 +193,15 @@ public final class W300Layout {
       }
       String imagePath = Storage.child(dir, listed.get(imageName));
       FaceBox box = null;
+      String boxSource = null;
       String boxProblem = boxesProblem;
       if (boxesProblem == null) {
-        box = boxes.get(imageName);
-        if (box == null) {
+        BoxesFile.Located located = boxes.get(imageName);
+        if (located == null) {
           boxProblem = BOXES_FILE + " has no box for " + imageName;
         } else {
+          box = located.box();
+          boxSource = boxesPath + ":" + located.line();
           usedBoxes.add(imageName);
         }
       }
@@ -207,7 +210,7 @@ public final class W300Layout {
         usable++;
       }
       out.add(new FaceEntry(id, subset, imagePath, annotationPath, box, boxProblem, problem,
-          problem == null ? null : FaceEntry.NO_ANNOTATION));
+          problem == null ? null : FaceEntry.NO_ANNOTATION, boxSource));
     }
 
     notes.add(part + ": " + usable + " faces (" + subset + ")"

@@ -410,9 +410,10 @@ public final class EvaluateJob {
 
   /**
    * The outcomes of {@code faces}: those whose image decodes are predicted together ({@link
-   * LandmarkModel#predictAll}); a face that cannot be read, or whose ground truth strays further from its image
-   * than {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), is a
-   * failure naming its file, and if the batch fails (or gives another number of shapes than it has faces) the failure
+   * LandmarkModel#predictAll}); a face that cannot be read, whose ground truth strays further from its image than
+   * {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), or whose box does
+   * not overlap its image ({@link FaceReader#checkBoxOnImage}; a set prepared before that check), is a failure naming
+   * its file, and if the batch fails (or gives another number of shapes than it has faces) the failure
    * is logged with the batch's faces and its faces are retried one by one ({@link Outcome#alone()}), so that only the
    * faulty ones fail.
    */
@@ -428,6 +429,7 @@ public final class EvaluateJob {
             limits.maxPixels());
         FaceReader.checkNearImage(f.landmarks(), img.width(), img.height(), limits.pointMargin(),
             f.annotationPath() != null ? f.annotationPath() : f.imagePath());
+        FaceReader.checkBoxOnImage(f.box(), img.width(), img.height(), f.imagePath(), f.imagePath());
         images.add(img);
         boxes.add(f.box());
         ok.add(f);
@@ -489,6 +491,7 @@ public final class EvaluateJob {
           limits.maxPixels());
       FaceReader.checkNearImage(f.landmarks(), img.width(), img.height(), limits.pointMargin(),
           f.annotationPath() != null ? f.annotationPath() : f.imagePath());
+      FaceReader.checkBoxOnImage(f.box(), img.width(), img.height(), f.imagePath(), f.imagePath());
       Shape pred = m.predict(img, f.box());
       return new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), pred, f.landmarks(), scheme), null);
     } catch (DataException e) {

@@ -44,8 +44,10 @@ class ListLayoutTest {
     assertEquals(listPath + ":2 gives no box", a.boxProblem());
     assertNull(a.problem());
 
+    assertNull(a.boxSource());
     FaceEntry b = d.entries().get(1);
     assertEquals(new FaceBox(10, 20, 110.5, 140), b.detectorBox());
+    assertEquals(listPath + ":4", b.boxSource());
     assertNull(b.boxProblem());
     assertNull(b.problem());
 

@@ -146,8 +146,11 @@ class W300LayoutTest {
         assertEquals(written.y0(), e.detectorBox().y0(), 5e-4, e.id());
         assertEquals(written.x1(), e.detectorBox().x1(), 5e-4, e.id());
         assertEquals(written.y1(), e.detectorBox().y1(), 5e-4, e.id());
+        // boxes.txt has a comment line, then one line per image in order
+        assertEquals(Path.of(root, part, "boxes.txt") + ":" + (k + 1), e.boxSource(), e.id());
       }
     }
+    assertNull(byId(d, "ibug/image_0002").boxSource());
     assertTrue(d.notes().contains("afw: 3 faces (training), 1 unusable"), d.notes().toString());
     // a missing or broken boxes.txt is named in the notes too, the broken one with its line and error
     assertTrue(d.notes().contains("helen/trainset: no detector boxes: " + helenTrainBoxes
