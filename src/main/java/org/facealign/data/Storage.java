@@ -175,7 +175,9 @@ public final class Storage implements Serializable {
   /**
    * Reads a whole file, refusing one longer than {@code maxBytes} before reading it.
    *
-   * @throws DataException naming the file if it is missing, too large or unreadable
+   * @throws DataException naming the file: {@code file_not_found} if nothing is there, {@code file_too_large},
+   *     or {@code read_error} with the reason for one that is there but cannot be read (a directory, a file the
+   *     process may not read, an I/O error)
    */
   public byte[] readBytes(String path, long maxBytes) {
     Path p = new Path(path);
@@ -191,9 +193,23 @@ public final class Storage implements Serializable {
         return out.toByteArray();
       }
     } catch (FileNotFoundException e) {
+      // an open says "not found" for a directory and, on the local file system, for a file it may not read: only
+      // a path with nothing at it is not found
+      if (existsAfterAll(p)) {
+        throw DataException.coded("read_error", path, "cannot read: " + e.getMessage(), e);
+      }
       throw DataException.coded("file_not_found", path, "file not found");
     } catch (IOException e) {
       throw DataException.coded("read_error", path, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether something is at {@code p} after an open that failed; true when even that cannot be told. */
+  private boolean existsAfterAll(Path p) {
+    try {
+      return fsOf(p).exists(p);
+    } catch (IOException | RuntimeException e) {
+      return true;
     }
   }
 
