@@ -27,6 +27,9 @@ public final class BoxPolicy implements Serializable {
     LANDMARKS
   }
 
+  /** Failure code of a face without the detector box the {@link #detector()} policy needs. */
+  public static final String NO_DETECTOR_BOX = "no_detector_box";
+
   private static final BoxPolicy DETECTOR = new BoxPolicy(Kind.DETECTOR, 0);
 
   private final Kind kind;
@@ -85,11 +88,23 @@ public final class BoxPolicy implements Serializable {
    * @throws DataException naming the face's image if the face lacks what the policy needs
    */
   public FaceBox boxFor(Face face) {
+    return boxFor(face, null);
+  }
+
+  /**
+   * The box for {@code face} under this policy, where {@code boxProblem} says why the data set gives the face no
+   * detector box ({@link FaceEntry#boxProblem()}: a {@code boxes.txt} that is missing, or cannot be parsed, named
+   * with its line and the error; null when unknown).
+   *
+   * @throws DataException naming the face's image if the face lacks what the policy needs: with code {@value
+   *     #NO_DETECTOR_BOX} and {@code boxProblem} in the reason when the detector box is missing
+   */
+  public FaceBox boxFor(Face face, String boxProblem) {
     if (kind == Kind.DETECTOR) {
       if (face.detectorBox() == null) {
-        throw new DataException(face.imagePath(),
-            "no detector box: the data set gives none for face " + face.id()
-                + " (supply boxes, or use the landmarks box policy, which is not the 300-W protocol)");
+        throw DataException.coded(NO_DETECTOR_BOX, face.imagePath(), "no detector box: "
+            + (boxProblem != null ? boxProblem : "the data set gives none for face " + face.id())
+            + " (supply boxes, or use the landmarks box policy, which is not the 300-W protocol)");
       }
       return face.detectorBox();
     }

@@ -23,6 +23,14 @@ public final class BoxesFile {
   private BoxesFile() {}
 
   /**
+   * A box and the line of the file that gives it.
+   *
+   * @param box the box
+   * @param line its 1-based line number
+   */
+  public record Located(FaceBox box, int line) {}
+
+  /**
    * Parses a boxes file.
    *
    * @param text the file's content
@@ -32,8 +40,20 @@ public final class BoxesFile {
    *     non-finite coordinate, an empty or inverted box, or a name given twice
    */
   public static Map<String, FaceBox> parse(String text, String source) {
-    String[] lines = TextNumbers.lines(text);
     Map<String, FaceBox> boxes = new LinkedHashMap<>();
+    parseLocated(text, source).forEach((name, b) -> boxes.put(name, b.box()));
+    return Collections.unmodifiableMap(boxes);
+  }
+
+  /**
+   * As {@link #parse}, with the line each box is on.
+   *
+   * @return image name to box and line, in file order (unmodifiable)
+   * @throws DataException as {@link #parse}
+   */
+  public static Map<String, Located> parseLocated(String text, String source) {
+    String[] lines = TextNumbers.lines(text);
+    Map<String, Located> boxes = new LinkedHashMap<>();
     Map<String, Integer> firstLine = new HashMap<>();
     for (int i = 0; i < lines.length; i++) {
       int lineNo = i + 1;
@@ -44,8 +64,8 @@ public final class BoxesFile {
       Matcher m = LINE.matcher(l);
       if (!m.matches() || m.group(1).isBlank()) {
         int fields = l.split("\\s+").length;
-        throw DataException.atLine(
-            source, lineNo, "expected 'NAME x_min y_min x_max y_max', found " + fields + " field" + (fields == 1 ? "" : "s"));
+        throw DataException.atLine(source, lineNo,
+            "expected 'NAME x_min y_min x_max y_max', found " + fields + " field" + (fields == 1 ? "" : "s"));
       }
       String name = m.group(1).strip();
       double x0 = TextNumbers.parseFinite(m.group(2), source, lineNo, "x_min");
@@ -61,7 +81,7 @@ public final class BoxesFile {
       if (first != null) {
         throw DataException.atLine(source, lineNo, "second box for " + name + " (first on line " + first + ")");
       }
-      boxes.put(name, new FaceBox(x0, y0, x1, y1));
+      boxes.put(name, new Located(new FaceBox(x0, y0, x1, y1), lineNo));
     }
     return Collections.unmodifiableMap(boxes);
   }

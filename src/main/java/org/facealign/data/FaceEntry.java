@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param problem why this entry cannot be used at all, or null when it can
  * @param problemCode the kind of that problem, for counting ({@link DataException#code()}), or null when there is
  *     none
+ * @param boxSource where {@code detectorBox} comes from, as {@code file:line} (the {@code boxes.txt} or list file),
+ *     for messages about the box; null when there is no box or its source is unknown
  */
 public record FaceEntry(
     String id,
@@ -29,7 +31,8 @@ public record FaceEntry(
     FaceBox detectorBox,
     String boxProblem,
     String problem,
-    String problemCode)
+    String problemCode,
+    String boxSource)
     implements Serializable {
 
   /** Code of an annotation without an image. */
@@ -47,6 +50,12 @@ public record FaceEntry(
     this(id, subset, imagePath, annotationPath, detectorBox, boxProblem, problem, null);
   }
 
+  /** An entry whose box, if any, comes from no known file and line. */
+  public FaceEntry(String id, String subset, String imagePath, String annotationPath, FaceBox detectorBox,
+      String boxProblem, String problem, String problemCode) {
+    this(id, subset, imagePath, annotationPath, detectorBox, boxProblem, problem, problemCode, null);
+  }
+
   public FaceEntry {
     // a problem always has a kind, a usable entry none
     if (problem == null) {
@@ -58,6 +67,9 @@ public record FaceEntry(
     Objects.requireNonNull(subset, "subset");
     if (imagePath == null && annotationPath == null) {
       throw new IllegalArgumentException("face entry " + id + " has neither an image nor an annotation");
+    }
+    if (detectorBox == null) {
+      boxSource = null;
     }
   }
 

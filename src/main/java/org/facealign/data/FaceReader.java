@@ -16,11 +16,14 @@ import java.util.Locale;
  * side is refused ({@value #POINT_OUTSIDE_IMAGE}): one such point (a {@code 1e308} typed into a file) would
  * otherwise turn a subset's mean error into nonsense. Degenerate annotations are refused too ({@value
  * #DEGENERATE_ANNOTATION}: all points identical, or an inter-pupil distance under one pixel): they would divide
- * normalised errors by zero or blow them up.
+ * normalised errors by zero or blow them up. A face box that does not overlap its image at all is refused as well
+ * ({@value #BOX_OUTSIDE_IMAGE}, {@link #checkBoxOnImage}): aligning in it would only read the image's clamped border.
  */
 public final class FaceReader {
   /** Failure code of an annotated point too far outside its image. */
   public static final String POINT_OUTSIDE_IMAGE = "point_outside_image";
+  /** Failure code of a face box that does not overlap its image. */
+  public static final String BOX_OUTSIDE_IMAGE = "box_outside_image";
   /** Failure code of an annotation that cannot serve as ground truth (all points equal, eyes together). */
   public static final String DEGENERATE_ANNOTATION = "degenerate_annotation";
   /** The default of {@link Limits#pointMargin()} ({@code facealign.data.point-margin}). */
@@ -116,6 +119,25 @@ public final class FaceReader {
             Double.toString(y + 1), Double.toString(out), width, height, Double.toString(m),
             Double.toString(pointMargin)));
       }
+    }
+  }
+
+  /**
+   * Refuses a face box that does not overlap its image: with pixel {@code i} covering {@code [i - 1/2, i + 1/2]}, the
+   * image covers {@code [-1/2, width - 1/2] x [-1/2, height - 1/2]}, and a box that shares no area with it holds no
+   * pixel of the face (a box that overlaps it in part is accepted: 300-W has faces cut by the border).
+   *
+   * @param boxSource where the box comes from ({@code boxes.txt:line}, {@code list:line}, the annotation for a box
+   *     derived from landmarks), named as the failure's source
+   * @param image the image, named in the reason
+   * @throws DataException with code {@value #BOX_OUTSIDE_IMAGE} naming {@code boxSource}, the box and the image
+   */
+  public static void checkBoxOnImage(FaceBox box, int width, int height, String boxSource, String image) {
+    if (!(box.x0() < width - 0.5 && box.x1() > -0.5 && box.y0() < height - 0.5 && box.y1() > -0.5)) {
+      throw DataException.coded(BOX_OUTSIDE_IMAGE, boxSource, String.format(Locale.ROOT,
+          "face box %s %s %s %s (x_min y_min x_max y_max) does not overlap the %dx%d image %s",
+          Double.toString(box.x0()), Double.toString(box.y0()), Double.toString(box.x1()), Double.toString(box.y1()),
+          width, height, image));
     }
   }
 

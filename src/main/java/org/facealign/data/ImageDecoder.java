@@ -52,7 +52,8 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  *
  * <p>Failures are {@link DataException}s with a {@link DataException#code() code}: {@code empty_file},
  * {@code not_an_image}, {@code bad_header}, {@code too_many_pixels}, {@code corrupt_image} (truncated or
- * damaged data) or {@code undecodable} (a variant the reader cannot decode).
+ * damaged data: a reader's warning, or an end of file or a broken compressed stream anywhere in the cause chain of
+ * its error) or {@code undecodable} (a variant the reader cannot decode).
  *
  * <p>{@link #decode} returns the stored pixels, the frame training annotations are in. {@link #decodeOriented}
  * also applies a JPEG's EXIF orientation, giving the image as viewers display it.
@@ -99,9 +100,14 @@ public final class ImageDecoder {
       }
     } catch (DataException e) {
       throw e;
-    } catch (java.io.EOFException e) {
-      throw DataException.coded("corrupt_image", source, "truncated image data: " + describe(e), e);
     } catch (IOException | RuntimeException e) {
+      // readers wrap what went wrong (PNG: an IIOException around the EOFException of its inflater)
+      if (causedBy(e, java.io.EOFException.class)) {
+        throw DataException.coded("corrupt_image", source, "truncated image data: " + describe(e), e);
+      }
+      if (causedBy(e, java.util.zip.ZipException.class)) {
+        throw DataException.coded("corrupt_image", source, "corrupt image data: " + describe(e), e);
+      }
       throw DataException.coded("undecodable", source, "cannot decode image: " + describe(e), e);
     }
     if (!warnings.isEmpty()) {
@@ -258,6 +264,16 @@ public final class ImageDecoder {
       throw DataException.coded("too_many_pixels",
           source, "declared size " + w + "x" + h + " = " + n + " pixels exceeds the limit of " + maxPixels);
     }
+  }
+
+  /** Whether {@code e} or one of its causes is a {@code type}. */
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String describe(Throwable e) {

@@ -81,23 +81,57 @@ public final class Storage implements Serializable {
     }
   }
 
-  /** {@code child} resolved against directory {@code parent}, unless it is absolute or a URI. */
+  /**
+   * {@code child} resolved against directory {@code parent}, unless it is absolute or a URI. A child that does not
+   * parse as a URI, such as {@code face:1.jpg} (a colon before any slash that starts no valid URI), is a relative
+   * file name: {@code resolve("/data", "face:1.jpg")} is {@code /data/face:1.jpg}.
+   */
   public static String resolve(String parent, String child) {
-    Path c = new Path(child);
+    Path c = parseChild(child);
     if (c.toUri().getScheme() != null || c.isAbsolute()) {
       return child;
     }
-    return new Path(new Path(parent), child).toString();
+    return new Path(new Path(parent), c).toString();
+  }
+
+  /**
+   * Whether {@code child} is a relative path, one that {@link #resolve} resolves against a folder: neither absolute
+   * nor a URI. A child that does not parse as a URI ({@code face:1.jpg}) is relative.
+   */
+  public static boolean isRelative(String child) {
+    Path c = parseChild(child);
+    return c.toUri().getScheme() == null && !c.isAbsolute();
+  }
+
+  /**
+   * {@code child} as a Hadoop path: parsed as a path or URI, or, when it is not one ({@code face:1.jpg}, which
+   * would be a URI of scheme {@code face} with a relative path), taken literally as a relative file name.
+   */
+  private static Path parseChild(String child) {
+    try {
+      return new Path(child);
+    } catch (IllegalArgumentException e) {
+      return new Path(null, null, child);
+    }
+  }
+
+  /**
+   * The entry {@code listed} of a listing of directory {@code dir}, spelled with {@code dir} as the caller gives it
+   * (with or without a scheme): the listing's name is one file name, so a colon in it ({@code a:1.pts}) is no URI
+   * scheme.
+   */
+  public static String child(String dir, Path listed) {
+    return new Path(new Path(dir), new Path(null, null, listed.getName())).toString();
   }
 
   /**
    * Whether {@code child}, a path as a list file names it, climbs out of the folder it is resolved against: a relative
    * path whose {@code ..} segments go above its start ({@code ../x.jpg}, {@code a/../../x.jpg}). Absolute paths and
-   * URIs name their place outright and are not relative to the folder: false for them.
+   * URIs name their place outright and are not relative to the folder: false for them. A child that does not parse
+   * as a URI is relative, as for {@link #resolve}.
    */
   public static boolean climbsOut(String child) {
-    Path c = new Path(child);
-    if (c.toUri().getScheme() != null || c.isAbsolute()) {
+    if (!isRelative(child)) {
       return false;
     }
     int depth = 0;
@@ -141,7 +175,9 @@ public final class Storage implements Serializable {
   /**
    * Reads a whole file, refusing one longer than {@code maxBytes} before reading it.
    *
-   * @throws DataException naming the file if it is missing, too large or unreadable
+   * @throws DataException naming the file: {@code file_not_found} if nothing is there, {@code file_too_large},
+   *     or {@code read_error} with the reason for one that is there but cannot be read (a directory, a file the
+   *     process may not read, an I/O error)
    */
   public byte[] readBytes(String path, long maxBytes) {
     Path p = new Path(path);
@@ -157,9 +193,23 @@ public final class Storage implements Serializable {
         return out.toByteArray();
       }
     } catch (FileNotFoundException e) {
+      // an open says "not found" for a directory and, on the local file system, for a file it may not read: only
+      // a path with nothing at it is not found
+      if (existsAfterAll(p)) {
+        throw DataException.coded("read_error", path, "cannot read: " + e.getMessage(), e);
+      }
       throw DataException.coded("file_not_found", path, "file not found");
     } catch (IOException e) {
       throw DataException.coded("read_error", path, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether something is at {@code p} after an open that failed; true when even that cannot be told. */
+  private boolean existsAfterAll(Path p) {
+    try {
+      return fsOf(p).exists(p);
+    } catch (IOException | RuntimeException e) {
+      return true;
     }
   }
 

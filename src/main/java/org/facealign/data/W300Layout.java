@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Discovers the faces of a 300-W tree: part folders of {@code NAME.pts} annotations beside {@code
@@ -28,7 +30,8 @@ import org.apache.hadoop.fs.FileStatus;
  * it is cheap even on S3; annotations and images are read on executors. It never fails for a data problem:
  * an absent part is reported in {@link Discovery#missingParts()}, an annotation without image (or the
  * reverse) becomes an entry with a {@link FaceEntry#problem()}, and a missing or broken {@code boxes.txt}
- * leaves the box out with a {@link FaceEntry#boxProblem()}. Ids are the part path and the file's base name
+ * leaves the box out with a {@link FaceEntry#boxProblem()} (the file, and for a broken one the line and the error)
+ * and is named in the notes. Ids are the part path and the file's base name
  * ({@code lfpw/testset/image_0001_01}), so they are stable across runs and machines; entries are sorted by
  * id.
  */
@@ -128,12 +131,15 @@ public final class W300Layout {
     Map<String, String> pts = new TreeMap<>();
     Map<String, List<String>> images = new TreeMap<>();
     List<String> ignored = new ArrayList<>();
+    // the listing's own paths: a name is one file name, never parsed again (a:1.pts has no URI scheme)
+    Map<String, Path> listed = new HashMap<>();
     boolean hasBoxes = false;
     for (FileStatus s : storage.list(dir)) {
       String name = s.getPath().getName();
       if (!s.isFile() || name.startsWith(".")) {
         continue;
       }
+      listed.put(name, s.getPath());
       if (name.equals(BOXES_FILE)) {
         hasBoxes = true;
         continue;
@@ -150,17 +156,20 @@ public final class W300Layout {
       }
     }
 
-    Map<String, FaceBox> boxes = Map.of();
+    Map<String, BoxesFile.Located> boxes = Map.of();
     String boxesProblem = null;
     String boxesPath = Storage.resolve(dir, BOXES_FILE);
     if (!hasBoxes) {
       boxesProblem = "no " + BOXES_FILE + " in " + dir;
     } else {
       try {
-        boxes = BoxesFile.parse(storage.readText(boxesPath), boxesPath);
+        boxes = BoxesFile.parseLocated(storage.readText(boxesPath), boxesPath);
       } catch (DataException e) {
         boxesProblem = e.getMessage();
       }
+    }
+    if (boxesProblem != null) {
+      notes.add(part + ": no detector boxes: " + boxesProblem);
     }
 
     Set<String> names = new TreeSet<>(pts.keySet());
@@ -170,7 +179,7 @@ public final class W300Layout {
     for (String base : names) {
       String id = part + "/" + base;
       String ptsName = pts.get(base);
-      String annotationPath = ptsName == null ? null : Storage.resolve(dir, ptsName);
+      String annotationPath = ptsName == null ? null : Storage.child(dir, listed.get(ptsName));
       List<String> imgs = images.get(base);
       if (imgs == null) {
         out.add(new FaceEntry(id, subset, null, annotationPath, null, null,
@@ -182,14 +191,17 @@ public final class W300Layout {
       if (imgs.size() > 1) {
         notes.add(dir + ": " + base + " has several images " + imgs + "; using " + imageName);
       }
-      String imagePath = Storage.resolve(dir, imageName);
+      String imagePath = Storage.child(dir, listed.get(imageName));
       FaceBox box = null;
+      String boxSource = null;
       String boxProblem = boxesProblem;
       if (boxesProblem == null) {
-        box = boxes.get(imageName);
-        if (box == null) {
+        BoxesFile.Located located = boxes.get(imageName);
+        if (located == null) {
           boxProblem = BOXES_FILE + " has no box for " + imageName;
         } else {
+          box = located.box();
+          boxSource = boxesPath + ":" + located.line();
           usedBoxes.add(imageName);
         }
       }
@@ -198,7 +210,7 @@ public final class W300Layout {
         usable++;
       }
       out.add(new FaceEntry(id, subset, imagePath, annotationPath, box, boxProblem, problem,
-          problem == null ? null : FaceEntry.NO_ANNOTATION));
+          problem == null ? null : FaceEntry.NO_ANNOTATION, boxSource));
     }
 
     notes.add(part + ": " + usable + " faces (" + subset + ")"

@@ -15,7 +15,8 @@ import java.util.Set;
  * Reads back the {@code faces.csv} of an evaluation ({@link Report}): {@code face_id,subset,image,ip_nme,io_nme}, one
  * row per face and subset, RFC 4180 quoting. A bad row is not fatal: it is reported with the file, its line and the
  * reason, and counted; a row that repeats a face of its subset is reported likewise (the first is kept). A file that
- * stops being CSV part-way (an unclosed quote) is reported at that line and read no further.
+ * stops being CSV part-way (an unclosed quote) is reported at that line, counted as one bad row, and read no
+ * further.
  */
 public final class FacesCsv {
   /** The header line's fields, in order. */
@@ -28,7 +29,8 @@ public final class FacesCsv {
   /**
    * What a file held.
    *
-   * @param rows data rows read (the header not counted)
+   * @param rows data rows read (the header not counted; the rest of a file that stops being CSV counts as one), so
+   *     that {@code rows = faces + errors} once the header is read
    * @param faces the good rows, in file order
    * @param errors one line per bad row or unreadable rest of the file: "SOURCE line N: reason"
    */
@@ -53,6 +55,9 @@ public final class FacesCsv {
           row = it.nextValue();
         } catch (RuntimeException | IOException e) {
           errors.add(source + " line " + line + ": not CSV from here on (" + firstLine(e.getMessage()) + ")");
+          if (!header) {
+            rows++; // the row it stops at, counted as failed like any bad row
+          }
           break;
         }
         if (header) {

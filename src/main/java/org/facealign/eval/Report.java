@@ -54,6 +54,9 @@ public final class Report {
   private static final Set<String> RESERVED_FILES = Set.of(JSON, CSV, CED, HTML);
   private static final Pattern COUNT_KEY = Pattern.compile("[a-z][a-z0-9_]*");
   private static final Pattern FIGURE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*\\.png");
+  /** The longest part {@link #fileNameParts} gives, well below file systems' 255-byte limit on a name. */
+  static final int FILE_NAME_PART_MAX = 100;
+  private static final Pattern PLAIN_PART = Pattern.compile("[A-Za-z0-9._-]{1," + FILE_NAME_PART_MAX + "}");
 
   /**
    * How many inputs there were and what became of them: {@code in == ok + failed}.
@@ -120,7 +123,6 @@ public final class Report {
     this.figures = List.copyOf(b.figures);
   }
 
-  /** A new, empty builder. */
   /**
    * The results of the {@code parts} of {@code subsets}, each face once (by face id), in order; null if none of
    * the parts is there.
@@ -144,6 +146,40 @@ public final class Report {
     return any ? union : null;
   }
 
+  /**
+   * A part of a file name for each of {@code names} (subset names, which may hold spaces, slashes or any other
+   * character), for figures named after them ({@code worst-PART.png}): a name of at most {@value
+   * #FILE_NAME_PART_MAX} of the characters {@code A-Z a-z 0-9 . _ -} is its own part; in any other name each other
+   * character becomes {@code _} (and the result is cut to {@value #FILE_NAME_PART_MAX}), with {@code -2}, {@code
+   * -3}, ... appended where that part is already taken. Distinct names get distinct parts; the map keeps the order
+   * of {@code names}.
+   */
+  public static Map<String, String> fileNameParts(Collection<String> names) {
+    Map<String, String> parts = new LinkedHashMap<>();
+    Set<String> used = new HashSet<>();
+    for (String n : names) {
+      parts.put(n, null);
+      if (PLAIN_PART.matcher(n).matches()) {
+        parts.put(n, n);
+        used.add(n);
+      }
+    }
+    for (Map.Entry<String, String> e : parts.entrySet()) {
+      if (e.getValue() != null) {
+        continue;
+      }
+      String base = e.getKey().replaceAll("[^A-Za-z0-9._-]", "_");
+      base = base.isEmpty() ? "_" : base.substring(0, Math.min(base.length(), FILE_NAME_PART_MAX));
+      String part = base;
+      for (int k = 2; !used.add(part); k++) {
+        part = base + "-" + k;
+      }
+      e.setValue(part);
+    }
+    return Collections.unmodifiableMap(parts);
+  }
+
+  /** A new, empty builder. */
   public static Builder builder() {
     return new Builder();
   }

@@ -66,7 +66,7 @@ public final class CalibrateJob {
   private CalibrateJob() {}
 
   /** The reason a training face without a 300-W detector box is counted under. */
-  static final String NO_BOX = "no_detector_box";
+  static final String NO_BOX = BoxPolicy.NO_DETECTOR_BOX;
 
   /** Bootstrap resamples of the re-boxing gain's interval. */
   static final int BOOTSTRAP_SAMPLES = 2000;

@@ -142,9 +142,11 @@ public final class EvaluateJob {
         .config(cfg.render())
         .section("prepare", prepareSection(summary, PreparedSet.readFailures(st, preparedDir)));
     addTraining(report, st, modelDir);
-    addWorstFaces(report, spark, cfg, st, preparedDir, model, bySubset);
+    // figures are named after subsets, whose names may be anything a list file is called ("hard set")
+    Map<String, String> figureNames = Report.fileNameParts(withDerived(bySubset, summary).keySet());
+    addWorstFaces(report, spark, cfg, st, preparedDir, model, bySubset, figureNames);
     if (!compare.isEmpty()) {
-      addComparison(report, spark, cfg, st, preparedDir, tests, modelDir, h, bySubset, compare, summary);
+      addComparison(report, spark, cfg, st, preparedDir, tests, modelDir, h, bySubset, compare, summary, figureNames);
     }
     Report built = report.build();
     Map<String, byte[]> out = new LinkedHashMap<>(built.render());
@@ -212,11 +214,13 @@ public final class EvaluateJob {
   /**
    * The worst faces of each test subset, what a person looks at first: the {@code eval.worst-faces} faces with the
    * largest inter-pupil NME, drawn with the predicted (red) and true (green) landmarks and the box (yellow), as one
-   * figure per subset ({@code worst-SUBSET.png}), and listed in the section "worst_faces". The faces are predicted
-   * again on the driver, from the prepared set's rows.
+   * figure per subset ({@code worst-SUBSET.png}, SUBSET the subset's part of a file name in {@code figureNames}, see
+   * {@link Report#fileNameParts}), and listed under the subset's name in the section "worst_faces". The faces are
+   * predicted again on the driver, from the prepared set's rows.
    */
   static void addWorstFaces(Report.Builder report, SparkSession spark, FacealignConfig cfg, Storage st,
-      String preparedDir, LandmarkModel model, Map<String, List<FaceResult>> bySubset) {
+      String preparedDir, LandmarkModel model, Map<String, List<FaceResult>> bySubset,
+      Map<String, String> figureNames) {
     int k = cfg.eval().worstFaces();
     if (k == 0) {
       return;
@@ -263,7 +267,7 @@ public final class EvaluateJob {
         }
       }
       if (!images.isEmpty()) {
-        report.figure("worst-" + e.getKey() + ".png",
+        report.figure("worst-" + figureNames.get(e.getKey()) + ".png",
             org.facealign.eval.Overlay.gridPng(images, drawn, captions, 200, 4),
             "The " + images.size() + " worst faces of " + e.getKey() + " by inter-pupil NME: predicted landmarks in "
                 + "red, ground truth in green, the face box in yellow.");
@@ -274,11 +278,11 @@ public final class EvaluateJob {
 
   /**
    * The section "comparison" (mean IP-NME per subset and model, and the faces each compared model failed on)
-   * and the figures {@code ced-compare-SUBSET.png}.
+   * and the figures {@code ced-compare-SUBSET.png} (SUBSET as for {@link #addWorstFaces}).
    */
   private static void addComparison(Report.Builder report, SparkSession spark, FacealignConfig cfg, Storage st,
       String preparedDir, List<String> tests, String modelDir, ModelHeader h, Map<String, List<FaceResult>> bySubset,
-      List<String> compare, PreparedSet.Summary summary) {
+      List<String> compare, PreparedSet.Summary summary, Map<String, String> figureNames) {
     Map<String, List<FaceResult>> own = withDerived(bySubset, summary);
     Map<String, Map<String, List<FaceResult>>> byModel = new LinkedHashMap<>();
     byModel.put(h.kind() + " (" + modelDir + ")", own);
@@ -314,8 +318,9 @@ public final class EvaluateJob {
         }
       }
       if (!curves.isEmpty()) {
-        report.figure("ced-compare-" + subset + ".png", org.facealign.eval.CedPlot.png(curves, "CED, " + subset,
-            "Inter-pupil normalised mean error", cfg.eval().cedMax(), 800, 600),
+        report.figure("ced-compare-" + figureNames.get(subset) + ".png",
+            org.facealign.eval.CedPlot.png(curves, "CED, " + subset, "Inter-pupil normalised mean error",
+                cfg.eval().cedMax(), 800, 600),
             "Cumulative error distribution of each model on the " + subset + " faces (inter-pupil NME).");
       }
     }
@@ -405,9 +410,10 @@ public final class EvaluateJob {
 
   /**
    * The outcomes of {@code faces}: those whose image decodes are predicted together ({@link
-   * LandmarkModel#predictAll}); a face that cannot be read, or whose ground truth strays further from its image
-   * than {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), is a
-   * failure naming its file, and if the batch fails (or gives another number of shapes than it has faces) the failure
+   * LandmarkModel#predictAll}); a face that cannot be read, whose ground truth strays further from its image than
+   * {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), or whose box does
+   * not overlap its image ({@link FaceReader#checkBoxOnImage}; a set prepared before that check), is a failure naming
+   * its file, and if the batch fails (or gives another number of shapes than it has faces) the failure
    * is logged with the batch's faces and its faces are retried one by one ({@link Outcome#alone()}), so that only the
    * faulty ones fail.
    */
@@ -423,6 +429,7 @@ public final class EvaluateJob {
             limits.maxPixels());
         FaceReader.checkNearImage(f.landmarks(), img.width(), img.height(), limits.pointMargin(),
             f.annotationPath() != null ? f.annotationPath() : f.imagePath());
+        FaceReader.checkBoxOnImage(f.box(), img.width(), img.height(), f.imagePath(), f.imagePath());
         images.add(img);
         boxes.add(f.box());
         ok.add(f);
@@ -484,6 +491,7 @@ public final class EvaluateJob {
           limits.maxPixels());
       FaceReader.checkNearImage(f.landmarks(), img.width(), img.height(), limits.pointMargin(),
           f.annotationPath() != null ? f.annotationPath() : f.imagePath());
+      FaceReader.checkBoxOnImage(f.box(), img.width(), img.height(), f.imagePath(), f.imagePath());
       Shape pred = m.predict(img, f.box());
       return new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), pred, f.landmarks(), scheme), null);
     } catch (DataException e) {

@@ -18,6 +18,7 @@ import org.facealign.config.FacealignConfig;
 import org.facealign.data.BoxPolicy;
 import org.facealign.data.DataException;
 import org.facealign.data.Discovery;
+import org.facealign.data.FaceBox;
 import org.facealign.data.FaceEntry;
 import org.facealign.data.FaceReader;
 import org.facealign.data.Failure;
@@ -34,7 +35,8 @@ import scala.Tuple2;
 /**
  * {@code prepare}: finds the faces of a data set (on the driver), loads and checks every one of them
  * on the executors (annotation parsed strictly, image read through Hadoop FS and decoded under the
- * size guards, face box resolved by the box policy), and writes a {@link PreparedSet}. A bad input
+ * size guards, face box resolved by the box policy and checked to overlap the image), and writes a {@link
+ * PreparedSet}. A bad input
  * fails that face alone, with its file and reason in {@code failures.json}.
  */
 public final class PrepareJob {
@@ -187,6 +189,15 @@ public final class PrepareJob {
     }
   }
 
+  /**
+   * Where the box {@code policy} gives the face of {@code e} comes from: the {@code boxes.txt} or list line of its
+   * detector box, the annotation for a box derived from landmarks; the image when neither is known.
+   */
+  static String boxSource(FaceEntry e, BoxPolicy policy) {
+    String s = policy.kind() == BoxPolicy.Kind.DETECTOR ? e.boxSource() : e.annotationPath();
+    return s != null ? s : e.imagePath();
+  }
+
   /** The failure stage of a face whose features could not be computed. */
   static final String FEATURES_STAGE = "features";
 
@@ -200,8 +211,10 @@ public final class PrepareJob {
     LoadedFace lf;
     try {
       lf = FaceReader.load(e, st, limits, scheme);
+      FaceBox box = policy.boxFor(lf.face(), e.boxProblem());
+      FaceReader.checkBoxOnImage(box, lf.image().width(), lf.image().height(), boxSource(e, policy), e.imagePath());
       face = new PreparedFace(e.id(), e.subset(), e.imagePath(), e.annotationPath(), lf.contentHash(),
-          lf.image().width(), lf.image().height(), policy.boxFor(lf.face()), lf.face().landmarks());
+          lf.image().width(), lf.image().height(), box, lf.face().landmarks());
     } catch (DataException ex) {
       return new Outcome(null, null, Failure.of(e.id(), e.subset(), "load", ex));
     } catch (RuntimeException | OutOfMemoryError ex) {

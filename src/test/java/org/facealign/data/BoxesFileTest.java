@@ -26,6 +26,9 @@ class BoxesFileTest {
     assertEquals(new FaceBox(10, 20.5, 110, 220.25), m.get("image 092  2.jpg"));
     assertEquals(new FaceBox(-3.5, 10, 250, 300), m.get("image_006.jpg"));
     assertEquals(100.0, m.get("image 092  2.jpg").width());
+    Map<String, BoxesFile.Located> located = BoxesFile.parseLocated(text, SRC);
+    assertEquals(List.of(2, 5, 6), located.values().stream().map(BoxesFile.Located::line).toList());
+    assertEquals(new FaceBox(10, 20.5, 110, 220.25), located.get("image 092  2.jpg").box());
   }
 
   private static void failsAt(String text, int line, String reasonPart) {

@@ -46,6 +46,30 @@ class FaceReaderTest {
   }
 
   @Test
+  void aBoxThatDoesNotOverlapTheImageIsRefused() {
+    DataException e = assertThrows(DataException.class, () -> FaceReader.checkBoxOnImage(
+        new FaceBox(5000, 5000, 6000, 6000), 640, 480, "/d/list.txt:3", "/d/img.jpg"));
+    assertEquals(FaceReader.BOX_OUTSIDE_IMAGE, e.code());
+    assertEquals("/d/list.txt:3", e.source());
+    assertEquals("face box 5000.0 5000.0 6000.0 6000.0 (x_min y_min x_max y_max) does not overlap the 640x480 image "
+        + "/d/img.jpg", e.reason());
+    // the image covers [-0.5, 639.5] x [-0.5, 479.5]: a box on either side of an edge of it
+    String[] outside = {"639.5 0 700 10", "-50 0 -0.5 10", "0 479.5 10 500", "0 -20 10 -0.5"};
+    String[] inside = {"639.4 0 700 10", "-50 0 -0.4 10", "0 479.4 10 500", "0 -20 10 -0.4", "-100 -100 1000 1000"};
+    for (String b : outside) {
+      assertThrows(DataException.class, () -> FaceReader.checkBoxOnImage(box(b), 640, 480, "s", "i"), b);
+    }
+    for (String b : inside) {
+      FaceReader.checkBoxOnImage(box(b), 640, 480, "s", "i");
+    }
+  }
+
+  private static FaceBox box(String s) {
+    double[] v = Arrays.stream(s.split(" ")).mapToDouble(Double::parseDouble).toArray();
+    return new FaceBox(v[0], v[1], v[2], v[3]);
+  }
+
+  @Test
   void loadsLandmarksImageAndHash() throws Exception {
     LoadedFace lf = FaceReader.load(entry(), STORAGE, LIMITS, IBUG);
     assertEquals("set/f", lf.face().id());

@@ -162,6 +162,31 @@ class ImageDecoderTest {
     byte[] part = Arrays.copyOf(png, png.length - 200);
     DataException e = assertThrows(DataException.class, () -> ImageDecoder.decode(part, "cut.png", LIMIT));
     assertEquals("cut.png", e.source());
+    assertEquals("corrupt_image", e.code());
+    assertEquals("truncated image data: Error reading PNG image data: Unexpected end of ZLIB input stream",
+        e.reason());
+  }
+
+  @Test
+  void pngWithDamagedCompressedDataIsCorrupt() {
+    byte[] png = ImageDecoder.encode(pattern(64, 64, 3), "png");
+    // the end of the IDAT chunk: the zlib stream's checksum, which a reader checks after inflating every row
+    int idatEnd = indexOf(png, "IEND".getBytes(StandardCharsets.US_ASCII)) - 8;
+    for (int i = idatEnd - 4; i < idatEnd; i++) {
+      png[i] ^= 0x5a;
+    }
+    DataException e = assertThrows(DataException.class, () -> ImageDecoder.decode(png, "bad.png", LIMIT));
+    assertEquals("corrupt_image", e.code());
+    assertEquals("corrupt image data: Error reading PNG image data: incorrect data check", e.reason());
+  }
+
+  private static int indexOf(byte[] a, byte[] b) {
+    for (int i = 0; i + b.length <= a.length; i++) {
+      if (Arrays.equals(a, i, i + b.length, b, 0, b.length)) {
+        return i;
+      }
+    }
+    throw new AssertionError("not found");
   }
 
   @Test

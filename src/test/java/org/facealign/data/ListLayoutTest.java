@@ -44,8 +44,10 @@ class ListLayoutTest {
     assertEquals(listPath + ":2 gives no box", a.boxProblem());
     assertNull(a.problem());
 
+    assertNull(a.boxSource());
     FaceEntry b = d.entries().get(1);
     assertEquals(new FaceBox(10, 20, 110.5, 140), b.detectorBox());
+    assertEquals(listPath + ":4", b.boxSource());
     assertNull(b.boxProblem());
     assertNull(b.problem());
 
@@ -83,10 +85,48 @@ class ListLayoutTest {
   }
 
   @Test
+  void aFileNameWithAColonIsResolvedAndLoads(@TempDir Path tmp) throws Exception {
+    SyntheticFaces gen = new SyntheticFaces(5, new SyntheticFaces.Options(64, 0.5, 0.6, 10, 2, 0.01));
+    SyntheticFaces.SyntheticFace f = gen.next();
+    Files.createDirectories(tmp.resolve("img"));
+    Files.write(tmp.resolve("face:1.png"), ImageDecoder.encode(f.image(), "png"));
+    Files.writeString(tmp.resolve("face1.pts"), PtsFormat.format(f.landmarks()));
+    Files.write(tmp.resolve("img/b:2.png"), ImageDecoder.encode(f.image(), "png"));
+    Files.writeString(tmp.resolve("img/b:2.pts"), PtsFormat.format(f.landmarks()));
+    String list = tmp.resolve("list.txt").toString();
+    Files.writeString(tmp.resolve("list.txt"), "face:1.png face1.pts\nimg/b:2.png img/b:2.pts 1 2 30 40\n"
+        + "x:1/../../up.png up.pts\n");
+    Discovery d = ListLayout.discover(STORAGE, list, "mine");
+    assertEquals(List.of("face:1", "img/b:2", "x:1/../../up"), d.entries().stream().map(FaceEntry::id).toList());
+    FaceEntry a = d.entries().get(0);
+    assertNull(a.problem());
+    assertEquals(tmp.resolve("face:1.png").toString(), a.imagePath());
+    assertEquals(tmp.resolve("face1.pts").toString(), a.annotationPath());
+    FaceEntry b = d.entries().get(1);
+    assertNull(b.problem());
+    assertEquals(tmp.resolve("img/b:2.pts").toString(), b.annotationPath());
+    assertEquals(new FaceBox(1, 2, 30, 40), b.detectorBox());
+    FaceEntry up = d.entries().get(2);
+    assertEquals(FaceEntry.OUTSIDE_ROOT, up.problemCode());
+    assertEquals(list + ":3: path 'x:1/../../up.png' climbs out of the list's folder " + tmp
+        + " (set facealign.data.allow-outside-root = true to allow it)", up.problem());
+    for (FaceEntry e : d.entries().subList(0, 2)) {
+      LoadedFace lf = FaceReader.load(e, STORAGE, FaceReader.Limits.defaults(), LandmarkScheme.IBUG_68);
+      assertEquals(f.landmarks().x(30), lf.face().landmarks().x(30), 1e-6);
+      assertEquals(f.image().get(20, 30), lf.image().get(20, 30));
+    }
+  }
+
+  @Test
   void subsetNameAndMissingList(@TempDir Path tmp) {
     assertEquals("my_faces", ListLayout.subsetName("hdfs://nn:8020/data/lists/my_faces.txt"));
     assertEquals("hard.v2", ListLayout.subsetName("lists/hard.v2.lst"));
     assertEquals("plain", ListLayout.subsetName("plain"));
+    assertEquals("hdfs://nn:8020/data/lists", ListLayout.listDir("hdfs://nn:8020/data/lists/my_faces.txt"));
+    assertEquals("lists", ListLayout.listDir("lists/a.txt"));
+    // a list named without a folder is in the working directory
+    assertEquals(".", ListLayout.listDir("a.txt"));
+    assertEquals("img/a.jpg", Storage.resolve(ListLayout.listDir("a.txt"), "img/a.jpg"));
     String missing = tmp.resolve("none.txt").toString();
     DataException e = assertThrows(DataException.class, () -> ListLayout.discover(STORAGE, missing, "x"));
     assertEquals(missing + ": file not found", e.getMessage());

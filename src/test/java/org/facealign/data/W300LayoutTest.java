@@ -146,10 +146,51 @@ class W300LayoutTest {
         assertEquals(written.y0(), e.detectorBox().y0(), 5e-4, e.id());
         assertEquals(written.x1(), e.detectorBox().x1(), 5e-4, e.id());
         assertEquals(written.y1(), e.detectorBox().y1(), 5e-4, e.id());
+        // boxes.txt has a comment line, then one line per image in order
+        assertEquals(Path.of(root, part, "boxes.txt") + ":" + (k + 1), e.boxSource(), e.id());
       }
     }
+    assertNull(byId(d, "ibug/image_0002").boxSource());
     assertTrue(d.notes().contains("afw: 3 faces (training), 1 unusable"), d.notes().toString());
+    // a missing or broken boxes.txt is named in the notes too, the broken one with its line and error
+    assertTrue(d.notes().contains("helen/trainset: no detector boxes: " + helenTrainBoxes
+        + ":2: x_max is not a number: 'x'"), d.notes().toString());
+    assertTrue(d.notes().contains("helen/testset: no detector boxes: no boxes.txt in " + helenTestDir),
+        d.notes().toString());
+    assertEquals(2, d.notes().stream().filter(n -> n.contains("no detector boxes")).count(), d.notes().toString());
     assertTrue(d.notes().stream().anyMatch(n -> n.contains("ignored 1 other file(s), e.g. readme.md")), d.notes().toString());
+  }
+
+  @Test
+  void fileNamesWithAColonAreFacesLikeAnyOther(@TempDir Path tmp) throws Exception {
+    SyntheticFaces.Options opt = new SyntheticFaces.Options(48, 0.5, 0.6, 5, 2, 0.01);
+    SyntheticFaces.writeW300Layout(tmp, Map.of("ibug", 2, "afw", 1), 13, opt);
+    Path ibug = tmp.resolve("ibug");
+    Files.copy(ibug.resolve("image_0001.jpg"), ibug.resolve("a:1.jpg"));
+    Files.copy(ibug.resolve("image_0001.pts"), ibug.resolve("a:1.pts"));
+    Files.copy(ibug.resolve("image_0002.pts"), ibug.resolve("stray:2.pts"));
+    Files.writeString(ibug.resolve("boxes.txt"), "a:1.jpg 1 2 30 40\n", java.nio.file.StandardOpenOption.APPEND);
+
+    String root = tmp.toString();
+    Discovery d = W300Layout.discover(STORAGE, root);
+    assertEquals(List.of("afw/image_0001", "ibug/a:1", "ibug/image_0001", "ibug/image_0002", "ibug/stray:2"),
+        d.entries().stream().map(FaceEntry::id).toList());
+    FaceEntry a = byId(d, "ibug/a:1");
+    assertNull(a.problem());
+    assertEquals(Path.of(root, "ibug", "a:1.jpg").toString(), a.imagePath());
+    assertEquals(Path.of(root, "ibug", "a:1.pts").toString(), a.annotationPath());
+    assertEquals(new FaceBox(1, 2, 30, 40), a.detectorBox());
+    FaceEntry stray = byId(d, "ibug/stray:2");
+    assertEquals(FaceEntry.NO_IMAGE, stray.problemCode());
+    assertEquals(Path.of(root, "ibug", "stray:2.pts").toString(), stray.annotationPath());
+    assertEquals(1, d.problems().size());
+    assertTrue(d.notes().contains("ibug: 3 faces (challenging), 1 unusable"), d.notes().toString());
+
+    LoadedFace colon = FaceReader.load(a, STORAGE, FaceReader.Limits.defaults(), LandmarkScheme.IBUG_68);
+    LoadedFace plain = FaceReader.load(byId(d, "ibug/image_0001"), STORAGE, FaceReader.Limits.defaults(),
+        LandmarkScheme.IBUG_68);
+    assertEquals(plain.contentHash(), colon.contentHash());
+    assertEquals(plain.face().landmarks().x(17), colon.face().landmarks().x(17));
   }
 
   private static FaceEntry byId(Discovery d, String id) {

@@ -64,5 +64,7 @@ class FacesCsvTest {
     assertEquals(1, p.faces().size());
     assertEquals(1, p.errors().size());
     assertTrue(p.errors().get(0).startsWith("f.csv line 3: not CSV from here on"), p.errors().get(0));
+    assertEquals(2, p.rows(), "the good row and the one the file stops being CSV at");
+    assertEquals(p.rows(), p.faces().size() + p.errors().size(), "every row is a face or an error");
   }
 }

@@ -194,6 +194,27 @@ class ReportTest {
   }
 
   @Test
+  void fileNamePartsArePlainAndDistinct() {
+    String longName = "x".repeat(150);
+    Map<String, String> parts = Report.fileNameParts(List.of("hard set", "common", "hard_set", "lists/a:b",
+        "häufig", "hard?set", longName, "v1.2-final"));
+    assertEquals(List.of("hard set", "common", "hard_set", "lists/a:b", "häufig", "hard?set", longName, "v1.2-final"),
+        List.copyOf(parts.keySet()));
+    assertEquals("hard_set-2", parts.get("hard set"), "the plain name hard_set keeps its own");
+    assertEquals("common", parts.get("common"));
+    assertEquals("hard_set", parts.get("hard_set"));
+    assertEquals("lists_a_b", parts.get("lists/a:b"));
+    assertEquals("h_ufig", parts.get("häufig"));
+    assertEquals("hard_set-3", parts.get("hard?set"));
+    assertEquals("x".repeat(100), parts.get(longName));
+    assertEquals("v1.2-final", parts.get("v1.2-final"));
+    // every part makes a figure name the builder takes
+    Report.Builder b = base();
+    parts.values().forEach(p -> b.figure("worst-" + p + ".png", new byte[1], p));
+    assertEquals(8, b.build().figures().size());
+  }
+
+  @Test
   void extraSectionsAndFiguresAreRendered() throws Exception {
     JsonNode section = MAPPER.readTree("{\"stages\": [0.08, 0.06, 0.05]}");
     byte[] png = LinePlot.png("Error per stage", "stage", "NME",
