@@ -255,18 +255,18 @@ class LabelJobTest extends LocalSparkTest {
   }
 
   @Test
-  void pathsHadoopCannotTakeFailAloneNamingTheirListLineOrTableRow(@TempDir Path dir) throws Exception {
-    // Hadoop reads "img:1.jpg" as a URI with scheme "img" and a relative path, and refuses it
+  void namesWithAColonAreFilesAndRowsWithoutAPathFailAloneNamingTheirRow(@TempDir Path dir) throws Exception {
+    // Hadoop alone reads "img:1.jpg" as a URI of scheme "img"; a list names a file
     LabelInput line = LabelInputs.parseLine("img:1.jpg 10 10 90 90", 4, "l.txt", "file:/x/lists", false);
     assertEquals("file:/x/lists/img:1.jpg", line.path());
-    assertEquals("l.txt:4: path 'img:1.jpg' is not a usable path: Relative path in absolute URI: img:1.jpg",
-        line.problem());
-    assertEquals("l.txt:9: path '12:30:05.jpg' is not a usable path: Relative path in absolute URI: 12:30:05.jpg",
-        LabelInputs.parseLine("12:30:05.jpg", 9, "l.txt", "file:/x/lists", false).problem());
+    assertEquals(null, line.problem());
+    assertEquals("file:/x/lists/12:30:05.jpg", LabelInputs.parseLine("12:30:05.jpg", 9, "l.txt", "file:/x/lists",
+        false).path());
 
     Path data = Files.createDirectories(dir.resolve("imgs"));
     Files.write(data.resolve("one.jpg"), ImageKinds.jpeg(picture, false));
     Files.write(data.resolve("two.jpg"), ImageKinds.jpeg(picture, false));
+    Files.write(data.resolve("img:1.jpg"), ImageKinds.jpeg(picture, false));
     Path list = data.resolve("list.txt");
     Files.writeString(list, String.join("\n", "one.jpg", "img:1.jpg 10 10 90 90", "12:30:05.jpg", "two.jpg"));
     StructType schema = DataTypes.createStructType(List.of(
@@ -276,11 +276,11 @@ class LabelJobTest extends LocalSparkTest {
         RowFactory.create((Object) null), RowFactory.create("  ")), schema).coalesce(1).write().parquet(table);
 
     JsonNode s = run(meanModel(dir), dir.resolve("labels").toString(), false, 0, list.toString(), table);
-    // one, two, two list lines and two table rows that cannot be used, two rows without a path
+    // one, two (listed twice), img:1 (its given box), two colon names that are not there, two rows without a path
     assertEquals(7, s.get("images_in").asInt(), s.toString());
-    assertEquals(2, s.get("images_with_faces").asInt());
-    assertEquals(5, s.get("failed").asInt());
-    assertEquals(5, s.at("/failed_by_reason/input: invalid_input").asInt());
+    assertEquals(3, s.get("images_with_faces").asInt(), s.toString());
+    assertEquals(4, s.get("failed").asInt());
+    assertEquals(2, s.at("/failed_by_reason/input: invalid_input").asInt(), s.toString());
     assertEquals(s.get("images_in").asInt(), s.get("images_with_faces").asInt() + s.get("no_face").asInt()
         + s.get("failed").asInt());
     assertEquals(8, s.at("/last_run/input_records").asInt());
@@ -292,12 +292,9 @@ class LabelJobTest extends LocalSparkTest {
     }
     assertEquals("faces null", reasons.get("one.jpg"));
     assertEquals("faces null", reasons.get("two.jpg"));
-    assertEquals("failed " + list + ":2: path 'img:1.jpg' is not a usable path: Relative path in absolute URI: "
-        + "img:1.jpg", reasons.get("img:1.jpg"));
-    assertEquals("failed " + list + ":3: path '12:30:05.jpg' is not a usable path: Relative path in absolute URI: "
-        + "12:30:05.jpg", reasons.get("12:30:05.jpg"));
-    assertEquals("failed " + table + ": row 2: path 'x:y.jpg' is not a usable path: Relative path in absolute URI: "
-        + "x:y.jpg", reasons.get("x:y.jpg"));
+    assertEquals("faces null", reasons.get("img:1.jpg"));
+    assertEquals("failed file not found", reasons.get("12:30:05.jpg"), "a file of that name, not there");
+    assertEquals("failed file not found", reasons.get("x:y.jpg"));
     assertEquals("failed " + table + ": row 3 has no image path", reasons.get("table.parquet (row 3 without a path)"));
     assertEquals("failed " + table + ": row 4 has no image path", reasons.get("table.parquet (row 4 without a path)"));
   }
