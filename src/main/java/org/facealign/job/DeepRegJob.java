@@ -91,7 +91,7 @@ public final class DeepRegJob {
     }
     FeatureStore.Manifest m = FeatureStore.readManifest(st, dir, hash);
     String trainSubset = cfg.train().subset();
-    Map<String, String> subsetOf = new HashMap<>(spark.read().parquet(PreparedSet.facesDir(preparedDir)).javaRDD()
+    Map<String, String> subsetOf = new HashMap<>(spark.read().parquet(PreparedSet.facesDir(st, preparedDir)).javaRDD()
         .map(PreparedFace::fromRow).filter(f -> f.subset().equals(trainSubset) == training)
         .mapToPair(f -> new Tuple2<>(FeatureStore.faceKey(f, training), f.subset())).collectAsMap());
     Broadcast<Map<String, String>> wanted = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(subsetOf);
@@ -260,7 +260,7 @@ public final class DeepRegJob {
       JavaRDD<TrainingSample> validation = all.filter(s -> validates(s, held.value()))
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      List<String> hashes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
+      List<String> hashes = spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
           .filter(col("subset").equalTo(cfg.train().subset())).select("content_hash")
           .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
       Provenance prov = Provenance.now(TrainJob.dataHash(hashes), hashes.size(), cfg.train().seed(), cfg.hash(), cfg.render());

@@ -189,7 +189,7 @@ public final class EvaluateJob {
     Broadcast<Storage> storage = jsc.broadcast(st);
     FaceReader.Limits limits = cfg.data().limits();
     String source = modelDir;
-    List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
+    List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
         .filter(col("subset").isin(tests.toArray()))
         .javaRDD()
         .map(PreparedFace::fromRow)
@@ -237,7 +237,7 @@ public final class EvaluateJob {
       return;
     }
     Map<String, PreparedFace> faces = new java.util.HashMap<>();
-    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(preparedDir))
+    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
         .filter(col("id").isin(ids.toArray())).collectAsList()) {
       PreparedFace f = PreparedFace.fromRow(r);
       faces.put(f.id(), f);

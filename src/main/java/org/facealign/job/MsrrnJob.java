@@ -87,7 +87,7 @@ public final class MsrrnJob {
       }
       GraphTrainer.Result r = trainer.fit(jsc, train, validation, scheme);
 
-      List<String> hashes = spark.read().parquet(PreparedSet.facesDir(preparedDir))
+      List<String> hashes = spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
           .filter(col("subset").equalTo(cfg.train().subset())).select("content_hash")
           .as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
       Provenance prov = Provenance.now(TrainJob.dataHash(hashes), hashes.size(), cfg.train().seed(), cfg.hash(), cfg.render());

@@ -359,7 +359,7 @@ public final class NightlyJob {
      * they agree exactly, else what differs.
      */
     String infraCheck(LandmarkModel trained, LandmarkModel published, String prepared) {
-      List<PreparedFace> faces = spark.read().parquet(PreparedSet.facesDir(prepared))
+      List<PreparedFace> faces = spark.read().parquet(PreparedSet.facesDir(st, prepared))
           .filter(col("subset").isin(nc.gatedSubsets().toArray())).orderBy("id").limit(nc.infraCheckFaces())
           .javaRDD().map(PreparedFace::fromRow).collect();
       int skipped = 0;

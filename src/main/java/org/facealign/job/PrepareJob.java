@@ -37,7 +37,7 @@ import scala.Tuple2;
  * on the executors (annotation parsed strictly, image read through Hadoop FS and decoded under the
  * size guards, face box resolved by the box policy and checked to overlap the image), and writes a {@link
  * PreparedSet}. A bad input
- * fails that face alone, with its file and reason in {@code failures.json}.
+ * fails that face alone, with its file and reason in the set's failures file.
  */
 public final class PrepareJob {
   private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
@@ -135,11 +135,13 @@ public final class PrepareJob {
     // Everything but the rows, for the counts: a few kB per face, kept deserialised in memory.
     JavaRDD<Outcome> light = outcomes.map(Outcome::light).persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      // summary.json is the prepared set's commit marker: written last, and removed before anything else is touched,
-      // so that a run that dies part-way leaves a set every reader refuses, never old counts beside new faces
-      PreparedSet.uncommit(st, outDir);
+      // faces and failures under names of this run's; summary.json, which names them, commits them last: until
+      // then readers see the previous set, whole, whatever happens to this run
+      String runId = java.util.UUID.randomUUID().toString().substring(0, 8);
+      String facesName = "faces-" + runId;
+      String failuresName = "failures-" + runId + ".json";
       spark.createDataFrame(light.filter(o -> o.face() != null).map(o -> o.face().toRow()), PreparedFace.SCHEMA)
-          .write().mode(SaveMode.Overwrite).parquet(PreparedSet.facesDir(outDir));
+          .write().mode(SaveMode.ErrorIfExists).parquet(Storage.resolve(outDir, facesName));
       List<Failure> failures = new ArrayList<>(light.filter(o -> o.failure() != null).map(Outcome::failure).collect());
       failures.sort((a, b) -> a.faceId().compareTo(b.faceId()));
       Map<String, Long> failedByReason = new java.util.TreeMap<>();
@@ -166,9 +168,9 @@ public final class PrepareJob {
       PreparedSet.Summary summary = new PreparedSet.Summary(st.qualify(spec.data()), layout.kind(), trainSubset,
           layout.testSubsets(), layout.derived(), cfg.data().boxPolicy(), cfg.data().boxMargin(),
           scheme.numPoints(), total, bySubset, failedByReason, layout.discovery().missingParts(), layout.discovery().notes(),
-          cfg.hash(), null);
+          cfg.hash(), null, facesName, failuresName);
       st.writeAtomically(Storage.resolve(outDir, "config.conf"), cfg.render().getBytes(StandardCharsets.UTF_8));
-      PreparedSet.writeFailures(st, outDir, failures);
+      PreparedSet.writeFailures(st, outDir, failuresName, failures);
       if (opened != null) {
         long featureFailures = failures.stream().filter(f -> f.stage().equals(FEATURES_STAGE)).count();
         summary = summary.withFeatures(FeatureStore.append(spark, st, opened,
@@ -177,7 +179,7 @@ public final class PrepareJob {
                 && !losers.contains(o.features().faceId())).flatMap(o -> o.features().rows().iterator()),
             featureFailures));
       }
-      PreparedSet.writeSummary(st, outDir, summary);
+      PreparedSet.commit(st, outDir, summary);
       LOG.info("prepare: {} -> {}", total, org.facealign.config.Secrets.redactText(outDir));
       for (Failure f : failures) {
         LOG.warn("prepare: {} failed: {}: {}", f.faceId(), org.facealign.config.Secrets.redactText(f.source()), org.facealign.config.Secrets.redactText(f.reason()));

@@ -17,12 +17,17 @@ import org.facealign.data.Storage;
  * {@code evaluate} read), on any Hadoop file system:
  *
  * <pre>
- *   DIR/faces/          Parquet, schema {@link PreparedFace#SCHEMA}: every face that loaded cleanly
- *   DIR/failures.json   every input that did not, with file and reason
- *   DIR/summary.json    counts per subset, layout, box policy; written last, so its presence means
- *                       the set is complete
- *   DIR/config.conf     the resolved configuration of the run
+ *   DIR/faces-ID/          Parquet, schema {@link PreparedFace#SCHEMA}: every face that loaded cleanly
+ *   DIR/failures-ID.json   every input that did not, with file and reason
+ *   DIR/summary.json       the commit record: counts per subset, layout, box policy, and the names of the two
+ *                          above; replaced in one rename, last
+ *   DIR/config.conf        the resolved configuration of the run
  * </pre>
+ *
+ * <p>Each run writes its faces and failures under names of its own ({@code ID}) beside the set they replace, then
+ * commits them by replacing {@code summary.json}: a reader, which finds the faces and failures through the summary,
+ * sees the old set or the new one, whole, even after a crash; what no summary names is deleted after the commit.
+ * Sets written before the names were recorded have {@code faces/} and {@code failures.json}.
  */
 public final class PreparedSet {
   static final ObjectMapper JSON = new ObjectMapper()
@@ -51,37 +56,64 @@ public final class PreparedSet {
    * @param notes anything else discovery noticed
    * @param configHash hash of the configuration used
    * @param features what the feature-store update did (null when no store was updated)
+   * @param faces the directory of the faces, relative to the set (null in sets written before it was recorded:
+   *     {@code faces})
+   * @param failures the file of the failures, relative to the set (null before it was recorded: {@code
+   *     failures.json})
    */
   public record Summary(
       String dataRoot, String layout, String trainSubset, List<String> testSubsets,
       Map<String, List<String>> derivedSubsets, String boxPolicy, double boxMargin, int points, Counts counts,
-      Map<String, Counts> bySubset, Map<String, Long> failedByReason, List<String> missingParts, List<String> notes, String configHash,
-      FeatureStore.UpdateResult features) {
+      Map<String, Counts> bySubset, Map<String, Long> failedByReason, List<String> missingParts, List<String> notes,
+      String configHash, FeatureStore.UpdateResult features, String faces, String failures) {
 
     /** The same summary with the feature-store result. */
     public Summary withFeatures(FeatureStore.UpdateResult f) {
       return new Summary(dataRoot, layout, trainSubset, testSubsets, derivedSubsets, boxPolicy, boxMargin, points,
-          counts, bySubset, failedByReason, missingParts, notes, configHash, f);
+          counts, bySubset, failedByReason, missingParts, notes, configHash, f, faces, failures);
+    }
+
+    /** The faces' directory name in the set. */
+    public String facesName() {
+      return faces == null ? "faces" : faces;
+    }
+
+    /** The failures' file name in the set. */
+    public String failuresName() {
+      return failures == null ? "failures.json" : failures;
     }
   }
 
-  public static String facesDir(String dir) {
-    return Storage.resolve(dir, "faces");
+  /** The directory of the faces that {@code summary}, the summary of the set in {@code dir}, commits. */
+  public static String facesDir(Summary summary, String dir) {
+    return Storage.resolve(dir, summary.facesName());
   }
 
-  /** Writes the summary, whole or not at all; it is the set's commit marker, so the last file written. */
-  public static void writeSummary(Storage st, String dir, Summary s) throws IOException {
+  /** The faces' directory of the complete prepared set in {@code dir} (its summary read). */
+  public static String facesDir(Storage st, String dir) {
+    return facesDir(readSummary(st, dir), dir);
+  }
+
+  /**
+   * Commits the set: {@code s} (naming the faces and failures written under names of their own) replaces {@code
+   * summary.json} in one rename, then whatever earlier runs left that {@code s} does not name is deleted.
+   */
+  public static void commit(Storage st, String dir, Summary s) throws IOException {
     st.writeAtomically(Storage.resolve(dir, "summary.json"),
         org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(s)));
+    for (org.apache.hadoop.fs.FileStatus f : st.list(dir)) {
+      String name = f.getPath().getName();
+      boolean part = name.equals("faces") || name.startsWith("faces-") || name.equals("failures.json")
+          || (name.startsWith("failures-") && name.endsWith(".json"));
+      if (part && !name.equals(s.facesName()) && !name.equals(s.failuresName())) {
+        st.delete(f.getPath().toString());
+      }
+    }
   }
 
-  /** Removes the commit marker before a set is rewritten: until the new summary is written, readers refuse it. */
-  public static void uncommit(Storage st, String dir) throws IOException {
-    st.delete(Storage.resolve(dir, "summary.json"));
-  }
-
-  public static void writeFailures(Storage st, String dir, List<Failure> failures) throws IOException {
-    st.writeAtomically(Storage.resolve(dir, "failures.json"),
+  /** Writes {@code failures} as {@code name} in the set's directory (named by the summary that commits them). */
+  public static void writeFailures(Storage st, String dir, String name, List<Failure> failures) throws IOException {
+    st.writeAtomically(Storage.resolve(dir, name),
         org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(failures)));
   }
 
@@ -97,8 +129,9 @@ public final class PreparedSet {
     }
   }
 
+  /** The failures of the complete prepared set in {@code dir}, found through its summary. */
   public static List<Failure> readFailures(Storage st, String dir) {
-    String path = Storage.resolve(dir, "failures.json");
+    String path = Storage.resolve(dir, readSummary(st, dir).failuresName());
     try {
       return JSON.readValue(st.readBytes(path, 1L << 30), new TypeReference<List<Failure>>() {});
     } catch (IOException e) {

@@ -108,7 +108,7 @@ class EvaluateFailuresTest extends LocalSparkTest {
 
     // what should happen, face by face, from the prepared test faces
     List<PreparedFace> tests = new ArrayList<>();
-    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(out + "/prepared")).collectAsList()) {
+    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(org.facealign.data.Storage.local(), out + "/prepared")).collectAsList()) {
       PreparedFace f = PreparedFace.fromRow(r);
       if (summary.testSubsets().contains(f.subset())) {
         tests.add(f);

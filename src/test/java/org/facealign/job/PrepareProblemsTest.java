@@ -75,7 +75,7 @@ class PrepareProblemsTest extends LocalSparkTest {
     }
     assertTrue(s.notes().contains("lfpw/testset: no detector boxes: " + boxesError), s.notes().toString());
     Map<String, String> images = new TreeMap<>();
-    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(out)).collectAsList()) {
+    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(st, out)).collectAsList()) {
       PreparedFace f = PreparedFace.fromRow(r);
       images.put(f.id(), f.imagePath());
     }
@@ -85,7 +85,7 @@ class PrepareProblemsTest extends LocalSparkTest {
 
     // evaluate checks the box again, for sets prepared before prepare checked it
     PreparedFace good = null;
-    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(out)).collectAsList()) {
+    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(st, out)).collectAsList()) {
       PreparedFace f = PreparedFace.fromRow(r);
       if (f.id().equals("ibug/image_0001")) {
         good = f;
@@ -103,5 +103,36 @@ class PrepareProblemsTest extends LocalSparkTest {
     EvaluateJob.Outcome alone = EvaluateJob.predict(far, HostileInputTest.meanModel(), st, cfg.data().limits(),
         LandmarkScheme.IBUG_68);
     assertEquals("predict: box_outside_image", alone.failure().countKey());
+  }
+
+  @Test
+  void aRerunCommitsItsSetWholeAndReadersSeeTheOldOneUntilThen(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 3, "lfpw/testset", 2), 5L, SyntheticFaces.Options.defaults());
+    FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]"));
+    Storage st = Storage.local();
+    Path out = dir.resolve("prepared");
+    PreparedSet.Summary first = PrepareJob.run(spark, cfg, st,
+        new PrepareJob.DataSpec(data.toString(), List.of()), out.toString(), null);
+    assertEquals(new Counts(5, 5, 0), first.counts());
+    // what a rerun leaves when it dies before its commit: its own faces and failures, which no summary names
+    Files.createDirectories(out.resolve("faces-deadbeef"));
+    Files.writeString(out.resolve("failures-deadbeef.json"), "[{\"face_id\": \"x\"}]");
+    PreparedSet.Summary read = PreparedSet.readSummary(st, out.toString());
+    assertEquals(first.facesName(), read.facesName());
+    assertEquals(5, spark.read().parquet(PreparedSet.facesDir(st, out.toString())).count(), "the old set, whole");
+    assertEquals(List.of(), PreparedSet.readFailures(st, out.toString()));
+
+    // the rerun over more data commits its own set, and what no summary names is gone
+    SyntheticFaces.writeW300Layout(data, Map.of("helen/trainset", 4), 6L, SyntheticFaces.Options.defaults());
+    PreparedSet.Summary second = PrepareJob.run(spark, cfg, st,
+        new PrepareJob.DataSpec(data.toString(), List.of()), out.toString(), null);
+    assertEquals(new Counts(9, 9, 0), second.counts());
+    assertTrue(!second.facesName().equals(first.facesName()), second.facesName());
+    assertEquals(9, spark.read().parquet(PreparedSet.facesDir(st, out.toString())).count());
+    try (var f = Files.list(out)) {
+      assertEquals(List.of("config.conf", second.facesName(), second.failuresName(), "summary.json"),
+          f.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
+    }
   }
 }
