@@ -183,8 +183,10 @@ public final class LabelJob {
           commitRecovered(run, parts, listing, n);
         }
         KnownHashes known = spec.incremental() ? knownHashes(out, parts) : KnownHashes.none();
+        KnownHashes knownFailures = spec.incremental() ? knownFailures(out, parts) : KnownHashes.none();
         if (spec.incremental()) {
-          LOG.info("label: incremental: {} images already labelled by this model", known.size());
+          LOG.info("label: incremental: {} images already labelled by this model, {} inputs already failed before "
+              + "their content was read", known.size(), knownFailures.size());
         }
 
         long remaining = n;
@@ -195,11 +197,12 @@ public final class LabelJob {
         try {
           Broadcast<Map<String, byte[]>> model = jsc.broadcast(files);
           Broadcast<KnownHashes> skip = jsc.broadcast(known);
+          Broadcast<KnownHashes> skipFailures = jsc.broadcast(knownFailures);
           for (int k = 0; k < chunks; k++) {
             if (run.done().containsKey(k)) {
               continue;
             }
-            LabelTally t = labelChunk(keyed, k, chunks, run.runId(), model, skip, progress);
+            LabelTally t = labelChunk(keyed, k, chunks, run.runId(), model, skip, skipFailures, progress);
             run.done().put(k, t);
             LabelDataset.recordRun(st, out, run);
             if (spec.incremental()) {
@@ -262,7 +265,8 @@ public final class LabelJob {
 
     /** Labels chunk {@code k}, writes its Parquet rows into the staging directory, returns its tally. */
     LabelTally labelChunk(JavaPairRDD<Long, LabelInput> keyed, int k, int chunks, String runId,
-        Broadcast<Map<String, byte[]>> model, Broadcast<KnownHashes> skip, Progress progress) throws IOException {
+        Broadcast<Map<String, byte[]>> model, Broadcast<KnownHashes> skip, Broadcast<KnownHashes> skipFailures,
+        Progress progress) throws IOException {
       ConfigLabel lc = cfg.label();
       JavaRDD<LabelInput> inputs = keyed.filter(t -> Math.floorMod(t._1(), chunks) == k).values();
       long size = inputs.count();
@@ -277,7 +281,7 @@ public final class LabelJob {
         NativeThreads.limit(threads);
         LandmarkModel m = ModelCache.get(model.value(), source);
         Labeler labeler = new Labeler(m, storage.value(), settings, () -> CascadeDetector.forThread(settings.detect()))
-            .skipping(skip.value());
+            .skipping(skip.value()).skippingFailures(skipFailures.value());
         List<LabelInput> batch = new ArrayList<>();
         it.forEachRemaining(batch::add);
         List<ImageLabel> out = labeler.label(batch);
@@ -362,6 +366,24 @@ public final class LabelJob {
           .filter(col("model_id").equalTo(modelId)).filter(col("content_sha256").isNotNull())
           .select("content_sha256").distinct().javaRDD()
           .map(r -> KnownHashes.prefix(r.getString(0))).collect();
+      return KnownHashes.ofPrefixes(prefixes.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /**
+     * The failures without content (a bad input record, a file that could not be read) this model already has rows
+     * for in the committed parts, as the SHA-256 of their {@link Labeler#failureKey}: an incremental run does not add
+     * the same failure of the same path again.
+     */
+    KnownHashes knownFailures(String out, List<LabelDataset.Part> committed) {
+      List<String> dirs = committed.stream().filter(p -> p.modelId().equals(modelId))
+          .map(p -> LabelDataset.images(LabelDataset.partDir(out, p.id()))).toList();
+      if (dirs.isEmpty()) {
+        return KnownHashes.none();
+      }
+      List<Long> prefixes = spark.read().parquet(dirs.toArray(String[]::new))
+          .filter(col("model_id").equalTo(modelId)).filter(col("content_sha256").isNull())
+          .filter(col("status").equalTo(ImageLabel.FAILED)).select("path", "reason").distinct().javaRDD()
+          .map(r -> KnownHashes.prefix(Hashes.sha256(Labeler.failureKey(r.getString(0), r.getString(1))))).collect();
       return KnownHashes.ofPrefixes(prefixes.stream().mapToLong(Long::longValue).toArray());
     }
 

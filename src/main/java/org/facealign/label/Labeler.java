@@ -76,6 +76,7 @@ public final class Labeler {
   private final BoxConvention convention;
   private final LandmarkScheme scheme;
   private java.util.function.Predicate<String> alreadyLabelled = h -> false;
+  private java.util.function.Predicate<String> alreadyFailed = h -> false;
 
   /**
    * @param detector gives the detector, when an image needs one (called at most once per call of {@link #label})
@@ -97,6 +98,21 @@ public final class Labeler {
   public Labeler skipping(java.util.function.Predicate<String> known) {
     this.alreadyLabelled = known;
     return this;
+  }
+
+  /**
+   * Makes inputs that fail before their content is known (a bad input record, a file that cannot be read) come out as
+   * {@link ImageLabel#SKIPPED} markers when {@code known} accepts the SHA-256 of their {@link #failureKey}: the same
+   * failure of the same path, already a row of the dataset (incremental runs); returns this.
+   */
+  public Labeler skippingFailures(java.util.function.Predicate<String> known) {
+    this.alreadyFailed = known;
+    return this;
+  }
+
+  /** What identifies a failure without content: the input's path and the failure's reason. */
+  public static String failureKey(String path, String reason) {
+    return path + "\n" + reason;
   }
 
   /** The labels of {@code inputs}, in order, {@code label.predict-batch} images at a time. */
@@ -193,11 +209,19 @@ public final class Labeler {
     return out;
   }
 
+  /** {@code w} fails before its content is read: skipped instead if the dataset already has this failure. */
+  private void failWithoutContent(Work w, String stage, String code, String reason) {
+    w.fail(stage, code, reason);
+    if (alreadyFailed.test(Hashes.sha256(failureKey(w.in.path(), reason)))) {
+      w.skipped = true;
+    }
+  }
+
   /** Reads, hashes, decodes and finds the faces of one image; reads its ground truth. */
   private void prepare(Work w) {
     LabelInput in = w.in;
     if (in.problem() != null) {
-      w.fail("input", DataException.INVALID, in.problem());
+      failWithoutContent(w, "input", DataException.INVALID, in.problem());
       return;
     }
     long t = System.nanoTime();
@@ -205,10 +229,10 @@ public final class Labeler {
     try {
       bytes = storage.readBytes(in.path(), settings.limits().maxFileBytes());
     } catch (DataException e) {
-      w.fail("read", e.code(), e.reason());
+      failWithoutContent(w, "read", e.code(), e.reason());
       return;
     } catch (RuntimeException e) {
-      w.fail("read", "read_error", describe(e));
+      failWithoutContent(w, "read", "read_error", describe(e));
       return;
     } finally {
       w.nanos[READ] += System.nanoTime() - t;

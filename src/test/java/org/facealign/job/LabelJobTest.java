@@ -255,6 +255,30 @@ class LabelJobTest extends LocalSparkTest {
   }
 
   @Test
+  void anIncrementalRunDoesNotAddAFailureTheDatasetAlreadyHas(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("imgs"));
+    Files.write(data.resolve("one.jpg"), ImageKinds.jpeg(picture, false));
+    Path list = data.resolve("list.txt");
+    Files.writeString(list, String.join("\n", "one.jpg", "gone.jpg", "../outside.jpg"));
+    String model = meanModel(dir);
+    String out = dir.resolve("labels").toString();
+    JsonNode first = run(model, out, true, 0, list.toString());
+    assertEquals(3, first.get("images_in").asInt(), first.toString());
+    assertEquals(2, first.get("failed").asInt());
+    JsonNode again = run(model, out, true, 0, list.toString());
+    assertEquals(0, again.at("/last_run/images_in").asInt(), again.toString());
+    assertEquals(3, again.at("/last_run/skipped_already_labelled").asInt(), again.toString());
+    assertEquals(3, again.get("images_in").asInt(), "each failure once, not once per run");
+    assertEquals(2, again.get("failed").asInt());
+    assertEquals(3, rows(again, "images").count());
+    // a failure that changes (the file is now there, but not an image) is a new row
+    Files.writeString(data.resolve("gone.jpg"), "not an image");
+    JsonNode third = run(model, out, true, 0, list.toString());
+    assertEquals(1, third.at("/last_run/images_in").asInt(), third.toString());
+    assertEquals(4, rows(third, "images").count());
+  }
+
+  @Test
   void namesWithAColonAreFilesAndRowsWithoutAPathFailAloneNamingTheirRow(@TempDir Path dir) throws Exception {
     // Hadoop alone reads "img:1.jpg" as a URI of scheme "img"; a list names a file
     LabelInput line = LabelInputs.parseLine("img:1.jpg 10 10 90 90", 4, "l.txt", "file:/x/lists", false);
