@@ -357,15 +357,24 @@ public final class LabelJob {
 
     /** The content hashes this model already labelled in the committed parts, as 64-bit prefixes. */
     KnownHashes knownHashes(String out, List<LabelDataset.Part> committed) {
+      return modelImageRows(out, committed, col("content_sha256").isNotNull(), List.of("content_sha256"),
+          r -> KnownHashes.prefix(r.getString(0)));
+    }
+
+    /**
+     * The 64-bit prefixes ({@code prefix}) of the distinct {@code columns} of this model's image rows that match
+     * {@code where}, in the committed parts.
+     */
+    KnownHashes modelImageRows(String out, List<LabelDataset.Part> committed, org.apache.spark.sql.Column where,
+        List<String> columns, org.apache.spark.api.java.function.Function<org.apache.spark.sql.Row, Long> prefix) {
       List<String> dirs = committed.stream().filter(p -> p.modelId().equals(modelId))
           .map(p -> LabelDataset.images(LabelDataset.partDir(out, p.id()))).toList();
       if (dirs.isEmpty()) {
         return KnownHashes.none();
       }
       List<Long> prefixes = spark.read().parquet(dirs.toArray(String[]::new))
-          .filter(col("model_id").equalTo(modelId)).filter(col("content_sha256").isNotNull())
-          .select("content_sha256").distinct().javaRDD()
-          .map(r -> KnownHashes.prefix(r.getString(0))).collect();
+          .filter(col("model_id").equalTo(modelId)).filter(where)
+          .selectExpr(columns.toArray(String[]::new)).distinct().javaRDD().map(prefix).collect();
       return KnownHashes.ofPrefixes(prefixes.stream().mapToLong(Long::longValue).toArray());
     }
 
@@ -375,16 +384,9 @@ public final class LabelJob {
      * the same failure of the same path again.
      */
     KnownHashes knownFailures(String out, List<LabelDataset.Part> committed) {
-      List<String> dirs = committed.stream().filter(p -> p.modelId().equals(modelId))
-          .map(p -> LabelDataset.images(LabelDataset.partDir(out, p.id()))).toList();
-      if (dirs.isEmpty()) {
-        return KnownHashes.none();
-      }
-      List<Long> prefixes = spark.read().parquet(dirs.toArray(String[]::new))
-          .filter(col("model_id").equalTo(modelId)).filter(col("content_sha256").isNull())
-          .filter(col("status").equalTo(ImageLabel.FAILED)).select("path", "reason").distinct().javaRDD()
-          .map(r -> KnownHashes.prefix(Hashes.sha256(Labeler.failureKey(r.getString(0), r.getString(1))))).collect();
-      return KnownHashes.ofPrefixes(prefixes.stream().mapToLong(Long::longValue).toArray());
+      return modelImageRows(out, committed,
+          col("content_sha256").isNull().and(col("status").equalTo(ImageLabel.FAILED)), List.of("path", "reason"),
+          r -> KnownHashes.prefix(Hashes.sha256(Labeler.failureKey(r.getString(0), r.getString(1)))));
     }
 
     ObjectNode summaryHeader(LabelDataset.RunState run, LabelInputs.Listing listing, long n) {
