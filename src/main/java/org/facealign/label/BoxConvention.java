@@ -28,7 +28,11 @@ public final class BoxConvention implements Serializable {
 
   /** The model's box for a detection. */
   public FaceBox fromDetection(Detection d) {
-    FaceBox w300 = detect.boxMap(d.stage()).apply(d.box());
+    return fromW300(detect.boxMap(d.stage()).apply(d.box()));
+  }
+
+  /** The model's box for a 300-W detector box ({@code boxes.txt} of a 300-W folder). */
+  public FaceBox fromW300(FaceBox w300) {
     if (policy.kind() == BoxPolicy.Kind.DETECTOR) {
       return w300;
     }

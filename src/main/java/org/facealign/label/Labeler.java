@@ -311,7 +311,7 @@ public final class Labeler {
       if (w.bestIou < FOUND_IOU) {
         w.matched = -1;
       } else if (w.in.givenBox() != null) {
-        w.givenCrop = crop(image, w.in.givenBox());
+        w.givenCrop = crop(image, convention.fromW300(w.in.givenBox())); // the box the model was trained with
       }
     } catch (DataException e) {
       w.truth = null;
@@ -413,7 +413,7 @@ public final class Labeler {
     List<Work> owners = new ArrayList<>();
     for (Work w : works) {
       if (!w.failed() && w.givenCrop != null) {
-        faces.add(new FaceWork(null, w.in.givenBox(), w.givenCrop));
+        faces.add(new FaceWork(null, convention.fromW300(w.in.givenBox()), w.givenCrop));
         owners.add(w);
       }
     }
