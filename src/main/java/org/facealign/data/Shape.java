@@ -180,6 +180,45 @@ public final class Shape implements Serializable {
     return new Shape(r);
   }
 
+  /**
+   * The shape, given in the frame an image is stored in ({@code storedWidth x storedHeight}), in the frame it is
+   * displayed in under EXIF orientation {@code tag} (1..8, as {@link GrayImage#oriented}): each point goes where that
+   * image's pixel under it is shown. The mirroring orientations (2, 4, 5, 7) also renumber the points by {@code perm},
+   * as {@link #flipHorizontal} does, so that the left eye's corners of the displayed face are its left eye's.
+   *
+   * @throws IllegalArgumentException for a tag outside 1..8 or a flip map of another length
+   */
+  public Shape oriented(int tag, int storedWidth, int storedHeight, int[] perm) {
+    if (tag < 1 || tag > 8) {
+      throw new IllegalArgumentException("EXIF orientation must be 1..8, got " + tag);
+    }
+    if (perm.length != numPoints()) {
+      throw new IllegalArgumentException("flip map has " + perm.length + " entries, shape has " + numPoints() + " points");
+    }
+    boolean mirrored = tag == 2 || tag == 4 || tag == 5 || tag == 7;
+    double w1 = storedWidth - 1;
+    double h1 = storedHeight - 1;
+    double[] r = new double[xy.length];
+    for (int i = 0; i < perm.length; i++) {
+      int from = mirrored ? perm[i] : i;
+      double sx = xy[2 * from];
+      double sy = xy[2 * from + 1];
+      double[] d = switch (tag) {
+        case 1 -> new double[] {sx, sy};
+        case 2 -> new double[] {w1 - sx, sy};
+        case 3 -> new double[] {w1 - sx, h1 - sy};
+        case 4 -> new double[] {sx, h1 - sy};
+        case 5 -> new double[] {sy, sx};
+        case 6 -> new double[] {h1 - sy, sx};
+        case 7 -> new double[] {h1 - sy, w1 - sx};
+        default -> new double[] {sy, w1 - sx}; // 8
+      };
+      r[2 * i] = d[0];
+      r[2 * i + 1] = d[1];
+    }
+    return new Shape(r);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Shape s && Arrays.equals(xy, s.xy);

@@ -170,6 +170,8 @@ public final class Labeler {
     String truthProblemCode;
     double bestIou;
     int matched = -1;
+    /** The data set's own box, as displayed and in the model's box convention, and the crop around it. */
+    FaceBox givenBox;
     Crop givenCrop;
     Shape givenPrediction;
 
@@ -295,6 +297,11 @@ public final class Labeler {
     try {
       byte[] b = storage.readBytes(w.in.truthPath(), settings.limits().maxFileBytes());
       Shape truth = PtsFormat.parse(new String(b, StandardCharsets.UTF_8), w.in.truthPath(), scheme.numPoints());
+      // annotations and boxes.txt are in the frame the image is stored in; the image is labelled as displayed
+      boolean swapped = w.orientation >= 5;
+      int storedWidth = swapped ? image.height() : image.width();
+      int storedHeight = swapped ? image.width() : image.height();
+      truth = truth.oriented(w.orientation, storedWidth, storedHeight, scheme.flipMap());
       // as prepare refuses it: a degenerate annotation or one far outside the image would poison the mean errors
       FaceReader.checkAnnotation(truth, scheme, image.width(), image.height(), settings.limits().pointMargin(),
           w.in.truthPath());
@@ -311,7 +318,11 @@ public final class Labeler {
       if (w.bestIou < FOUND_IOU) {
         w.matched = -1;
       } else if (w.in.givenBox() != null) {
-        w.givenCrop = crop(image, convention.fromW300(w.in.givenBox())); // the box the model was trained with
+        FaceBox g = w.in.givenBox();
+        FaceBox shown = Shape.of(new double[] {g.x0(), g.y0(), g.x1(), g.y1()})
+            .oriented(w.orientation, storedWidth, storedHeight, new int[] {0, 1}).extent();
+        w.givenBox = convention.fromW300(shown); // the box the model was trained with
+        w.givenCrop = crop(image, w.givenBox);
       }
     } catch (DataException e) {
       w.truth = null;
@@ -413,7 +424,7 @@ public final class Labeler {
     List<Work> owners = new ArrayList<>();
     for (Work w : works) {
       if (!w.failed() && w.givenCrop != null) {
-        faces.add(new FaceWork(null, convention.fromW300(w.in.givenBox()), w.givenCrop));
+        faces.add(new FaceWork(null, w.givenBox, w.givenCrop));
         owners.add(w);
       }
     }

@@ -37,6 +37,31 @@ class OrientationTest {
     assertThrows(IllegalArgumentException.class, () -> STORED.oriented(9));
   }
 
+  @Test
+  void aPointGoesWhereItsPixelIsShownAndMirrorsRenumberThePoints() {
+    // each stored pixel (x, y) of the 3 x 2 image, as a point; point 0 and 1 swap on a mirror
+    double[] xy = new double[12];
+    for (int i = 0; i < 6; i++) {
+      xy[2 * i] = i % 3;
+      xy[2 * i + 1] = i / 3;
+    }
+    Shape stored = Shape.of(xy);
+    int[] identity = {0, 1, 2, 3, 4, 5};
+    for (int tag = 1; tag <= 8; tag++) {
+      GrayImage shown = STORED.oriented(tag);
+      Shape moved = stored.oriented(tag, 3, 2, identity);
+      for (int i = 0; i < 6; i++) {
+        // the pixel shown where point i went is the stored pixel point i stood on (whose value is i)
+        assertEquals(i, shown.get((int) moved.x(i), (int) moved.y(i)), "tag " + tag + ", point " + i);
+      }
+      boolean mirrored = tag == 2 || tag == 4 || tag == 5 || tag == 7;
+      Shape renumbered = stored.oriented(tag, 3, 2, new int[] {1, 0, 2, 3, 4, 5});
+      assertEquals(mirrored ? moved.x(1) : moved.x(0), renumbered.x(0), "tag " + tag);
+      assertEquals(mirrored ? moved.y(1) : moved.y(0), renumbered.y(0), "tag " + tag);
+    }
+    assertThrows(IllegalArgumentException.class, () -> stored.oriented(9, 3, 2, identity));
+  }
+
   private static void check(int tag, int w, int h, float... expected) {
     GrayImage o = STORED.oriented(tag);
     assertEquals(w, o.width(), "width, orientation " + tag);

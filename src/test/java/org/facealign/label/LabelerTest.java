@@ -167,6 +167,38 @@ class LabelerTest {
   }
 
   @Test
+  void anAnnotationOfTheStoredFrameIsComparedWhereTheRotatedImageShowsIt(@TempDir Path dir) throws Exception {
+    Path img = TestPaths.w300().resolve("helen/trainset/100032540_1.jpg");
+    Path pts = TestPaths.w300().resolve("helen/trainset/100032540_1.pts");
+    BufferedImage rgb = ImageIO.read(img.toFile());
+    // stored turned 90° clockwise, EXIF orientation 8 to show it upright; its annotation in the stored frame
+    Path turned = dir.resolve("turned.jpg");
+    Files.write(turned, org.facealign.data.ImageKinds.withExifOrientation(
+        org.facealign.data.ImageKinds.jpeg(org.facealign.data.ImageKinds.rotateClockwise(rgb), false), 8));
+    Shape upright = org.facealign.data.PtsFormat.parse(Files.readString(pts), pts.toString(), 68);
+    double[] xy = new double[136];
+    for (int i = 0; i < 68; i++) {
+      xy[2 * i] = rgb.getHeight() - 1 - upright.y(i);
+      xy[2 * i + 1] = upright.x(i);
+    }
+    Path turnedPts = dir.resolve("turned.pts");
+    Files.writeString(turnedPts, org.facealign.data.PtsFormat.format(Shape.of(xy)));
+    Path plain = dir.resolve("plain.jpg");
+    Files.write(plain, org.facealign.data.ImageKinds.jpeg(rgb, false));
+    List<ImageLabel> l;
+    try (CascadeDetector d = new CascadeDetector(CFG.detect())) {
+      l = new Labeler(meanModel(), Storage.local(), SETTINGS, () -> d).label(List.of(
+          LabelInput.listed(plain.toString(), -1, pts.toString(), null, "g"),
+          LabelInput.listed(turned.toString(), -1, turnedPts.toString(), null, "g")));
+    }
+    assertEquals(ImageLabel.FACES, l.get(1).status(), String.valueOf(l.get(1).reason()));
+    assertNotNull(l.get(1).truth(), "the annotation is not refused as outside the image");
+    assertTrue(l.get(1).truth().bestIou() >= 0.5, "IoU " + l.get(1).truth().bestIou());
+    // the same face; the two JPEG encodings differ a little in their pixels, so the detector's box does too
+    assertEquals(l.get(0).truth().ipNme(), l.get(1).truth().ipNme(), 0.01);
+  }
+
+  @Test
   void aFaceTheModelCannotPredictFailsItsImageAloneAndAlreadyLabelledContentIsSkipped(@TempDir Path dir)
       throws Exception {
     List<LabelInput> inputs = new ArrayList<>();
