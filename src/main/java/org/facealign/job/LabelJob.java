@@ -344,6 +344,13 @@ public final class LabelJob {
       String id = LabelDataset.partId(runId, k);
       String target = LabelDataset.partDir(spec.out(), id);
       String staged = LabelDataset.chunkDir(spec.out(), runId, k);
+      if (st.exists(target) && st.exists(staged)) {
+        // a rename that copies file by file (object stores) was cut short: the staged chunk is whole, the part may
+        // not be; on a file system whose rename is atomic the two never exist together
+        LOG.warn("label: {} and {} both exist: an earlier move of the chunk did not finish; moving it again", staged,
+            target);
+        st.delete(target);
+      }
       if (!st.exists(target)) {
         if (!st.exists(staged)) {
           throw new IllegalStateException("chunk " + k + " of run " + runId + " is recorded as done but neither "

@@ -409,12 +409,19 @@ class LabelJobTest extends LocalSparkTest {
     assertEquals(12, whole.get("images_in").asInt());
     String runId = whole.at("/last_run/run_id").asText();
 
-    // the driver died after recording chunk 2 and before moving it into parts/; then, once more, after moving it
-    for (boolean staged : new boolean[] {true, false}) {
+    // the driver died after recording chunk 2 and before moving it into parts/; once more, after moving it; and
+    // once more in the middle of a move that copies file by file (object stores): parts/ holds part of the chunk
+    for (String at : List.of("staged", "parts", "half-moved")) {
+      boolean staged = !at.equals("parts");
       stopBeforeTheLastCommit(st, cfg, out, data.toString(), staged);
+      if (at.equals("half-moved")) {
+        Path part = Path.of(LabelDataset.partDir(out, LabelDataset.partId(runId, 2)));
+        Files.createDirectories(part.resolve("images"));
+        Files.writeString(part.resolve("images/part-00000-cut.parquet"), "cut short");
+      }
       assertEquals(2, LabelDataset.committed(st, out).size());
       JsonNode s = LabelJob.run(spark, cfg, st, spec);
-      String state = staged ? "chunk 2 staged: " : "chunk 2 in parts/: ";
+      String state = "chunk 2 " + at + ": ";
       assertEquals(runId, s.at("/last_run/run_id").asText(), state + "the rerun resumed the run");
       assertEquals(3, s.get("parts").size(), state + s);
       assertEquals(12, s.get("images_in").asInt(), state + s);
