@@ -1,5 +1,6 @@
 package org.facealign.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.InputStreamReader;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.facealign.config.Secrets;
+import org.facealign.data.DataException;
 import org.facealign.data.Storage;
 import org.facealign.eval.Comparison;
 import org.facealign.eval.FacesCsv;
@@ -101,8 +103,29 @@ final class CompareCommand implements Callable<Integer> {
 
   private static FacesCsv.Parsed read(Storage st, String path) throws java.io.IOException {
     byte[] bytes = st.readBytes(path, MAX_BYTES);
+    checkRecorded(st, path, bytes);
     try (Reader r = new InputStreamReader(new java.io.ByteArrayInputStream(bytes), StandardCharsets.UTF_8)) {
       return FacesCsv.read(r, Secrets.redactText(path));
+    }
+  }
+
+  /**
+   * Refuses a {@code faces.csv} that the {@code report.json} beside it does not record (by SHA-256): the files of two
+   * evaluations mixed, left by one cut short after writing {@code faces.csv} and before its {@code report.json}.
+   * Files without a {@code report.json}, or beside one that records no hashes (earlier releases), are read as they
+   * are.
+   */
+  static void checkRecorded(Storage st, String csvPath, byte[] bytes) throws java.io.IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(csvPath);
+    if (p.getParent() == null || !st.exists(Storage.resolve(p.getParent().toString(), Report.JSON))) {
+      return;
+    }
+    String json = Storage.resolve(p.getParent().toString(), Report.JSON);
+    JsonNode recorded = BenchCommand.JSON.readTree(st.readBytes(json, 1L << 30)).path(Report.FILES)
+        .path(p.getName());
+    if (recorded.isTextual() && !recorded.asText().equals(org.facealign.data.Hashes.sha256(bytes))) {
+      throw new DataException(Secrets.redactText(csvPath), "not the " + Report.CSV + " that " + Report.JSON
+          + " beside it records: the two come from different evaluations (one was cut short); evaluate again");
     }
   }
 

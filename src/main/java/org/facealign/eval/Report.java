@@ -43,6 +43,8 @@ public final class Report {
   /** File names {@link #render()} always produces. */
   public static final String JSON = "report.json";
   public static final String CSV = "faces.csv";
+  /** The key of {@code report.json} that records the SHA-256 of each file written with it, by name. */
+  public static final String FILES = "files";
   public static final String CED = "ced.png";
   public static final String HTML = "report.html";
 

@@ -151,14 +151,22 @@ public final class EvaluateJob {
     Report built = report.build();
     Map<String, byte[]> out = new LinkedHashMap<>(built.render());
     out.put("config.conf", cfg.render().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    // each file whole or not at all, report.json last: a reader that finds the new report.json finds the rest new
+    // each file whole or not at all, report.json last, recording the SHA-256 of every other file: a reader that
+    // finds a file that is not the one report.json records (an evaluation cut short) can tell
     byte[] json = out.remove(Report.JSON);
-    out.put(Report.JSON, json);
+    com.fasterxml.jackson.databind.node.ObjectNode written = PreparedSet.JSON.createObjectNode();
     for (Map.Entry<String, byte[]> f : out.entrySet()) {
-      // text files (report.json, report.html, faces.csv) lose the credentials of any URI in them
+      // text files (report.html, faces.csv) lose the credentials of any URI in them
       byte[] bytes = f.getKey().endsWith(".png") ? f.getValue() : org.facealign.config.Secrets.redactText(f.getValue());
       st.writeAtomically(Storage.resolve(outDir, f.getKey()), bytes);
+      written.put(f.getKey(), org.facealign.data.Hashes.sha256(bytes));
     }
+    com.fasterxml.jackson.databind.node.ObjectNode root =
+        (com.fasterxml.jackson.databind.node.ObjectNode) PreparedSet.JSON.readTree(json);
+    root.set(Report.FILES, written);
+    st.writeAtomically(Storage.resolve(outDir, Report.JSON),
+        org.facealign.config.Secrets.redactText(PreparedSet.JSON.writeValueAsBytes(root)));
+    out.put(Report.JSON, json);
     deleteStaleFigures(st, outDir, out.keySet());
     LOG.info("evaluate: report written to {}", org.facealign.config.Secrets.redactText(Storage.resolve(outDir, "report.html")));
     return built;

@@ -110,6 +110,15 @@ class MainTest {
     Files.writeString(c, header + "g1,common,g1.jpg,0.05,0.04\n");
     capture(() -> assertEquals(1, Main.run("compare", a.toString(), c.toString())));
     assertEquals(1, Main.run("compare", a.toString(), dir.resolve("missing.csv").toString()));
+
+    // a report.json that records another faces.csv (an evaluation cut short between the two): refused, exit 1
+    String csv = Files.readString(a.resolve("faces.csv"));
+    Files.writeString(a.resolve("report.json"), "{\"files\": {\"faces.csv\": \""
+        + org.facealign.data.Hashes.sha256(csv.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"}}");
+    capture(() -> assertEquals(0, Main.run("compare", a.toString(), b.toString(), "--samples", "200")));
+    Files.writeString(a.resolve("faces.csv"), csv + "f5,common,f5.jpg,0.05,0.04\n");
+    capture(() -> assertEquals(1, Main.run("compare", a.toString(), b.toString(), "--samples", "200")));
+    capture(() -> assertEquals(1, Main.run("compare", a.resolve("faces.csv").toString(), b.toString())));
   }
 
   static String capture(Runnable r) {

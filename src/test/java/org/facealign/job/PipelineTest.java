@@ -51,6 +51,8 @@ class PipelineTest {
     assertTrue(auc >= 0 && auc < 0.5 && fail > 0.3 && fail <= 1, "auc " + auc + " failure " + fail);
     for (String f : new String[] {"report.html", "faces.csv", "ced.png", "config.conf"}) {
       assertTrue(Files.size(out.resolve(f)) > 100, f);
+      // report.json, written last, records each file written with it
+      assertEquals(org.facealign.data.Hashes.sha256(Files.readAllBytes(out.resolve(f))), r.at("/files/" + f).asText(), f);
     }
     LandmarkModel m = ModelStore.load(Storage.local(), out.resolve("model").toString());
     assertEquals(2014, m.header().provenance().trainingFaces());
