@@ -26,6 +26,7 @@ import org.facealign.config.FacealignConfig;
 import org.facealign.data.GrayImage;
 import org.facealign.data.Hashes;
 import org.facealign.data.LandmarkScheme;
+import org.facealign.data.FileLock;
 import org.facealign.data.Storage;
 import org.facealign.feature.Canvas16;
 import org.facealign.feature.ConfigFeatures;
@@ -154,6 +155,47 @@ public final class FeatureStore {
     st.writeAtomically(Storage.resolve(dir, "manifest.json"), PreparedSet.JSON.writeValueAsBytes(m));
   }
 
+  /** How long {@link #recordBatch} waits for another run's hold on the manifest. */
+  static final java.time.Duration MANIFEST_WAIT = java.time.Duration.ofMinutes(2);
+
+  /**
+   * Adds {@code batch} to the manifest of the store in {@code dir}, read again under the store's manifest lock, so
+   * that runs sharing the store (nights and {@code prepare}s) keep each other's batches: a manifest read when a run
+   * opened the store and written back at its end would drop the batches others added in between. Waits up to
+   * {@link #MANIFEST_WAIT} for the lock (held for a read and a write), breaking it at once if its holder is a process
+   * of this host that is gone.
+   */
+  static void recordBatch(Storage st, String dir, String hash, Batch batch) throws IOException {
+    String lockPath = Storage.resolve(dir, "_manifest.lock");
+    long deadline = System.nanoTime() + MANIFEST_WAIT.toNanos();
+    while (true) {
+      FileLock lock;
+      try {
+        lock = FileLock.acquire(st, lockPath, "feature store manifest", false);
+      } catch (FileLock.HeldException held) {
+        if (held.getMessage().contains("stale")) {
+          lock = FileLock.acquire(st, lockPath, "feature store manifest", true);
+        } else if (System.nanoTime() > deadline) {
+          throw held;
+        } else {
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("waiting for " + lockPath);
+          }
+          continue;
+        }
+      }
+      try (FileLock held = lock) {
+        List<Batch> batches = new ArrayList<>(readManifest(st, dir, hash).batches());
+        batches.add(batch);
+        writeManifest(st, dir, new Manifest(hash, batches));
+        return;
+      }
+    }
+  }
+
   /** The parquet directories of a manifest's batches. */
   public static String[] batchDirs(String dir, Manifest m) {
     return m.batches().stream().map(b -> Storage.resolve(dir, "batches/" + b.id())).toArray(String[]::new);
@@ -220,9 +262,7 @@ public final class FeatureStore {
     String batchDir = Storage.resolve(store.dir(), "batches/" + batchId);
     spark.createDataFrame(rows.apply(losers), SCHEMA).write().mode(SaveMode.ErrorIfExists).parquet(batchDir);
     long written = spark.read().parquet(batchDir).count();
-    List<Batch> batches = new ArrayList<>(store.manifest().batches());
-    batches.add(new Batch(batchId, computed, written, Instant.now().toString()));
-    writeManifest(st, store.dir(), new Manifest(store.hash(), batches));
+    recordBatch(st, store.dir(), store.hash(), new Batch(batchId, computed, written, Instant.now().toString()));
     UpdateResult r = new UpdateResult(computed, total - computed, failed, written, store.dir());
     LOG.info("features: {}", r);
     return r;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -99,6 +100,28 @@ class FeatureStoreTest extends LocalSparkTest {
         () -> DeepRegJob.storeSamples(spark, cfg, Storage.local(), p3, s3, true));
     assertTrue(short3.getMessage().contains("no features for 10 of the 18 prepared training faces"),
         short3.getMessage());
+  }
+
+  @Test
+  void aBatchIsAddedToTheManifestAsItIsNowNotAsARunFirstReadIt(@TempDir Path dir) throws Exception {
+    Storage st = Storage.local();
+    String store = dir.toString();
+    FeatureStore.Batch a = new FeatureStore.Batch("a", 1, 2, "t0");
+    FeatureStore.recordBatch(st, store, "h", a);
+    FeatureStore.Manifest seen = FeatureStore.readManifest(st, store, "h"); // what a run reads when it opens the store
+    FeatureStore.Batch b = new FeatureStore.Batch("b", 3, 6, "t1");
+    FeatureStore.recordBatch(st, store, "h", b); // another run appends meanwhile
+    assertEquals(List.of(a), seen.batches());
+    FeatureStore.Batch c = new FeatureStore.Batch("c", 5, 10, "t2");
+    FeatureStore.recordBatch(st, store, "h", c);
+    assertEquals(List.of(a, b, c), FeatureStore.readManifest(st, store, "h").batches(), "no batch lost");
+    assertTrue(Files.notExists(dir.resolve("_manifest.lock")), "the lock is released");
+    // a lock left by a process of this host that is gone does not stop the next batch
+    Files.writeString(dir.resolve("_manifest.lock"), "{\"owner\":\"x\",\"host\":\""
+        + java.net.InetAddress.getLocalHost().getHostName() + "\",\"pid\":2147483646,\"started\":"
+        + "\"2026-01-01T00:00:00Z\",\"purpose\":\"feature store manifest\",\"token\":\"t\"}");
+    FeatureStore.recordBatch(st, store, "h", new FeatureStore.Batch("d", 1, 1, "t3"));
+    assertEquals(4, FeatureStore.readManifest(st, store, "h").batches().size());
   }
 
   @Test
