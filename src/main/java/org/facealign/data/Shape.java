@@ -193,7 +193,8 @@ public final class Shape implements Serializable {
       throw new IllegalArgumentException("EXIF orientation must be 1..8, got " + tag);
     }
     if (perm.length != numPoints()) {
-      throw new IllegalArgumentException("flip map has " + perm.length + " entries, shape has " + numPoints() + " points");
+      throw new IllegalArgumentException("flip map has " + perm.length + " entries, shape has " + numPoints()
+          + " points");
     }
     boolean mirrored = tag == 2 || tag == 4 || tag == 5 || tag == 7;
     double w1 = storedWidth - 1;

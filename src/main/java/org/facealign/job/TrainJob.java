@@ -53,7 +53,8 @@ public final class TrainJob {
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
     checkSamePolicy(summary, cfg);
     String subset = cfg.train().subset();
-    Dataset<Row> faces = spark.read().parquet(PreparedSet.facesDir(st, preparedDir)).filter(col("subset").equalTo(subset));
+    Dataset<Row> faces = spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
+        .filter(col("subset").equalTo(subset));
     JavaRDD<Shape> shapes = faces.javaRDD().map(PreparedFace::fromRow).map(f -> f.landmarks().toBoxFrame(f.box()));
     LandmarkScheme scheme = cfg.data().scheme();
     boolean flip = cfg.augment().flip();

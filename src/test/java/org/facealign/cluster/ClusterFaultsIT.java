@@ -86,8 +86,8 @@ class ClusterFaultsIT extends OnCluster {
   static Map<String, String> preparedFaces(String prepared) {
     SparkSession spark = SparkSession.builder().master("local[1]").appName("read").getOrCreate();
     Map<String, String> out = new TreeMap<>();
-    for (Row r : spark.read().parquet(org.facealign.job.PreparedSet.facesDir(org.facealign.data.Storage.of(fs.getConf()),
-        prepared)).collectAsList()) {
+    String faces = org.facealign.job.PreparedSet.facesDir(org.facealign.data.Storage.of(fs.getConf()), prepared);
+    for (Row r : spark.read().parquet(faces).collectAsList()) {
       String id = r.getString(r.fieldIndex("id"));
       String before = out.put(id, r.getString(r.fieldIndex("content_hash")) + " " + r.getList(r.fieldIndex("landmarks")));
       assertEquals(null, before, "one row per face: " + id);

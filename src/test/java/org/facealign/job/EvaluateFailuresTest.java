@@ -108,7 +108,8 @@ class EvaluateFailuresTest extends LocalSparkTest {
 
     // what should happen, face by face, from the prepared test faces
     List<PreparedFace> tests = new ArrayList<>();
-    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(org.facealign.data.Storage.local(), out + "/prepared")).collectAsList()) {
+    String faces = PreparedSet.facesDir(org.facealign.data.Storage.local(), out + "/prepared");
+    for (org.apache.spark.sql.Row r : spark.read().parquet(faces).collectAsList()) {
       PreparedFace f = PreparedFace.fromRow(r);
       if (summary.testSubsets().contains(f.subset())) {
         tests.add(f);

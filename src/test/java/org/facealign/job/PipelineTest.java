@@ -52,7 +52,8 @@ class PipelineTest {
     for (String f : new String[] {"report.html", "faces.csv", "ced.png", "config.conf"}) {
       assertTrue(Files.size(out.resolve(f)) > 100, f);
       // report.json, written last, records each file written with it
-      assertEquals(org.facealign.data.Hashes.sha256(Files.readAllBytes(out.resolve(f))), r.at("/files/" + f).asText(), f);
+      assertEquals(org.facealign.data.Hashes.sha256(Files.readAllBytes(out.resolve(f))), r.at("/files/" + f).asText(),
+          f);
     }
     LandmarkModel m = ModelStore.load(Storage.local(), out.resolve("model").toString());
     assertEquals(2014, m.header().provenance().trainingFaces());
