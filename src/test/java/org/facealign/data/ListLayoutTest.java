@@ -65,13 +65,19 @@ class ListLayoutTest {
     assertEquals(4, d.problems().size());
   }
 
+  /** A synthetic face of {@code seed} written as the PNG {@code image} and the annotation {@code pts} under {@code dir}. */
+  private static SyntheticFaces.SyntheticFace writeFace(Path dir, long seed, String image, String pts) throws Exception {
+    SyntheticFaces.SyntheticFace f = new SyntheticFaces(seed, new SyntheticFaces.Options(64, 0.5, 0.6, 10, 2, 0.01))
+        .next();
+    Files.createDirectories(dir.resolve(image).getParent());
+    Files.write(dir.resolve(image), ImageDecoder.encode(f.image(), "png"));
+    Files.writeString(dir.resolve(pts), PtsFormat.format(f.landmarks()));
+    return f;
+  }
+
   @Test
   void entriesLoad(@TempDir Path tmp) throws Exception {
-    SyntheticFaces gen = new SyntheticFaces(4, new SyntheticFaces.Options(64, 0.5, 0.6, 10, 2, 0.01));
-    SyntheticFaces.SyntheticFace f = gen.next();
-    Files.createDirectories(tmp.resolve("img"));
-    Files.write(tmp.resolve("img/one.png"), ImageDecoder.encode(f.image(), "png"));
-    Files.writeString(tmp.resolve("img/one.pts"), PtsFormat.format(f.landmarks()));
+    SyntheticFaces.SyntheticFace f = writeFace(tmp, 4, "img/one.png", "img/one.pts");
     Files.writeString(tmp.resolve("list.txt"), "img/one.png img/one.pts\n");
     Discovery d = ListLayout.discover(STORAGE, tmp.resolve("list.txt").toString(), "mine");
     LoadedFace lf = FaceReader.load(d.entries().get(0), STORAGE, FaceReader.Limits.defaults(), LandmarkScheme.IBUG_68);
@@ -86,13 +92,8 @@ class ListLayoutTest {
 
   @Test
   void aFileNameWithAColonIsResolvedAndLoads(@TempDir Path tmp) throws Exception {
-    SyntheticFaces gen = new SyntheticFaces(5, new SyntheticFaces.Options(64, 0.5, 0.6, 10, 2, 0.01));
-    SyntheticFaces.SyntheticFace f = gen.next();
-    Files.createDirectories(tmp.resolve("img"));
-    Files.write(tmp.resolve("face:1.png"), ImageDecoder.encode(f.image(), "png"));
-    Files.writeString(tmp.resolve("face1.pts"), PtsFormat.format(f.landmarks()));
-    Files.write(tmp.resolve("img/b:2.png"), ImageDecoder.encode(f.image(), "png"));
-    Files.writeString(tmp.resolve("img/b:2.pts"), PtsFormat.format(f.landmarks()));
+    SyntheticFaces.SyntheticFace f = writeFace(tmp, 5, "face:1.png", "face1.pts");
+    writeFace(tmp, 5, "img/b:2.png", "img/b:2.pts");
     String list = tmp.resolve("list.txt").toString();
     Files.writeString(tmp.resolve("list.txt"), "face:1.png face1.pts\nimg/b:2.png img/b:2.pts 1 2 30 40\n"
         + "x:1/../../up.png up.pts\n");
