@@ -18,6 +18,11 @@ public record FaceBox(double x0, double y0, double x1, double y1) implements Ser
     }
   }
 
+  /** The coordinates as text, {@code "x0 y0 x1 y1"}, each in full ({@link Double#toString}). */
+  public String text() {
+    return x0 + " " + y0 + " " + x1 + " " + y1;
+  }
+
   public double width() {
     return x1 - x0;
   }

@@ -135,9 +135,8 @@ public final class FaceReader {
   public static void checkBoxOnImage(FaceBox box, int width, int height, String boxSource, String image) {
     if (!(box.x0() < width - 0.5 && box.x1() > -0.5 && box.y0() < height - 0.5 && box.y1() > -0.5)) {
       throw DataException.coded(BOX_OUTSIDE_IMAGE, boxSource, String.format(Locale.ROOT,
-          "face box %s %s %s %s (x_min y_min x_max y_max) does not overlap the %dx%d image %s",
-          Double.toString(box.x0()), Double.toString(box.y0()), Double.toString(box.x1()), Double.toString(box.y1()),
-          width, height, image));
+          "face box %s (x_min y_min x_max y_max) does not overlap the %dx%d image %s", box.text(), width, height,
+          image));
     }
   }
 

@@ -597,7 +597,7 @@ public final class NightlyJob {
    */
   static byte[] boxBytes(FaceEntry e) {
     FaceBox b = e.detectorBox();
-    String text = b != null ? "box " + b.x0() + " " + b.y0() + " " + b.x1() + " " + b.y1()
+    String text = b != null ? "box " + b.text()
         : "no box: " + (e.boxProblem() == null ? "" : e.boxProblem());
     return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }

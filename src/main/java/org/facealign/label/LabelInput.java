@@ -41,13 +41,12 @@ public record LabelInput(String path, long length, List<FaceBox> boxes, String p
       b.append("detect");
     } else {
       for (FaceBox x : boxes) {
-        b.append(x.x0()).append(' ').append(x.y0()).append(' ').append(x.x1()).append(' ').append(x.y1()).append(';');
+        b.append(x.text()).append(';');
       }
     }
     b.append('\n').append(problem).append('\n').append(truthPath).append('\n');
     if (givenBox != null) {
-      b.append(givenBox.x0()).append(' ').append(givenBox.y0()).append(' ').append(givenBox.x1()).append(' ')
-          .append(givenBox.y1());
+      b.append(givenBox.text());
     }
     return b.append('\n').append(group).toString();
   }
