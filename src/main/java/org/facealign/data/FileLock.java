@@ -77,17 +77,60 @@ public final class FileLock implements AutoCloseable {
   }
 
   /**
-   * Whether the lock at {@code path} is held by a process that is running on this host (false for a holder on another
-   * host, whose liveness cannot be seen from here, and for an unreadable lock).
+   * Takes the lock file {@code path}, waiting up to {@code wait} while another run holds it (for locks held a moment,
+   * around a read and a write); a lock whose holder was a process of this host that is gone is broken at once.
+   *
+   * @throws HeldException if it is still held after {@code wait}, naming the holder
    */
-  static boolean runningHere(Storage storage, String path) {
-    try {
-      JsonNode h = JSON.readTree(storage.readBytes(path, 1 << 16));
-      return host().equals(h.path("host").asText()) && h.path("pid").isNumber()
-          && ProcessHandle.of(h.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
-    } catch (IOException | RuntimeException e) {
-      return false;
+  public static FileLock acquireWaiting(Storage storage, String path, String purpose, Duration wait)
+      throws IOException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      try {
+        return acquire(storage, path, purpose, stale(storage, path));
+      } catch (HeldException held) {
+        if (System.nanoTime() > deadline) {
+          throw new HeldException(path + " is still locked after " + wait.toSeconds() + " s, by "
+              + describeHolder(storage, path) + "; if that run is gone, delete " + path);
+        }
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("waiting for " + path);
+      }
     }
+  }
+
+  /**
+   * Whether the holder of the lock at {@code path} is a process of this host that is running ({@code TRUE}) or gone
+   * ({@code FALSE}); null for a holder on another host, whose liveness cannot be seen from here, a missing or an
+   * unreadable lock.
+   */
+  private static Boolean aliveHere(Storage storage, String path) {
+    try {
+      return aliveHere(JSON.readTree(storage.readBytes(path, 1 << 16)));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Boolean aliveHere(JsonNode h) {
+    if (!host().equals(h.path("host").asText()) || !h.path("pid").isNumber()) {
+      return null;
+    }
+    return ProcessHandle.of(h.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /** Whether the lock at {@code path} is held by a process that is running on this host. */
+  static boolean runningHere(Storage storage, String path) {
+    return Boolean.TRUE.equals(aliveHere(storage, path));
+  }
+
+  /** Whether the lock at {@code path} was left by a process of this host that is gone. */
+  static boolean stale(Storage storage, String path) {
+    return Boolean.FALSE.equals(aliveHere(storage, path));
   }
 
   /** Who holds the lock at {@code path}, in words, and whether the holder looks gone. */
@@ -101,11 +144,8 @@ public final class FileLock implements AutoCloseable {
       } catch (RuntimeException e) {
         // an unparsable time: no age
       }
-      String stale = "";
-      if (host().equals(h.path("host").asText()) && h.path("pid").isNumber()
-          && ProcessHandle.of(h.path("pid").asLong()).map(p -> !p.isAlive()).orElse(true)) {
-        stale = "; that process is no longer running on this host: the lock is stale";
-      }
+      String stale = Boolean.FALSE.equals(aliveHere(h))
+          ? "; that process is no longer running on this host: the lock is stale" : "";
       return h.path("owner").asText("?") + "@" + h.path("host").asText("?") + " pid " + h.path("pid").asText("?")
           + " (" + h.path("purpose").asText("?") + "), taken " + started + age + stale;
     } catch (IOException | RuntimeException e) {

@@ -166,33 +166,11 @@ public final class FeatureStore {
    * of this host that is gone.
    */
   static void recordBatch(Storage st, String dir, String hash, Batch batch) throws IOException {
-    String lockPath = Storage.resolve(dir, "_manifest.lock");
-    long deadline = System.nanoTime() + MANIFEST_WAIT.toNanos();
-    while (true) {
-      FileLock lock;
-      try {
-        lock = FileLock.acquire(st, lockPath, "feature store manifest", false);
-      } catch (FileLock.HeldException held) {
-        if (held.getMessage().contains("stale")) {
-          lock = FileLock.acquire(st, lockPath, "feature store manifest", true);
-        } else if (System.nanoTime() > deadline) {
-          throw held;
-        } else {
-          try {
-            Thread.sleep(200);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("waiting for " + lockPath);
-          }
-          continue;
-        }
-      }
-      try (FileLock held = lock) {
-        List<Batch> batches = new ArrayList<>(readManifest(st, dir, hash).batches());
-        batches.add(batch);
-        writeManifest(st, dir, new Manifest(hash, batches));
-        return;
-      }
+    try (FileLock held = FileLock.acquireWaiting(st, Storage.resolve(dir, "_manifest.lock"), "feature store manifest",
+        MANIFEST_WAIT)) {
+      List<Batch> batches = new ArrayList<>(readManifest(st, dir, hash).batches());
+      batches.add(batch);
+      writeManifest(st, dir, new Manifest(hash, batches));
     }
   }
 
