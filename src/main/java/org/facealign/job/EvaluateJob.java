@@ -509,16 +509,29 @@ public final class EvaluateJob {
     }
   }
 
+  /** Refuses the model in {@code modelDir} if it cannot be evaluated on the faces {@code s} describes. */
   static void checkCompatible(ModelHeader h, PreparedSet.Summary s, String modelDir) {
-    if (!h.boxPolicy().equals(s.boxPolicy()) || (h.boxPolicy().equals("landmarks") && h.boxMargin() != s.boxMargin())) {
-      throw new IllegalArgumentException("model " + modelDir + " was trained with box policy " + h.boxPolicy()
-          + " but the test faces were prepared with " + s.boxPolicy()
-          + ": the face box must be found the same way at training and test time");
+    String why = incompatibility(h, s.boxPolicy(), s.boxMargin(), s.points());
+    if (why != null) {
+      throw new IllegalArgumentException("model " + modelDir + " " + why);
     }
-    if (h.scheme().numPoints() != s.points()) {
-      throw new IllegalArgumentException("model " + modelDir + " predicts " + h.scheme().numPoints()
-          + " points but the test faces have " + s.points());
+  }
+
+  /**
+   * Why a model of header {@code h} cannot be evaluated on faces prepared with box policy {@code boxPolicy} (margin
+   * {@code boxMargin}) and {@code points} landmarks, as the end of a sentence about the model; null when it can. The
+   * face box must be found the same way at training and test time.
+   */
+  static String incompatibility(ModelHeader h, String boxPolicy, double boxMargin, int points) {
+    if (!h.boxPolicy().equals(boxPolicy) || (h.boxPolicy().equals("landmarks") && h.boxMargin() != boxMargin)) {
+      return "was trained with box policy " + h.boxPolicy() + " (margin " + h.boxMargin() + "), the faces are "
+          + "prepared with " + boxPolicy + " (margin " + boxMargin + "): the face box must be found the same way at "
+          + "training and test time";
     }
+    if (h.scheme().numPoints() != points) {
+      return "predicts " + h.scheme().numPoints() + " points, the faces have " + points;
+    }
+    return null;
   }
 
   static Map<String, Object> modelDescription(ModelHeader h, String dir) {

@@ -399,16 +399,9 @@ public final class NightlyJob {
    * box policy than the model's), or null when it can.
    */
   static String notComparable(LandmarkModel production, FacealignConfig cfg) {
-    var h = production.header();
-    if (!h.scheme().equals(cfg.data().scheme())) {
-      return "production has another landmark scheme (" + h.scheme().numPoints() + " points)";
-    }
-    if (!h.boxPolicy().equals(cfg.data().boxPolicy())
-        || (h.boxPolicy().equals("landmarks") && h.boxMargin() != cfg.data().boxMargin())) {
-      return "production was trained with box policy " + h.boxPolicy() + " (margin " + h.boxMargin() + "), this run "
-          + "prepares " + cfg.data().boxPolicy() + " (margin " + cfg.data().boxMargin() + ")";
-    }
-    return null;
+    String why = EvaluateJob.incompatibility(production.header(), cfg.data().boxPolicy(), cfg.data().boxMargin(),
+        cfg.data().scheme().numPoints());
+    return why == null ? null : "production " + why;
   }
 
   /**

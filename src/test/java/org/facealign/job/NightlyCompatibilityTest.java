@@ -47,8 +47,9 @@ class NightlyCompatibilityTest {
     assertNull(NightlyJob.notComparable(production, detector));
     FacealignConfig landmarks = FacealignConfig.load(
         "facealign { train.model = deepreg, data.box-policy = landmarks, data.box-margin = 0.2 }", Map.of());
-    assertEquals("production was trained with box policy detector (margin 0.1), this run prepares landmarks "
-        + "(margin 0.2)", NightlyJob.notComparable(production, landmarks));
+    assertEquals("production was trained with box policy detector (margin 0.1), the faces are prepared with landmarks "
+        + "(margin 0.2): the face box must be found the same way at training and test time",
+        NightlyJob.notComparable(production, landmarks));
     assertEquals("production has another landmark scheme or box policy",
         NightlyJob.incompatibility(production, landmarks));
   }
