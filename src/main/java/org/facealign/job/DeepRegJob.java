@@ -100,11 +100,11 @@ public final class DeepRegJob {
         .filter(col("role").equalTo(training ? "train" : "test"));
     // every prepared face must have its features: a store whose manifest lost a batch (another prepare rewrote it
     // meanwhile) would otherwise train on fewer faces without a word
-    List<String> found = rows.select("face_key").javaRDD().map(r -> r.getString(0))
-        .filter(k -> wanted.value().containsKey(k)).distinct().collect();
-    if (found.size() < subsetOf.size()) {
+    JavaRDD<String> found = rows.select("face_key").javaRDD().map(r -> r.getString(0))
+        .filter(k -> wanted.value().containsKey(k)).distinct();
+    if (found.count() < subsetOf.size()) {
       java.util.Set<String> missing = new java.util.TreeSet<>(subsetOf.keySet());
-      found.forEach(missing::remove);
+      found.collect().forEach(missing::remove);
       throw new IllegalStateException("the feature store " + dir + " has no features for " + missing.size() + " of the "
           + subsetOf.size() + " prepared " + (training ? "training" : "test") + " faces of " + preparedDir + " (e.g. "
           + missing.stream().limit(3).toList() + "): prepare " + preparedDir + " again to compute them");
