@@ -53,6 +53,9 @@ final class NightlyCommand extends SparkCommand {
     NightlyJob.Result r = NightlyJob.run(spark, cfg, st, new NightlyJob.Spec(
         new PrepareJob.DataSpec(input.data, input.tests), registry, force, cold, breakLock));
     System.out.println("nightly: " + r.decision() + (r.version() != null ? " (" + r.version() + ")" : "") + ": " + org.facealign.config.Secrets.redactText(r.reason()));
+    // what failed after the night's decision took effect: the decision stands, the operator is told
+    r.history().path("housekeeping_failed").forEach(f -> System.err.println("nightly: " + r.decision()
+        + "; failed after it: " + org.facealign.config.Secrets.redactText(f.asText())));
     if (r.decision().equals(NightlyJob.INFRA_CHECK_FAILED)) {
       return 1; // a failure of the machinery, not a refused candidate: alerts must fire
     }

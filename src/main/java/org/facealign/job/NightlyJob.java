@@ -156,6 +156,7 @@ public final class NightlyJob {
       } catch (IOException | RuntimeException e) {
         // the night's outcome stands (production may already have switched); its history line is what is missing
         LOG.error("nightly: {}, but its line could not be appended to the history: {}", r.decision(), e.toString());
+        h.withArray("housekeeping_failed").add("appending the history line: " + e);
       }
       return r;
     }
