@@ -19,16 +19,10 @@ shift 2
 mkdir -p "$out/lists/corrupt"
 out="$(cd "$out" && pwd)"
 lists="$out/lists"
+source "$here/w300-lists.sh"
 
-# IMAGE PTS X0 Y0 X1 Y1 for every face of the given parts, from their boxes.txt
-faces() {
-  for part in "$@"; do
-    awk -v d="$data/$part" '!/^#/ && NF == 5 { img = $1; pts = img; sub(/\.[^.]*$/, ".pts", pts);
-      print d "/" img, d "/" pts, $2, $3, $4, $5 }' "$data/$part/boxes.txt"
-  done | sort
-}
-faces afw lfpw/trainset helen/trainset > "$lists/all-training.txt"
-faces lfpw/testset helen/testset > "$lists/common.txt"
+w300_faces "$data" afw lfpw/trainset helen/trainset > "$lists/all-training.txt"
+w300_faces "$data" lfpw/testset helen/testset > "$lists/common.txt"
 # night 1 leaves out every fifth face, 400 of them
 awk '{ if (NR % 5 == 0 && n < 400) { n++ } else { print } }' "$lists/all-training.txt" > "$lists/night1.txt"
 cp "$lists/all-training.txt" "$lists/night2.txt"

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Error against the number of training faces: trains and evaluates a model on nested parts of a 300-W folder's
+# training faces (the same common and challenging test faces for every part), then tabulates each run's figures.
+#
+#   submit/learning-curve.sh ../shared/data/300W out/curve [--fractions 0.25,0.5,0.75,1] [--order-seed 1]
+#                            [pipeline options, e.g. --model deepreg -D facealign.train.seed=7]
+#
+# The parts are nested: the training faces are ordered by the SHA-256 of "ORDER-SEED:part/name" (the same order
+# on every machine), and the part of fraction f is the first round(f x N) of them. Each part is one `pipeline`
+# run (default: --model deepreg -D facealign.deepreg.table1=false) in OUT/f-F; a part whose report.json exists is
+# not run again. The validation faces (facealign.deepreg.validation-faces, 200) are drawn from each part as from
+# the whole set, so a part of n faces fits n - 200. OUT/learning-curve.tsv gets one line per part: the fraction,
+# the training faces, the validation faces, the final IP-NME of each phase the report records (SequentialReg and
+# DeepReg for DeepReg) on validation and common, and the common IP-NME of the model.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+usage="usage: $0 300W-DIR OUT [--fractions F,F,...] [--order-seed S] [pipeline options]"
+data="$(cd "${1:?$usage}" && pwd)"
+out="${2:?$usage}"
+shift 2
+fractions=0.25,0.5,0.75,1
+order_seed=1
+model=(--model deepreg -D facealign.deepreg.table1=false)
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --fractions) fractions=${2:?$usage}; shift 2 ;;
+    --order-seed) order_seed=${2:?$usage}; shift 2 ;;
+    --model) model=(--model "${2:?$usage}"); shift 2 ;;
+    *) break ;;
+  esac
+done
+mkdir -p "$out/lists"
+out="$(cd "$out" && pwd)"
+lists="$out/lists"
+source "$here/w300-lists.sh"
+
+w300_faces "$data" lfpw/testset helen/testset > "$lists/common.txt"
+w300_faces "$data" ibug > "$lists/challenging.txt"
+# the training faces in the order of their keys
+w300_faces "$data" afw lfpw/trainset helen/trainset | python3 -c '
+import hashlib, sys
+seed, root = sys.argv[1], sys.argv[2] + "/"
+lines = sys.stdin.read().splitlines()
+key = lambda line: hashlib.sha256(f"{seed}:{line.split()[0].removeprefix(root)}".encode()).hexdigest()
+sys.stdout.write("".join(line + "\n" for line in sorted(lines, key=key)))' "$order_seed" "$data" \
+  > "$lists/training-ordered.txt"
+total=$(wc -l < "$lists/training-ordered.txt")
+
+IFS=, read -r -a parts <<< "$fractions"
+for f in "${parts[@]}"; do
+  n=$(awk -v f="$f" -v t="$total" 'BEGIN { if (f <= 0 || f > 1) exit 1; printf "%d", f * t + 0.5 }') \
+    || { echo "fraction $f: not in (0, 1]" >&2; exit 2; }
+  head -n "$n" "$lists/training-ordered.txt" > "$lists/training-$f.txt"
+  run="$out/f-$f"
+  if [[ -f "$run/report.json" ]]; then
+    echo "== fraction $f ($n faces): $run/report.json exists, not run again" >&2
+    continue
+  fi
+  echo "== fraction $f: $n of $total training faces" >&2
+  "$here/local.sh" pipeline --data "$lists/training-$f.txt" --test "$lists/common.txt" \
+    --test "$lists/challenging.txt" --out "$run" "${model[@]}" "$@"
+done
+
+python3 - "$out" "${parts[@]}" > "$out/learning-curve.tsv" <<'PY'
+import json, sys
+out, parts = sys.argv[1], sys.argv[2:]
+print("fraction\ttraining_faces\tphase\tvalidation_ip_nme\tcommon_ip_nme\tmodel_common_ip_nme")
+for f in parts:
+    r = json.load(open(f"{out}/f-{f}/report.json"))
+    faces = r["model"]["training_faces"]
+    model_common = r["subsets"]["common"]["ip_nme"]
+    phases = r.get("final_ip_nme_by_phase") or {"model": {"common": model_common}}
+    for phase, nme in phases.items():
+        val = nme.get("validation")
+        print(f"{f}\t{faces}\t{phase}\t{'' if val is None else f'{val:.5f}'}\t{nme['common']:.5f}\t{model_common:.5f}")
+PY
+cat "$out/learning-curve.tsv"
