@@ -230,34 +230,63 @@ public final class Storage implements Serializable {
   /**
    * Writes {@code bytes} to {@code path} so that a reader sees the old file or the new one, whole, never part of
    * one: on local and HDFS file systems a temporary sibling is renamed over the target (rename is atomic there);
-   * on object stores ({@code s3a://}, ...) the file is one PUT, which they publish atomically on completion.
+   * on object stores ({@code s3a://}, ...) the file is one PUT, which they publish atomically on completion. The new
+   * file's bytes reach the disk before the rename, and on a local disk the rename before this returns ({@code fsync} of
+   * the file and of its directory; {@code hsync} on HDFS), so a power cut, not only a crash, leaves one or the other.
    */
   public void writeAtomically(String path, byte[] bytes) throws IOException {
     Path p = new Path(path);
     FileSystem fs = fsOf(p);
-    boolean local = fs instanceof org.apache.hadoop.fs.RawLocalFileSystem;
     String scheme = fs.getUri().getScheme();
     boolean hdfs = "hdfs".equals(scheme) || "viewfs".equals(scheme);
-    if (!local && !hdfs) {
+    if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
+      writeLocalAtomically(raw.pathToFile(p).toPath(), bytes);
+      return;
+    }
+    if (!hdfs) {
       write(path, bytes);
       return;
     }
     Path tmp = new Path(p.getParent(), "." + p.getName() + ".tmp-" + java.util.UUID.randomUUID());
     try (FSDataOutputStream out = fs.create(tmp, true)) {
       out.write(bytes);
+      out.hsync();
     }
     try {
-      if (local) {
-        org.apache.hadoop.fs.RawLocalFileSystem raw = (org.apache.hadoop.fs.RawLocalFileSystem) fs;
-        java.nio.file.Files.move(raw.pathToFile(tmp).toPath(), raw.pathToFile(p).toPath(),
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      } else {
-        org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), conf())
-            .rename(fs.makeQualified(tmp), fs.makeQualified(p), org.apache.hadoop.fs.Options.Rename.OVERWRITE);
-      }
+      org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), conf())
+          .rename(fs.makeQualified(tmp), fs.makeQualified(p), org.apache.hadoop.fs.Options.Rename.OVERWRITE);
     } catch (IOException | RuntimeException e) {
       fs.delete(tmp, false);
       throw e;
+    }
+  }
+
+  /** {@link #writeAtomically} on a local disk: a synced temporary file renamed over {@code target}, then synced. */
+  private static void writeLocalAtomically(java.nio.file.Path target, byte[] bytes) throws IOException {
+    java.nio.file.Path dir = target.toAbsolutePath().getParent();
+    java.nio.file.Files.createDirectories(dir);
+    java.nio.file.Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + java.util.UUID.randomUUID());
+    try {
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+          java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      java.nio.file.Files.deleteIfExists(tmp);
+      throw e;
+    }
+    try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir,
+        java.nio.file.StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // some systems cannot open a directory for syncing; the rename is made, only its durability is the system's
+      LoggerFactory.getLogger(Storage.class).debug("could not sync directory {}: {}", dir, e.toString());
     }
   }
 

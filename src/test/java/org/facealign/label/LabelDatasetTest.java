@@ -128,6 +128,15 @@ class LabelDatasetTest {
     try (var files = Files.list(dir)) {
       assertEquals(1, files.count(), "no temporary file left");
     }
+    st.writeAtomically(dir.resolve("a/b/y.json").toString(), "deep".getBytes());
+    assertEquals("deep", Files.readString(dir.resolve("a/b/y.json")), "missing folders are made");
+    Files.createDirectories(dir.resolve("d/sub"));
+    assertThrows(java.io.IOException.class, () -> st.writeAtomically(dir.resolve("d").toString(), "x".getBytes()),
+        "a folder in the way is not replaced");
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of("a", "d", "x.json"), files.map(q -> q.getFileName().toString()).sorted().toList(),
+          "the failed write's temporary file is removed");
+    }
     assertTrue(st.createExclusively(dir.resolve("once").toString(), new byte[] {1}));
     assertFalse(st.createExclusively(dir.resolve("once").toString(), new byte[] {2}));
   }
