@@ -13,7 +13,7 @@
 # the faces of the part, the faces the model fits (the rest are validation faces), the final IP-NME of each phase the
 # report records (SequentialReg and DeepReg for DeepReg) on validation and common, and the common IP-NME of the model.
 # OUT/learning-curve-fit.tsv fits e = a + b n^-c to each phase's errors against the faces fitted (least squares, c on
-# a grid from 0.05 to 3; with at least three parts) and gives e at --extrapolate N faces (3148: 300-W's training set).
+# a grid from 0.01 to 3; with at least three parts) and gives e at --extrapolate N faces (3148: 300-W's training set).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 usage="usage: $0 300W-DIR OUT [--fractions F,F,...] [--order-seed S] [--extrapolate N] [pipeline options]"
@@ -86,9 +86,9 @@ with open(f"{out}/learning-curve.tsv", "w") as tsv:
         tsv.write(f"{f}\t{faces}\t{fitted}\t{phase}\t{fmt(val)}\t{fmt(common)}\t{fmt(model)}\n")
 
 def fit(points):
-    """Least squares e = a + b x^-c over a grid of c (0.05 .. 3): (a, b, c, root-mean-square residual)."""
+    """Least squares e = a + b x^-c over a grid of c (0.01 .. 3): (a, b, c, root-mean-square residual)."""
     best = None
-    for i in range(5, 301):
+    for i in range(1, 301):
         c = i / 100
         z = [x ** -c for x, _ in points]
         n, sz, se = len(points), sum(z), sum(e for _, e in points)
