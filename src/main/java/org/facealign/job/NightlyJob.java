@@ -400,6 +400,11 @@ public final class NightlyJob {
    * box policy than the model's), or null when it can.
    */
   static String notComparable(LandmarkModel production, FacealignConfig cfg) {
+    // the same number of points is not the same points (eyes, flip map): evaluate's check counts points, as prepared
+    // faces record no more of their scheme; here the whole scheme is known
+    if (!production.header().scheme().equals(cfg.data().scheme())) {
+      return "production has another landmark scheme (" + production.header().scheme().numPoints() + " points)";
+    }
     String why = EvaluateJob.incompatibility(production.header(), cfg.data().boxPolicy(), cfg.data().boxMargin(),
         cfg.data().scheme().numPoints());
     return why == null ? null : "production " + why;

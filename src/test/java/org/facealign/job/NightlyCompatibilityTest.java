@@ -52,6 +52,9 @@ class NightlyCompatibilityTest {
         NightlyJob.notComparable(production, landmarks));
     assertEquals("production has another landmark scheme or box policy",
         NightlyJob.incompatibility(production, landmarks));
+    FacealignConfig otherEyes = FacealignConfig.load(
+        "facealign { train.model = deepreg, data.scheme.eye-a = [37, 41] }", Map.of());
+    assertEquals("production has another landmark scheme (68 points)", NightlyJob.notComparable(production, otherEyes));
   }
 
   @Test
