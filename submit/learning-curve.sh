@@ -45,7 +45,8 @@ w300_faces "$data" afw lfpw/trainset helen/trainset | python3 -c '
 import hashlib, sys
 seed, root = sys.argv[1], sys.argv[2] + "/"
 lines = sys.stdin.read().splitlines()
-key = lambda line: hashlib.sha256(f"{seed}:{line.split()[0].removeprefix(root)}".encode()).hexdigest()
+name = lambda line: line.split("\t")[0].removeprefix(root)
+key = lambda line: hashlib.sha256((seed + ":" + name(line)).encode()).hexdigest()
 sys.stdout.write("".join(line + "\n" for line in sorted(lines, key=key)))' "$order_seed" "$data" \
   > "$lists/training-ordered.txt"
 total=$(wc -l < "$lists/training-ordered.txt")

@@ -29,14 +29,14 @@ cp "$lists/all-training.txt" "$lists/night2.txt"
 # night 3: 800 corrupted faces: links to training images, landmarks moved down by a quarter of the face's
 # height and squeezed to half its width around its centre
 cp "$lists/all-training.txt" "$lists/night3.txt"
-awk 'NR % 2 == 1 && n < 800 { n++; print }' "$lists/all-training.txt" | while read -r img pts x0 y0 x1 y1; do
+awk 'NR % 2 == 1 && n < 800 { n++; print }' "$lists/all-training.txt" | while IFS=$'\t' read -r img pts x0 y0 x1 y1; do
   name="corrupt-$(basename "$img")"
   ln -sf "$img" "$lists/corrupt/$name"
   awk -v y0="$y0" -v y1="$y1" -v x0="$x0" -v x1="$x1" '
     BEGIN { cx = (x0 + x1) / 2; dy = (y1 - y0) / 4 }
     /^[-0-9.]+[ \t]+[-0-9.]+[ \t]*$/ { printf "%.3f %.3f\n", cx + ($1 - cx) / 2, $2 + dy; next }
     { print }' "$pts" > "$lists/corrupt/${name%.*}.pts"
-  echo "$lists/corrupt/$name $lists/corrupt/${name%.*}.pts $x0 $y0 $x1 $y1"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$lists/corrupt/$name" "$lists/corrupt/${name%.*}.pts" "$x0" "$y0" "$x1" "$y1"
 done >> "$lists/night3.txt"
 
 night() {

@@ -33,7 +33,8 @@ class LearningCurveScriptTest {
       Files.createDirectories(data.resolve(part));
       StringBuilder boxes = new StringBuilder("# name x0 y0 x1 y1\n");
       for (int i = 0; i < (TRAINING.contains(part) ? 4 : 2); i++, n++) {
-        boxes.append(String.format(Locale.ROOT, "face%02d.jpg 1 2 %d 40%n", n, 30 + n));
+        // one name with a space: 300-W folders may have them
+        boxes.append(String.format(Locale.ROOT, "face%s%02d.jpg 1 2 %d 40%n", n == 5 ? " a" : "", n, 30 + n));
       }
       Files.writeString(data.resolve(part + "/boxes.txt"), boxes);
     }
@@ -56,11 +57,13 @@ class LearningCurveScriptTest {
     assertEquals(12, ordered.size());
     assertEquals(12, new HashSet<>(ordered).size());
     for (String line : ordered) {
-      String[] f = line.split(" ");
+      String[] f = line.split("\t");
       assertEquals(6, f.length, line);
       assertTrue(f[0].startsWith(data + "/") && TRAINING.stream().anyMatch(p -> f[0].contains("/" + p + "/")), line);
       assertEquals(f[0].replace(".jpg", ".pts"), f[1]);
     }
+    assertTrue(ordered.stream().anyMatch(l -> l.startsWith(data + "/lfpw/trainset/face a05.jpg\t")),
+        "names with spaces are listed");
     assertEquals(4, Files.readAllLines(out.resolve("lists/common.txt")).size());
     assertEquals(2, Files.readAllLines(out.resolve("lists/challenging.txt")).size());
     assertEquals(ordered.subList(0, 3), Files.readAllLines(out.resolve("lists/training-0.25.txt")));
@@ -113,7 +116,7 @@ class LearningCurveScriptTest {
   static List<String> names(List<String> lines) {
     List<String> names = new ArrayList<>();
     for (String line : lines) {
-      String path = line.split(" ")[0];
+      String path = line.split("\t")[0];
       int afterData = path.indexOf("/300W/") + "/300W/".length();
       names.add(path.substring(afterData));
     }
