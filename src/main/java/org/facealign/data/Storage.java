@@ -10,12 +10,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -169,6 +172,32 @@ public final class Storage implements Serializable {
       r.add(s);
     }
     r.sort((a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+    return r;
+  }
+
+  /**
+   * The files under {@code dir}, at any depth, by their path relative to it ({@code images/part-0.parquet}), with
+   * their lengths in bytes; empty if {@code dir} does not exist. Checksum side files of the local file system are not
+   * listed.
+   */
+  public TreeMap<String, Long> filesUnder(String dir) throws IOException {
+    Path p = new Path(dir);
+    FileSystem fs = fsOf(p);
+    TreeMap<String, Long> r = new TreeMap<>();
+    if (!fs.exists(p)) {
+      return r;
+    }
+    String root = fs.makeQualified(p).toUri().getPath();
+    String prefix = root.endsWith("/") ? root : root + "/";
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(p, true);
+    while (it.hasNext()) {
+      FileStatus s = it.next();
+      String path = s.getPath().toUri().getPath();
+      if (!path.startsWith(prefix)) {
+        throw new IOException("listing " + dir + " gave " + s.getPath() + ", which is not under it");
+      }
+      r.put(path.substring(prefix.length()), s.getLen());
+    }
     return r;
   }
 

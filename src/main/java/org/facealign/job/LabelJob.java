@@ -11,8 +11,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -162,20 +164,12 @@ public final class LabelJob {
         LabelDataset.RunState staged = LabelDataset.stagedRun(st, out);
         LabelDataset.RunState run = staged != null && staged.resumableBy(mode, modelId, fingerprint, chunks)
             ? staged : new LabelDataset.RunState(RUN_ID.format(Instant.now()) + "-" + UUID.randomUUID().toString()
-                .substring(0, 8), mode, modelId, fingerprint, chunks, new TreeMap<>());
+                .substring(0, 8), mode, modelId, fingerprint, chunks, new TreeMap<>(), new TreeMap<>());
         for (String removed : LabelDataset.collectGarbage(st, out, committed, run.runId())) {
           LOG.info("label: removed {} (left by an earlier run)", removed);
         }
         if (run == staged) {
-          // a chunk recorded as done must still be there, staged or already moved into parts/
-          run.done().keySet().removeIf(k -> {
-            try {
-              return !st.exists(LabelDataset.chunkDir(out, run.runId(), k))
-                  && !st.exists(LabelDataset.partDir(out, LabelDataset.partId(run.runId(), k)));
-            } catch (IOException e) {
-              return true;
-            }
-          });
+          dropLostChunks(run, committed);
           LOG.info("label: resuming run {}: chunks {} of {} already done", run.runId(), run.done().keySet(), chunks);
         }
         List<LabelDataset.Part> parts = new ArrayList<>(committed);
@@ -203,10 +197,11 @@ public final class LabelJob {
               continue;
             }
             LabelTally t = labelChunk(keyed, k, chunks, run.runId(), model, skip, skipFailures, progress);
+            run.files().put(k, st.filesUnder(LabelDataset.chunkDir(out, run.runId(), k)));
             run.done().put(k, t);
             LabelDataset.recordRun(st, out, run);
             if (spec.incremental()) {
-              parts.add(publish(run.runId(), k, t));
+              parts.add(publish(run, k));
               LabelDataset.commit(st, out, parts, modelId, summaryHeader(run, listing, n));
               LOG.info("label: chunk {} of {} committed ({} images)", k + 1, chunks, t.imagesIn);
             }
@@ -221,8 +216,8 @@ public final class LabelJob {
           summary = LabelDataset.commit(st, out, parts, modelId, summaryHeader(run, listing, n));
         } else {
           List<LabelDataset.Part> fresh = new ArrayList<>();
-          for (Map.Entry<Integer, LabelTally> e : run.done().entrySet()) {
-            fresh.add(publish(run.runId(), e.getKey(), e.getValue()));
+          for (int k : run.done().keySet()) {
+            fresh.add(publish(run, k));
           }
           summary = LabelDataset.commit(st, out, fresh, modelId, summaryHeader(run, listing, n));
           parts = fresh;
@@ -247,13 +242,13 @@ public final class LabelJob {
      */
     void commitRecovered(LabelDataset.RunState run, List<LabelDataset.Part> parts, LabelInputs.Listing listing,
         long n) throws IOException {
-      java.util.Set<String> ids = new java.util.HashSet<>();
+      Set<String> ids = new HashSet<>();
       parts.forEach(p -> ids.add(p.id()));
       List<Integer> recovered = new ArrayList<>();
-      for (Map.Entry<Integer, LabelTally> e : run.done().entrySet()) {
-        if (!ids.contains(LabelDataset.partId(run.runId(), e.getKey()))) {
-          parts.add(publish(run.runId(), e.getKey(), e.getValue()));
-          recovered.add(e.getKey());
+      for (int k : run.done().keySet()) {
+        if (!ids.contains(LabelDataset.partId(run.runId(), k))) {
+          parts.add(publish(run, k));
+          recovered.add(k);
         }
       }
       if (!recovered.isEmpty()) {
@@ -339,27 +334,45 @@ public final class LabelJob {
       }
     }
 
-    /** Moves staged chunk {@code k} into {@code parts/} (unless it is there already) and describes it. */
-    LabelDataset.Part publish(String runId, int k, LabelTally t) throws IOException {
-      String id = LabelDataset.partId(runId, k);
+    /** Moves chunk {@code k} of {@code run} into {@code parts/} (unless it is there already) and describes it. */
+    LabelDataset.Part publish(LabelDataset.RunState run, int k) throws IOException {
+      String id = LabelDataset.partId(run.runId(), k);
       String target = LabelDataset.partDir(spec.out(), id);
-      String staged = LabelDataset.chunkDir(spec.out(), runId, k);
+      String staged = LabelDataset.chunkDir(spec.out(), run.runId(), k);
       if (st.exists(target) && st.exists(staged)) {
-        // a rename that copies file by file (object stores) was cut short: the staged chunk is whole, the part may
-        // not be; on a file system whose rename is atomic the two never exist together
-        LOG.warn("label: {} and {} both exist: an earlier move of the chunk did not finish; moving it again", staged,
+        LOG.warn("label: {} and {} both exist: an earlier move of the chunk did not finish; merging them", staged,
             target);
-        st.delete(target);
       }
-      if (!st.exists(target)) {
-        if (!st.exists(staged)) {
-          throw new IllegalStateException("chunk " + k + " of run " + runId + " is recorded as done but neither "
-              + staged + " nor " + target + " exists");
+      LabelDataset.moveChunk(st, staged, target, run.files().get(k));
+      return new LabelDataset.Part(id, run.runId(), modelId, Instant.now().toString(), run.done().get(k));
+    }
+
+    /**
+     * Forgets the chunks of resumed {@code run} recorded as done and not {@code committed} whose files are whole
+     * neither staged nor in {@code parts/} (a move cut short on a file system whose rename is not atomic, or files
+     * removed by hand): each is named with its missing files, its remains are deleted, and it is labelled again.
+     */
+    void dropLostChunks(LabelDataset.RunState run, List<LabelDataset.Part> committed) throws IOException {
+      Set<String> live = new HashSet<>();
+      committed.forEach(p -> live.add(p.id()));
+      for (int k : List.copyOf(run.done().keySet())) {
+        String id = LabelDataset.partId(run.runId(), k);
+        if (live.contains(id)) {
+          continue;
         }
-        st.mkdirs(Storage.resolve(spec.out(), LabelDataset.PARTS));
-        st.rename(staged, target);
+        String target = LabelDataset.partDir(spec.out(), id);
+        String staged = LabelDataset.chunkDir(spec.out(), run.runId(), k);
+        List<String> lost = LabelDataset.lostChunkFiles(st, staged, target, run.files().get(k));
+        if (!lost.isEmpty()) {
+          LOG.warn("label: chunk {} of run {} is recorded as done, but neither {} nor {} holds {} of its {} files whole"
+              + " ({}): it is labelled again", k, run.runId(), staged, target, lost.size(), run.files().get(k).size(),
+              lost);
+          st.delete(staged);
+          st.delete(target);
+          run.done().remove(k);
+          run.files().remove(k);
+        }
       }
-      return new LabelDataset.Part(id, runId, modelId, Instant.now().toString(), t);
     }
 
     /** The content hashes this model already labelled in the committed parts, as 64-bit prefixes. */

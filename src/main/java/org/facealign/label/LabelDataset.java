@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 import org.facealign.data.DataException;
 import org.facealign.data.Storage;
 
@@ -24,7 +26,7 @@ import org.facealign.data.Storage;
  *   OUT/parts/PART/faces/         Parquet, one row per face
  *   OUT/parts/PART/images/        Parquet, one status row per image
  *   OUT/overlays/                 sample pictures of the last run (not part of the data)
- *   OUT/_staging/RUN/             a run in progress: its chunks, and run.json (which chunks are done)
+ *   OUT/_staging/RUN/             a run in progress: its chunks, and run.json (the chunks done, their files)
  *   OUT/_lock                     held while a run writes OUT
  * </pre>
  *
@@ -76,14 +78,19 @@ public final class LabelDataset {
    *     a row
    * @param chunks how many chunks the inputs were split into
    * @param done the chunks written so far, with their tallies
+   * @param files the files of each chunk written, by path relative to the chunk's directory, with their lengths: what
+   *     a move of the chunk into {@code parts/} that was cut short must find on one side or the other
    */
   public record RunState(String runId, String mode, String modelId, String inputs, int chunks,
-      TreeMap<Integer, LabelTally> done) {
+      TreeMap<Integer, LabelTally> done, TreeMap<Integer, TreeMap<String, Long>> files) {
 
-    /** Whether a run of {@code mode} with {@code modelId} on {@code inputs} in {@code chunks} can resume this one. */
+    /**
+     * Whether a run of {@code mode} with {@code modelId} on {@code inputs} in {@code chunks} can resume this one (a
+     * run recorded without its chunks' files cannot).
+     */
     public boolean resumableBy(String mode, String modelId, String inputs, int chunks) {
       return this.mode.equals(mode) && this.modelId.equals(modelId) && this.inputs.equals(inputs)
-          && this.chunks == chunks;
+          && this.chunks == chunks && files != null && files.keySet().containsAll(done.keySet());
     }
   }
 
@@ -167,6 +174,66 @@ public final class LabelDataset {
   /** Records {@code run}'s progress (atomically). */
   public static void recordRun(Storage st, String out, RunState run) throws IOException {
     st.writeAtomically(Storage.resolve(stagingDir(out, run.runId()), RUN_FILE), JSON.writeValueAsBytes(run));
+  }
+
+  /**
+   * The files of a written chunk ({@code files}, relative path to length) that are whole neither in its staging
+   * directory {@code staged} nor in its part directory {@code target}: none when the chunk can be moved into place.
+   */
+  public static List<String> lostChunkFiles(Storage st, String staged, String target, Map<String, Long> files)
+      throws IOException {
+    Map<String, Long> a = st.filesUnder(staged);
+    Map<String, Long> b = st.filesUnder(target);
+    List<String> lost = new ArrayList<>();
+    files.forEach((f, len) -> {
+      if (!len.equals(a.get(f)) && !len.equals(b.get(f))) {
+        lost.add(f);
+      }
+    });
+    return lost;
+  }
+
+  /**
+   * Moves a written chunk from its staging directory {@code staged} into its part directory {@code target}, unless it
+   * is there already. When both exist, a move that copies file by file was cut short (object stores: S3A's rename
+   * deletes the sources it has copied while it copies the rest, so each side can hold part of the chunk); the two
+   * sides are merged file by file against {@code files}, the chunk's files as written: a whole staged copy of a file
+   * wins over the target's, which may be the cut one, and files of the target that are not the chunk's are removed.
+   * On a file system whose rename is atomic the two never exist together.
+   *
+   * @throws IllegalStateException naming the files if some are whole on neither side: nothing is moved then
+   */
+  public static void moveChunk(Storage st, String staged, String target, Map<String, Long> files) throws IOException {
+    boolean hasStaged = st.exists(staged);
+    if (!hasStaged || st.exists(target)) {
+      List<String> lost = lostChunkFiles(st, staged, target, files);
+      if (!lost.isEmpty()) {
+        throw new IllegalStateException("neither " + staged + " nor " + target + " holds " + lost.size() + " of the "
+            + "chunk's " + files.size() + " files whole: " + lost);
+      }
+      if (!hasStaged) {
+        return;
+      }
+      Map<String, Long> stagedFiles = st.filesUnder(staged);
+      for (Map.Entry<String, Long> f : files.entrySet()) {
+        if (f.getValue().equals(stagedFiles.get(f.getKey()))) {
+          String from = Storage.resolve(staged, f.getKey());
+          String to = Storage.resolve(target, f.getKey());
+          st.delete(to);
+          st.mkdirs(new Path(to).getParent().toString());
+          st.rename(from, to);
+        }
+      }
+      for (String f : st.filesUnder(target).keySet()) {
+        if (!files.containsKey(f)) {
+          st.delete(Storage.resolve(target, f)); // not the chunk's: the remains of a write cut short
+        }
+      }
+      st.delete(staged);
+      return;
+    }
+    st.mkdirs(new Path(target).getParent().toString());
+    st.rename(staged, target);
   }
 
   /**

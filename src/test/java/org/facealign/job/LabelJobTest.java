@@ -409,15 +409,28 @@ class LabelJobTest extends LocalSparkTest {
     assertEquals(12, whole.get("images_in").asInt());
     String runId = whole.at("/last_run/run_id").asText();
 
-    // the driver died after recording chunk 2 and before moving it into parts/; once more, after moving it; and
-    // once more in the middle of a move that copies file by file (object stores): parts/ holds part of the chunk
-    for (String at : List.of("staged", "parts", "half-moved")) {
+    // the driver died after recording chunk 2 and before moving it into parts/; once more, after moving it; once
+    // more in the middle of a move that copies file by file and deletes what it copied (S3A): parts/ holds the faces
+    // files, a cut copy of an images file and a stray file, the staging directory the rest; and once more with a
+    // staged file gone (removed by hand): the chunk is labelled again
+    for (String at : List.of("staged", "parts", "half-moved", "lost")) {
       boolean staged = !at.equals("parts");
       stopBeforeTheLastCommit(st, cfg, out, data.toString(), staged);
+      Path part = Path.of(LabelDataset.partDir(out, LabelDataset.partId(runId, 2)));
+      Path chunk = Path.of(LabelDataset.chunkDir(out, runId, 2));
+      Path imageFile = null;
+      if (staged) {
+        try (var f = Files.list(chunk.resolve("images"))) {
+          imageFile = f.filter(x -> x.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+      }
       if (at.equals("half-moved")) {
-        Path part = Path.of(LabelDataset.partDir(out, LabelDataset.partId(runId, 2)));
         Files.createDirectories(part.resolve("images"));
-        Files.writeString(part.resolve("images/part-00000-cut.parquet"), "cut short");
+        Files.move(chunk.resolve("faces"), part.resolve("faces"));
+        Files.writeString(part.resolve("images").resolve(imageFile.getFileName()), "cut short");
+        Files.writeString(part.resolve("images/part-09999-stray.parquet"), "not the chunk's");
+      } else if (at.equals("lost")) {
+        Files.delete(imageFile);
       }
       assertEquals(2, LabelDataset.committed(st, out).size());
       JsonNode s = LabelJob.run(spark, cfg, st, spec);
@@ -426,7 +439,7 @@ class LabelJobTest extends LocalSparkTest {
       assertEquals(3, s.get("parts").size(), state + s);
       assertEquals(12, s.get("images_in").asInt(), state + s);
       assertEquals(12, s.at("/last_run/images_in").asInt(), state + s);
-      assertEquals(0, s.at("/last_run/skipped_already_labelled").asInt(), state + "nothing labelled again");
+      assertEquals(0, s.at("/last_run/skipped_already_labelled").asInt(), state + "nothing labelled twice");
       assertEquals(s.get("images_in").asInt(), s.get("images_with_faces").asInt() + s.get("no_face").asInt()
           + s.get("failed").asInt());
       List<Row> images = rows(s, "images").select("path").collectAsList();
@@ -452,9 +465,12 @@ class LabelJobTest extends LocalSparkTest {
     String runId = parts.get(0).runId();
     String modelId = parts.get(0).modelId();
     TreeMap<Integer, LabelTally> done = new TreeMap<>();
+    TreeMap<Integer, TreeMap<String, Long>> files = new TreeMap<>();
     for (int k = 0; k < 3; k++) {
       String id = LabelDataset.partId(runId, k);
       done.put(k, parts.stream().filter(p -> p.id().equals(id)).findFirst().orElseThrow().tally());
+      files.put(k, st.filesUnder(LabelDataset.partDir(out, id)));
+      assertTrue(files.get(k).keySet().stream().anyMatch(f -> f.startsWith("images/") && f.endsWith(".parquet")));
     }
     LabelInputs.Listing listing = LabelInputs.list(spark, st, cfg.label(), List.of(data), LabelInputs.Kind.AUTO,
         cfg.data().allowOutsideRoot());
@@ -464,7 +480,8 @@ class LabelJobTest extends LocalSparkTest {
     } finally {
       listing.release();
     }
-    LabelDataset.recordRun(st, out, new LabelDataset.RunState(runId, "incremental", modelId, fingerprint, 3, done));
+    LabelDataset.recordRun(st, out, new LabelDataset.RunState(runId, "incremental", modelId, fingerprint, 3, done,
+        files));
     if (staged) {
       st.rename(LabelDataset.partDir(out, LabelDataset.partId(runId, 2)), LabelDataset.chunkDir(out, runId, 2));
     }

@@ -101,15 +101,80 @@ class LabelDatasetTest {
     Storage st = Storage.local();
     TreeMap<Integer, LabelTally> done = new TreeMap<>();
     done.put(2, tally(image("a", "faces", 1)));
-    LabelDataset.RunState run = new LabelDataset.RunState("r9", "full", "m", "10-abc", 4, done);
+    TreeMap<Integer, TreeMap<String, Long>> files = new TreeMap<>();
+    files.put(2, new TreeMap<>(java.util.Map.of("faces/part-0.parquet", 812L, "images/part-0.parquet", 977L)));
+    LabelDataset.RunState run = new LabelDataset.RunState("r9", "full", "m", "10-abc", 4, done, files);
     LabelDataset.recordRun(st, dir.toString(), run);
     LabelDataset.RunState back = LabelDataset.stagedRun(st, dir.toString());
     assertEquals("r9", back.runId());
     assertEquals(1, back.done().get(2).imagesIn);
+    assertEquals(files, back.files());
     assertTrue(back.resumableBy("full", "m", "10-abc", 4));
+    assertFalse(new LabelDataset.RunState("r9", "full", "m", "10-abc", 4, done, null).resumableBy("full", "m",
+        "10-abc", 4), "a run recorded without its chunks' files");
+    assertFalse(new LabelDataset.RunState("r9", "full", "m", "10-abc", 4, done, new TreeMap<>()).resumableBy("full",
+        "m", "10-abc", 4), "a done chunk without its files");
     assertFalse(back.resumableBy("incremental", "m", "10-abc", 4));
     assertFalse(back.resumableBy("full", "other model", "10-abc", 4));
     assertFalse(back.resumableBy("full", "m", "11-abd", 4));
+  }
+
+  /** A chunk of three files (two in subfolders), staged in {@code dir/staged}; returns its files as written. */
+  static TreeMap<String, Long> stageChunk(Storage st, Path dir) throws Exception {
+    Path staged = Files.createDirectories(dir.resolve("staged"));
+    Files.createDirectories(staged.resolve("faces"));
+    Files.createDirectories(staged.resolve("images"));
+    Files.writeString(staged.resolve("_SUCCESS"), "");
+    Files.writeString(staged.resolve("faces/part-00000.parquet"), "faces ".repeat(40));
+    Files.writeString(staged.resolve("images/part-00000.parquet"), "images ".repeat(30));
+    return st.filesUnder(staged.toString());
+  }
+
+  @Test
+  void aChunkIsMovedWholeOrMergedFromAMoveCutShortAndNeverLosesAFileSilently(@TempDir Path dir) throws Exception {
+    Storage st = Storage.local();
+    TreeMap<String, Long> files = stageChunk(st, dir);
+    assertEquals(List.of("_SUCCESS", "faces/part-00000.parquet", "images/part-00000.parquet"),
+        List.copyOf(files.keySet()));
+    assertEquals(240L, files.get("faces/part-00000.parquet"));
+    String staged = dir.resolve("staged").toString();
+    String target = dir.resolve("parts/p1").toString();
+
+    // a whole move: the staged chunk becomes the part, and a second move finds it there
+    LabelDataset.moveChunk(st, staged, target, files);
+    assertFalse(Files.exists(dir.resolve("staged")));
+    assertEquals(files, st.filesUnder(target));
+    LabelDataset.moveChunk(st, staged, target, files);
+    assertEquals(files, st.filesUnder(target));
+
+    // a move cut short as S3A leaves it: the faces file was copied and its source deleted, the images file was being
+    // copied (the target's copy is cut, the source still there), _SUCCESS not yet copied; plus a stray file
+    stageChunk(st, dir);
+    Files.delete(dir.resolve("staged/faces/part-00000.parquet"));
+    Files.delete(dir.resolve("parts/p1/_SUCCESS"));
+    Files.writeString(dir.resolve("parts/p1/images/part-00000.parquet"), "images ");
+    Files.writeString(dir.resolve("parts/p1/images/part-00001.parquet"), "stray");
+    assertEquals(List.of(), LabelDataset.lostChunkFiles(st, staged, target, files));
+    LabelDataset.moveChunk(st, staged, target, files);
+    assertFalse(Files.exists(dir.resolve("staged")));
+    assertEquals(files, st.filesUnder(target), "every file whole, none other");
+    assertEquals("images ".repeat(30), Files.readString(dir.resolve("parts/p1/images/part-00000.parquet")));
+
+    // a file whole on neither side: named, and nothing moved
+    stageChunk(st, dir);
+    Files.delete(dir.resolve("staged/images/part-00000.parquet"));
+    Files.writeString(dir.resolve("parts/p1/images/part-00000.parquet"), "images ");
+    assertEquals(List.of("images/part-00000.parquet"), LabelDataset.lostChunkFiles(st, staged, target, files));
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> LabelDataset.moveChunk(st, staged, target, files));
+    assertTrue(e.getMessage().contains("1 of the chunk's 3 files whole: [images/part-00000.parquet]"), e.getMessage());
+    assertTrue(Files.exists(dir.resolve("staged/faces/part-00000.parquet")), "the staged files stay");
+
+    // neither side at all
+    String nowhere = dir.resolve("parts/p2").toString();
+    assertEquals(3, LabelDataset.lostChunkFiles(st, dir.resolve("nowhere").toString(), nowhere, files).size());
+    assertThrows(IllegalStateException.class,
+        () -> LabelDataset.moveChunk(st, dir.resolve("nowhere").toString(), nowhere, files));
   }
 
   @Test
