@@ -101,7 +101,7 @@ public final class FacealignConfig {
       String key = overrideKey(e.getKey(), reference);
       cli = cli.withValue(key, overrideValue(key, e.getValue()));
     }
-    Config layered = cli.withFallback(user);
+    Config layered = withoutRetiredKeys(cli.withFallback(user));
     checkKnownKeys(layered, reference);
     Config resolved = layered.withFallback(reference).resolve();
     try {
@@ -161,6 +161,26 @@ public final class FacealignConfig {
     } catch (ConfigException e) {
       return ConfigValueFactory.fromAnyRef(text, "-D " + key);
     }
+  }
+
+  /**
+   * Keys that earlier releases listed in {@code reference.conf} and this one does not, with the reason. A user's
+   * file, a {@code -D} override or the configuration a saved model was trained with that sets one is still read: the
+   * key is dropped with a warning, where any other unknown key is refused.
+   */
+  static final Map<String, String> RETIRED = Map.of(ROOT + ".msrrn.pretrain-penalty",
+      "MSRRN never read it; the closed-form pre-training it names is DeepReg's (facealign.deepreg.pretrain-penalty)");
+
+  private static Config withoutRetiredKeys(Config given) {
+    Config c = given;
+    for (Map.Entry<String, String> r : RETIRED.entrySet()) {
+      if (c.hasPathOrNull(r.getKey())) {
+        org.slf4j.LoggerFactory.getLogger(FacealignConfig.class).warn("{} ({}) is ignored: {}", r.getKey(),
+            c.getValue(r.getKey()).origin().description(), r.getValue());
+        c = c.withoutPath(r.getKey());
+      }
+    }
+    return c;
   }
 
   private static void checkKnownKeys(Config given, Config reference) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import java.util.Map;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.model.deepreg.ConfigDeepReg;
@@ -86,6 +87,22 @@ class FacealignConfigTest {
     ConfigException e = assertThrows(ConfigException.class,
         () -> FacealignConfig.load("facealign.train.sead = 3", Map.of()));
     assertTrue(e.getMessage().contains("facealign.train.sead"), e.getMessage());
+  }
+
+  @Test
+  void aRetiredKeyIsDroppedNotRefused() {
+    // the configuration a model trained by an earlier release records, which listed msrrn.pretrain-penalty
+    FacealignConfig saved = FacealignConfig.load("facealign.msrrn { pretrain-penalty = centred, stages = 4 }",
+        Map.of());
+    assertEquals(4, saved.msrrn().stages());
+    assertEquals(FacealignConfig.load(null, Map.of("msrrn.stages", "4")).msrrn(), saved.msrrn());
+    assertTrue(FacealignConfig.RETIRED.containsKey("facealign.msrrn.pretrain-penalty"));
+    assertFalse(saved.raw().hasPathOrNull("facealign.msrrn.pretrain-penalty"));
+    FacealignConfig cli = FacealignConfig.load(null, Map.of("msrrn.pretrain-penalty", "raw"));
+    assertEquals(FacealignConfig.defaults().msrrn(), cli.msrrn());
+    for (String retired : FacealignConfig.RETIRED.keySet()) {
+      assertFalse(ConfigFactory.defaultReference().hasPathOrNull(retired), retired + " is in reference.conf again");
+    }
   }
 
   @Test
