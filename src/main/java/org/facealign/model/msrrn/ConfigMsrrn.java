@@ -69,7 +69,7 @@ public record ConfigMsrrn(
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
-    return new ConfigMsrrn(5, 12, 16, 128, 16, 256, 1e-4, 3e-4, 32, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
+    return new ConfigMsrrn(5, 12, 16, 128, 16, 256, 1e-4, 3e-4, 16, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
         0.2, 0.05, 0.05, 1, 0, "plateau");
   }
 
