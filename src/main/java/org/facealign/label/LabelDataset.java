@@ -182,8 +182,11 @@ public final class LabelDataset {
    */
   public static List<String> lostChunkFiles(Storage st, String staged, String target, Map<String, Long> files)
       throws IOException {
-    Map<String, Long> a = st.filesUnder(staged);
-    Map<String, Long> b = st.filesUnder(target);
+    return lost(files, st.filesUnder(staged), st.filesUnder(target));
+  }
+
+  /** The {@code files} (path to length) whole in neither listing {@code a} nor {@code b}. */
+  private static List<String> lost(Map<String, Long> files, Map<String, Long> a, Map<String, Long> b) {
     List<String> lost = new ArrayList<>();
     files.forEach((f, len) -> {
       if (!len.equals(a.get(f)) && !len.equals(b.get(f))) {
@@ -206,7 +209,8 @@ public final class LabelDataset {
   public static void moveChunk(Storage st, String staged, String target, Map<String, Long> files) throws IOException {
     boolean hasStaged = st.exists(staged);
     if (!hasStaged || st.exists(target)) {
-      List<String> lost = lostChunkFiles(st, staged, target, files);
+      Map<String, Long> stagedFiles = st.filesUnder(staged);
+      List<String> lost = lost(files, stagedFiles, st.filesUnder(target));
       if (!lost.isEmpty()) {
         throw new IllegalStateException("neither " + staged + " nor " + target + " holds " + lost.size() + " of the "
             + "chunk's " + files.size() + " files whole: " + lost);
@@ -214,7 +218,6 @@ public final class LabelDataset {
       if (!hasStaged) {
         return;
       }
-      Map<String, Long> stagedFiles = st.filesUnder(staged);
       for (Map.Entry<String, Long> f : files.entrySet()) {
         if (f.getValue().equals(stagedFiles.get(f.getKey()))) {
           String from = Storage.resolve(staged, f.getKey());
