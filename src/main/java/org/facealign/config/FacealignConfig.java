@@ -175,8 +175,10 @@ public final class FacealignConfig {
     Config c = given;
     for (Map.Entry<String, String> r : RETIRED.entrySet()) {
       if (c.hasPathOrNull(r.getKey())) {
-        org.slf4j.LoggerFactory.getLogger(FacealignConfig.class).warn("{} ({}) is ignored: {}", r.getKey(),
-            c.getValue(r.getKey()).origin().description(), r.getValue());
+        // a null value has no origin to name (Config.getValue refuses it)
+        String where = c.hasPath(r.getKey()) ? c.getValue(r.getKey()).origin().description() : "set to null";
+        org.slf4j.LoggerFactory.getLogger(FacealignConfig.class).warn("{} ({}) is ignored: {}", r.getKey(), where,
+            r.getValue());
         c = c.withoutPath(r.getKey());
       }
     }

@@ -100,6 +100,8 @@ class FacealignConfigTest {
     assertFalse(saved.raw().hasPathOrNull("facealign.msrrn.pretrain-penalty"));
     FacealignConfig cli = FacealignConfig.load(null, Map.of("msrrn.pretrain-penalty", "raw"));
     assertEquals(FacealignConfig.defaults().msrrn(), cli.msrrn());
+    FacealignConfig nulled = FacealignConfig.load("facealign.msrrn.pretrain-penalty = null", Map.of());
+    assertEquals(FacealignConfig.defaults().msrrn(), nulled.msrrn());
     for (String retired : FacealignConfig.RETIRED.keySet()) {
       assertFalse(ConfigFactory.defaultReference().hasPathOrNull(retired), retired + " is in reference.conf again");
     }
