@@ -88,15 +88,15 @@ final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--reason", defaultValue = "promoted by hand")
     String reason;
 
-    @Option(names = "--force", description = "Promote a version whose infra check failed.")
+    @Option(names = "--force", description = "Promote a version whose infra check failed or never ended.")
     boolean force;
 
     @Override
     public Integer call() throws Exception {
       ModelRegistry r = open(registry);
-      String infra = r.info(version).path("infra_check").asText("");
-      if (infra.startsWith("failed") && !force) {
-        System.err.println(version + ": its infra check " + infra + "; not promoted (--force promotes it anyway)");
+      String unverified = ModelRegistry.unverified(r.info(version));
+      if (unverified != null && !force) {
+        System.err.println(version + ": " + unverified + "; not promoted (--force promotes it anyway)");
         return 1;
       }
       try (FileLock lock = r.lock("registry promote", false)) {

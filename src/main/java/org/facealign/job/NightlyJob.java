@@ -270,15 +270,18 @@ public final class NightlyJob {
       info.put("warm", warm);
       info.set("ip_nme", nme.get("candidate"));
       info.put("gate", decision.promote() ? "passed" : "refused: " + decision.reason());
+      // pending until the check below ends: a version whose night died before then is not promoted by hand unchecked
+      info.put(ModelRegistry.INFRA_CHECK, ModelRegistry.INFRA_PENDING);
       String version = reg.publish(candidateDir, info);
       h.put("candidate", version);
       hooks.afterPublish(reg.versionDir(version));
       String infra = infraCheck(candidate, reg.load(version), prepared);
       if (infra != null) {
         // the data are not marked as trained on: the next night tries again; the version says why it is not to be used
-        reg.annotate(version, "infra_check", "failed: " + infra);
+        reg.annotate(version, ModelRegistry.INFRA_CHECK, ModelRegistry.INFRA_FAILED + infra);
         return decide(INFRA_CHECK_FAILED, "infra check: " + infra, version);
       }
+      reg.annotate(version, ModelRegistry.INFRA_CHECK, ModelRegistry.INFRA_PASSED);
       if (!decision.promote()) {
         reg.writeManifest(now); // the same data would give the same candidate: wait for a change
         pruneRuns(work);
@@ -360,9 +363,15 @@ public final class NightlyJob {
      * they agree exactly, else what differs.
      */
     String infraCheck(LandmarkModel trained, LandmarkModel published, String prepared) {
+      List<String> stored = storedSubsets(nc.gatedSubsets(), PreparedSet.readSummary(st, prepared).derivedSubsets());
       List<PreparedFace> faces = spark.read().parquet(PreparedSet.facesDir(st, prepared))
-          .filter(col("subset").isin(nc.gatedSubsets().toArray())).orderBy("id").limit(nc.infraCheckFaces())
+          .filter(col("subset").isin(stored.toArray())).orderBy("id").limit(nc.infraCheckFaces())
           .javaRDD().map(PreparedFace::fromRow).collect();
+      if (faces.isEmpty()) {
+        // a check of no face would pass whatever the published copy holds
+        return "no prepared face of the gated subsets " + nc.gatedSubsets() + " (stored as " + stored + ") to compare"
+            + " the two models on";
+      }
       int skipped = 0;
       String firstSkip = null;
       for (PreparedFace face : faces) {
@@ -388,11 +397,23 @@ public final class NightlyJob {
       }
       h.put("infra_check_faces", faces.size() - skipped);
       h.put("infra_check_skipped", skipped);
-      if (!faces.isEmpty() && skipped == faces.size()) {
+      if (skipped == faces.size()) {
         return "none of the " + faces.size() + " faces could be read to compare the two models (" + firstSkip + ")";
       }
       return null;
     }
+  }
+
+  /**
+   * The subsets prepared faces are stored under that make up {@code gated}: each gated subset itself, or the parts
+   * of a derived one (300-W's {@code full}, which no prepared face carries), each once, in order.
+   */
+  static List<String> storedSubsets(List<String> gated, Map<String, List<String>> derived) {
+    java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+    for (String s : gated) {
+      out.addAll(derived.getOrDefault(s, List.of(s)));
+    }
+    return List.copyOf(out);
   }
 
   /**

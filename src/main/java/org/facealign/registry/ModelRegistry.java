@@ -46,6 +46,13 @@ public final class ModelRegistry {
   public static final String FEATURES = "features";
   public static final String LOCK = "_lock";
   public static final String VERSION_FILE = "version.json";
+  /** The field of {@code version.json} that says whether the published copy predicts as the trained model did. */
+  public static final String INFRA_CHECK = "infra_check";
+  /** {@link #INFRA_CHECK} from publication until the check ends. */
+  public static final String INFRA_PENDING = "pending";
+  public static final String INFRA_PASSED = "passed";
+  /** The prefix of {@link #INFRA_CHECK} when the check failed; the reason follows it. */
+  public static final String INFRA_FAILED = "failed: ";
   private static final Pattern VERSION = Pattern.compile("v\\d{6}");
   static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -164,6 +171,20 @@ public final class ModelRegistry {
     st.rename(tmp, versionDir(version));
     load(version); // the published copy verifies
     return version;
+  }
+
+  /**
+   * Why the version whose {@code version.json} is {@code info} should not be put in production without being forced:
+   * its infra check failed, or never ended (the night that published it died first); null when the check passed,
+   * or when the version was published by a release that recorded only failed checks.
+   */
+  public static String unverified(JsonNode info) {
+    JsonNode c = info.path(INFRA_CHECK);
+    if (c.isMissingNode() || INFRA_PASSED.equals(c.asText())) {
+      return null;
+    }
+    return INFRA_PENDING.equals(c.asText()) ? "its infra check never ended (the run that published it stopped first)"
+        : "its infra check " + c.asText();
   }
 
   /** Loads and verifies {@code version}. */

@@ -56,6 +56,7 @@ class NightlyJobTest {
     JsonNode n1 = last(reg);
     assertEquals("promoted", n1.get("decision").asText(), n1.toString());
     assertEquals("v000001", reg.production().get().version());
+    assertEquals(ModelRegistry.INFRA_PASSED, reg.info("v000001").get(ModelRegistry.INFRA_CHECK).asText());
     assertEquals(60, n1.at("/training_data/added").asInt());
     assertEquals(90, n1.at("/features/computed").asInt());
 
@@ -177,16 +178,7 @@ class NightlyJobTest {
       NightlyJob.Result r7 = NightlyJob.run(spark, cfg, Storage.local(), spec, new NightlyJob.Hooks() {
         @Override
         public void afterPublish(String versionDir) throws java.io.IOException {
-          MeanShapeModel m = (MeanShapeModel) ModelStore.load(Storage.local(), versionDir);
-          Path other = dir.resolve("shifted-model");
-          ModelStore.save(new MeanShapeModel(m.header(), m.meanBoxFrame().translate(0.02, 0), m.samples()),
-              Storage.local(), other.toString());
-          try (var f = Files.walk(other)) {
-            for (Path p : f.filter(Files::isRegularFile).toList()) {
-              Path to = Path.of(versionDir).resolve(other.relativize(p).toString());
-              Files.copy(p, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-          }
+          shiftPublished(dir, versionDir);
         }
       });
       JsonNode n7 = last(reg);
@@ -213,6 +205,72 @@ class NightlyJobTest {
     assertEquals(0, Main.run("registry", "rollback", "--registry", regDir.toString()));
     assertEquals(production, reg.production().get().version());
     assertEquals("rolled_back", last(reg).get("decision").asText());
+  }
+
+  @Test
+  void theInfraCheckOfADerivedGatedSubsetReadsItsPartsAndAnUnfinishedCheckIsNotPromotedByHand(@TempDir Path dir)
+      throws Exception {
+    assertEquals(List.of("common", "challenging"), NightlyJob.storedSubsets(List.of("full", "common"),
+        Map.of("full", List.of("common", "challenging"))));
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "lfpw/testset", 12), 3L, SyntheticFaces.Options.defaults());
+    Path regDir = dir.resolve("registry");
+    ModelRegistry reg = new ModelRegistry(Storage.local(), regDir.toString());
+    // gated on 300-W's full set, a union no prepared face is stored under
+    FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]", "nightly.gated-subsets", "[full]"));
+    SparkSession spark = SparkSessions.create(cfg, "test");
+    try {
+      NightlyJob.Spec spec = new NightlyJob.Spec(new PrepareJob.DataSpec(data.toString(), List.of()), regDir.toString(),
+          true, false, false);
+      // the published copy moved 2 px: the check of the full set's faces must see it
+      NightlyJob.Result shifted = NightlyJob.run(spark, cfg, Storage.local(), spec, new NightlyJob.Hooks() {
+        @Override
+        public void afterPublish(String versionDir) throws java.io.IOException {
+          shiftPublished(dir, versionDir);
+        }
+      });
+      JsonNode n1 = last(reg);
+      assertEquals("infra_check_failed", shifted.decision(), n1.toString());
+      assertTrue(n1.get("reason").asText().contains("the published model predicts landmark"), n1.toString());
+      assertTrue(reg.production().isEmpty());
+
+      // the run stops between publication and the end of its check: the version says so, and is refused by hand
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> NightlyJob.run(spark, cfg,
+          Storage.local(), spec, new NightlyJob.Hooks() {
+            @Override
+            public void afterPublish(String versionDir) {
+              throw new IllegalStateException("injected: the driver dies before the infra check");
+            }
+          }));
+      assertTrue(e.getMessage().contains("injected"));
+      String unchecked = reg.versions().get(reg.versions().size() - 1);
+      assertEquals(ModelRegistry.INFRA_PENDING, reg.info(unchecked).get(ModelRegistry.INFRA_CHECK).asText());
+      assertEquals(1, Main.run("registry", "promote", "--registry", regDir.toString(), unchecked));
+      assertTrue(reg.production().isEmpty(), "not promoted without --force");
+
+      // a whole night: checked, passed, promoted
+      NightlyJob.Result ok = NightlyJob.run(spark, cfg, Storage.local(), spec, new NightlyJob.Hooks() {});
+      assertEquals("promoted", ok.decision(), last(reg).toString());
+      assertEquals(ModelRegistry.INFRA_PASSED, reg.info(ok.version()).get(ModelRegistry.INFRA_CHECK).asText());
+      assertEquals(0, Main.run("registry", "promote", "--registry", regDir.toString(), unchecked, "--force"));
+      assertEquals(unchecked, reg.production().get().version());
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Replaces the model files of a published version with those of the same model moved 2 % of the box right. */
+  static void shiftPublished(Path dir, String versionDir) throws java.io.IOException {
+    MeanShapeModel m = (MeanShapeModel) ModelStore.load(Storage.local(), versionDir);
+    Path other = Files.createTempDirectory(dir, "shifted-model");
+    ModelStore.save(new MeanShapeModel(m.header(), m.meanBoxFrame().translate(0.02, 0), m.samples()),
+        Storage.local(), other.toString());
+    try (var f = Files.walk(other)) {
+      for (Path p : f.filter(Files::isRegularFile).toList()) {
+        Path to = Path.of(versionDir).resolve(other.relativize(p).toString());
+        Files.copy(p, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
   }
 
   @Test
