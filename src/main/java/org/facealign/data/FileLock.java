@@ -13,11 +13,22 @@ import java.util.UUID;
 /**
  * A lock on a directory of any Hadoop file system, so that one job at a time writes it: a small JSON file created
  * only if absent ({@link Storage#createExclusively}), holding who took it (user, host, process id, start time,
- * purpose). A second taker fails at once with a {@link HeldException} naming the holder, and saying whether the
- * holder looks gone (same host, process no longer running); a lock is broken only when the caller asks.
+ * purpose, a token of its own). A second taker fails at once with a {@link HeldException} naming the holder, and
+ * saying whether the holder looks gone (same host, process no longer running); a lock is broken only when the caller
+ * asks.
+ *
+ * <p>Where creating a file only if absent is a check and then a write ({@link Storage#createsExclusively} false:
+ * object stores), two takers starting together can both write the file, the later write replacing the earlier. So
+ * there a taker waits {@link #SETTLE} after its write and reads the file back: only the taker whose token is in it
+ * holds the lock, the other fails as if it had found it held. That closes the race for takers whose check and write
+ * lie less than {@link #SETTLE} apart (a small file's write follows its check by milliseconds), not for a process
+ * paused longer between the two.
  */
 public final class FileLock implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FileLock.class);
+  /** How long a taker waits before reading its lock back where its creation is not atomic. */
+  static final Duration SETTLE = Duration.ofSeconds(2);
 
   private final Storage storage;
   private final String path;
@@ -59,7 +70,7 @@ public final class FileLock implements AutoCloseable {
     n.put("purpose", purpose);
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
     if (storage.createExclusively(path, bytes)) {
-      return new FileLock(storage, path, token);
+      return settled(storage, path, token);
     }
     String holder = describeHolder(storage, path);
     if (breakExisting && runningHere(storage, path)) {
@@ -69,12 +80,47 @@ public final class FileLock implements AutoCloseable {
     if (breakExisting) {
       storage.delete(path);
       if (storage.createExclusively(path, bytes)) {
-        return new FileLock(storage, path, token);
+        return settled(storage, path, token);
       }
       holder = describeHolder(storage, path);
     }
     throw new HeldException(path + " is locked by " + holder + "; if that job is gone, rerun with --break-lock");
   }
+
+  /**
+   * The lock just written to {@code path} with {@code token}, once it is certain to be this taker's: at once where the
+   * file system creates it atomically, else after {@link #SETTLE} and a read that finds the token still there.
+   *
+   * @throws HeldException if another taker's write replaced this one's (or the file is gone: broken by another)
+   */
+  private static FileLock settled(Storage storage, String path, String token) throws IOException {
+    if (storage.createsExclusively(path)) {
+      return new FileLock(storage, path, token);
+    }
+    try {
+      Thread.sleep(SETTLE.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("taking " + path);
+    }
+    String found;
+    try {
+      found = JSON.readTree(storage.readBytes(path, 1 << 16)).path("token").asText();
+    } catch (DataException e) {
+      if (!NOT_FOUND.equals(e.code())) {
+        throw new IOException("cannot read back the lock " + path + " just written: " + e.getMessage(), e);
+      }
+      found = null;
+    }
+    if (token.equals(found)) {
+      return new FileLock(storage, path, token);
+    }
+    throw new HeldException(path + " was taken at the same moment by " + describeHolder(storage, path)
+        + " (on this file system a lock's creation is a check and then a write, and that taker's write came last)");
+  }
+
+  /** {@link DataException#code()} of a file that is not there. */
+  private static final String NOT_FOUND = "file_not_found";
 
   /**
    * Takes the lock file {@code path}, waiting up to {@code wait} while another run holds it (for locks held a moment,
@@ -161,7 +207,11 @@ public final class FileLock implements AutoCloseable {
     }
   }
 
-  /** Releases the lock if it is still this holder's. */
+  /**
+   * Releases the lock if it is still this holder's. A lock that cannot be read or deleted (permissions, a file
+   * system failing) is logged as an error naming it, for a person to delete: the work done under it stands, so the
+   * failure is not thrown over it, but the next taker will find the lock held.
+   */
   @Override
   public void close() throws IOException {
     if (released) {
@@ -174,7 +224,13 @@ public final class FileLock implements AutoCloseable {
         storage.delete(path);
       }
     } catch (DataException e) {
-      // already gone
+      if (!NOT_FOUND.equals(e.code())) {
+        LOG.error("the lock {} could not be released ({}): delete it once no run holds it, or take it with "
+            + "--break-lock", path, e.getMessage());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.error("the lock {} could not be released ({}): delete it once no run holds it, or take it with "
+          + "--break-lock", path, e.toString());
     }
   }
 }

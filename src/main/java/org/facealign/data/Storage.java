@@ -320,8 +320,9 @@ public final class Storage implements Serializable {
   }
 
   /**
-   * Creates {@code path} holding {@code bytes} only if no file is there, atomically on local and HDFS file systems
-   * (on object stores the check and the write are two requests); false if a file was already there.
+   * Creates {@code path} holding {@code bytes} only if no file is there, atomically where {@link
+   * #createsExclusively} says so (on object stores the check and the write are two requests, and two callers can both
+   * get true); false if a file was already there.
    */
   public boolean createExclusively(String path, byte[] bytes) throws IOException {
     Path p = new Path(path);
@@ -348,6 +349,17 @@ public final class Storage implements Serializable {
       }
       throw e;
     }
+  }
+
+  /**
+   * Whether {@link #createExclusively} is one atomic step on {@code path}'s file system: the local disk and HDFS.
+   * Elsewhere (S3A before conditional writes, other object stores, unknown file systems) it is a check for the file
+   * followed by a write, and the last of two writers racing through it wins.
+   */
+  public boolean createsExclusively(String path) throws IOException {
+    FileSystem fs = fsOf(new Path(path));
+    String scheme = fs.getUri().getScheme();
+    return fs instanceof org.apache.hadoop.fs.RawLocalFileSystem || "hdfs".equals(scheme) || "viewfs".equals(scheme);
   }
 
   public void writeText(String path, String text) throws IOException {

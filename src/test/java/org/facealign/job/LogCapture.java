@@ -9,7 +9,7 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
 
 /** The events one class logs (at the level the test configuration lets through), as {@code LEVEL message} lines. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
   private final Logger logger;
   private final AbstractAppender appender;
 
@@ -19,7 +19,7 @@ final class LogCapture implements AutoCloseable {
   }
 
   /** Starts adding the events of {@code source}'s logger to {@code lines}, until closed. */
-  static LogCapture of(Class<?> source, List<String> lines) {
+  public static LogCapture of(Class<?> source, List<String> lines) {
     Logger logger = ((LoggerContext) LogManager.getContext(false)).getLogger(source.getName());
     AbstractAppender a = new AbstractAppender("capture-" + source.getSimpleName(), null, null, true,
         Property.EMPTY_ARRAY) {

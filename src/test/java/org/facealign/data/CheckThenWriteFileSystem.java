@@ -1,0 +1,136 @@
+package org.facealign.data;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FilterFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.util.Progressable;
+
+/**
+ * The local disk under the scheme {@code checkthenwrite://}, creating files the way an object store without
+ * conditional writes does (S3A in Hadoop 3.3): {@code create(path, overwrite = false)} checks that nothing is there,
+ * then writes; two creators that both pass the check both write, the later replacing the earlier. {@link #race}
+ * makes two creators meet between check and write; {@link #failReads} makes every read fail as a file system that
+ * refuses access does.
+ */
+public final class CheckThenWriteFileSystem extends FilterFileSystem {
+  public static final String SCHEME = "checkthenwrite";
+  /** When set, the creators of files wait here, each after its check, for the other. */
+  public static volatile CyclicBarrier race;
+  public static volatile boolean failReads;
+
+  public CheckThenWriteFileSystem() {
+    super(new RawLocalFileSystem());
+  }
+
+  /** A Hadoop configuration that maps the scheme to this class. */
+  public static Configuration configuration() {
+    Configuration c = new Configuration();
+    c.set("fs." + SCHEME + ".impl", CheckThenWriteFileSystem.class.getName());
+    c.setBoolean("fs." + SCHEME + ".impl.disable.cache", true);
+    return c;
+  }
+
+  @Override
+  public void initialize(URI name, Configuration conf) throws IOException {
+    fs.initialize(URI.create("file:///"), conf);
+    setConf(conf);
+  }
+
+  @Override
+  public URI getUri() {
+    return URI.create(SCHEME + ":///");
+  }
+
+  @Override
+  public String getScheme() {
+    return SCHEME;
+  }
+
+  private static Path local(Path p) {
+    return new Path("file", null, p.toUri().getPath());
+  }
+
+  private Path back(Path p) {
+    return new Path(SCHEME, null, p.toUri().getPath());
+  }
+
+  @Override
+  public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
+      short replication, long blockSize, Progressable progress) throws IOException {
+    if (!overwrite && fs.exists(local(f))) {
+      throw new FileAlreadyExistsException(f.toString());
+    }
+    CyclicBarrier b = race;
+    if (!overwrite && b != null) {
+      try {
+        b.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+        throw new IOException("the other creator did not come: " + e, e);
+      }
+    }
+    return fs.create(local(f), permission, true, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FSDataInputStream open(Path f, int bufferSize) throws IOException {
+    if (failReads) {
+      throw new org.apache.hadoop.security.AccessControlException("access denied: " + f);
+    }
+    return fs.open(local(f), bufferSize);
+  }
+
+  @Override
+  public FileStatus getFileStatus(Path f) throws IOException {
+    FileStatus s = fs.getFileStatus(local(f));
+    s.setPath(back(s.getPath()));
+    return s;
+  }
+
+  @Override
+  public FileStatus[] listStatus(Path f) throws IOException {
+    FileStatus[] all = fs.listStatus(local(f));
+    for (FileStatus s : all) {
+      s.setPath(back(s.getPath()));
+    }
+    return all;
+  }
+
+  @Override
+  public boolean delete(Path f, boolean recursive) throws IOException {
+    return fs.delete(local(f), recursive);
+  }
+
+  @Override
+  public boolean mkdirs(Path f, FsPermission permission) throws IOException {
+    return fs.mkdirs(local(f), permission);
+  }
+
+  @Override
+  public boolean rename(Path src, Path dst) throws IOException {
+    return fs.rename(local(src), local(dst));
+  }
+
+  @Override
+  public Path getWorkingDirectory() {
+    return back(fs.getWorkingDirectory());
+  }
+
+  @Override
+  protected void checkPath(Path path) {
+    if (path.toUri().getScheme() != null && !SCHEME.equals(path.toUri().getScheme())) {
+      throw new IllegalArgumentException("Wrong FS: " + path + ", expected: " + getUri());
+    }
+  }
+}
