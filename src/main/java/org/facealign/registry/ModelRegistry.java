@@ -105,8 +105,23 @@ public final class ModelRegistry {
     return Storage.resolve(path(VERSIONS), version);
   }
 
-  /** The published versions, oldest first. */
+  /**
+   * The published versions, oldest first: the version directories holding their {@code version.json}, which is
+   * written last when a version is published and deleted first when it is removed. A directory without it is a
+   * publication or a deletion cut short (on object stores, where a directory moves file by file, part of one).
+   */
   public List<String> versions() throws IOException {
+    List<String> v = new ArrayList<>();
+    for (String name : versionDirs()) {
+      if (st.exists(Storage.resolve(versionDir(name), VERSION_FILE))) {
+        v.add(name);
+      }
+    }
+    return v;
+  }
+
+  /** The names of every version directory, published or not, in order. */
+  private List<String> versionDirs() throws IOException {
     List<String> v = new ArrayList<>();
     for (FileStatus s : st.list(path(VERSIONS))) {
       String name = s.getPath().getName();
@@ -117,9 +132,9 @@ public final class ModelRegistry {
     return v;
   }
 
-  /** The name the next published version gets. */
+  /** The name the next published version gets: after every version directory, so no name is ever used twice. */
   String nextVersion() throws IOException {
-    List<String> v = versions();
+    List<String> v = versionDirs();
     int n = v.isEmpty() ? 0 : Integer.parseInt(v.get(v.size() - 1).substring(1));
     return String.format("v%06d", n + 1);
   }
@@ -143,8 +158,9 @@ public final class ModelRegistry {
   /**
    * Publishes the model in directory {@code modelDir} as a new version (its checksummed files, {@code training.json}
    * among them when it has one; an older model's unlisted {@code training.json} is copied too), with {@code info} as
-   * its {@code version.json}; verifies it by loading it back from where it now lies. Does not touch the production
-   * pointer.
+   * its {@code version.json}: the files are written under a temporary name, moved to the version's, verified by
+   * loading them back from there, and only then is {@code version.json} written, which makes the version listed.
+   * Does not touch the production pointer.
    *
    * @return the new version's name
    * @throws org.facealign.model.ModelFormatException if the published copy does not load
@@ -166,10 +182,10 @@ public final class ModelRegistry {
     v.put("version", version);
     v.put("published_at", Instant.now().toString());
     v.put("model_id", ModelStore.fingerprint(files));
-    st.write(Storage.resolve(tmp, VERSION_FILE),
-        org.facealign.config.Secrets.redactText(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(v)));
     st.rename(tmp, versionDir(version));
     load(version); // the published copy verifies
+    st.writeAtomically(Storage.resolve(versionDir(version), VERSION_FILE),
+        org.facealign.config.Secrets.redactText(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(v)));
     return version;
   }
 
@@ -297,10 +313,12 @@ public final class ModelRegistry {
    * @return the versions deleted
    */
   public List<String> retain(int keep) throws IOException {
-    // what crashed runs left: publications that never became a version, deletions that did not finish
+    // what crashed runs left: publications that never became a version, deletions that did not finish (the
+    // directories of either without a version.json; the renamed ones of releases that moved a version out first)
     for (FileStatus s : st.list(path(VERSIONS))) {
       String name = s.getPath().getName();
-      if (s.isDirectory() && (name.startsWith(DELETING) || (name.startsWith(".v") && name.contains(".tmp-")))) {
+      if (s.isDirectory() && (name.startsWith(DELETING) || (name.startsWith(".v") && name.contains(".tmp-"))
+          || VERSION.matcher(name).matches() && !st.exists(Storage.resolve(s.getPath().toString(), VERSION_FILE)))) {
         st.delete(s.getPath().toString());
       }
     }
@@ -313,10 +331,9 @@ public final class ModelRegistry {
       }
       boolean pinned = p.isPresent() && (v.equals(p.get().version()) || v.equals(p.get().previous()));
       if (!pinned) {
-        // out of the versions in one rename, then deleted: a crash midway never leaves a half version listed
-        String doomed = Storage.resolve(path(VERSIONS), DELETING + v + "-" + UUID.randomUUID());
-        st.rename(versionDir(v), doomed);
-        st.delete(doomed);
+        // unlisted first, then deleted: a crash midway never leaves a half version listed
+        st.delete(Storage.resolve(versionDir(v), VERSION_FILE));
+        st.delete(versionDir(v));
         deleted.add(v);
       }
     }

@@ -70,6 +70,33 @@ class RegistryTest {
   }
 
   @Test
+  void aVersionIsListedOnlyOnceWholeAndAMoveOrDeletionCutShortIsNeitherListedNorItsNameReused(@TempDir Path dir)
+      throws Exception {
+    ModelRegistry r = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
+    String v1 = r.publish(model(dir, "m1", 1), r.JSON.createObjectNode().put("run", "a"));
+    r.switchTo(v1, "first");
+    Path versionsDir = Path.of(r.path("versions"));
+    // an object store's directory move cut short: part of the model's files under the version's name, no version.json
+    Path cut = versionsDir.resolve("v000002");
+    Files.createDirectories(cut.resolve("arrays"));
+    Files.copy(Path.of(r.versionDir(v1)).resolve("model.json"), cut.resolve("model.json"));
+    // a deletion cut short after its version.json went
+    String v3 = r.publish(model(dir, "m3", 3), r.JSON.createObjectNode());
+    assertEquals("v000003", v3, "the cut publication's name is not reused");
+    assertEquals(List.of("v000001", "v000003"), r.versions());
+    Files.delete(Path.of(r.versionDir(v3)).resolve(ModelRegistry.VERSION_FILE));
+    assertEquals(List.of("v000001"), r.versions(), "a version without its version.json is not listed");
+    String v4 = r.publish(model(dir, "m4", 4), r.JSON.createObjectNode());
+    assertEquals("v000004", v4);
+    assertEquals(4, r.load(v4).header().provenance().seed());
+    // housekeeping removes both remains and keeps the versions
+    assertEquals(List.of(), r.retain(10));
+    try (var f = Files.list(versionsDir)) {
+      assertEquals(List.of("v000001", "v000004"), f.map(x -> x.getFileName().toString()).sorted().toList());
+    }
+  }
+
+  @Test
   void rollbacksGoBackThroughProductionsNeverToTheVersionRolledBackFrom(@TempDir Path dir) throws Exception {
     ModelRegistry r = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
     List<String> v = new java.util.ArrayList<>();
