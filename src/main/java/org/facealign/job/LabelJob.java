@@ -405,8 +405,9 @@ public final class LabelJob {
      */
     KnownHashes knownFailures(String out, List<LabelDataset.Part> committed) {
       return modelImageRows(out, committed,
-          col("content_sha256").isNull().and(col("status").equalTo(ImageLabel.FAILED)), List.of("path", "reason"),
-          r -> KnownHashes.prefix(Hashes.sha256(Labeler.failureKey(r.getString(0), r.getString(1)))));
+          col("content_sha256").isNull().and(col("status").equalTo(ImageLabel.FAILED)),
+          List.of("path", "failed_stage", "reason_code"),
+          r -> KnownHashes.prefix(Hashes.sha256(Labeler.failureKey(r.getString(0), r.getString(1), r.getString(2)))));
     }
 
     ObjectNode summaryHeader(LabelDataset.RunState run, LabelInputs.Listing listing, long n) {

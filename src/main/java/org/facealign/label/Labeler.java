@@ -110,9 +110,13 @@ public final class Labeler {
     return this;
   }
 
-  /** What identifies a failure without content: the input's path and the failure's reason. */
-  public static String failureKey(String path, String reason) {
-    return path + "\n" + reason;
+  /**
+   * What identifies a failure without content: the input's path, the stage it failed at and the failure's code. Not
+   * its reason, whose text can change from run to run for the same failure (an object store's request id in a read
+   * error, the length of a file still too large), which would add a row per run.
+   */
+  public static String failureKey(String path, String stage, String code) {
+    return path + "\n" + stage + ": " + code;
   }
 
   /** The labels of {@code inputs}, in order, {@code label.predict-batch} images at a time. */
@@ -214,7 +218,7 @@ public final class Labeler {
   /** {@code w} fails before its content is read: skipped instead if the dataset already has this failure. */
   private void failWithoutContent(Work w, String stage, String code, String reason) {
     w.fail(stage, code, reason);
-    if (alreadyFailed.test(Hashes.sha256(failureKey(w.in.path(), reason)))) {
+    if (alreadyFailed.test(Hashes.sha256(failureKey(w.in.path(), stage, code)))) {
       w.skipped = true;
     }
   }

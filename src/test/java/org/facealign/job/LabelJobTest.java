@@ -276,6 +276,20 @@ class LabelJobTest extends LocalSparkTest {
     JsonNode third = run(model, out, true, 0, list.toString());
     assertEquals(1, third.at("/last_run/images_in").asInt(), third.toString());
     assertEquals(4, rows(third, "images").count());
+    // the same failure whose reason reads otherwise (a file still too large, but longer): no new row
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(data.resolve("gone.jpg").toFile(), "rw")) {
+      f.setLength(CFG.data().maxFileBytes() + 1); // sparse: nothing is written
+    }
+    JsonNode tooLarge = run(model, out, true, 0, list.toString());
+    assertEquals(1, tooLarge.at("/last_run/images_in").asInt(), tooLarge.toString());
+    assertEquals(1, tooLarge.at("/failed_by_reason/read: file_too_large").asInt(), tooLarge.toString());
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(data.resolve("gone.jpg").toFile(), "rw")) {
+      f.setLength(CFG.data().maxFileBytes() + 1000);
+    }
+    JsonNode longer = run(model, out, true, 0, list.toString());
+    assertEquals(0, longer.at("/last_run/images_in").asInt(), longer.toString());
+    assertEquals(5, rows(longer, "images").count(), "one row for the too-large file, not one per run");
+    assertEquals(5, longer.get("images_in").asInt());
   }
 
   @Test
