@@ -30,8 +30,9 @@ import scala.Tuple2;
  *   <li>a <b>folder or glob</b>: listed on the cluster (recursively by default, {@link #listFiles}) with each
  *       file's length, without reading contents; files whose extension is an image extension are the inputs, a
  *       {@code NAME.pts} beside {@code NAME.jpg} is its ground truth, a {@code boxes.txt} in its folder gives the
- *       data set's own boxes (300-W layout), every other file is counted as ignored. Like Hadoop's and Spark's file
- *       sources, the listing skips names starting with {@code _} or {@code .}.
+ *       data set's own boxes (300-W layout), every other file (hidden ones, named {@code .*}, among them) is counted
+ *       as ignored. Like Hadoop's and Spark's file sources, the listing does not enter folders named {@code _*} or
+ *       {@code .*}; a folder that cannot be listed is a failed input naming it and the reason.
  *   <li>a <b>list file</b>: one image per line, {@code PATH} or {@code PATH X0 Y0 X1 Y1} (a face box in the models'
  *       convention; repeat the path for several faces), paths relative to the list's folder; {@code #} starts a
  *       comment line. A line that cannot be parsed, or whose path Hadoop cannot take, becomes a failed input naming
@@ -157,7 +158,10 @@ final class LabelInputs {
       throw new IllegalArgumentException("no such input: " + p);
     }
     if (st.isDirectory(p)) {
-      for (org.apache.hadoop.fs.FileStatus s : st.list(p)) {
+      // streamed, up to the first Parquet file: a folder of millions of images is never held on the driver
+      org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.FileStatus> it = st.fs(p).listStatusIterator(new Path(p));
+      while (it.hasNext()) {
+        org.apache.hadoop.fs.FileStatus s = it.next();
         if (s.isFile() && s.getPath().getName().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
           return Kind.PARQUET;
         }
@@ -195,12 +199,13 @@ final class LabelInputs {
   private static Tuple2<JavaRDD<LabelInput>, Long> folder(SparkSession spark, JavaSparkContext jsc, Storage st,
       ConfigLabel cfg, String p, List<JavaRDD<?>> cached, List<String> boxFileProblems) throws IOException {
     String root = root(st, p);
-    JavaRDD<Tuple2<String, Long>> rows = listFiles(jsc, st, p, cfg.recursive())
+    JavaRDD<Listed> rows = listFiles(jsc, st, p, cfg.recursive(), cached)
         .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
     cached.add(rows);
+    JavaRDD<Listed> files = rows.filter(r -> r.problem() == null);
     // the data set's own boxes: the few boxes.txt files of a 300-W folder, read on the driver
     Map<String, FaceBox> given = new HashMap<>();
-    List<String> boxFiles = rows.map(Tuple2::_1).filter(f -> new Path(f).getName().equals("boxes.txt")).collect();
+    List<String> boxFiles = files.map(Listed::path).filter(f -> new Path(f).getName().equals("boxes.txt")).collect();
     for (String f : boxFiles) {
       String dir = new Path(f).getParent().toString();
       try {
@@ -211,82 +216,171 @@ final class LabelInputs {
       }
     }
     Broadcast<Map<String, FaceBox>> givenBoxes = jsc.broadcast(given);
-    JavaPairRDD<String, Tuple2<String, Long>> images = rows
-        .filter(r -> cfg.isImage(r._1()))
-        .mapToPair(r -> new Tuple2<>(stem(r._1()), r));
-    JavaPairRDD<String, String> truth = rows.map(Tuple2::_1)
+    JavaPairRDD<String, Listed> images = files
+        .filter(r -> isImage(cfg, r.path()))
+        .mapToPair(r -> new Tuple2<>(stem(r.path()), r));
+    JavaPairRDD<String, String> truth = files.map(Listed::path)
         .filter(f -> f.toLowerCase(Locale.ROOT).endsWith(".pts"))
         .mapToPair(f -> new Tuple2<>(stem(f), f));
-    long ignored = rows.filter(r -> {
-      String name = new Path(r._1()).getName();
-      return !cfg.isImage(r._1()) && !name.toLowerCase(Locale.ROOT).endsWith(".pts") && !name.equals("boxes.txt");
+    long ignored = files.filter(r -> {
+      String name = new Path(r.path()).getName();
+      return !isImage(cfg, r.path()) && !name.toLowerCase(Locale.ROOT).endsWith(".pts") && !name.equals("boxes.txt");
     }).count();
     JavaRDD<LabelInput> inputs = images.leftOuterJoin(truth).map(t -> {
-      String path = t._2()._1()._1();
-      long length = t._2()._1()._2();
+      String path = t._2()._1().path();
+      long length = t._2()._1().length();
       String pts = t._2()._2().orNull();
       FaceBox box = givenBoxes.value().get(path);
       return LabelInput.listed(path, length, pts, box, group(root, path));
     });
-    return new Tuple2<>(inputs, ignored);
+    // a folder that could not be listed is an input that failed, named with the reason
+    JavaRDD<LabelInput> unlisted = rows.filter(r -> r.problem() != null).map(r -> LabelInput.broken(r.path(),
+        r.problem()));
+    return new Tuple2<>(inputs.union(unlisted), ignored);
+  }
+
+  /** An image by its extension, unless its name starts with {@code .} (the hidden files of Unix and macOS). */
+  private static boolean isImage(ConfigLabel cfg, String path) {
+    return cfg.isImage(path) && !new Path(path).getName().startsWith(".");
   }
 
   /**
-   * Every file under {@code p} (a folder, a file or a glob) with its length. The driver expands the glob and lists the
-   * top folders; their sub-folders are listed by tasks, a folder each, so a large archive is listed in parallel.
-   * Names starting with {@code .} or {@code _} are skipped, as Hadoop and Spark do. (Spark's {@code binaryFile} source
-   * lists in parallel too, but silently leaves out zero-byte files, which must get a status like any other.)
+   * What a folder listing found: a file and its length, a folder (length -1) still to be listed, or a folder that could
+   * not be listed and why ({@code problem}).
    */
-  static JavaRDD<Tuple2<String, Long>> listFiles(JavaSparkContext jsc, Storage st, String p, boolean recursive)
-      throws IOException {
+  record Listed(String path, long length, boolean folder, String problem) implements java.io.Serializable {
+    static Listed file(org.apache.hadoop.fs.FileStatus s) {
+      return new Listed(s.getPath().toString(), s.getLen(), false, null);
+    }
+
+    static Listed folder(Path p) {
+      return new Listed(p.toString(), -1, true, null);
+    }
+
+    static Listed unlisted(Path dir, IOException e) {
+      return new Listed(dir.toString(), -1, false, "cannot list folder: " + e.getClass().getSimpleName() + ": "
+          + e.getMessage());
+    }
+  }
+
+  /**
+   * Every file under {@code p} (a folder, a file or a glob) with its length, and each folder that could not be listed.
+   * The driver expands the glob, nothing more; tasks list the folders it matched, a folder each, then their
+   * sub-folders, a folder each, so neither the driver's memory nor the listing's time grows with a folder's size.
+   * Folders whose names start with {@code .} or {@code _} are not entered, as Hadoop's and Spark's file sources do not
+   * enter them ({@code _temporary}, {@code .Trash}); files of any name are listed, so each is accounted for. (Spark's
+   * {@code binaryFile} source lists in parallel too, but silently leaves out zero-byte files, which must get a
+   * status like any other.)
+   */
+  static JavaRDD<Listed> listFiles(JavaSparkContext jsc, Storage st, String p, boolean recursive,
+      List<JavaRDD<?>> cached) throws IOException {
     org.apache.hadoop.fs.FileSystem fs = st.fs(p);
     org.apache.hadoop.fs.FileStatus[] matched = fs.globStatus(new Path(p));
     if (matched == null || matched.length == 0) {
       throw new IllegalArgumentException("no such input: " + p + " (nothing matches)");
     }
-    List<Tuple2<String, Long>> files = new ArrayList<>();
-    List<String> dirs = new ArrayList<>();
+    List<Listed> top = new ArrayList<>();
     for (org.apache.hadoop.fs.FileStatus m : matched) {
-      if (m.isFile()) {
-        files.add(new Tuple2<>(m.getPath().toString(), m.getLen()));
-        continue;
-      }
-      for (org.apache.hadoop.fs.FileStatus c : fs.listStatus(m.getPath())) {
-        if (hidden(c.getPath().getName())) {
-          continue;
-        }
-        if (c.isFile()) {
-          files.add(new Tuple2<>(c.getPath().toString(), c.getLen()));
-        } else if (recursive) {
-          dirs.add(c.getPath().toString());
-        }
-      }
-    }
-    JavaRDD<Tuple2<String, Long>> top = jsc.parallelize(files, Math.max(1, Math.min(64, files.size() / 10000 + 1)));
-    if (dirs.isEmpty()) {
-      return top;
+      top.add(m.isFile() ? Listed.file(m) : Listed.folder(m.getPath()));
     }
     Broadcast<Storage> storage = jsc.broadcast(st);
-    JavaRDD<Tuple2<String, Long>> below = jsc.parallelize(dirs, Math.min(dirs.size(), 1000)).flatMap(d -> {
-      List<Tuple2<String, Long>> out = new ArrayList<>();
-      listTree(storage.value().fs(d), new Path(d), out);
-      return out.iterator();
-    });
-    return top.union(below);
+    // the matched folders' entries, listed by tasks (one folder each)
+    JavaRDD<Listed> first = jsc.parallelize(top, Math.max(1, Math.min(top.size(), 1000))).flatMap(l -> l.folder()
+        ? entries(storage.value(), new Path(l.path())) : List.of(l).iterator())
+        .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK_SER());
+    cached.add(first);
+    JavaRDD<Listed> here = first.filter(l -> !l.folder());
+    if (!recursive) {
+      return here;
+    }
+    // their sub-folders, spread over tasks again, each listed whole
+    JavaRDD<Listed> below = first.filter(Listed::folder).repartition(jsc.defaultParallelism())
+        .flatMap(l -> tree(storage.value(), new Path(l.path())));
+    return here.union(below);
   }
 
-  private static void listTree(org.apache.hadoop.fs.FileSystem fs, Path dir, List<Tuple2<String, Long>> out)
-      throws IOException {
-    for (org.apache.hadoop.fs.FileStatus c : fs.listStatus(dir)) {
-      if (hidden(c.getPath().getName())) {
-        continue;
-      }
-      if (c.isFile()) {
-        out.add(new Tuple2<>(c.getPath().toString(), c.getLen()));
-      } else {
-        listTree(fs, c.getPath(), out);
-      }
+  /** The entries of {@code dir}, one level, read as the listing streams in; a folder that cannot be listed, as such. */
+  static java.util.Iterator<Listed> entries(Storage st, Path dir) {
+    org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.FileStatus> it;
+    try {
+      it = st.fs(dir.toString()).listStatusIterator(dir);
+    } catch (IOException e) {
+      return List.of(Listed.unlisted(dir, e)).iterator();
     }
+    return new java.util.Iterator<>() {
+      private Listed next;
+      private boolean done;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null && !done) {
+          try {
+            if (!it.hasNext()) {
+              done = true;
+              break;
+            }
+            org.apache.hadoop.fs.FileStatus s = it.next();
+            if (s.isFile()) {
+              next = Listed.file(s);
+            } else if (!hidden(s.getPath().getName())) {
+              next = Listed.folder(s.getPath());
+            }
+          } catch (IOException e) {
+            // the listing broke off part way: what was listed stands, the folder is named with the reason
+            next = Listed.unlisted(dir, e);
+            done = true;
+          }
+        }
+        return next != null;
+      }
+
+      @Override
+      public Listed next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        Listed l = next;
+        next = null;
+        return l;
+      }
+    };
+  }
+
+  /** The files under {@code dir}, depth first, streamed; each folder that cannot be listed, as such. */
+  static java.util.Iterator<Listed> tree(Storage st, Path dir) {
+    java.util.ArrayDeque<java.util.Iterator<Listed>> stack = new java.util.ArrayDeque<>();
+    stack.push(entries(st, dir));
+    return new java.util.Iterator<>() {
+      private Listed next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == null && !stack.isEmpty()) {
+          java.util.Iterator<Listed> top = stack.peek();
+          if (!top.hasNext()) {
+            stack.pop();
+            continue;
+          }
+          Listed l = top.next();
+          if (l.folder()) {
+            stack.push(entries(st, new Path(l.path())));
+          } else {
+            next = l;
+          }
+        }
+        return next != null;
+      }
+
+      @Override
+      public Listed next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        Listed l = next;
+        next = null;
+        return l;
+      }
+    };
   }
 
   private static boolean hidden(String name) {

@@ -22,13 +22,15 @@ import org.apache.hadoop.util.Progressable;
  * conditional writes does (S3A in Hadoop 3.3): {@code create(path, overwrite = false)} checks that nothing is there,
  * then writes; two creators that both pass the check both write, the later replacing the earlier. {@link #race}
  * makes two creators meet between check and write; {@link #failReads} makes every read fail as a file system that
- * refuses access does.
+ * refuses access does, and {@link #unlistable} the listing of folders of that name.
  */
 public final class CheckThenWriteFileSystem extends FilterFileSystem {
   public static final String SCHEME = "checkthenwrite";
   /** When set, the creators of files wait here, each after its check, for the other. */
   public static volatile CyclicBarrier race;
   public static volatile boolean failReads;
+  /** The name of folders whose listing is refused. */
+  public static volatile String unlistable;
 
   public CheckThenWriteFileSystem() {
     super(new RawLocalFileSystem());
@@ -100,11 +102,32 @@ public final class CheckThenWriteFileSystem extends FilterFileSystem {
 
   @Override
   public FileStatus[] listStatus(Path f) throws IOException {
+    if (f.getName().equals(unlistable)) {
+      throw new org.apache.hadoop.security.AccessControlException("access denied: " + f);
+    }
     FileStatus[] all = fs.listStatus(local(f));
     for (FileStatus s : all) {
       s.setPath(back(s.getPath()));
     }
     return all;
+  }
+
+  @Override
+  public org.apache.hadoop.fs.RemoteIterator<FileStatus> listStatusIterator(Path f) throws IOException {
+    FileStatus[] all = listStatus(f);
+    return new org.apache.hadoop.fs.RemoteIterator<>() {
+      private int i;
+
+      @Override
+      public boolean hasNext() {
+        return i < all.length;
+      }
+
+      @Override
+      public FileStatus next() {
+        return all[i++];
+      }
+    };
   }
 
   @Override
@@ -125,6 +148,13 @@ public final class CheckThenWriteFileSystem extends FilterFileSystem {
   @Override
   public Path getWorkingDirectory() {
     return back(fs.getWorkingDirectory());
+  }
+
+  @Override
+  public Path makeQualified(Path path) {
+    Path p = path.isAbsoluteAndSchemeAuthorityNull() || path.toUri().getScheme() != null ? path
+        : new Path(getWorkingDirectory(), path);
+    return back(p);
   }
 
   @Override

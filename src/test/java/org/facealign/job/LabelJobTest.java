@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -160,6 +161,41 @@ class LabelJobTest extends LocalSparkTest {
     assertTrue(box.containsKey("visage-\u00e9t\u00e9-\u9854.png"));
     try (var o = Files.list(Path.of(out, "overlays"))) {
       assertEquals(3, o.filter(p -> p.toString().endsWith(".png")).count());
+    }
+  }
+
+  @Test
+  void aFolderThatCannotBeListedIsAFailedInputAndHiddenFilesAreCountedNotLost(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("archive"));
+    byte[] jpeg = ImageKinds.jpeg(picture, false);
+    Files.write(data.resolve("face.jpg"), jpeg);
+    Files.write(data.resolve("_DSC0001.JPG"), jpeg); // a camera's name for an Adobe RGB photo: an image like any
+    Files.write(data.resolve("._face.jpg"), new byte[] {0, 5, 22, 7}); // macOS's resource fork beside it: hidden
+    Files.writeString(data.resolve(".DS_Store"), "hidden");
+    Files.write(Files.createDirectories(data.resolve("day1")).resolve("a.jpg"), jpeg);
+    Files.write(Files.createDirectories(data.resolve("locked")).resolve("b.jpg"), jpeg);
+    Files.write(Files.createDirectories(data.resolve("_temporary")).resolve("c.jpg"), jpeg); // a writer's scratch
+    org.facealign.data.CheckThenWriteFileSystem.unlistable = "locked";
+    try {
+      Storage st = Storage.of(org.facealign.data.CheckThenWriteFileSystem.configuration());
+      String in = org.facealign.data.CheckThenWriteFileSystem.SCHEME + "://" + data;
+      JsonNode s = LabelJob.run(spark, CFG, st, new LabelJob.Spec(List.of(in), "auto", dir.resolve("labels").toString(),
+          meanModel(dir), false, 0, false));
+      assertEquals(4, s.get("images_in").asInt(), s.toString());
+      assertEquals(1, s.get("failed").asInt(), s.toString());
+      assertEquals(2, s.at("/last_run/ignored_files").asInt(), s.toString());
+      Map<String, Row> byName = new HashMap<>();
+      for (Row r : rows(s, "images").collectAsList()) {
+        assertNull(byName.put(name(r), r), "one row per input");
+      }
+      assertEquals(Set.of("face.jpg", "_DSC0001.JPG", "a.jpg", "locked"), byName.keySet());
+      Row locked = byName.get("locked");
+      assertEquals("failed", locked.getString(locked.fieldIndex("status")));
+      String reason = locked.getString(locked.fieldIndex("reason"));
+      assertTrue(reason.contains("cannot list folder") && reason.contains("access denied"), reason);
+      assertEquals("faces", byName.get("_DSC0001.JPG").getString(byName.get("_DSC0001.JPG").fieldIndex("status")));
+    } finally {
+      org.facealign.data.CheckThenWriteFileSystem.unlistable = null;
     }
   }
 
