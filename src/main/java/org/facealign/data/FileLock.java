@@ -208,6 +208,28 @@ public final class FileLock implements AutoCloseable {
   }
 
   /**
+   * Checks that the lock is still this holder's, before a step that must not be taken by a holder whose lock was
+   * broken by another run ({@code --break-lock} from elsewhere) while it worked.
+   *
+   * @throws HeldException if the lock file is gone or names another holder
+   */
+  public void verify() throws IOException {
+    String found;
+    try {
+      found = JSON.readTree(storage.readBytes(path, 1 << 16)).path("token").asText();
+    } catch (DataException e) {
+      if (!NOT_FOUND.equals(e.code())) {
+        throw new IOException("cannot read back the lock " + path + ": " + e.getMessage(), e);
+      }
+      found = null;
+    }
+    if (released || !token.equals(found)) {
+      throw new HeldException(path + " is no longer this run's: " + (found == null ? "it was removed"
+          : "it was taken by " + describeHolder(storage, path)) + " while this run held it");
+    }
+  }
+
+  /**
    * Releases the lock if it is still this holder's. A lock that cannot be read or deleted (permissions, a file
    * system failing) is logged as an error naming it, for a person to delete: the work done under it stands, so the
    * failure is not thrown over it, but the next taker will find the lock held.

@@ -97,6 +97,9 @@ public final class NightlyJob {
     /** After the candidate is published and verified, before the production pointer switches. */
     default void beforeSwitch(String version) {}
 
+    /** After the candidate is trained, before anything is written to the registry. */
+    default void afterTraining() throws IOException {}
+
     /** After the candidate is published as a version (in {@code versionDir}), before the infra check reads it. */
     default void afterPublish(String versionDir) throws IOException {}
 
@@ -138,7 +141,7 @@ public final class NightlyJob {
     try (FileLock lock = reg.lock("nightly", spec.breakLock())) {
       Result r;
       try {
-        r = new Night(spark, cfg, st, spec, reg, runId, h, hooks).run();
+        r = new Night(spark, cfg, st, spec, reg, runId, h, hooks, lock).run();
       } catch (IOException | RuntimeException | Error e) {
         // an Error too (a missing class, the heap exhausted): the history says the night failed
         h.put("decision", FAILED);
@@ -180,9 +183,11 @@ public final class NightlyJob {
     final String runId;
     final ObjectNode h;
     final Hooks hooks;
+    /** Checked before each step that writes the registry's versions, pointer or manifest. */
+    final FileLock lock;
 
     Night(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec, ModelRegistry reg, String runId, ObjectNode h,
-        Hooks hooks) {
+        Hooks hooks, FileLock lock) {
       this.spark = spark;
       this.cfg = cfg;
       this.nc = cfg.nightly();
@@ -192,6 +197,7 @@ public final class NightlyJob {
       this.runId = runId;
       this.h = h;
       this.hooks = hooks;
+      this.lock = lock;
     }
 
     Result run() throws IOException {
@@ -242,6 +248,7 @@ public final class NightlyJob {
       t.put("cold_because", coldBecause);
       t.put("seconds", (System.nanoTime() - t0) / 1e9);
       t.set("epochs", epochHistory(st, candidateDir));
+      hooks.afterTraining();
 
       // 4. both models on the same faces of the gated subsets
       Map<String, Map<String, Double>> cand = errors(prepared, candidateDir, Storage.resolve(work, "report"));
@@ -272,6 +279,8 @@ public final class NightlyJob {
       info.put("gate", decision.promote() ? "passed" : "refused: " + decision.reason());
       // pending until the check below ends: a version whose night died before then is not promoted by hand unchecked
       info.put(ModelRegistry.INFRA_CHECK, ModelRegistry.INFRA_PENDING);
+      // a run whose lock another broke while it trained stops before it writes the registry (verified at each write)
+      lock.verify();
       String version = reg.publish(candidateDir, info);
       h.put("candidate", version);
       hooks.afterPublish(reg.versionDir(version));
@@ -283,11 +292,13 @@ public final class NightlyJob {
       }
       reg.annotate(version, ModelRegistry.INFRA_CHECK, ModelRegistry.INFRA_PASSED);
       if (!decision.promote()) {
+        lock.verify();
         reg.writeManifest(now); // the same data would give the same candidate: wait for a change
         pruneRuns(work);
         return decide(REJECTED, decision.reason(), version);
       }
       hooks.beforeSwitch(version);
+      lock.verify();
       reg.switchTo(version, decision.reason());
       // production serves the candidate from here on: what follows is housekeeping, whose failure is reported with
       // the promotion rather than turning it into a failed night

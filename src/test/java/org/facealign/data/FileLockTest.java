@@ -69,6 +69,24 @@ class FileLockTest {
   }
 
   @Test
+  void aHolderWhoseLockWasBrokenByAnotherKnowsIt(@TempDir Path dir) throws Exception {
+    Storage st = Storage.local();
+    String path = dir.resolve("_lock").toString();
+    FileLock first = FileLock.acquire(st, path, "first", false);
+    first.verify();
+    // another host breaks it (--break-lock takes a holder elsewhere at the caller's word) and holds it
+    Files.delete(dir.resolve("_lock"));
+    FileLock second = FileLock.acquire(st, path, "second", false);
+    FileLock.HeldException e = assertThrows(FileLock.HeldException.class, first::verify);
+    assertTrue(e.getMessage().contains("second"), e.getMessage());
+    first.close();
+    assertTrue(Files.exists(dir.resolve("_lock")), "the first holder does not release the second's lock");
+    second.verify();
+    second.close();
+    assertThrows(FileLock.HeldException.class, second::verify);
+  }
+
+  @Test
   void aLockThatCannotBeReadAtReleaseIsLoggedAsAnErrorNamingIt(@TempDir Path dir) throws Exception {
     Storage st = Storage.of(CheckThenWriteFileSystem.configuration());
     String lock = CheckThenWriteFileSystem.SCHEME + "://" + dir.resolve("_lock");

@@ -153,6 +153,21 @@ class NightlyJobTest {
       assertEquals(production, reg.production().get().version(), "a failure before the switch leaves production");
       assertEquals("failed", last(reg).get("decision").asText());
 
+      // night 5b: another run breaks the lock while this one trains: this one stops before it writes the registry
+      int before = reg.versions().size();
+      FileLock.HeldException broken = assertThrows(FileLock.HeldException.class, () -> NightlyJob.run(spark, cfg,
+          Storage.local(), spec, new NightlyJob.Hooks() {
+            @Override
+            public void afterTraining() throws java.io.IOException {
+              Files.delete(regDir.resolve(ModelRegistry.LOCK));
+              reg.lock("a nightly started elsewhere with --break-lock", false);
+            }
+          }));
+      assertTrue(broken.getMessage().contains("started elsewhere"), broken.getMessage());
+      assertEquals(before, reg.versions().size(), "nothing published");
+      assertEquals(production, reg.production().get().version());
+      Files.delete(regDir.resolve(ModelRegistry.LOCK));
+
       // night 6: the same data; the switch happens, then writing the manifest fails: still a promotion, the failed
       // step listed, and the data not marked as trained on
       NightlyJob.Result r6 = NightlyJob.run(spark, cfg, Storage.local(), spec, new NightlyJob.Hooks() {
