@@ -100,6 +100,9 @@ public final class NightlyJob {
     /** After the candidate is trained, before anything is written to the registry. */
     default void afterTraining() throws IOException {}
 
+    /** After the candidate is evaluated, before production is, on the same faces. */
+    default void beforeProductionEvaluation() throws IOException {}
+
     /** After the candidate is published as a version (in {@code versionDir}), before the infra check reads it. */
     default void afterPublish(String versionDir) throws IOException {}
 
@@ -251,7 +254,9 @@ public final class NightlyJob {
       hooks.afterTraining();
 
       // 4. both models on the same faces of the gated subsets
-      Map<String, Map<String, Double>> cand = errors(prepared, candidateDir, Storage.resolve(work, "report"));
+      java.util.Set<String> unreadable = new java.util.TreeSet<>();
+      Map<String, Map<String, Double>> cand = errors(prepared, candidateDir, Storage.resolve(work, "report"),
+          unreadable);
       ObjectNode nme = h.putObject("ip_nme");
       nme.set("candidate", means(cand));
       Gate.Decision decision;
@@ -263,10 +268,13 @@ public final class NightlyJob {
         decision = new Gate.Decision(false, notComparable + ": the two cannot be compared on the same faces; compare "
             + "them by hand and promote the candidate with registry promote", Map.of());
       } else {
+        hooks.beforeProductionEvaluation();
         Map<String, Map<String, Double>> prodErr = errors(prepared, reg.versionDir(prod.get().version()),
-            Storage.resolve(work, "report-production"));
+            Storage.resolve(work, "report-production"), unreadable);
         nme.set("production", means(prodErr));
-        decision = nc.gate(cfg.train().seed()).decide(paired(cand, prodErr));
+        // a face either pass could not read is compared on neither side: its failure is not the candidate's
+        h.put("gate_unreadable_faces", unreadable.size());
+        decision = nc.gate(cfg.train().seed()).decide(paired(without(cand, unreadable), without(prodErr, unreadable)));
       }
       h.set("gate", PreparedSet.JSON.valueToTree(decision.subsets()));
 
@@ -352,9 +360,21 @@ public final class NightlyJob {
       return TrainJob.run(spark, trainCfg, st, prepared, dir);
     }
 
-    /** Per gated subset, each face's inter-pupil NME under the model in {@code modelDir}. */
-    Map<String, Map<String, Double>> errors(String prepared, String modelDir, String reportDir) throws IOException {
+    /**
+     * Per gated subset, each face's inter-pupil NME under the model in {@code modelDir}. Faces whose image could not
+     * be read or decoded in this pass (a read refused for a moment, a file replaced meanwhile: a failure of the data,
+     * not of the model) are added to {@code unreadable}, logged with the reason.
+     */
+    Map<String, Map<String, Double>> errors(String prepared, String modelDir, String reportDir,
+        java.util.Set<String> unreadable) throws IOException {
       Report r = EvaluateJob.run(spark, cfg, st, prepared, modelDir, reportDir);
+      for (org.facealign.data.Failure f : r.failures()) {
+        if ("predict".equals(f.stage()) && !org.facealign.data.Failure.UNEXPECTED.equals(f.code())) {
+          LOG.warn("nightly: {} could not be read to evaluate {}; it is left out of the gate's comparison: {}",
+              f.faceId(), modelDir, f.reason());
+          unreadable.add(f.faceId());
+        }
+      }
       Map<String, Map<String, Double>> out = new LinkedHashMap<>();
       for (String subset : nc.gatedSubsets()) {
         List<FaceResult> faces = r.subsets().get(subset);
@@ -532,6 +552,17 @@ public final class NightlyJob {
         b[i] = p.get(ids.get(i));
       }
       out.put(subset, new Gate.Paired(a, b, c.size() - ids.size(), p.size() - ids.size()));
+    });
+    return out;
+  }
+
+  /** {@code errors} without the faces {@code ids}. */
+  static Map<String, Map<String, Double>> without(Map<String, Map<String, Double>> errors, java.util.Set<String> ids) {
+    Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+    errors.forEach((subset, m) -> {
+      Map<String, Double> kept = new LinkedHashMap<>(m);
+      kept.keySet().removeAll(ids);
+      out.put(subset, kept);
     });
     return out;
   }

@@ -269,6 +269,28 @@ class NightlyJobTest {
       assertEquals(ModelRegistry.INFRA_PASSED, reg.info(ok.version()).get(ModelRegistry.INFRA_CHECK).asText());
       assertEquals(0, Main.run("registry", "promote", "--registry", regDir.toString(), unchecked, "--force"));
       assertEquals(unchecked, reg.production().get().version());
+
+      // a test image unreadable while the candidate is evaluated, readable again for production: a failure of the
+      // data, not of the candidate, so that face is compared on neither side and the night is not refused for it
+      Path image;
+      try (var f = Files.list(data.resolve("lfpw/testset"))) {
+        image = f.filter(p -> p.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
+      }
+      Path away = dir.resolve("away.jpg");
+      NightlyJob.Result flaky = NightlyJob.run(spark, cfg, Storage.local(), spec, new NightlyJob.Hooks() {
+        @Override
+        public void afterTraining() throws java.io.IOException {
+          Files.move(image, away);
+        }
+
+        @Override
+        public void beforeProductionEvaluation() throws java.io.IOException {
+          Files.move(away, image);
+        }
+      });
+      JsonNode n4 = last(reg);
+      assertEquals(1, n4.get("gate_unreadable_faces").asInt(), n4.toString());
+      assertEquals("promoted", flaky.decision(), n4.toString());
     } finally {
       spark.stop();
     }
