@@ -392,10 +392,27 @@ public final class LabelJob {
       if (dirs.isEmpty()) {
         return KnownHashes.none();
       }
-      List<Long> prefixes = spark.read().parquet(dirs.toArray(String[]::new))
+      // one primitive array per partition: 8 bytes a row on the wire and on the driver, not a boxed Long each
+      List<long[]> parts = spark.read().parquet(dirs.toArray(String[]::new))
           .filter(col("model_id").equalTo(modelId)).filter(where)
-          .selectExpr(columns.toArray(String[]::new)).distinct().javaRDD().map(prefix).collect();
-      return KnownHashes.ofPrefixes(prefixes.stream().mapToLong(Long::longValue).toArray());
+          .selectExpr(columns.toArray(String[]::new)).distinct().javaRDD().mapPartitions(rows -> {
+            long[] a = new long[1024];
+            int n = 0;
+            while (rows.hasNext()) {
+              if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, 2 * n);
+              }
+              a[n++] = prefix.call(rows.next());
+            }
+            return List.of(java.util.Arrays.copyOf(a, n)).iterator();
+          }).collect();
+      long[] all = new long[Math.toIntExact(parts.stream().mapToLong(a -> a.length).sum())];
+      int at = 0;
+      for (long[] a : parts) {
+        System.arraycopy(a, 0, all, at, a.length);
+        at += a.length;
+      }
+      return KnownHashes.ofPrefixes(all);
     }
 
     /**
