@@ -103,20 +103,23 @@ public final class FileLock implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("taking " + path);
     }
-    String found;
-    try {
-      found = JSON.readTree(storage.readBytes(path, 1 << 16)).path("token").asText();
-    } catch (DataException e) {
-      if (!NOT_FOUND.equals(e.code())) {
-        throw new IOException("cannot read back the lock " + path + " just written: " + e.getMessage(), e);
-      }
-      found = null;
-    }
-    if (token.equals(found)) {
+    if (token.equals(tokenAt(storage, path))) {
       return new FileLock(storage, path, token);
     }
     throw new HeldException(path + " was taken at the same moment by " + describeHolder(storage, path)
         + " (on this file system a lock's creation is a check and then a write, and that taker's write came last)");
+  }
+
+  /** The token of the lock file at {@code path}, null if there is none. */
+  private static String tokenAt(Storage storage, String path) throws IOException {
+    try {
+      return JSON.readTree(storage.readBytes(path, 1 << 16)).path("token").asText();
+    } catch (DataException e) {
+      if (!NOT_FOUND.equals(e.code())) {
+        throw new IOException("cannot read the lock " + path + ": " + e.getMessage(), e);
+      }
+      return null;
+    }
   }
 
   /** {@link DataException#code()} of a file that is not there. */
@@ -214,15 +217,7 @@ public final class FileLock implements AutoCloseable {
    * @throws HeldException if the lock file is gone or names another holder
    */
   public void verify() throws IOException {
-    String found;
-    try {
-      found = JSON.readTree(storage.readBytes(path, 1 << 16)).path("token").asText();
-    } catch (DataException e) {
-      if (!NOT_FOUND.equals(e.code())) {
-        throw new IOException("cannot read back the lock " + path + ": " + e.getMessage(), e);
-      }
-      found = null;
-    }
+    String found = tokenAt(storage, path);
     if (released || !token.equals(found)) {
       throw new HeldException(path + " is no longer this run's: " + (found == null ? "it was removed"
           : "it was taken by " + describeHolder(storage, path)) + " while this run held it");

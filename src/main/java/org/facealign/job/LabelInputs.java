@@ -307,41 +307,26 @@ final class LabelInputs {
     } catch (IOException e) {
       return List.of(Listed.unlisted(dir, e)).iterator();
     }
-    return new java.util.Iterator<>() {
-      private Listed next;
-      private boolean done;
+    return new Pull<>() {
+      private boolean broken;
 
       @Override
-      public boolean hasNext() {
-        while (next == null && !done) {
-          try {
-            if (!it.hasNext()) {
-              done = true;
-              break;
-            }
+      Listed pull() {
+        try {
+          while (!broken && it.hasNext()) {
             org.apache.hadoop.fs.FileStatus s = it.next();
             if (s.isFile()) {
-              next = Listed.file(s);
+              return Listed.file(s);
             } else if (!hidden(s.getPath().getName())) {
-              next = Listed.folder(s.getPath());
+              return Listed.folder(s.getPath());
             }
-          } catch (IOException e) {
-            // the listing broke off part way: what was listed stands, the folder is named with the reason
-            next = Listed.unlisted(dir, e);
-            done = true;
           }
+          return null;
+        } catch (IOException e) {
+          // the listing broke off part way: what was listed stands, the folder is named with the reason
+          broken = true;
+          return Listed.unlisted(dir, e);
         }
-        return next != null;
-      }
-
-      @Override
-      public Listed next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        Listed l = next;
-        next = null;
-        return l;
       }
     };
   }
@@ -350,37 +335,52 @@ final class LabelInputs {
   static java.util.Iterator<Listed> tree(Storage st, Path dir) {
     java.util.ArrayDeque<java.util.Iterator<Listed>> stack = new java.util.ArrayDeque<>();
     stack.push(entries(st, dir));
-    return new java.util.Iterator<>() {
-      private Listed next;
-
+    return new Pull<>() {
       @Override
-      public boolean hasNext() {
-        while (next == null && !stack.isEmpty()) {
+      Listed pull() {
+        while (!stack.isEmpty()) {
           java.util.Iterator<Listed> top = stack.peek();
           if (!top.hasNext()) {
             stack.pop();
             continue;
           }
           Listed l = top.next();
-          if (l.folder()) {
-            stack.push(entries(st, new Path(l.path())));
-          } else {
-            next = l;
+          if (!l.folder()) {
+            return l;
           }
+          stack.push(entries(st, new Path(l.path())));
         }
-        return next != null;
-      }
-
-      @Override
-      public Listed next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        Listed l = next;
-        next = null;
-        return l;
+        return null;
       }
     };
+  }
+
+  /** An iterator over what {@link #pull} gives, one element ahead, until it gives null. */
+  private abstract static class Pull<T> implements java.util.Iterator<T> {
+    private T next;
+    private boolean done;
+
+    /** The next element, or null at the end. */
+    abstract T pull();
+
+    @Override
+    public boolean hasNext() {
+      if (next == null && !done) {
+        next = pull();
+        done = next == null;
+      }
+      return next != null;
+    }
+
+    @Override
+    public T next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      T t = next;
+      next = null;
+      return t;
+    }
   }
 
   private static boolean hidden(String name) {
