@@ -442,7 +442,7 @@ public final class NightlyJob {
   static List<String> storedSubsets(List<String> gated, Map<String, List<String>> derived) {
     java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
     for (String s : gated) {
-      out.addAll(derived.getOrDefault(s, List.of(s)));
+      out.addAll(derived == null ? List.of(s) : derived.getOrDefault(s, List.of(s)));
     }
     return List.copyOf(out);
   }
