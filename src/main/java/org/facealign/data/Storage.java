@@ -257,6 +257,59 @@ public final class Storage implements Serializable {
   }
 
   /**
+   * Writes {@code bytes} to {@code path}, replacing it, and has them reach the disk before this returns: {@code fsync}
+   * on a local disk, {@code hsync} on HDFS; an object store's write is durable once it completes. What names the file
+   * (its directory's entry) is made durable by {@link #syncDirectory}.
+   */
+  public void writeDurably(String path, byte[] bytes) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = fsOf(p);
+    if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
+      java.nio.file.Path f = raw.pathToFile(p).toPath();
+      java.nio.file.Files.createDirectories(f.toAbsolutePath().getParent());
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      return;
+    }
+    String scheme = fs.getUri().getScheme();
+    try (FSDataOutputStream out = fs.create(p, true)) {
+      out.write(bytes);
+      if ("hdfs".equals(scheme) || "viewfs".equals(scheme)) {
+        out.hsync();
+      }
+    }
+  }
+
+  /**
+   * Makes the entries of directory {@code path} (the files created or renamed in it) durable: {@code fsync} of the
+   * directory on a local disk; elsewhere the file system's own journal does it (HDFS's name node, an object store).
+   */
+  public void syncDirectory(String path) throws IOException {
+    Path p = new Path(path);
+    if (fsOf(p) instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
+      forceDirectory(raw.pathToFile(p).toPath().toAbsolutePath());
+    }
+  }
+
+  /** {@code fsync} of a local directory, where the system allows it. */
+  private static void forceDirectory(java.nio.file.Path dir) {
+    try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir,
+        java.nio.file.StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // some systems cannot open a directory for syncing; the entries are made, only their durability is the system's
+      LoggerFactory.getLogger(Storage.class).debug("could not sync directory {}: {}", dir, e.toString());
+    }
+  }
+
+  /**
    * Writes {@code bytes} to {@code path} so that a reader sees the old file or the new one, whole, never part of
    * one: on local and HDFS file systems a temporary sibling is renamed over the target (rename is atomic there);
    * on object stores ({@code s3a://}, ...) the file is one PUT, which they publish atomically on completion. The new
@@ -310,13 +363,7 @@ public final class Storage implements Serializable {
       java.nio.file.Files.deleteIfExists(tmp);
       throw e;
     }
-    try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(dir,
-        java.nio.file.StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // some systems cannot open a directory for syncing; the rename is made, only its durability is the system's
-      LoggerFactory.getLogger(Storage.class).debug("could not sync directory {}: {}", dir, e.toString());
-    }
+    forceDirectory(dir);
   }
 
   /**

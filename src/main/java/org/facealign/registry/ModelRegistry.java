@@ -170,19 +170,28 @@ public final class ModelRegistry {
     ModelStore.decode(files, modelDir); // refuse to publish a model that does not verify
     String version = nextVersion();
     String tmp = Storage.resolve(path(VERSIONS), "." + version + ".tmp-" + UUID.randomUUID());
+    // every file and directory entry on disk before the version is named: the pointer, synced when it switches,
+    // must never name a version a power cut could leave empty
+    java.util.TreeSet<String> dirs = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
     for (Map.Entry<String, byte[]> f : files.entrySet()) {
-      st.write(Storage.resolve(tmp, f.getKey()), f.getValue());
+      String path = Storage.resolve(tmp, f.getKey());
+      st.writeDurably(path, f.getValue());
+      dirs.add(new org.apache.hadoop.fs.Path(path).getParent().toString());
     }
     String training = Storage.resolve(modelDir, ModelStore.TRAINING);
     if (!files.containsKey(ModelStore.TRAINING) && st.exists(training)) {
       // a model saved before training.json was part of it: the file is copied as it is, unverified
-      st.write(Storage.resolve(tmp, ModelStore.TRAINING), st.readBytes(training, 64L << 20));
+      st.writeDurably(Storage.resolve(tmp, ModelStore.TRAINING), st.readBytes(training, 64L << 20));
+    }
+    for (String d : dirs) {
+      st.syncDirectory(d); // deepest first, then the version's own directory
     }
     ObjectNode v = info.deepCopy();
     v.put("version", version);
     v.put("published_at", Instant.now().toString());
     v.put("model_id", ModelStore.fingerprint(files));
     st.rename(tmp, versionDir(version));
+    st.syncDirectory(path(VERSIONS));
     load(version); // the published copy verifies
     st.writeAtomically(Storage.resolve(versionDir(version), VERSION_FILE),
         org.facealign.config.Secrets.redactText(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(v)));

@@ -29,6 +29,22 @@ class StorageReplaceTest {
   }
 
   @Test
+  void aDurableWriteReplacesAFileWholeOnTheLocalDiskAndElsewhere(@TempDir Path dir) throws IOException {
+    Storage local = Storage.local();
+    Path f = dir.resolve("a/b/arrays.npy");
+    local.writeDurably(f.toString(), new byte[] {1, 2, 3, 4, 5});
+    local.writeDurably(f.toString(), new byte[] {9, 8});
+    assertEquals(2, Files.size(f), "replaced, not overwritten in place past its new end");
+    assertEquals(9, Files.readAllBytes(f)[0]);
+    local.syncDirectory(f.getParent().toString());
+    Storage other = Storage.of(CheckThenWriteFileSystem.configuration());
+    Path g = dir.resolve("c/model.json");
+    other.writeDurably(CheckThenWriteFileSystem.SCHEME + "://" + g, new byte[] {7, 7, 7});
+    other.syncDirectory(CheckThenWriteFileSystem.SCHEME + "://" + g.getParent());
+    assertEquals(3, Files.size(g));
+  }
+
+  @Test
   void aStagedDirectoryReplacesTheOldOneWhole(@TempDir Path dir) throws IOException {
     Storage st = Storage.local();
     Path target = withModelJson(dir.resolve("model"), "{\"v\":1}");
