@@ -267,23 +267,34 @@ public final class Storage implements Serializable {
     if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
       java.nio.file.Path f = raw.pathToFile(p).toPath();
       java.nio.file.Files.createDirectories(f.toAbsolutePath().getParent());
-      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f,
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
-          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
+      writeForced(f, bytes, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
       return;
     }
-    String scheme = fs.getUri().getScheme();
     try (FSDataOutputStream out = fs.create(p, true)) {
       out.write(bytes);
-      if ("hdfs".equals(scheme) || "viewfs".equals(scheme)) {
+      if (isHdfs(fs)) {
         out.hsync();
       }
+    }
+  }
+
+  /** HDFS, directly or through a view file system: atomic renames and creates, {@code hsync}. */
+  private static boolean isHdfs(FileSystem fs) {
+    String scheme = fs.getUri().getScheme();
+    return "hdfs".equals(scheme) || "viewfs".equals(scheme);
+  }
+
+  /** Writes {@code bytes} to the local file {@code f}, opened with {@code options}, and {@code fsync}s it. */
+  private static void writeForced(java.nio.file.Path f, byte[] bytes, java.nio.file.OpenOption... options)
+      throws IOException {
+    java.util.Set<java.nio.file.OpenOption> opts = new java.util.HashSet<>(java.util.List.of(options));
+    opts.add(java.nio.file.StandardOpenOption.WRITE);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, opts)) {
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
     }
   }
 
@@ -319,8 +330,7 @@ public final class Storage implements Serializable {
   public void writeAtomically(String path, byte[] bytes) throws IOException {
     Path p = new Path(path);
     FileSystem fs = fsOf(p);
-    String scheme = fs.getUri().getScheme();
-    boolean hdfs = "hdfs".equals(scheme) || "viewfs".equals(scheme);
+    boolean hdfs = isHdfs(fs);
     if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
       writeLocalAtomically(raw.pathToFile(p).toPath(), bytes);
       return;
@@ -349,14 +359,7 @@ public final class Storage implements Serializable {
     java.nio.file.Files.createDirectories(dir);
     java.nio.file.Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + java.util.UUID.randomUUID());
     try {
-      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
-          java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
+      writeForced(tmp, bytes, java.nio.file.StandardOpenOption.CREATE_NEW);
       java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException | RuntimeException e) {
@@ -405,8 +408,7 @@ public final class Storage implements Serializable {
    */
   public boolean createsExclusively(String path) throws IOException {
     FileSystem fs = fsOf(new Path(path));
-    String scheme = fs.getUri().getScheme();
-    return fs instanceof org.apache.hadoop.fs.RawLocalFileSystem || "hdfs".equals(scheme) || "viewfs".equals(scheme);
+    return fs instanceof org.apache.hadoop.fs.RawLocalFileSystem || isHdfs(fs);
   }
 
   public void writeText(String path, String text) throws IOException {
