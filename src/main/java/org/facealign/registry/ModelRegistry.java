@@ -113,11 +113,16 @@ public final class ModelRegistry {
   public List<String> versions() throws IOException {
     List<String> v = new ArrayList<>();
     for (String name : versionDirs()) {
-      if (st.exists(Storage.resolve(versionDir(name), VERSION_FILE))) {
+      if (published(name)) {
         v.add(name);
       }
     }
     return v;
+  }
+
+  /** Whether the version directory {@code name} holds its {@code version.json}: a whole, listed version. */
+  private boolean published(String name) throws IOException {
+    return st.exists(Storage.resolve(versionDir(name), VERSION_FILE));
   }
 
   /** The names of every version directory, published or not, in order. */
@@ -327,7 +332,7 @@ public final class ModelRegistry {
     for (FileStatus s : st.list(path(VERSIONS))) {
       String name = s.getPath().getName();
       if (s.isDirectory() && (name.startsWith(DELETING) || (name.startsWith(".v") && name.contains(".tmp-"))
-          || VERSION.matcher(name).matches() && !st.exists(Storage.resolve(s.getPath().toString(), VERSION_FILE)))) {
+          || VERSION.matcher(name).matches() && !published(name))) {
         st.delete(s.getPath().toString());
       }
     }
