@@ -396,15 +396,11 @@ public final class LabelJob {
       List<long[]> parts = spark.read().parquet(dirs.toArray(String[]::new))
           .filter(col("model_id").equalTo(modelId)).filter(where)
           .selectExpr(columns.toArray(String[]::new)).distinct().javaRDD().mapPartitions(rows -> {
-            long[] a = new long[1024];
-            int n = 0;
+            java.util.stream.LongStream.Builder b = java.util.stream.LongStream.builder();
             while (rows.hasNext()) {
-              if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, 2 * n);
-              }
-              a[n++] = prefix.call(rows.next());
+              b.add(prefix.call(rows.next()));
             }
-            return List.of(java.util.Arrays.copyOf(a, n)).iterator();
+            return List.of(b.build().toArray()).iterator();
           }).collect();
       long[] all = new long[Math.toIntExact(parts.stream().mapToLong(a -> a.length).sum())];
       int at = 0;
