@@ -322,35 +322,71 @@ public final class Storage implements Serializable {
 
   /**
    * Writes {@code bytes} to {@code path} so that a reader sees the old file or the new one, whole, never part of
-   * one: on local and HDFS file systems a temporary sibling is renamed over the target (rename is atomic there);
-   * on object stores ({@code s3a://}, ...) the file is one PUT, which they publish atomically on completion. The new
-   * file's bytes reach the disk before the rename, and on a local disk the rename before this returns ({@code fsync} of
-   * the file and of its directory; {@code hsync} on HDFS), so a power cut, not only a crash, leaves one or the other.
+   * one. Object stores that publish a file only when its upload completes ({@link #publishesOnClose}: S3A, GCS, ...)
+   * get one direct write. Everywhere else a temporary sibling, written whole, is renamed over the target: in one
+   * atomic step on a local disk, HDFS (directly, through viewfs or WebHDFS); on other file systems (ABFS, Ozone, ...)
+   * Hadoop deletes the target and then renames, so a reader may find no file for that moment, never a part of one, and
+   * a crash between the two leaves the new content whole in the temporary file. The new file's bytes reach the disk
+   * before the rename, and on a local disk the rename before this returns ({@code fsync} of the file and of its
+   * directory; {@code hsync} on HDFS), so a power cut, not only a crash, leaves one or the other.
    */
   public void writeAtomically(String path, byte[] bytes) throws IOException {
     Path p = new Path(path);
     FileSystem fs = fsOf(p);
-    boolean hdfs = isHdfs(fs);
     if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
       writeLocalAtomically(raw.pathToFile(p).toPath(), bytes);
       return;
     }
-    if (!hdfs) {
+    if (publishesOnClose(fs)) {
       write(path, bytes);
       return;
     }
     Path tmp = new Path(p.getParent(), "." + p.getName() + ".tmp-" + java.util.UUID.randomUUID());
-    try (FSDataOutputStream out = fs.create(tmp, true)) {
-      out.write(bytes);
-      out.hsync();
-    }
     try {
-      org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), conf())
-          .rename(fs.makeQualified(tmp), fs.makeQualified(p), org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+      try (FSDataOutputStream out = fs.create(tmp, true)) {
+        out.write(bytes);
+        if (isHdfs(fs)) {
+          out.hsync();
+        }
+      }
+      renameOver(fs, fs.makeQualified(tmp), fs.makeQualified(p));
     } catch (IOException | RuntimeException e) {
-      fs.delete(tmp, false);
+      try {
+        fs.delete(tmp, false);
+      } catch (IOException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
       throw e;
     }
+  }
+
+  /**
+   * Object stores on which a written file appears only once its upload completes, whole (a single PUT or a
+   * multipart upload committed on close): S3 through S3A, EMRFS or the older connectors, Google Cloud Storage,
+   * Alibaba OSS, Tencent COS, Huawei OBS. A rename there is a copy, so {@link #writeAtomically} writes directly.
+   */
+  static boolean publishesOnClose(FileSystem fs) {
+    return java.util.Set.of("s3a", "s3", "s3n", "gs", "oss", "cosn", "obs").contains(fs.getUri().getScheme());
+  }
+
+  /** Renames {@code src} over {@code dst}, replacing it: one step where the file system has one (above). */
+  private void renameOver(FileSystem fs, Path src, Path dst) throws IOException {
+    if (fs instanceof org.apache.hadoop.hdfs.web.WebHdfsFileSystem web) {
+      web.rename(src, dst, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
+      return;
+    }
+    org.apache.hadoop.fs.FileContext fc;
+    try {
+      fc = org.apache.hadoop.fs.FileContext.getFileContext(fs.getUri(), conf());
+    } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+      // a file system with no FileContext binding: the delete-then-rename FileContext would do
+      fs.delete(dst, false);
+      if (!fs.rename(src, dst)) {
+        throw new IOException("could not rename " + src + " to " + dst);
+      }
+      return;
+    }
+    fc.rename(src, dst, org.apache.hadoop.fs.Options.Rename.OVERWRITE);
   }
 
   /** {@link #writeAtomically} on a local disk: a synced temporary file renamed over {@code target}, then synced. */

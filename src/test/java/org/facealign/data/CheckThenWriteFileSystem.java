@@ -22,7 +22,8 @@ import org.apache.hadoop.util.Progressable;
  * conditional writes does (S3A in Hadoop 3.3): {@code create(path, overwrite = false)} checks that nothing is there,
  * then writes; two creators that both pass the check both write, the later replacing the earlier. {@link #race}
  * makes two creators meet between check and write; {@link #failReads} makes every read fail as a file system that
- * refuses access does, and {@link #unlistable} the listing of folders of that name.
+ * refuses access does, {@link #unlistable} the listing of folders of that name, and {@link #failWritesAfter} every
+ * write past that many bytes of a file (a writer that dies with its file half written, which the local disk shows).
  */
 public final class CheckThenWriteFileSystem extends FilterFileSystem {
   public static final String SCHEME = "checkthenwrite";
@@ -31,6 +32,8 @@ public final class CheckThenWriteFileSystem extends FilterFileSystem {
   public static volatile boolean failReads;
   /** The name of folders whose listing is refused. */
   public static volatile String unlistable;
+  /** When not negative, the bytes a written file may take before its writes fail. */
+  public static volatile long failWritesAfter = -1;
 
   public CheckThenWriteFileSystem() {
     super(new RawLocalFileSystem());
@@ -82,7 +85,32 @@ public final class CheckThenWriteFileSystem extends FilterFileSystem {
         throw new IOException("the other creator did not come: " + e, e);
       }
     }
-    return fs.create(local(f), permission, true, bufferSize, replication, blockSize, progress);
+    FSDataOutputStream out = fs.create(local(f), permission, true, bufferSize, replication, blockSize, progress);
+    long limit = failWritesAfter;
+    return limit < 0 ? out : new FSDataOutputStream(new java.io.OutputStream() {
+      private long written;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        int now = (int) Math.max(0, Math.min(len, limit - written));
+        out.write(b, off, now);
+        out.hflush();
+        written += now;
+        if (now < len) {
+          throw new IOException("connection reset: " + f + " after " + written + " bytes");
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        out.close();
+      }
+    }, null);
   }
 
   @Override

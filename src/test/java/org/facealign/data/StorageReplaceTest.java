@@ -45,6 +45,30 @@ class StorageReplaceTest {
   }
 
   @Test
+  void anAtomicWriteCutShortLeavesTheOldFileWholeWhereFilesAreVisibleWhileWritten(@TempDir Path dir)
+      throws IOException {
+    // a file system whose files are visible while written (as ABFS's, WebHDFS's, or any but an object store that
+    // publishes on close): the new content goes to a temporary sibling, renamed over the target once whole
+    Storage other = Storage.of(CheckThenWriteFileSystem.configuration());
+    Path f = dir.resolve("production.json");
+    String uri = CheckThenWriteFileSystem.SCHEME + "://" + f;
+    other.writeAtomically(uri, "{\"version\":\"v000001\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] big = new byte[1 << 16];
+    java.util.Arrays.fill(big, (byte) 'x');
+    CheckThenWriteFileSystem.failWritesAfter = 1000;
+    try {
+      assertThrows(IOException.class, () -> other.writeAtomically(uri, big));
+    } finally {
+      CheckThenWriteFileSystem.failWritesAfter = -1;
+    }
+    assertEquals("{\"version\":\"v000001\"}", Files.readString(f), "the old file, whole");
+    assertEquals(List.of("production.json"), names(dir), "the cut-short temporary file is removed");
+    other.writeAtomically(uri, big);
+    assertEquals(big.length, Files.size(f));
+    assertEquals(List.of("production.json"), names(dir));
+  }
+
+  @Test
   void aStagedDirectoryReplacesTheOldOneWhole(@TempDir Path dir) throws IOException {
     Storage st = Storage.local();
     Path target = withModelJson(dir.resolve("model"), "{\"v\":1}");

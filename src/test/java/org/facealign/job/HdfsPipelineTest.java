@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -70,6 +71,15 @@ class HdfsPipelineTest {
       assertEquals(1, s.at("/last_run/images_in").asInt());
       assertEquals(7, s.get("images_in").asInt());
       assertTrue(!fs.exists(new org.apache.hadoop.fs.Path("/labels/_lock")), "the lock is released");
+
+      // through WebHDFS, an atomic replacement is a temporary file renamed over the old one by the name node
+      String web = "webhdfs://" + org.apache.hadoop.net.NetUtils.getHostPortString(
+          cluster.getNameNode().getHttpAddress());
+      st.writeAtomically(web + "/pointer/production.json", "{\"v\":1}".getBytes(StandardCharsets.UTF_8));
+      st.writeAtomically(web + "/pointer/production.json", "{\"v\":22}".getBytes(StandardCharsets.UTF_8));
+      assertEquals("{\"v\":22}", new String(st.readBytes(root + "/pointer/production.json", 100),
+          StandardCharsets.UTF_8));
+      assertEquals(1, fs.listStatus(new org.apache.hadoop.fs.Path("/pointer")).length, "no temporary file left");
     } finally {
       cluster.shutdown();
     }
