@@ -84,8 +84,21 @@ public final class LabelJob {
   public record Spec(List<String> inputs, String inputFormat, String out, String modelDir, boolean incremental,
       int overlays, boolean breakLock) {}
 
+  /** Points in a run where tests reach in: no effect in production. */
+  interface Hooks {
+    /** After a chunk's faces table is written, before its images table is. */
+    default void afterFacesWritten(JavaRDD<ImageLabel> labels) throws IOException {}
+  }
+
+  static final Hooks NO_HOOKS = new Hooks() {};
+
   /** Runs the job; returns the committed summary. */
   public static ObjectNode run(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec) throws IOException {
+    return run(spark, cfg, st, spec, NO_HOOKS);
+  }
+
+  static ObjectNode run(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec, Hooks hooks)
+      throws IOException {
     Instant started = Instant.now();
     ConfigLabel lc = cfg.label();
     Map<String, byte[]> files = ModelStore.readFiles(st, spec.modelDir());
@@ -95,7 +108,7 @@ public final class LabelJob {
     st.mkdirs(spec.out());
     try (FileLock lock = FileLock.acquire(st, Storage.resolve(spec.out(), LabelDataset.LOCK), "label",
         spec.breakLock())) {
-      return new Run(spark, cfg, st, spec, files, header, modelId, started).execute(kind, lc);
+      return new Run(spark, cfg, st, spec, files, header, modelId, started, hooks).execute(kind, lc);
     }
   }
 
@@ -129,9 +142,11 @@ public final class LabelJob {
     final List<ImageLabel> overlayCandidates = new ArrayList<>();
     /** Wall-clock seconds of the run's phases: list, label, write, commit. */
     final double[] wall = new double[4];
+    final Hooks hooks;
 
     Run(SparkSession spark, FacealignConfig cfg, Storage st, Spec spec, Map<String, byte[]> files, ModelHeader header,
-        String modelId, Instant started) {
+        String modelId, Instant started, Hooks hooks) {
+      this.hooks = hooks;
       this.spark = spark;
       this.jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       this.cfg = cfg;
@@ -288,9 +303,15 @@ public final class LabelJob {
         }
         return out.iterator();
       }).persist(StorageLevel.MEMORY_AND_DISK_SER());
+      // The tables and the tally below are three passes over the labels. Cached blocks lost with an executor would
+      // be labelled again, and an image read differently the second time (a read failure that passed) would then
+      // have its faces in one table and a failure in the other. The labels are computed once, kept in memory and
+      // in a reliable checkpoint beside the run's staging, and every pass reads those.
+      jsc.setCheckpointDir(LabelDataset.checkpointDir(spec.out(), runId));
+      labels.checkpoint();
       try {
         long t0 = System.nanoTime();
-        labels.count(); // labels every image (kept), so that writing is timed apart
+        labels.count(); // labels every image (kept and checkpointed), so that writing is timed apart
         wall[1] += (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
         String dir = LabelDataset.chunkDir(spec.out(), runId, k);
@@ -302,6 +323,7 @@ public final class LabelJob {
                 .iterator()), LabelRows.FACES)
             .write().mode(SaveMode.Overwrite).parquet(LabelDataset.faces(dir));
         LOG.debug("label: chunk {} faces written after {} s", k, (System.nanoTime() - t0) / 1e9);
+        hooks.afterFacesWritten(labels);
         spark.createDataFrame(written.map(l -> LabelRows.image(l, meta, new Timestamp(System.currentTimeMillis()))),
                 LabelRows.IMAGES)
             .write().mode(SaveMode.Overwrite).parquet(LabelDataset.images(dir));
@@ -331,6 +353,14 @@ public final class LabelJob {
       } finally {
         labels.unpersist(false);
         storage.destroy(false);
+        if (labels.getCheckpointFile().isPresent()) {
+          try {
+            st.delete(labels.getCheckpointFile().get());
+          } catch (IOException e) {
+            LOG.warn("label: could not delete {} (it goes with the run's staging): {}",
+                labels.getCheckpointFile().get(), e.toString());
+          }
+        }
       }
     }
 

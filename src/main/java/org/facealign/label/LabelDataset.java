@@ -106,6 +106,14 @@ public final class LabelDataset {
     return Storage.resolve(Storage.resolve(out, STAGING), runId);
   }
 
+  /**
+   * Where run {@code runId} keeps the labels of the chunk it is writing, so that every table and count of the chunk
+   * is written from one computation of it (Spark's reliable checkpoint of the labelled images).
+   */
+  public static String checkpointDir(String out, String runId) {
+    return Storage.resolve(stagingDir(out, runId), "_checkpoint");
+  }
+
   /** The directory of chunk {@code k} of run {@code runId} while it is staged. */
   public static String chunkDir(String out, String runId, int k) {
     return Storage.resolve(stagingDir(out, runId), String.format("chunk-%05d", k));

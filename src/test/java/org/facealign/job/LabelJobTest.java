@@ -1,5 +1,6 @@
 package org.facealign.job;
 
+import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -288,6 +289,45 @@ class LabelJobTest extends LocalSparkTest {
       assertTrue(e.getMessage().contains("another label run"), e.getMessage());
     }
     assertEquals(18, LabelDatasetReader.images(out), "the held lock changed nothing");
+  }
+
+  @Test
+  void aChunksTablesAndCountsComeFromOneLabellingWhenItsCachedLabelsAreLostBetweenTheWrites(@TempDir Path dir)
+      throws Exception {
+    Path data = Files.createDirectories(dir.resolve("archive"));
+    List<Path> images = new ArrayList<>();
+    try (var f = Files.list(w300.resolve("lfpw/testset"))) {
+      f.filter(p -> p.toString().endsWith(".jpg")).sorted().limit(3).forEach(images::add);
+    }
+    for (Path p : images) {
+      Files.copy(p, data.resolve(p.getFileName()));
+    }
+    Path victim = data.resolve(images.get(0).getFileName());
+    String model = meanModel(dir);
+    String out = dir.resolve("labels").toString();
+    // after the faces are written, the cached labels are lost (as with an executor) and one image goes away: a
+    // second labelling would find it missing
+    JsonNode s = LabelJob.run(spark, CFG, Storage.local(), new LabelJob.Spec(List.of(data.toString()), "auto", out,
+        model, false, 0, false), new LabelJob.Hooks() {
+          @Override
+          public void afterFacesWritten(org.apache.spark.api.java.JavaRDD<org.facealign.label.ImageLabel> labels)
+              throws java.io.IOException {
+            labels.unpersist(true);
+            Files.delete(victim);
+          }
+        });
+    assertEquals(3, s.get("images_in").asInt());
+    assertEquals(0, s.get("failed").asInt(), "the tally is of the labelling the tables were written from");
+    List<Row> rows = rows(s, "images").collectAsList();
+    assertEquals(3, rows.size());
+    for (Row r : rows) {
+      assertTrue(!r.getString(r.fieldIndex("status")).equals("failed"), name(r) + ": " + r);
+      long faces = rows(s, "faces").filter(col("path").equalTo(r.getString(r.fieldIndex("path")))).count();
+      assertEquals(r.getInt(r.fieldIndex("faces")), faces, name(r) + ": the two tables agree");
+    }
+    try (var left = Files.list(Path.of(out, "_staging"))) {
+      assertEquals(List.of(), left.toList(), "the checkpoint goes with the run's staging");
+    }
   }
 
   @Test
