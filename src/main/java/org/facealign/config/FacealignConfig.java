@@ -273,7 +273,7 @@ public final class FacealignConfig {
           c.getBoolean("patch-normalisation"), c.getBoolean("cnn-batch-norm"),
           c.getBoolean("cnn-strided"), c.getDouble("rrn-leaky-slope"), c.getDouble("dropout"),
           c.getDouble("jitter-scale"), c.getDouble("jitter-shift"), c.getInt("native-threads"),
-          c.getDouble("s0-perturb"), c.getString("lr-schedule"));
+          c.getDouble("s0-perturb"), c.getString("lr-schedule"), c.getString("loss"));
     } catch (IllegalArgumentException e) {
       throw bad(c, "facealign.msrrn", e.getMessage());
     }

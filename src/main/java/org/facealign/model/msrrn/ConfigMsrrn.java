@@ -55,14 +55,20 @@ import org.facealign.model.LearningRateSchedules;
  * @param lrSchedule how the learning rate moves from epoch to epoch: {@code plateau} (multiplied by lrDrop after
  *     patience epochs without a better validation error) or {@code cosine} (epoch e of E trains at learningRate ·
  *     (1 + cos(π (e − 1) / E)) / 2, from learningRate down towards 0; no drops)
+ * @param loss the training loss on S0 and every stage's shape, summed over coordinates: {@code l2} (squared errors,
+ *     the paper's) or {@code l1} (absolute errors, which weigh a few large errors less: Feng et al., "Wing loss for
+ *     robust facial landmark localisation with convolutional neural networks", CVPR 2018)
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
     double learningRate, int batch, int epochs, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, int validationFaces, boolean onlineAugment, boolean positionGradient,
     boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope, double dropout,
-    double jitterScale, double jitterShift, int nativeThreads, double s0Perturb, String lrSchedule)
+    double jitterScale, double jitterShift, int nativeThreads, double s0Perturb, String lrSchedule, String loss)
     implements Serializable {
+
+  /** The values of {@code loss}, the default first. */
+  public static final java.util.List<String> LOSSES = java.util.List.of("l2", "l1");
 
   /** Most stages: the paper's three crop scales and two more at the finest. */
   public static final int MAX_STAGES = 5;
@@ -70,7 +76,7 @@ public record ConfigMsrrn(
   /** The defaults of {@code reference.conf}. */
   public static ConfigMsrrn defaults() {
     return new ConfigMsrrn(5, 12, 16, 128, 16, 256, 1e-4, 3e-4, 16, 30, 0.5, 3, 6, 0, 5, 200, true, false, true, true, true, 0.1,
-        0.2, 0.05, 0.05, 1, 0, "plateau");
+        0.2, 0.05, 0.05, 1, 0, "plateau", "l2");
   }
 
   /** These settings without dropout, box jitter and S0 perturbation, with ND4J's own thread counts. */
@@ -81,7 +87,7 @@ public record ConfigMsrrn(
       boolean patchNormalisation, boolean cnnBatchNorm, boolean cnnStrided, double rrnLeakySlope) {
     this(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate, batch, epochs,
         lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment, positionGradient,
-        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0, 0, 0, "plateau");
+        patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, 0, 0, 0, 0, 0, "plateau", "l2");
   }
 
   /** These settings with {@code dropout} and box jitter {@code jitterScale}, {@code jitterShift}. */
@@ -89,7 +95,15 @@ public record ConfigMsrrn(
     return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
         batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
         positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
-        jitterShift, nativeThreads, s0Perturb, lrSchedule);
+        jitterShift, nativeThreads, s0Perturb, lrSchedule, loss);
+  }
+
+  /** These settings with the training loss {@code loss}. */
+  public ConfigMsrrn withLoss(String loss) {
+    return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
+        batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
+        positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
+        jitterShift, nativeThreads, s0Perturb, lrSchedule, loss);
   }
 
   /** Whether the learning rate follows the {@code cosine} schedule. */
@@ -102,7 +116,7 @@ public record ConfigMsrrn(
     return new ConfigMsrrn(stages, patchSize, rrnChannels, rrnHidden, cnnChannels, cnnHidden, weightDecay, learningRate,
         batch, epochs, lrDrop, patience, earlyStop, workers, averagingFrequency, validationFaces, onlineAugment,
         positionGradient, patchNormalisation, cnnBatchNorm, cnnStrided, rrnLeakySlope, dropout, jitterScale,
-        jitterShift, nativeThreads, s0Perturb, lrSchedule);
+        jitterShift, nativeThreads, s0Perturb, lrSchedule, loss);
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -132,6 +146,7 @@ public record ConfigMsrrn(
     check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
     check(LearningRateSchedules.valid(lrSchedule),
         "lr-schedule must be one of " + LearningRateSchedules.NAMES + ", got " + lrSchedule);
+    check(LOSSES.contains(loss), "loss must be one of " + LOSSES + ", got " + loss);
   }
 
   private static void check(boolean ok, String why) {

@@ -30,6 +30,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.lossfunctions.impl.LossL1;
 import org.nd4j.linalg.lossfunctions.impl.LossL2;
 
 /**
@@ -209,7 +210,8 @@ public final class MsrrnGraph {
     b.addVertex(RRN, new RecurrentRegressionVertex(points, sizes, cfg.patchSize(), cfg.rrnChannels(), cfg.rrnHidden(),
         cfg.positionGradient(), seed).patchNormalisation(cfg.patchNormalisation())
         .leakySlope(cfg.rrnLeakySlope()).dropout(cfg.dropout()).training(updater.clone(), weightDecay), rrnInputs);
-    b.addLayer(LOSS, new LossLayer.Builder(new LossL2()).activation(Activation.IDENTITY).build(), RRN);
+    b.addLayer(LOSS, new LossLayer.Builder("l1".equals(cfg.loss()) ? new LossL1() : new LossL2())
+        .activation(Activation.IDENTITY).build(), RRN);
     b.setOutputs(LOSS);
     return b.build();
   }

@@ -2,6 +2,7 @@ package org.facealign.model.msrrn.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -42,6 +43,23 @@ class MsrrnGraphTest {
         }
       }
     }
+  }
+
+  @Test
+  void theLossIsTheMeanOverFacesOfTheSquaredOrAbsoluteErrorsOfS0AndEveryStage() {
+    MultiDataSet mds = Tiny.batch(Tiny.faces(5, 0.08, 3L), 3, DataType.DOUBLE);
+    for (String loss : List.of("l2", "l1")) {
+      // no weight decay, so that the score is the loss alone
+      ComputationGraph g = MsrrnGraph.build(Tiny.config(3, false, 1e-3, 0).withLoss(loss), Tiny.POINTS, Tiny.CROPS,
+          Tiny.MEAN, 7L, DataType.DOUBLE);
+      INDArray out = g.outputSingle(false, mds.getFeatures());
+      INDArray err = out.sub(mds.getLabels(0));
+      assertEquals(2 * Tiny.POINTS * 4, err.columns(), "S0 and three stages");
+      double expected = (loss.equals("l1") ? org.nd4j.linalg.ops.transforms.Transforms.abs(err) : err.mul(err))
+          .sumNumber().doubleValue() / 5;
+      assertEquals(expected, g.score(mds), 1e-9 * expected, loss);
+    }
+    assertThrows(IllegalArgumentException.class, () -> Tiny.config(3, false).withLoss("l3"));
   }
 
   @Test
