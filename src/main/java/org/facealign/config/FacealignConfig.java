@@ -245,7 +245,7 @@ public final class FacealignConfig {
           c.getString("lr-plateau"), c.getString("pretrain-penalty"), c.getBoolean("joint-perturb"),
           c.getInt("global-folds"), c.getBoolean("rescale-starts"), c.getDouble("perturb-scale"), c.getString("updater"),
           c.getString("pretrain"), c.getInt("pretrain-epochs"), c.getDouble("pretrain-learning-rate"),
-          c.getString("lr-schedule"), c.getString("early-stop-plateau"));
+          c.getString("lr-schedule"), c.getString("early-stop-plateau"), c.getString("loss"));
     } catch (IllegalArgumentException e) {
       throw bad(c, global ? "facealign.deepreg" : "facealign.deepreg(.local)", e.getMessage());
     }

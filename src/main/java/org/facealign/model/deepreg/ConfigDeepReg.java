@@ -86,6 +86,9 @@ import org.facealign.model.LearningRateSchedules;
  *     still falling, but not yet below the pre-trained cascade's 5.303 %, stopped at epoch 10 and kept that cascade;
  *     with {@code trained} it reached 5.137 % (full-resolution maps, {@code train.seed = 11}; README, "Other seeds").
  *     SGD pre-training always stops as {@code start}
+ * @param loss the joint phase's loss on the last stage's shape, summed over coordinates: {@code l2} (squared errors,
+ *     the paper's and what closed-form pre-training minimises) or {@code l1} (absolute errors; Feng et al., "Wing
+ *     loss for robust facial landmark localisation with convolutional neural networks", CVPR 2018)
  *
  * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
  * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the
@@ -96,12 +99,28 @@ public record ConfigDeepReg(
     double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
     int averagingFrequency, String lrPlateau, String pretrainPenalty, boolean jointPerturb, int globalFolds, boolean rescaleStarts,
     double perturbScale, String updater, String pretrain, int pretrainEpochs, double pretrainLearningRate,
-    String lrSchedule, String earlyStopPlateau) implements Serializable {
+    String lrSchedule, String earlyStopPlateau, String loss) implements Serializable {
+
+  /** The values of {@code loss}, the default first. */
+  public static final java.util.List<String> LOSSES = java.util.List.of("l2", "l1");
+
+  /** These settings with the squared-error loss, {@code loss = l2}. */
+  public ConfigDeepReg(
+      int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
+      double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
+      int averagingFrequency, String lrPlateau, String pretrainPenalty, boolean jointPerturb, int globalFolds,
+      boolean rescaleStarts, double perturbScale, String updater, String pretrain, int pretrainEpochs,
+      double pretrainLearningRate, String lrSchedule, String earlyStopPlateau) {
+    this(stages, starts, ridge, globalRidge, validationFaces, dropout, epochs, learningRate, momentum, batch, lrDrop,
+        patience, earlyStop, workers, averagingFrequency, lrPlateau, pretrainPenalty, jointPerturb, globalFolds,
+        rescaleStarts, perturbScale, updater, pretrain, pretrainEpochs, pretrainLearningRate, lrSchedule,
+        earlyStopPlateau, "l2");
+  }
 
   /** The defaults of {@code reference.conf}. */
   public static ConfigDeepReg defaults() {
     return new ConfigDeepReg(5, 5, 0.05, 0.1, 200, 0.5, 30, 3e-3, 0.9, 50, 0.5, 3, 10, 0, 5, "trained", "raw", true, 0, false,
-        3.0, "nesterovs", "closed-form", 30, 3e-3, "plateau", "trained");
+        3.0, "nesterovs", "closed-form", 30, 3e-3, "plateau", "trained", "l2");
   }
 
   /** @throws IllegalArgumentException naming the first invalid field */
@@ -136,8 +155,17 @@ public record ConfigDeepReg(
         "pretrain-learning-rate must be positive, got " + pretrainLearningRate);
     check(LearningRateSchedules.valid(lrSchedule),
         "lr-schedule must be one of " + LearningRateSchedules.NAMES + ", got " + lrSchedule);
+    check(LOSSES.contains(loss), "loss must be one of " + LOSSES + ", got " + loss);
     check(!"sgd".equals(pretrain) || (globalFolds <= 1 && !rescaleStarts),
         "pretrain = sgd takes neither global-folds nor rescale-starts (both closed-form pre-training's)");
+  }
+
+  /** These settings with the joint phase's loss {@code loss}. */
+  public ConfigDeepReg withLoss(String loss) {
+    return new ConfigDeepReg(stages, starts, ridge, globalRidge, validationFaces, dropout, epochs, learningRate,
+        momentum, batch, lrDrop, patience, earlyStop, workers, averagingFrequency, lrPlateau, pretrainPenalty,
+        jointPerturb, globalFolds, rescaleStarts, perturbScale, updater, pretrain, pretrainEpochs, pretrainLearningRate,
+        lrSchedule, earlyStopPlateau, loss);
   }
 
   /** Whether the local layers are pre-trained by SGD with dropout ({@code pretrain = sgd}). */

@@ -23,6 +23,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.lossfunctions.impl.LossL1;
 import org.nd4j.linalg.lossfunctions.impl.LossL2;
 
 /**
@@ -193,7 +194,8 @@ public final class DeepRegGraph {
       b.addVertex(shapeVertex(t), new ElementWiseVertex(ElementWiseVertex.Op.Add), prev, stageLayer(t));
       prev = shapeVertex(t);
     }
-    b.addLayer(LOSS, new LossLayer.Builder(new LossL2()).activation(Activation.IDENTITY).build(),
+    b.addLayer(LOSS, new LossLayer.Builder("l1".equals(cfg.loss()) ? new LossL1() : new LossL2())
+        .activation(Activation.IDENTITY).build(),
         shapeVertex(init.numStages()));
     b.setOutputs(LOSS);
     return b.build();

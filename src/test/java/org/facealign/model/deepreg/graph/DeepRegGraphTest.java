@@ -1,6 +1,7 @@
 package org.facealign.model.deepreg.graph;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.TrainingSample;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /** The graph computes what the cascade computes, survives JSON, and gives the weights back. */
@@ -69,6 +71,23 @@ class DeepRegGraphTest {
             + ": graph and cascade differ by " + d + " units");
       }
     }
+  }
+
+  @Test
+  void theJointLossIsTheMeanOverSamplesOfTheSquaredOrAbsoluteErrorsOfTheLastStage() {
+    ConfigFeatures f = Samples.smallFeatures();
+    List<TrainingSample> samples = Samples.faces(f, 6, 5L);
+    Cascade c = Samples.randomCascade(f, 68, true, 0.01, 3L);
+    MultiDataSet mds = DeepRegGraph.toMultiDataSet(samples, true, DataType.DOUBLE);
+    for (String loss : List.of("l2", "l1")) {
+      ComputationGraph g = DeepRegGraph.build(c, noDropout().withLoss(loss), 1L, DataType.DOUBLE, true);
+      INDArray err = g.outputSingle(false, mds.getFeatures()).sub(mds.getLabels(0));
+      assertEquals(2 * 68, err.columns());
+      double expected = (loss.equals("l1") ? org.nd4j.linalg.ops.transforms.Transforms.abs(err) : err.mul(err))
+          .sumNumber().doubleValue() / samples.size();
+      assertEquals(expected, g.score(mds), 1e-9 * expected, loss);
+    }
+    assertThrows(IllegalArgumentException.class, () -> noDropout().withLoss("wing"));
   }
 
   @Test
