@@ -2,6 +2,7 @@ package org.facealign.model.msrrn;
 
 import java.io.Serializable;
 import org.facealign.model.LearningRateSchedules;
+import org.facealign.model.Losses;
 
 /**
  * Settings of MSRRN (Wang et al., "Multiscale recurrent regression networks for face alignment", 2017);
@@ -68,8 +69,6 @@ public record ConfigMsrrn(
     double jitterScale, double jitterShift, int nativeThreads, double s0Perturb, String lrSchedule, String loss)
     implements Serializable {
 
-  /** The values of {@code loss}. */
-  public static final java.util.List<String> LOSSES = java.util.List.of("l2", "l1");
 
   /** Most stages: the paper's three crop scales and two more at the finest. */
   public static final int MAX_STAGES = 5;
@@ -149,7 +148,7 @@ public record ConfigMsrrn(
     check(validationFaces >= 0, "validation-faces must be 0 or more, got " + validationFaces);
     check(LearningRateSchedules.valid(lrSchedule),
         "lr-schedule must be one of " + LearningRateSchedules.NAMES + ", got " + lrSchedule);
-    check(LOSSES.contains(loss), "loss must be one of " + LOSSES + ", got " + loss);
+    check(Losses.valid(loss), "loss must be one of " + Losses.NAMES + ", got " + loss);
   }
 
   private static void check(boolean ok, String why) {

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.facealign.feature.ConfigFeatures;
+import org.facealign.model.Losses;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.LinearMap;
@@ -23,8 +24,6 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.lossfunctions.impl.LossL1;
-import org.nd4j.linalg.lossfunctions.impl.LossL2;
 
 /**
  * The DeepReg cascade (Shi, Shan, Chen, "Deep Regression for Face Alignment", 2014) as a DL4J {@link
@@ -194,7 +193,7 @@ public final class DeepRegGraph {
       b.addVertex(shapeVertex(t), new ElementWiseVertex(ElementWiseVertex.Op.Add), prev, stageLayer(t));
       prev = shapeVertex(t);
     }
-    b.addLayer(LOSS, new LossLayer.Builder("l1".equals(cfg.loss()) ? new LossL1() : new LossL2())
+    b.addLayer(LOSS, new LossLayer.Builder(Losses.function(cfg.loss()))
         .activation(Activation.IDENTITY).build(),
         shapeVertex(init.numStages()));
     b.setOutputs(LOSS);

@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.facealign.data.GrayImage;
+import org.facealign.model.Losses;
 import org.facealign.model.msrrn.ConfigMsrrn;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,8 +31,6 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.nd4j.linalg.lossfunctions.impl.LossL1;
-import org.nd4j.linalg.lossfunctions.impl.LossL2;
 
 /**
  * MSRRN (Wang et al., "Multiscale recurrent regression networks for face alignment", 2017) as a DL4J {@link
@@ -210,7 +209,7 @@ public final class MsrrnGraph {
     b.addVertex(RRN, new RecurrentRegressionVertex(points, sizes, cfg.patchSize(), cfg.rrnChannels(), cfg.rrnHidden(),
         cfg.positionGradient(), seed).patchNormalisation(cfg.patchNormalisation())
         .leakySlope(cfg.rrnLeakySlope()).dropout(cfg.dropout()).training(updater.clone(), weightDecay), rrnInputs);
-    b.addLayer(LOSS, new LossLayer.Builder("l1".equals(cfg.loss()) ? new LossL1() : new LossL2())
+    b.addLayer(LOSS, new LossLayer.Builder(Losses.function(cfg.loss()))
         .activation(Activation.IDENTITY).build(), RRN);
     b.setOutputs(LOSS);
     return b.build();
