@@ -2,6 +2,7 @@ package org.facealign.model.deepreg;
 
 import java.io.Serializable;
 import org.facealign.model.LearningRateSchedules;
+import org.facealign.model.Losses;
 
 /**
  * Settings of DeepReg training (Shi, Shan, Chen 2014); {@code facealign.deepreg} in the configuration.
@@ -88,7 +89,8 @@ import org.facealign.model.LearningRateSchedules;
  *     SGD pre-training always stops as {@code start}
  * @param loss the joint phase's loss on the last stage's shape, summed over coordinates: {@code l2} (squared errors,
  *     the paper's and what closed-form pre-training minimises) or {@code l1} (absolute errors; Feng et al., "Wing
- *     loss for robust facial landmark localisation with convolutional neural networks", CVPR 2018)
+ *     loss for robust facial landmark localisation with convolutional neural networks", CVPR 2018). l2 was kept on
+ *     the validation faces: best joint IP-NME 5.48 % against 5.49 % with l1 at 1e-4 and 5.51 % at 3e-4 (README)
  *
  * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
  * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the
@@ -101,8 +103,6 @@ public record ConfigDeepReg(
     double perturbScale, String updater, String pretrain, int pretrainEpochs, double pretrainLearningRate,
     String lrSchedule, String earlyStopPlateau, String loss) implements Serializable {
 
-  /** The values of {@code loss}, the default first. */
-  public static final java.util.List<String> LOSSES = java.util.List.of("l2", "l1");
 
   /** These settings with the squared-error loss, {@code loss = l2}. */
   public ConfigDeepReg(
@@ -155,7 +155,7 @@ public record ConfigDeepReg(
         "pretrain-learning-rate must be positive, got " + pretrainLearningRate);
     check(LearningRateSchedules.valid(lrSchedule),
         "lr-schedule must be one of " + LearningRateSchedules.NAMES + ", got " + lrSchedule);
-    check(LOSSES.contains(loss), "loss must be one of " + LOSSES + ", got " + loss);
+    check(Losses.valid(loss), "loss must be one of " + Losses.NAMES + ", got " + loss);
     check(!"sgd".equals(pretrain) || (globalFolds <= 1 && !rescaleStarts),
         "pretrain = sgd takes neither global-folds nor rescale-starts (both closed-form pre-training's)");
   }
