@@ -7,8 +7,8 @@
 #
 # The parts are nested: the training faces are ordered by the SHA-256 of "ORDER-SEED:part/name" (the same order
 # on every machine), and the part of fraction f is the first round(f x N) of them. Each part is one `pipeline`
-# run (default: --model deepreg -D facealign.deepreg.table1=false) in OUT/f-F; a part whose report.json exists is
-# not run again. The validation faces (facealign.deepreg.validation-faces, 200) are drawn from each part as from
+# run (default: --model deepreg -D facealign.deepreg.table1=false) in OUT/f-F; a part whose report/report.json exists
+# is not run again. The validation faces (facealign.deepreg.validation-faces, 200) are drawn from each part as from
 # the whole set, so a part of n faces fits n - 200. OUT/learning-curve.tsv gets one line per part: the fraction,
 # the faces of the part, the faces the model fits (the rest are validation faces), the final IP-NME of each phase the
 # report records (SequentialReg and DeepReg for DeepReg) on validation and common, and the common IP-NME of the model.
@@ -57,8 +57,8 @@ for f in "${parts[@]}"; do
     || { echo "fraction $f: not in (0, 1]" >&2; exit 2; }
   head -n "$n" "$lists/training-ordered.txt" > "$lists/training-$f.txt"
   run="$out/f-$f"
-  if [[ -f "$run/report.json" ]]; then
-    echo "== fraction $f ($n faces): $run/report.json exists, not run again" >&2
+  if [[ -f "$run/report/report.json" ]]; then
+    echo "== fraction $f ($n faces): $run/report/report.json exists, not run again" >&2
     continue
   fi
   echo "== fraction $f: $n of $total training faces" >&2
@@ -71,7 +71,7 @@ import json, sys
 out, target, parts = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 rows = []
 for f in parts:
-    r = json.load(open(f"{out}/f-{f}/report.json"))
+    r = json.load(open(f"{out}/f-{f}/report/report.json"))
     faces = r["model"]["training_faces"]
     stages = (r.get("training") or {}).get("stages") or {}
     t, v = stages.get("train", {}).get("samples"), stages.get("validation", {}).get("samples")

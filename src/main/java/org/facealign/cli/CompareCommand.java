@@ -15,6 +15,7 @@ import org.facealign.eval.Comparison;
 import org.facealign.eval.FacesCsv;
 import org.facealign.eval.PairedDifference;
 import org.facealign.eval.Report;
+import org.facealign.eval.ReportDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -96,9 +97,20 @@ final class CompareCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** {@code path} itself, or its faces.csv if it is a directory. */
+  /**
+   * {@code path} itself, or the faces.csv of the report it is the directory of, or, for a pipeline's output
+   * directory, of its {@code report} directory.
+   */
   private static String facesCsv(Storage st, String path) throws java.io.IOException {
-    return st.isDirectory(path) ? Storage.resolve(path, Report.CSV) : path;
+    String dir = ReportDirectory.readable(st, path);
+    if (!st.isDirectory(dir)) {
+      return path;
+    }
+    String pipelineReport = Storage.resolve(dir, PipelineCommand.REPORT);
+    if (!st.exists(Storage.resolve(dir, Report.CSV)) && st.exists(pipelineReport)) {
+      dir = ReportDirectory.readable(st, pipelineReport);
+    }
+    return Storage.resolve(dir, Report.CSV);
   }
 
   private static FacesCsv.Parsed read(Storage st, String path) throws java.io.IOException {

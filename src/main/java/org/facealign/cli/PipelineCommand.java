@@ -17,8 +17,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
-    description = "prepare + train + evaluate in one Spark application: OUT/prepared, OUT/model, OUT/report.json, OUT/report.html.")
+    description = "prepare + train + evaluate in one Spark application: OUT/prepared, OUT/model, OUT/report "
+        + "(report.html, report.json, ...).")
 final class PipelineCommand extends SparkCommand {
+  /** The directory of {@code --out} the report goes into. */
+  static final String REPORT = "report";
+
   @Mixin
   DataOptions input = new DataOptions();
 
@@ -64,13 +68,15 @@ final class PipelineCommand extends SparkCommand {
       TrainJob.run(spark, cfg.with(Map.of("facealign.train.model", "mean")), st, prepared, meanDir);
       others.add(meanDir);
     }
-    EvaluateJob.run(spark, cfg, st, prepared, modelDir, out, others);
-    System.out.print(Secrets.redactText(summaryLines(st, out)));
+    String report = Storage.resolve(out, REPORT);
+    EvaluateJob.run(spark, cfg, st, prepared, modelDir, report, others);
+    System.out.print(Secrets.redactText(summaryLines(st, report)));
     return 0;
   }
 
   /** A few human-readable lines from {@code DIR/report.json}. */
-  static String summaryLines(Storage st, String dir) throws IOException {
+  static String summaryLines(Storage st, String reportDir) throws IOException {
+    String dir = org.facealign.eval.ReportDirectory.readable(st, reportDir);
     JsonNode r = new ObjectMapper().readTree(st.readBytes(Storage.resolve(dir, "report.json"), 1L << 30));
     StringBuilder b = new StringBuilder();
     JsonNode c = r.path("counts");

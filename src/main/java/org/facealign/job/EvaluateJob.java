@@ -23,6 +23,7 @@ import org.facealign.data.Shape;
 import org.facealign.data.Storage;
 import org.facealign.eval.FaceResult;
 import org.facealign.eval.Report;
+import org.facealign.eval.ReportDirectory;
 import org.facealign.model.LandmarkModel;
 import org.facealign.model.ModelCache;
 import org.facealign.model.ModelHeader;
@@ -78,6 +79,7 @@ public final class EvaluateJob {
    */
   public static Report run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
       String outDir, List<String> compare) throws IOException {
+    ReportDirectory.checkWritable(st, outDir); // before the work, not after it
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
     Map<String, byte[]> files = ModelStore.readFiles(st, modelDir);
     LandmarkModel model = ModelStore.decode(files, modelDir);
@@ -151,42 +153,23 @@ public final class EvaluateJob {
     Report built = report.build();
     Map<String, byte[]> out = new LinkedHashMap<>(built.render());
     out.put("config.conf", cfg.render().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    // each file whole or not at all, report.json last, recording the SHA-256 of every other file: a reader that
-    // finds a file that is not the one report.json records (an evaluation cut short) can tell
+    // report.json records the SHA-256 of every other file of the report; the directory is replaced as a whole
     byte[] json = out.remove(Report.JSON);
     com.fasterxml.jackson.databind.node.ObjectNode written = PreparedSet.JSON.createObjectNode();
+    Map<String, byte[]> reportFiles = new LinkedHashMap<>();
     for (Map.Entry<String, byte[]> f : out.entrySet()) {
       // text files (report.html, faces.csv) lose the credentials of any URI in them
       byte[] bytes = f.getKey().endsWith(".png") ? f.getValue() : org.facealign.config.Secrets.redactText(f.getValue());
-      st.writeAtomically(Storage.resolve(outDir, f.getKey()), bytes);
+      reportFiles.put(f.getKey(), bytes);
       written.put(f.getKey(), org.facealign.data.Hashes.sha256(bytes));
     }
     com.fasterxml.jackson.databind.node.ObjectNode root =
         (com.fasterxml.jackson.databind.node.ObjectNode) PreparedSet.JSON.readTree(json);
     root.set(Report.FILES, written);
-    st.writeAtomically(Storage.resolve(outDir, Report.JSON),
-        org.facealign.config.Secrets.redactText(PreparedSet.JSON.writeValueAsBytes(root)));
-    out.put(Report.JSON, json);
-    deleteStaleFigures(st, outDir, out.keySet());
+    reportFiles.put(Report.JSON, org.facealign.config.Secrets.redactText(PreparedSet.JSON.writeValueAsBytes(root)));
+    ReportDirectory.commit(st, outDir, reportFiles);
     LOG.info("evaluate: report written to {}", org.facealign.config.Secrets.redactText(Storage.resolve(outDir, "report.html")));
     return built;
-  }
-
-  /** The figures an evaluation writes beside its report (the names {@code run} gives them). */
-  static final java.util.regex.Pattern FIGURES =
-      java.util.regex.Pattern.compile("(worst-.+|ced-compare-.+|stages|bias-variance)\\.png");
-
-  /**
-   * Deletes the figures an earlier evaluation into {@code outDir} wrote and this one did not (a subset no longer
-   * evaluated, a model no longer compared), so the directory holds one report, not parts of two.
-   */
-  static void deleteStaleFigures(Storage st, String outDir, java.util.Set<String> written) throws IOException {
-    for (org.apache.hadoop.fs.FileStatus f : st.list(outDir)) {
-      String name = f.getPath().getName();
-      if (f.isFile() && FIGURES.matcher(name).matches() && !written.contains(name)) {
-        st.delete(f.getPath().toString());
-      }
-    }
   }
 
   /** The predictions of the model whose files are {@code files} on the faces of the {@code tests} subsets. */

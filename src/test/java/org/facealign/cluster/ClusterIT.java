@@ -116,7 +116,7 @@ class ClusterIT extends OnCluster {
     put(local, "/mean");
     assertEquals(0, submit("cluster-mode", "cluster", List.of("pipeline", "--data", root + "/mean", "--out",
         root + "/runs/cluster-mode", "--model", "mean")));
-    assertEquals(4, json(root + "/runs/cluster-mode/report.json").at("/subsets/common/faces").asInt());
+    assertEquals(4, json(root + "/runs/cluster-mode/report/report.json").at("/subsets/common/faces").asInt());
     // a job that fails on the cluster makes spark-submit fail too
     assertNotEquals(0, submit("cluster-mode-fails", "cluster", List.of("evaluate", "--prepared",
         root + "/runs/cluster-mode/prepared", "--model", root + "/no/such/model", "--out", root + "/runs/x")));

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code submit/learning-curve.sh} on a 300-W folder of boxes only, every part's run already done: the nested parts,
- * their order, the table and the fit. No pipeline runs (a part whose {@code report.json} exists is not run again).
+ * their order, the table and the fit. No pipeline runs (a part whose {@code report/report.json} exists is not run
+ * again).
  */
 class LearningCurveScriptTest {
   static final Path HOME = Path.of("").toAbsolutePath();
@@ -43,8 +44,8 @@ class LearningCurveScriptTest {
     for (String f : List.of("0.25", "0.5", "1")) {
       int faces = (int) Math.round(Double.parseDouble(f) * 12);
       double e = 0.04 + 0.3 / Math.sqrt(faces - 1);
-      Files.createDirectories(out.resolve("f-" + f));
-      Files.writeString(out.resolve("f-" + f + "/report.json"), String.format(Locale.ROOT, "{\"model\": "
+      Files.createDirectories(out.resolve("f-" + f + "/report"));
+      Files.writeString(out.resolve("f-" + f + "/report/report.json"), String.format(Locale.ROOT, "{\"model\": "
           + "{\"training_faces\": %d}, \"training\": {\"stages\": {\"train\": {\"samples\": %d}, \"validation\": "
           + "{\"samples\": 2}}}, \"subsets\": {\"common\": {\"ip_nme\": %.9f}}, \"final_ip_nme_by_phase\": "
           + "{\"sequentialreg\": {\"validation\": %.9f, \"common\": %.9f}, \"deepreg\": {\"common\": %.9f}}}",
@@ -88,8 +89,8 @@ class LearningCurveScriptTest {
     Path other = dir.resolve("other");
     for (Path o : List.of(again, other)) {
       for (String f : List.of("0.25", "0.5", "1")) {
-        Files.createDirectories(o.resolve("f-" + f));
-        Files.copy(out.resolve("f-" + f + "/report.json"), o.resolve("f-" + f + "/report.json"));
+        Files.createDirectories(o.resolve("f-" + f + "/report"));
+        Files.copy(out.resolve("f-" + f + "/report/report.json"), o.resolve("f-" + f + "/report/report.json"));
       }
     }
     assertEquals(0, run(List.of("bash", HOME.resolve("submit/learning-curve.sh").toString(), moved.toString(),

@@ -37,7 +37,7 @@ class HdfsPipelineTest {
       int code = Main.run("pipeline", "--data", root + "/300W", "--out", out, "-D", "spark.master=local[2]");
       assertEquals(0, code);
       Storage st = Storage.of(conf);
-      JsonNode r = PipelineTest.JSON.readTree(st.readBytes(out + "/report.json", 1 << 24));
+      JsonNode r = PipelineTest.JSON.readTree(st.readBytes(out + "/report/report.json", 1 << 24));
       assertEquals(4, r.at("/subsets/common/faces").asInt());
       assertEquals(2, r.at("/subsets/challenging/faces").asInt());
       assertEquals(6, r.at("/counts/ok").asInt());

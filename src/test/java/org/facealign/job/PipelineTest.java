@@ -32,7 +32,7 @@ class PipelineTest {
     int code = Main.run("pipeline", "--data", data300w().toString(), "--out", out.toString(), "--model", "mean",
         "-D", "spark.master=local[2]");
     assertEquals(0, code);
-    JsonNode r = JSON.readTree(out.resolve("report.json").toFile());
+    JsonNode r = JSON.readTree(out.resolve("report/report.json").toFile());
     assertEquals(554, r.at("/subsets/common/faces").asInt());
     assertEquals(4, r.at("/subsets/challenging/faces").asInt());
     assertEquals(558, r.at("/subsets/full/faces").asInt());
@@ -50,21 +50,21 @@ class PipelineTest {
     double fail = r.at("/subsets/common/failure_rate_008").asDouble();
     assertTrue(auc >= 0 && auc < 0.5 && fail > 0.3 && fail <= 1, "auc " + auc + " failure " + fail);
     for (String f : new String[] {"report.html", "faces.csv", "ced.png", "config.conf"}) {
-      assertTrue(Files.size(out.resolve(f)) > 100, f);
-      // report.json, written last, records each file written with it
-      assertEquals(org.facealign.data.Hashes.sha256(Files.readAllBytes(out.resolve(f))), r.at("/files/" + f).asText(),
-          f);
+      assertTrue(Files.size(out.resolve("report").resolve(f)) > 100, f);
+      // report.json records each file written with it
+      byte[] bytes = Files.readAllBytes(out.resolve("report").resolve(f));
+      assertEquals(org.facealign.data.Hashes.sha256(bytes), r.at("/files/" + f).asText(), f);
     }
     LandmarkModel m = ModelStore.load(Storage.local(), out.resolve("model").toString());
     assertEquals(2014, m.header().provenance().trainingFaces());
     assertEquals(64, m.header().provenance().dataHash().length());
     // one row per face per subset (common 554 + challenging 4 + full 558) and a header
-    assertEquals(1 + 554 + 4 + 558, Files.readAllLines(out.resolve("faces.csv")).size());
+    assertEquals(1 + 554 + 4 + 558, Files.readAllLines(out.resolve("report/faces.csv")).size());
     // the worst faces, drawn: the 8 largest errors of common, largest first, and all 4 of challenging
     JsonNode worst = r.at("/worst_faces/common");
     assertEquals(8, worst.size());
     java.util.List<Double> all = new java.util.ArrayList<>();
-    for (String line : Files.readAllLines(out.resolve("faces.csv")).subList(1, 1 + 554 + 4 + 558)) {
+    for (String line : Files.readAllLines(out.resolve("report/faces.csv")).subList(1, 1 + 554 + 4 + 558)) {
       String[] f = line.split(",");
       if (f[1].equals("common")) {
         all.add(Double.parseDouble(f[3]));
@@ -75,7 +75,7 @@ class PipelineTest {
       assertEquals(all.get(i), worst.get(i).get("ip_nme").asDouble(), 1e-6, "worst face " + i);
     }
     assertEquals(4, r.at("/worst_faces/challenging").size());
-    assertTrue(Files.size(out.resolve("worst-common.png")) > 10_000);
+    assertTrue(Files.size(out.resolve("report/worst-common.png")) > 10_000);
   }
 
   @Test
@@ -121,7 +121,7 @@ class PipelineTest {
     // data given as a file:// URI: every read goes through Hadoop's FileSystem
     int code = Main.run("pipeline", "--data", data.toUri().toString(), "--out", out.toString(), "-D", "spark.master=local[2]");
     assertEquals(0, code);
-    JsonNode r = JSON.readTree(out.resolve("report.json").toFile());
+    JsonNode r = JSON.readTree(out.resolve("report/report.json").toFile());
     assertEquals(11, r.at("/counts/in").asInt());
     assertEquals(5, r.at("/counts/ok").asInt());
     assertEquals(6, r.at("/counts/failed").asInt());
@@ -145,7 +145,7 @@ class PipelineTest {
     assertTrue(reasons.get("bad_67").contains("67"), reasons.get("bad_67"));
     assertTrue(reasons.get("bad_nan").contains("bad_nan.pts"), reasons.get("bad_nan"));
     assertTrue(reasons.get("bad_noimage").contains("no image"), reasons.get("bad_noimage"));
-    String html = Files.readString(out.resolve("report.html"));
+    String html = Files.readString(out.resolve("report/report.html"));
     assertTrue(html.contains("bad_truncated") && html.contains("empty file"), "failures shown in the HTML report");
   }
 

@@ -119,7 +119,8 @@ class SecretsNotWrittenTest {
     try (Stream<Path> s = Files.walk(outputs)) {
       files = s.filter(Files::isRegularFile).toList();
     }
-    for (String must : List.of("pipeline/config.conf", "pipeline/report.json", "pipeline/report.html",
+    for (String must : List.of("pipeline/report/config.conf", "pipeline/report/report.json",
+        "pipeline/report/report.html",
         "pipeline/prepared/summary.json", "pipeline/prepared/config.conf", "pipeline/model/config.conf",
         "labelled/summary.json", "registry/history.jsonl")) {
       assertTrue(files.contains(outputs.resolve(must)), must + " was written");
@@ -130,10 +131,10 @@ class SecretsNotWrittenTest {
       assertFalse(contains(Files.readAllBytes(f), marker), "the secret is written in " + outputs.relativize(f));
     }
     // the configuration copies keep the keys, say the values were redacted, keep the rest
-    String saved = Files.readString(out.resolve("config.conf"));
+    String saved = Files.readString(out.resolve("report/config.conf"));
     assertTrue(saved.contains("spark.hadoop.fs.s3a.secret.key") && saved.contains(Secrets.REDACTED), saved);
     assertTrue(saved.contains("http://minio.example:9000") && saved.contains("s3a://bucket/features"), saved);
-    assertTrue(Files.readString(out.resolve("report.json")).contains(Secrets.REDACTED));
+    assertTrue(Files.readString(out.resolve("report/report.json")).contains(Secrets.REDACTED));
 
     // and no log line or console output
     assertTrue(capture.lines.stream().anyMatch(l -> l.contains("prepare:")), "the log was captured");

@@ -1,0 +1,93 @@
+package org.facealign.eval;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.facealign.data.DataException;
+import org.facealign.data.Storage;
+
+/**
+ * The directory an evaluation's report lives in, replaced as a whole: the files of a new report are written into a
+ * hidden sibling ({@code .NAME.tmp-UUID}) and that directory is put in the old one's place ({@link
+ * Storage#replaceDirectory}), so a reader finds one report, the old or the new, never the {@code report.html} of
+ * one beside the {@code report.json} of the other; readers go through {@link #readable}, which finds the old report
+ * where a replacement stopped between its two renames. Because the whole directory is replaced, it must hold
+ * nothing but a report ({@link #checkWritable}).
+ */
+public final class ReportDirectory {
+  /** The file names a report is made of: the fixed ones and the figures named after subsets and stages. */
+  private static final Pattern FILES = Pattern.compile(
+      "report\\.json|report\\.html|faces\\.csv|ced\\.png|config\\.conf"
+          + "|(worst-.+|ced-compare-.+|stages|bias-variance)\\.png");
+
+  private ReportDirectory() {}
+
+  /** Whether {@code name} is the name of a file a report is made of. */
+  public static boolean isReportFile(String name) {
+    return FILES.matcher(name).matches();
+  }
+
+  /**
+   * Refuses {@code dir} when a report cannot replace it without destroying something else: when it is a file, or a
+   * directory holding anything but the files of a report (a model, a prepared set, a user's notes).
+   */
+  public static void checkWritable(Storage st, String dir) throws IOException {
+    if (!st.exists(dir)) {
+      return;
+    }
+    if (!st.isDirectory(dir)) {
+      throw new DataException(dir, "is a file; a report is written into a directory of its own");
+    }
+    for (FileStatus f : st.list(dir)) {
+      String name = f.getPath().getName();
+      if (f.isDirectory() || !isReportFile(name)) {
+        throw new DataException(dir, "holds " + name + ", which is not part of a report; a new report replaces "
+            + "the whole directory, so it needs one of its own (pipeline writes OUT/report)");
+      }
+    }
+  }
+
+  /**
+   * Writes {@code files} (name to bytes, every name a {@link #isReportFile report file}) as the report in {@code
+   * dir}, replacing whatever report was there as a whole.
+   */
+  public static void commit(Storage st, String dir, Map<String, byte[]> files) throws IOException {
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("a report has files");
+    }
+    for (String name : files.keySet()) {
+      if (!isReportFile(name)) {
+        throw new IllegalArgumentException(name + " is not the name of a report file");
+      }
+    }
+    checkWritable(st, dir);
+    Path target = new Path(dir);
+    Path parent = target.getParent();
+    if (parent == null) {
+      throw new DataException(dir, "is a root directory; a report needs a directory of its own below it");
+    }
+    String staged = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID()).toString();
+    try {
+      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+        st.writeDurably(Storage.resolve(staged, f.getKey()), f.getValue());
+      }
+      st.syncDirectory(staged);
+      st.replaceDirectory(staged, dir);
+    } catch (IOException | RuntimeException e) {
+      try {
+        st.delete(staged);
+      } catch (IOException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /** The directory to read {@code dir}'s report from ({@link Storage#readableDirectory}). */
+  public static String readable(Storage st, String dir) throws IOException {
+    return st.readableDirectory(dir);
+  }
+}
