@@ -105,6 +105,15 @@ class MainTest {
     assertEquals(4, r.path("rows").path("b").path("in").asInt());
     assertEquals(1, r.path("rows").path("b").path("failed").asInt());
     assertTrue(r.path("errors").get(0).asText().startsWith(b + " line 4: ip_nme is not a number"), json);
+    // a pipeline's output directory: its report directory's faces.csv, the same figures
+    Path pipelineOut = dir.resolve("pipeline");
+    Files.createDirectories(pipelineOut.resolve("report"));
+    Files.copy(a.resolve("faces.csv"), pipelineOut.resolve("report/faces.csv"));
+    Files.createDirectories(pipelineOut.resolve("model"));
+    String again = capture(() -> assertEquals(0, Main.run("compare", pipelineOut.toString(), b.toString(), "--samples",
+        "200")));
+    assertEquals(-0.01, new com.fasterxml.jackson.databind.ObjectMapper().readTree(again)
+        .at("/subsets/common/ip_nme/difference").asDouble(), 1e-12);
 
     Path c = dir.resolve("c.csv");
     Files.writeString(c, header + "g1,common,g1.jpg,0.05,0.04\n");
