@@ -15,7 +15,6 @@ import org.facealign.eval.Comparison;
 import org.facealign.eval.FacesCsv;
 import org.facealign.eval.PairedDifference;
 import org.facealign.eval.Report;
-import org.facealign.eval.ReportDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -102,13 +101,13 @@ final class CompareCommand implements Callable<Integer> {
    * directory, of its {@code report} directory.
    */
   private static String facesCsv(Storage st, String path) throws java.io.IOException {
-    String dir = ReportDirectory.readable(st, path);
+    String dir = st.readableDirectory(path);
     if (!st.isDirectory(dir)) {
       return path;
     }
     String pipelineReport = Storage.resolve(dir, PipelineCommand.REPORT);
     if (!st.exists(Storage.resolve(dir, Report.CSV)) && st.exists(pipelineReport)) {
-      dir = ReportDirectory.readable(st, pipelineReport);
+      dir = st.readableDirectory(pipelineReport);
     }
     return Storage.resolve(dir, Report.CSV);
   }

@@ -76,7 +76,7 @@ final class PipelineCommand extends SparkCommand {
 
   /** A few human-readable lines from {@code DIR/report.json}. */
   static String summaryLines(Storage st, String reportDir) throws IOException {
-    String dir = org.facealign.eval.ReportDirectory.readable(st, reportDir);
+    String dir = st.readableDirectory(reportDir);
     JsonNode r = new ObjectMapper().readTree(st.readBytes(Storage.resolve(dir, "report.json"), 1L << 30));
     StringBuilder b = new StringBuilder();
     JsonNode c = r.path("counts");

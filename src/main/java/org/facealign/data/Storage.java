@@ -502,6 +502,34 @@ public final class Storage implements Serializable {
   }
 
   /**
+   * Makes {@code target} a directory holding exactly {@code files} (name to bytes), replacing whatever directory was
+   * there as a whole: the files are written durably into a hidden sibling ({@code .NAME.tmp-UUID}), which is then
+   * put in place by {@link #replaceDirectory}; if anything fails, the sibling is deleted and {@code target} is as it
+   * was.
+   */
+  public void writeDirectory(String target, java.util.Map<String, byte[]> files) throws IOException {
+    Path t = new Path(target);
+    if (t.getParent() == null || files.isEmpty()) {
+      throw new IllegalArgumentException("cannot write " + files.size() + " files as directory " + target);
+    }
+    String staged = new Path(t.getParent(), "." + t.getName() + ".tmp-" + java.util.UUID.randomUUID()).toString();
+    try {
+      for (java.util.Map.Entry<String, byte[]> f : files.entrySet()) {
+        writeDurably(resolve(staged, f.getKey()), f.getValue());
+      }
+      syncDirectory(staged);
+      replaceDirectory(staged, target);
+    } catch (IOException | RuntimeException e) {
+      try {
+        delete(staged);
+      } catch (IOException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  /**
    * The directory a reader of {@code target} should read: {@code target} itself when it is a directory; when it is
    * missing, the newest copy that a {@link #replaceDirectory} interrupted between its two renames left aside (the
    * previous contents, whole); otherwise {@code target} (so that the caller reports it missing). Never renames

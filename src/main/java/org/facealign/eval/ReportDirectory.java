@@ -2,20 +2,17 @@ package org.facealign.eval;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Path;
 import org.facealign.data.DataException;
 import org.facealign.data.Storage;
 
 /**
- * The directory an evaluation's report lives in, replaced as a whole: the files of a new report are written into a
- * hidden sibling ({@code .NAME.tmp-UUID}) and that directory is put in the old one's place ({@link
- * Storage#replaceDirectory}), so a reader finds one report, the old or the new, never the {@code report.html} of
- * one beside the {@code report.json} of the other; readers go through {@link #readable}, which finds the old report
- * where a replacement stopped between its two renames. Because the whole directory is replaced, it must hold
- * nothing but a report ({@link #checkWritable}).
+ * The directory an evaluation's report lives in, replaced as a whole ({@link Storage#writeDirectory}): a reader
+ * finds one report, the old or the new, never the {@code report.html} of one beside the {@code report.json} of the
+ * other; readers go through {@link Storage#readableDirectory}, which finds the old report where a replacement
+ * stopped between its two renames. Because the whole directory is replaced, it must hold nothing but a report
+ * ({@link #checkWritable}).
  */
 public final class ReportDirectory {
   /** The file names a report is made of: the fixed ones and the figures named after subsets and stages. */
@@ -64,30 +61,6 @@ public final class ReportDirectory {
       }
     }
     checkWritable(st, dir);
-    Path target = new Path(dir);
-    Path parent = target.getParent();
-    if (parent == null) {
-      throw new DataException(dir, "is a root directory; a report needs a directory of its own below it");
-    }
-    String staged = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID()).toString();
-    try {
-      for (Map.Entry<String, byte[]> f : files.entrySet()) {
-        st.writeDurably(Storage.resolve(staged, f.getKey()), f.getValue());
-      }
-      st.syncDirectory(staged);
-      st.replaceDirectory(staged, dir);
-    } catch (IOException | RuntimeException e) {
-      try {
-        st.delete(staged);
-      } catch (IOException | RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
-  }
-
-  /** The directory to read {@code dir}'s report from ({@link Storage#readableDirectory}). */
-  public static String readable(Storage st, String dir) throws IOException {
-    return st.readableDirectory(dir);
+    st.writeDirectory(dir, files);
   }
 }

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
@@ -229,13 +228,7 @@ public final class ModelStore {
    * replacing any model there, atomically.
    */
   public static void save(LandmarkModel model, Storage storage, String dir, byte[] training) throws IOException {
-    Map<String, byte[]> files = encode(model, training);
-    String parent = new org.apache.hadoop.fs.Path(dir).getParent().toString();
-    String tmp = Storage.resolve(parent, "." + new org.apache.hadoop.fs.Path(dir).getName() + ".tmp-" + UUID.randomUUID());
-    for (Map.Entry<String, byte[]> e : files.entrySet()) {
-      storage.write(Storage.resolve(tmp, e.getKey()), e.getValue());
-    }
-    storage.replaceDirectory(tmp, dir);
+    storage.writeDirectory(dir, encode(model, training));
   }
 
   /**

@@ -103,7 +103,6 @@ public record ConfigDeepReg(
     double perturbScale, String updater, String pretrain, int pretrainEpochs, double pretrainLearningRate,
     String lrSchedule, String earlyStopPlateau, String loss) implements Serializable {
 
-
   /** These settings with the squared-error loss, {@code loss = l2}. */
   public ConfigDeepReg(
       int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,

@@ -69,7 +69,6 @@ public record ConfigMsrrn(
     double jitterScale, double jitterShift, int nativeThreads, double s0Perturb, String lrSchedule, String loss)
     implements Serializable {
 
-
   /** Most stages: the paper's three crop scales and two more at the finest. */
   public static final int MAX_STAGES = 5;
 
