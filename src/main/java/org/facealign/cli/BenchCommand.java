@@ -141,7 +141,8 @@ final class BenchCommand implements Callable<Integer> {
     String data;
 
     @Option(names = "--subset", defaultValue = "common", description = "Its subset whose faces are timed: common, "
-        + "challenging or training (for settings chosen by speed, never on test faces) (default: ${DEFAULT-VALUE}).")
+        + "challenging, training (for settings chosen by speed, never on test faces) or validation (the training faces "
+        + "the model held out, for settings chosen by accuracy) (default: ${DEFAULT-VALUE}).")
     String subset;
 
     @Option(names = "--faces", defaultValue = "200", description = "Faces to time (default: ${DEFAULT-VALUE}).")
@@ -167,6 +168,41 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
 
+    /**
+     * The mean inter-pupil NME of the timed faces ({@code ip_nme}); with mirror averaging also that of the model alone
+     * on the same faces ({@code ip_nme_single}) and the averaging's gain, compared face by face.
+     */
+    private void accuracy(ObjectNode out, org.facealign.model.LandmarkModel m,
+        org.facealign.model.LandmarkModel single, List<org.facealign.data.GrayImage> images,
+        List<org.facealign.data.FaceBox> boxes, List<org.facealign.data.Shape> truths) {
+      double[] errors = errors(m, images, boxes, truths);
+      out.put("ip_nme", java.util.Arrays.stream(errors).average().orElse(Double.NaN));
+      out.put("mirror_average", m != single);
+      if (m != single) {
+        double[] alone = errors(single, images, boxes, truths);
+        // alone - averaged: positive when averaging lowers the error
+        org.facealign.eval.PairedDifference gain = org.facealign.eval.PairedDifference.of(alone, errors, 2000, 0.95, 1);
+        out.put("ip_nme_single", gain.meanA());
+        out.put("mirror_gain", gain.difference());
+        out.put("mirror_gain_standard_error", gain.standardError());
+        out.putArray("mirror_gain_interval95").add(gain.lower()).add(gain.upper());
+      }
+    }
+
+    private double[] errors(org.facealign.model.LandmarkModel m, List<org.facealign.data.GrayImage> images,
+        List<org.facealign.data.FaceBox> boxes, List<org.facealign.data.Shape> truths) {
+      double[] e = new double[images.size()];
+      int n = Math.max(1, batch);
+      for (int i0 = 0; i0 < images.size(); i0 += n) {
+        int i1 = Math.min(images.size(), i0 + n);
+        List<org.facealign.data.Shape> p = m.predictAll(images.subList(i0, i1), boxes.subList(i0, i1));
+        for (int i = i0; i < i1; i++) {
+          e[i] = org.facealign.eval.Nme.interPupil(p.get(i - i0), truths.get(i), m.header().scheme());
+        }
+      }
+      return e;
+    }
+
     @Override
     public Integer call() throws Exception {
       FacealignConfig cfg = config.load(Map.of());
@@ -174,22 +210,30 @@ final class BenchCommand implements Callable<Integer> {
       org.nd4j.linalg.factory.Nd4j.getExecutioner(); // loads the backend first
       org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
       Storage st = Storage.of(new org.apache.hadoop.conf.Configuration());
-      org.facealign.model.LandmarkModel m = org.facealign.model.ModelStore.load(st, model);
+      org.facealign.model.LandmarkModel single = org.facealign.model.ModelStore.load(st, model);
+      org.facealign.model.LandmarkModel m = cfg.inference().apply(single);
       org.facealign.data.BoxPolicy policy = org.facealign.data.BoxPolicy.parse(m.header().boxPolicy(), m.header().boxMargin());
       List<org.facealign.data.GrayImage> images = new ArrayList<>();
       List<org.facealign.data.FaceBox> boxes = new ArrayList<>();
+      List<org.facealign.data.Shape> truths = new ArrayList<>();
       {
         org.facealign.data.FaceReader.Limits limits = cfg.data().limits();
-        for (org.facealign.data.FaceEntry e : org.facealign.data.W300Layout.discover(st, data).entries()) {
+        List<org.facealign.data.FaceEntry> entries = org.facealign.data.W300Layout.discover(st, data).entries();
+        boolean validation = subset.equals("validation");
+        java.util.Set<String> held = validation ? org.facealign.job.DeepRegJob.validationFaces(m.header(),
+            entries.stream().filter(e -> e.subset().equals("training")).map(org.facealign.data.FaceEntry::id).toList())
+            : java.util.Set.of();
+        for (org.facealign.data.FaceEntry e : entries) {
           if (images.size() >= faces) {
             break;
           }
-          if (!e.subset().equals(subset)) {
+          if (validation ? !(e.subset().equals("training") && held.contains(e.id())) : !e.subset().equals(subset)) {
             continue;
           }
           org.facealign.data.LoadedFace lf = org.facealign.data.FaceReader.load(e, st, limits, m.header().scheme());
           images.add(lf.image());
           boxes.add(policy.boxFor(lf.face()));
+          truths.add(lf.face().landmarks());
         }
       }
       if (images.isEmpty()) {
@@ -220,7 +264,7 @@ final class BenchCommand implements Callable<Integer> {
       out.put("faces_per_s_one_core", 1000 / best);
       // the thread's CPU time: the same figure on a quiet machine, and less disturbed than the wall time on a busy one
       out.put("cpu_ms_per_face", bestCpu);
-      if (m instanceof org.facealign.model.deepreg.DeepRegModel d) {
+      if (single instanceof org.facealign.model.deepreg.DeepRegModel d) {
         // the local layers' rank: 136 at full rank, less when training factored them (deepreg.low-rank)
         out.put("local_rank", d.cascade().numStages() == 0 ? 0 : d.cascade().stages().get(0).rank());
         // faces predictAll aligns together: at most the model's group, whatever --batch hands it
@@ -229,11 +273,12 @@ final class BenchCommand implements Callable<Integer> {
         ObjectNode steps = out.putObject("steps_ms_per_face");
         new org.facealign.model.deepreg.PredictionSteps(d.cascade(), Math.min(Math.max(1, batch), d.group()))
             .measure(images, boxes, repeat).forEach(steps::put);
-      } else if (m instanceof org.facealign.model.msrrn.MsrrnModel r) {
+      } else if (single instanceof org.facealign.model.msrrn.MsrrnModel r) {
         ObjectNode steps = out.putObject("steps_ms_per_face");
         new org.facealign.model.msrrn.MsrrnSteps(r, Math.min(Math.max(1, batch),
             org.facealign.model.msrrn.MsrrnModel.BATCH)).measure(images, boxes, repeat).forEach(steps::put);
       }
+      accuracy(out, m, single, images, boxes, truths);
       out.put("heap_used_mb", (rt.totalMemory() - rt.freeMemory()) / 1e6);
       out.put("offheap_javacpp_mb", org.bytedeco.javacpp.Pointer.totalBytes() / 1e6);
       System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));

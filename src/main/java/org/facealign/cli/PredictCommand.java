@@ -69,7 +69,7 @@ final class PredictCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     FacealignConfig cfg = config.load(Map.of());
     Storage st = Storage.local();
-    LandmarkModel m = ModelStore.load(st, model);
+    LandmarkModel m = cfg.inference().apply(ModelStore.load(st, model));
     List<FaceBox> boxes = null;
     if (box != null && box.box != null) {
       boxes = List.of(new FaceBox(box.box[0], box.box[1], box.box[2], box.box[3]));

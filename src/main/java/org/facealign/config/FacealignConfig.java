@@ -39,6 +39,7 @@ public final class FacealignConfig {
   private final Data data;
   private final Train train;
   private final Eval eval;
+  private final Inference inference;
   private final ConfigFeatures features;
   private final String featureStore;
   private final ConfigAugment augment;
@@ -51,6 +52,7 @@ public final class FacealignConfig {
       this.data = Data.from(f.getConfig("data"));
       this.train = Train.from(f.getConfig("train"));
       this.eval = Eval.from(f.getConfig("eval"));
+      this.inference = Inference.from(f.getConfig("inference"));
       this.features = features(f.getConfig("features"));
       this.featureStore = f.getString("features.store");
       this.augment = augment(f.getConfig("augment"), train.seed());
@@ -119,7 +121,7 @@ public final class FacealignConfig {
       return message;
     }
     String key = m.group(2);
-    for (String section : List.of("spark", "data", "train", "eval", "data.scheme", "features", "augment", "deepreg", "deepreg.low-rank",
+    for (String section : List.of("spark", "data", "train", "eval", "inference", "data.scheme", "features", "augment", "deepreg", "deepreg.low-rank",
         "msrrn", "detect", "detect.box-maps", "label", "nightly")) {
       String full = ROOT + "." + section + "." + key;
       if (ConfigFactory.defaultReference().hasPath(full)) {
@@ -213,6 +215,11 @@ public final class FacealignConfig {
 
   public Eval eval() {
     return eval;
+  }
+
+  /** How models are applied. */
+  public Inference inference() {
+    return inference;
   }
 
   /** Feature extraction settings (validated). */
@@ -524,6 +531,23 @@ public final class FacealignConfig {
         throw bad(c, "facealign.eval.worst-faces", "must be in [0, 100], got " + worst);
       }
       return new Eval(m, worst);
+    }
+  }
+
+  /**
+   * How models are applied ({@code facealign.inference}).
+   *
+   * @param mirrorAverage average each face's landmarks with the model's on the mirrored face
+   *     ({@link org.facealign.model.MirrorAveraged})
+   */
+  public record Inference(boolean mirrorAverage) {
+    static Inference from(Config c) {
+      return new Inference(c.getBoolean("mirror-average"));
+    }
+
+    /** {@code model} applied with these settings. */
+    public org.facealign.model.LandmarkModel apply(org.facealign.model.LandmarkModel model) {
+      return org.facealign.model.MirrorAveraged.of(model, mirrorAverage);
     }
   }
 

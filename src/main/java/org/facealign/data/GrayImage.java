@@ -75,6 +75,26 @@ public final class GrayImage implements Serializable {
   }
 
   /**
+   * The {@code w x h} window whose top-left pixel is (x0, y0) of the image mirrored left to right, copied in one pass
+   * without mirroring the rest: {@code flipHorizontal().crop(x0, y0, w, h)}, for a window of a large photograph.
+   */
+  public GrayImage flipHorizontal(int x0, int y0, int w, int h) {
+    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > width || y0 + h > height) {
+      throw new IllegalArgumentException("window " + w + "x" + h + " at (" + x0 + ", " + y0 + ") outside a "
+          + width + "x" + height + " image");
+    }
+    float[] r = new float[w * h];
+    for (int y = 0; y < h; y++) {
+      int from = (y0 + y) * width + (width - 1 - x0);
+      int to = y * w;
+      for (int x = 0; x < w; x++) {
+        r[to + x] = pixels[from - x];
+      }
+    }
+    return new GrayImage(w, h, r);
+  }
+
+  /**
    * The image as displayed under EXIF orientation {@code tag} (1..8; TIFF 6.0 tag 274): 1 as stored, 2 mirrored,
    * 3 turned 180°, 4 flipped upside down, 5 transposed, 6 turned 90° clockwise, 7 transversed, 8 turned 90°
    * anticlockwise. Orientations 5..8 swap width and height.

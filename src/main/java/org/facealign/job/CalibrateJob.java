@@ -34,6 +34,7 @@ import org.facealign.eval.PairedDifference;
 import org.facealign.label.BoxConvention;
 import org.facealign.label.NativeThreads;
 import org.facealign.model.LandmarkModel;
+import org.facealign.model.MirrorAveraged;
 import org.facealign.model.ModelCache;
 import org.facealign.model.ModelStore;
 import org.slf4j.Logger;
@@ -209,16 +210,16 @@ public final class CalibrateJob {
     if (modelDir != null) {
       Map<String, byte[]> files = ModelStore.readFiles(st, modelDir);
       LandmarkModel model = ModelStore.decode(files, modelDir);
-      FacealignConfig trained = FacealignConfig.load(model.header().provenance().config(), Map.of());
-      int n = model.header().kind().equals("msrrn") ? trained.msrrn().validationFaces() : trained.deepreg().validationFaces();
       List<String> ids = matches.stream().filter(m -> m.failure() == null).map(Match::id).toList();
-      Set<String> held = DeepRegJob.validationFaces(ids, n, model.header().provenance().seed());
+      Set<String> held = DeepRegJob.validationFaces(model.header(), ids);
       List<FaceEntry> validation = train.stream().filter(e -> held.contains(e.id())).toList();
       Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
       BoxPolicy policy = BoxPolicy.parse(model.header().boxPolicy(), model.header().boxMargin());
       String source = modelDir;
+      boolean mirrorAverage = cfg.inference().mirrorAverage();
       List<Errors> all = jsc.parallelize(validation, SparkSessions.partitions(spark, cfg, validation.size()))
-          .map(e -> errors(e, storage.value(), limits, fitted, policy, threads, ModelCache.get(modelFiles.value(), source)))
+          .map(e -> errors(e, storage.value(), limits, fitted, policy, threads,
+              MirrorAveraged.of(ModelCache.get(modelFiles.value(), source), mirrorAverage)))
           .collect();
       ObjectNode v = out.putObject("validation");
       v.put("model", st.qualify(modelDir));

@@ -65,6 +65,17 @@ public final class DeepRegJob {
   }
 
   /**
+   * The training faces a saved model held out for validation: {@link #validationFaces} with the count of the model's
+   * configuration ({@code deepreg.validation-faces} or {@code msrrn.validation-faces}) and its seed, among
+   * {@code trainIds}, the ids of the training faces it was trained on.
+   */
+  public static Set<String> validationFaces(ModelHeader header, List<String> trainIds) {
+    FacealignConfig trained = FacealignConfig.load(header.provenance().config(), Map.of());
+    int n = header.kind().equals("msrrn") ? trained.msrrn().validationFaces() : trained.deepreg().validationFaces();
+    return validationFaces(trainIds, n, header.provenance().seed());
+  }
+
+  /**
    * Whether a sample of a held-out face is measured as validation: the face and its mirror, never its random
    * copies ({@code augment.copies}), so that the validation faces, and every choice made on them, are the
    * same whatever the augmentation trains with.

@@ -25,6 +25,7 @@ import org.facealign.eval.FaceResult;
 import org.facealign.eval.Report;
 import org.facealign.eval.ReportDirectory;
 import org.facealign.model.LandmarkModel;
+import org.facealign.model.MirrorAveraged;
 import org.facealign.model.ModelCache;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -82,7 +83,7 @@ public final class EvaluateJob {
     ReportDirectory.checkWritable(st, outDir); // before the work, not after it
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
     Map<String, byte[]> files = ModelStore.readFiles(st, modelDir);
-    LandmarkModel model = ModelStore.decode(files, modelDir);
+    LandmarkModel model = cfg.inference().apply(ModelStore.decode(files, modelDir));
     ModelHeader h = model.header();
     checkCompatible(h, summary, modelDir);
 
@@ -180,12 +181,13 @@ public final class EvaluateJob {
     Broadcast<Storage> storage = jsc.broadcast(st);
     FaceReader.Limits limits = cfg.data().limits();
     String source = modelDir;
+    boolean mirrorAverage = cfg.inference().mirrorAverage();
     List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
         .filter(col("subset").isin(tests.toArray()))
         .javaRDD()
         .map(PreparedFace::fromRow)
         .mapPartitions(it -> {
-          LandmarkModel m = ModelCache.get(modelFiles.value(), source);
+          LandmarkModel m = MirrorAveraged.of(ModelCache.get(modelFiles.value(), source), mirrorAverage);
           List<Outcome> out = new ArrayList<>();
           List<PreparedFace> chunk = new ArrayList<>(PREDICT_BATCH);
           while (it.hasNext()) {

@@ -43,6 +43,7 @@ import org.facealign.label.LabelTally;
 import org.facealign.label.Labeler;
 import org.facealign.label.NativeThreads;
 import org.facealign.model.LandmarkModel;
+import org.facealign.model.MirrorAveraged;
 import org.facealign.model.ModelCache;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -103,7 +104,7 @@ public final class LabelJob {
     ConfigLabel lc = cfg.label();
     Map<String, byte[]> files = ModelStore.readFiles(st, spec.modelDir());
     ModelHeader header = ModelStore.decode(files, spec.modelDir()).header();
-    String modelId = ModelStore.fingerprint(files);
+    String modelId = modelId(files, cfg);
     LabelInputs.Kind kind = LabelInputs.Kind.parse(spec.inputFormat());
     st.mkdirs(spec.out());
     try (FileLock lock = FileLock.acquire(st, Storage.resolve(spec.out(), LabelDataset.LOCK), "label",
@@ -111,6 +112,18 @@ public final class LabelJob {
       return new Run(spark, cfg, st, spec, files, header, modelId, started, hooks).execute(kind, lc);
     }
   }
+
+  /**
+   * What the rows name as their model ({@code model_id}), and what resuming and incremental runs match: the model's
+   * fingerprint, followed by {@link #MIRROR_AVERAGED} when {@code facealign.inference.mirror-average} is on, since its
+   * landmarks are then another function of the image.
+   */
+  static String modelId(Map<String, byte[]> files, FacealignConfig cfg) {
+    return ModelStore.fingerprint(files) + (cfg.inference().mirrorAverage() ? MIRROR_AVERAGED : "");
+  }
+
+  /** The end of {@link #modelId} for mirror-averaged landmarks. */
+  static final String MIRROR_AVERAGED = "+mirror-average";
 
   /** The labeller's settings under {@code cfg}. */
   static Labeler.Settings labelerSettings(FacealignConfig cfg) {
@@ -287,9 +300,10 @@ public final class LabelJob {
       LongAccumulator done = progress.done;
       LongAccumulator failed = progress.failed;
       int threads = lc.nativeThreads();
+      boolean mirrorAverage = cfg.inference().mirrorAverage();
       JavaRDD<ImageLabel> labels = inputs.repartition(partitions).mapPartitions(it -> {
         NativeThreads.limit(threads);
-        LandmarkModel m = ModelCache.get(model.value(), source);
+        LandmarkModel m = MirrorAveraged.of(ModelCache.get(model.value(), source), mirrorAverage);
         Labeler labeler = new Labeler(m, storage.value(), settings, () -> CascadeDetector.forThread(settings.detect()))
             .skipping(skip.value()).skippingFailures(skipFailures.value());
         List<LabelInput> batch = new ArrayList<>();
@@ -461,6 +475,7 @@ public final class LabelJob {
       m.put("id", modelId);
       m.put("path", st.qualify(spec.modelDir()));
       m.put("box_policy", header.boxPolicy());
+      m.put("mirror_average", cfg.inference().mirrorAverage());
       m.put("created_at", header.provenance().createdAt());
       ObjectNode d = h.putObject("detector");
       ArrayNode stages = d.putArray("stages");

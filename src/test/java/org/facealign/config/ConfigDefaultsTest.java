@@ -37,6 +37,7 @@ class ConfigDefaultsTest {
     assertEquals(FaceReader.Limits.defaults(), REFERENCE.data().limits());
     assertEquals(FaceReader.DEFAULT_POINT_MARGIN, REFERENCE.data().pointMargin());
     assertEquals(Report.CED_X_MAX, REFERENCE.eval().cedMax());
+    assertEquals(new FacealignConfig.Inference(false), REFERENCE.inference());
   }
 
   @Test
@@ -72,6 +73,7 @@ class ConfigDefaultsTest {
     records.put("detect", org.facealign.detect.ConfigDetect.class);
     records.put("label", org.facealign.label.ConfigLabel.class);
     records.put("nightly", org.facealign.registry.ConfigNightly.class);
+    records.put("inference", FacealignConfig.Inference.class);
     Set<String> notFields = new TreeSet<>();
     records.forEach((section, type) -> {
       Set<String> fields = new TreeSet<>();

@@ -3,6 +3,7 @@ package org.facealign.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
@@ -67,5 +68,21 @@ class FlipTest {
       assertEquals(t.x(i), m.x(i), 1e-9, "x of point " + i);
       assertEquals(t.y(i), m.y(i), 1e-9, "y of point " + i);
     }
+  }
+
+  @Test
+  void aMirroredWindowIsThatWindowOfTheMirroredImage() {
+    float[] px = new float[13 * 7];
+    for (int i = 0; i < px.length; i++) {
+      px[i] = i;
+    }
+    GrayImage img = GrayImage.of(13, 7, px);
+    for (int[] w : new int[][] {{0, 0, 13, 7}, {3, 2, 5, 4}, {12, 6, 1, 1}, {0, 1, 1, 6}}) {
+      GrayImage want = img.flipHorizontal().crop(w[0], w[1], w[2], w[3]);
+      GrayImage got = img.flipHorizontal(w[0], w[1], w[2], w[3]);
+      assertArrayEquals(want.toArray(), got.toArray(), java.util.Arrays.toString(w));
+    }
+    assertEquals(12f, img.flipHorizontal(0, 0, 1, 1).get(0, 0), "pixel 0 of the mirror is the last of the row");
+    assertThrows(IllegalArgumentException.class, () -> img.flipHorizontal(10, 0, 4, 1));
   }
 }

@@ -292,6 +292,31 @@ class LabelJobTest extends LocalSparkTest {
   }
 
   @Test
+  void mirrorAveragedLandmarksAreAnotherModelsRows(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("archive"));
+    try (var f = Files.list(w300.resolve("lfpw/testset"))) {
+      for (Path p : (Iterable<Path>) f.filter(q -> q.toString().endsWith(".jpg")).sorted().limit(3)::iterator) {
+        Files.copy(p, data.resolve(p.getFileName()));
+      }
+    }
+    String model = meanModel(dir);
+    String out = dir.resolve("labels").toString();
+    JsonNode plain = run(model, out, false, 0, data.toString());
+    String id = plain.at("/model/id").asText();
+    assertFalse(plain.at("/model/mirror_average").asBoolean());
+    assertFalse(id.endsWith(LabelJob.MIRROR_AVERAGED), id);
+    FacealignConfig mirrored = CFG.with(Map.of("inference.mirror-average", "true"));
+    JsonNode inc = LabelJob.run(spark, mirrored, Storage.local(),
+        new LabelJob.Spec(List.of(data.toString()), "auto", out, model, true, 0, false));
+    assertEquals(id + LabelJob.MIRROR_AVERAGED, inc.at("/model/id").asText());
+    assertTrue(inc.at("/model/mirror_average").asBoolean());
+    assertEquals(3, inc.at("/last_run/images_in").asInt(), "labelled again: other landmarks, another model's rows");
+    assertEquals(0, inc.at("/last_run/skipped_already_labelled").asInt());
+    List<Row> faces = rows(inc, "faces").filter("model_id = '" + id + LabelJob.MIRROR_AVERAGED + "'").collectAsList();
+    assertTrue(faces.size() >= 3, "the new rows name the averaging: " + faces.size());
+  }
+
+  @Test
   void aChunksTablesAndCountsComeFromOneLabellingWhenItsCachedLabelsAreLostBetweenTheWrites(@TempDir Path dir)
       throws Exception {
     Path data = Files.createDirectories(dir.resolve("archive"));

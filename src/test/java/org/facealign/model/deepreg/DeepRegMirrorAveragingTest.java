@@ -1,0 +1,19 @@
+package org.facealign.model.deepreg;
+
+import org.facealign.model.MirrorChecks;
+import org.junit.jupiter.api.Test;
+
+/** {@link org.facealign.model.MirrorAveraged} on DeepReg models of random layers ({@link MirrorChecks}). */
+class DeepRegMirrorAveragingTest {
+  @Test
+  void deepRegAveragesWithTheWholePhotographMirrored() {
+    MirrorChecks.check(DeepRegModelTest.model(Variant.DEEPREG, DeepRegFixtures.smallFeatures(), 21),
+        MirrorChecks.faces(3, 6));
+  }
+
+  @Test
+  void deepRegLocalAveragesWithTheWholePhotographMirrored() {
+    MirrorChecks.check(DeepRegModelTest.model(Variant.DEEPREGLOCAL, DeepRegFixtures.smallFeatures(), 22),
+        MirrorChecks.faces(4, 3));
+  }
+}
