@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * {@code state.properties} (epoch, learning rate, best error and epoch, early-stopping counters, per-epoch
  * history), and {@code SHA256SUMS} (sha256sum's format) over the three, which {@link #readLatest} verifies before
  * it reads anything else: a checkpoint altered or truncated after it was written is refused with the file named.
- * Each checkpoint is written into a temporary sibling directory and renamed into place, so a reader sees whole
- * checkpoints only; the {@code keep} newest are kept.
+ * Each checkpoint is written whole ({@link Storage#writeDirectory}: durably, into a hidden sibling, then renamed into
+ * place), so a reader sees whole checkpoints only; the {@code keep} newest are kept.
  */
 public final class CheckpointListener implements TrainingListener {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointListener.class);
@@ -75,9 +75,6 @@ public final class CheckpointListener implements TrainingListener {
 
   /** Writes {@code st} as {@code dir/epoch-NNNNN}, atomically. */
   static void write(Storage storage, String dir, TrainingState st) throws IOException {
-    String target = Storage.resolve(dir, name(st.epoch));
-    String tmp = Storage.resolve(dir, "." + name(st.epoch) + ".tmp-" + System.nanoTime());
-    storage.mkdirs(tmp);
     java.util.Map<String, byte[]> files = new java.util.LinkedHashMap<>();
     java.io.ByteArrayOutputStream graph = new java.io.ByteArrayOutputStream();
     writeGraph(st.graph, graph);
@@ -102,13 +99,10 @@ public final class CheckpointListener implements TrainingListener {
     files.put(STATE, w.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     StringBuilder sums = new StringBuilder();
     for (java.util.Map.Entry<String, byte[]> f : files.entrySet()) {
-      try (OutputStream out = storage.create(Storage.resolve(tmp, f.getKey()))) {
-        out.write(f.getValue());
-      }
       sums.append(org.facealign.data.Hashes.sha256(f.getValue())).append("  ").append(f.getKey()).append('\n');
     }
-    storage.writeText(Storage.resolve(tmp, SUMS), sums.toString());
-    storage.replaceDirectory(tmp, target);
+    files.put(SUMS, sums.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    storage.writeDirectory(Storage.resolve(dir, name(st.epoch)), files);
   }
 
   /**
