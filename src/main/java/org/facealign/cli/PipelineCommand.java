@@ -70,6 +70,11 @@ final class PipelineCommand extends SparkCommand {
     }
     String report = Storage.resolve(out, REPORT);
     EvaluateJob.run(spark, cfg, st, prepared, modelDir, report, others);
+    java.util.List<String> earlier = org.facealign.eval.ReportDirectory.removeEarlierLayout(st, out);
+    if (!earlier.isEmpty()) {
+      System.out.println("removed the report an earlier release wrote into " + Secrets.redactText(out) + " itself: "
+          + String.join(", ", earlier));
+    }
     System.out.print(Secrets.redactText(summaryLines(st, report)));
     return 0;
   }

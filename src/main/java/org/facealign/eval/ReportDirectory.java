@@ -1,6 +1,8 @@
 package org.facealign.eval;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
@@ -62,5 +64,29 @@ public final class ReportDirectory {
     }
     checkWritable(st, dir);
     st.writeDirectory(dir, files);
+  }
+
+  /**
+   * Deletes the report an earlier release of {@code pipeline} wrote into {@code out} itself, before reports had a
+   * directory of their own ({@code out/report}): the files of {@code out} (never its directories) with the names of a
+   * report's files, and only when {@code out/report.json} is one of them, which is deleted last so that a clean-up cut
+   * short is finished by the next run. Returns the names deleted.
+   */
+  public static List<String> removeEarlierLayout(Storage st, String out) throws IOException {
+    String json = Storage.resolve(out, "report.json");
+    if (!st.exists(json) || st.isDirectory(json)) {
+      return List.of();
+    }
+    List<String> removed = new ArrayList<>();
+    for (FileStatus f : st.list(out)) {
+      String name = f.getPath().getName();
+      if (f.isFile() && isReportFile(name) && !name.equals("report.json")) {
+        st.delete(Storage.resolve(out, name));
+        removed.add(name);
+      }
+    }
+    st.delete(json);
+    removed.add("report.json");
+    return removed;
   }
 }

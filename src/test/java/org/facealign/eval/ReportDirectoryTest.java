@@ -83,6 +83,29 @@ class ReportDirectoryTest {
   }
 
   @Test
+  void theReportAnEarlierPipelineWroteIntoItsOutputIsRemovedAndNothingElse(@TempDir Path dir) throws IOException {
+    Storage st = Storage.local();
+    Path out = dir.resolve("out");
+    Files.createDirectories(out.resolve("model"));
+    Files.createDirectories(out.resolve("report"));
+    Files.writeString(out.resolve("report").resolve("report.json"), "new");
+    Files.writeString(out.resolve("notes.txt"), "mine");
+    Files.writeString(out.resolve("faces.csv"), "old");
+    // without the old report.json, a faces.csv alone is not known to be a report's: kept
+    assertEquals(List.of(), ReportDirectory.removeEarlierLayout(st, out.toString()));
+    assertEquals(List.of("faces.csv", "model", "notes.txt", "report"), names(out));
+    for (String f : List.of("report.json", "report.html", "ced.png", "worst-common.png", "config.conf")) {
+      Files.writeString(out.resolve(f), "old");
+    }
+    List<String> removed = ReportDirectory.removeEarlierLayout(st, out.toString());
+    assertEquals(6, removed.size(), removed.toString());
+    assertEquals("report.json", removed.get(5), "deleted last");
+    assertEquals(List.of("model", "notes.txt", "report"), names(out));
+    assertEquals("new", Files.readString(out.resolve("report").resolve("report.json")));
+    assertEquals(List.of(), ReportDirectory.removeEarlierLayout(st, out.toString()), "nothing left to remove");
+  }
+
+  @Test
   void theNamesOfAReportsFiles() {
     for (String f : List.of("report.json", "report.html", "faces.csv", "ced.png", "config.conf", "stages.png",
         "bias-variance.png", "worst-common.png", "worst-hard_set-2.png", "ced-compare-full.png")) {
