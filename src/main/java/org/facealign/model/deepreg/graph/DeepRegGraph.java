@@ -193,7 +193,7 @@ public final class DeepRegGraph {
       b.addVertex(shapeVertex(t), new ElementWiseVertex(ElementWiseVertex.Op.Add), prev, stageLayer(t));
       prev = shapeVertex(t);
     }
-    b.addLayer(LOSS, new LossLayer.Builder(Losses.function(cfg.loss()))
+    b.addLayer(LOSS, new LossLayer.Builder(Losses.function(cfg.loss(), (double) f.canvasSize() / f.faceSize()))
         .activation(Activation.IDENTITY).build(),
         shapeVertex(init.numStages()));
     b.setOutputs(LOSS);

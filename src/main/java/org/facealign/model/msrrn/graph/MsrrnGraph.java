@@ -209,7 +209,7 @@ public final class MsrrnGraph {
     b.addVertex(RRN, new RecurrentRegressionVertex(points, sizes, cfg.patchSize(), cfg.rrnChannels(), cfg.rrnHidden(),
         cfg.positionGradient(), seed).patchNormalisation(cfg.patchNormalisation())
         .leakySlope(cfg.rrnLeakySlope()).dropout(cfg.dropout()).training(updater.clone(), weightDecay), rrnInputs);
-    b.addLayer(LOSS, new LossLayer.Builder(Losses.function(cfg.loss()))
+    b.addLayer(LOSS, new LossLayer.Builder(Losses.function(cfg.loss(), 1))
         .activation(Activation.IDENTITY).build(), RRN);
     b.setOutputs(LOSS);
     return b.build();
