@@ -88,9 +88,10 @@ import org.facealign.model.Losses;
  *     with {@code trained} it reached 5.137 % (full-resolution maps, {@code train.seed = 11}; README, "Other seeds").
  *     SGD pre-training always stops as {@code start}
  * @param loss the joint phase's loss on the last stage's shape, summed over coordinates: {@code l2} (squared errors,
- *     the paper's and what closed-form pre-training minimises) or {@code l1} (absolute errors; Feng et al., "Wing
- *     loss for robust facial landmark localisation with convolutional neural networks", CVPR 2018). l2 was kept on
- *     the validation faces: best joint IP-NME 5.48 % against 5.49 % with l1 at 1e-4 and 5.51 % at 3e-4 (README)
+ *     the paper's and what closed-form pre-training minimises), {@code l1} (absolute errors; Feng et al., "Wing
+ *     loss for robust facial landmark localisation with convolutional neural networks", CVPR 2018) or {@code wing}
+ *     (that paper's loss, {@link org.facealign.model.LossWing}; not measured with DeepReg). l2 was kept on the
+ *     validation faces: best joint IP-NME 5.48 % against 5.49 % with l1 at 1e-4 and 5.51 % at 3e-4 (README)
  *
  * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
  * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the

@@ -57,9 +57,10 @@ import org.facealign.model.Losses;
  *     patience epochs without a better validation error) or {@code cosine} (epoch e of E trains at learningRate ·
  *     (1 + cos(π (e − 1) / E)) / 2, from learningRate down towards 0; no drops)
  * @param loss the training loss on S0 and every stage's shape, summed over coordinates: {@code l2} (squared errors,
- *     the paper's) or {@code l1} (absolute errors, which weigh a few large errors less: Feng et al., "Wing loss for
- *     robust facial landmark localisation with convolutional neural networks", CVPR 2018). l1 was chosen on the
- *     validation faces: best IP-NME in 30 epochs 5.95 % against 6.19 % with l2 (README, "Loss")
+ *     the paper's), {@code l1} (absolute errors, which weigh a few large errors less: Feng et al., "Wing loss for
+ *     robust facial landmark localisation with convolutional neural networks", CVPR 2018) or {@code wing} (that
+ *     paper's loss, {@link org.facealign.model.LossWing}). l1 was chosen on the validation faces: best IP-NME in 30
+ *     epochs 5.95 % against 6.19 % with l2 (README, "Loss")
  */
 public record ConfigMsrrn(
     int stages, int patchSize, int rrnChannels, int rrnHidden, int cnnChannels, int cnnHidden, double weightDecay,
