@@ -79,10 +79,7 @@ public final class GrayImage implements Serializable {
    * without mirroring the rest: {@code flipHorizontal().crop(x0, y0, w, h)}, for a window of a large photograph.
    */
   public GrayImage flipHorizontal(int x0, int y0, int w, int h) {
-    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > width || y0 + h > height) {
-      throw new IllegalArgumentException("window " + w + "x" + h + " at (" + x0 + ", " + y0 + ") outside a "
-          + width + "x" + height + " image");
-    }
+    checkWindow(x0, y0, w, h);
     float[] r = new float[w * h];
     for (int y = 0; y < h; y++) {
       int from = (y0 + y) * width + (width - 1 - x0);
@@ -134,14 +131,19 @@ public final class GrayImage implements Serializable {
 
   /** The {@code w x h} window whose top-left pixel is (x0, y0), copied; it must lie inside the image. */
   public GrayImage crop(int x0, int y0, int w, int h) {
-    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > width || y0 + h > height) {
-      throw new IllegalArgumentException("crop " + w + "x" + h + " at (" + x0 + ", " + y0 + ") outside a "
-          + width + "x" + height + " image");
-    }
+    checkWindow(x0, y0, w, h);
     float[] r = new float[w * h];
     for (int y = 0; y < h; y++) {
       System.arraycopy(pixels, (y0 + y) * width + x0, r, y * w, w);
     }
     return new GrayImage(w, h, r);
+  }
+
+  /** Refuses a {@code w x h} window at (x0, y0) that is empty or does not lie inside the image. */
+  private void checkWindow(int x0, int y0, int w, int h) {
+    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > width || y0 + h > height) {
+      throw new IllegalArgumentException("window " + w + "x" + h + " at (" + x0 + ", " + y0 + ") outside a "
+          + width + "x" + height + " image");
+    }
   }
 }
