@@ -220,14 +220,29 @@ final class BenchCommand implements Callable<Integer> {
         org.facealign.data.FaceReader.Limits limits = cfg.data().limits();
         List<org.facealign.data.FaceEntry> entries = org.facealign.data.W300Layout.discover(st, data).entries();
         boolean validation = subset.equals("validation");
-        java.util.Set<String> held = validation ? org.facealign.job.DeepRegJob.validationFaces(m.header(),
-            entries.stream().filter(e -> e.subset().equals("training")).map(org.facealign.data.FaceEntry::id).toList())
-            : java.util.Set.of();
+        // the subset the model trained on, its faces as the model saw them
+        String trainedOn = FacealignConfig.load(m.header().provenance().config(), Map.of()).train().subset();
+        List<String> trainIds = entries.stream().filter(e -> e.subset().equals(trainedOn))
+            .map(org.facealign.data.FaceEntry::id).toList();
+        java.util.Set<String> held = java.util.Set.of();
+        if (validation) {
+          if (m.header().kind().equals("mean")) {
+            System.err.println("facealign bench predict: a mean-shape model holds no validation faces out");
+            return 1;
+          }
+          if (trainIds.size() != m.header().provenance().trainingFaces()) {
+            // the faces held out are the first of the list by a seeded hash: another list, other faces
+            System.err.println("facealign bench predict: warning: " + data + " has " + trainIds.size() + " "
+                + trainedOn + " faces, the model trained on " + m.header().provenance().trainingFaces()
+                + "; its validation faces may not be these");
+          }
+          held = org.facealign.job.DeepRegJob.validationFaces(m.header(), trainIds);
+        }
         for (org.facealign.data.FaceEntry e : entries) {
           if (images.size() >= faces) {
             break;
           }
-          if (validation ? !(e.subset().equals("training") && held.contains(e.id())) : !e.subset().equals(subset)) {
+          if (validation ? !(e.subset().equals(trainedOn) && held.contains(e.id())) : !e.subset().equals(subset)) {
             continue;
           }
           org.facealign.data.LoadedFace lf = org.facealign.data.FaceReader.load(e, st, limits, m.header().scheme());
@@ -270,6 +285,7 @@ final class BenchCommand implements Callable<Integer> {
         // faces predictAll aligns together: at most the model's group, whatever --batch hands it
         out.put("group", Math.min(Math.max(1, batch), d.group()));
         // where the time goes: each step timed on its own, in the order (and the groups) predictAll runs them
+        // of the model alone, also when ms_per_face is of its mirror averaging (twice the steps, and the window)
         ObjectNode steps = out.putObject("steps_ms_per_face");
         new org.facealign.model.deepreg.PredictionSteps(d.cascade(), Math.min(Math.max(1, batch), d.group()))
             .measure(images, boxes, repeat).forEach(steps::put);

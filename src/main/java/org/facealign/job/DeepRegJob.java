@@ -67,9 +67,15 @@ public final class DeepRegJob {
   /**
    * The training faces a saved model held out for validation: {@link #validationFaces} with the count of the model's
    * configuration ({@code deepreg.validation-faces} or {@code msrrn.validation-faces}) and its seed, among
-   * {@code trainIds}, the ids of the training faces it was trained on.
+   * {@code trainIds}, the ids of the training faces it was trained on (all of them: the faces held out are the first
+   * by a seeded hash, so another list of faces gives others).
+   *
+   * @throws IllegalArgumentException for a mean-shape model, which holds none out
    */
   public static Set<String> validationFaces(ModelHeader header, List<String> trainIds) {
+    if (header.kind().equals("mean")) {
+      throw new IllegalArgumentException("a mean-shape model holds no training faces out for validation");
+    }
     FacealignConfig trained = FacealignConfig.load(header.provenance().config(), Map.of());
     int n = header.kind().equals("msrrn") ? trained.msrrn().validationFaces() : trained.deepreg().validationFaces();
     return validationFaces(trainIds, n, header.provenance().seed());

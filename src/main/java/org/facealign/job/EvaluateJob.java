@@ -141,7 +141,7 @@ public final class EvaluateJob {
         .countDetail("prediction_failed", predictionFailed)
         .countDetail("predicted_alone", alone)
         .failures(failures)
-        .model(modelDescription(h, modelDir))
+        .model(modelDescription(h, modelDir, cfg.inference().mirrorAverage()))
         .config(cfg.render())
         .section("prepare", prepareSection(summary, PreparedSet.readFailures(st, preparedDir)));
     addTraining(report, st, modelDir);
@@ -519,10 +519,15 @@ public final class EvaluateJob {
     return null;
   }
 
-  static Map<String, Object> modelDescription(ModelHeader h, String dir) {
+  /**
+   * The report's "model" section; {@code mirror_average} says whether its predictions were mirror averaged (the
+   * sections copied from the model's {@code training.json} were measured without).
+   */
+  static Map<String, Object> modelDescription(ModelHeader h, String dir, boolean mirrorAverage) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("kind", h.kind());
     m.put("path", dir);
+    m.put("mirror_average", mirrorAverage);
     m.put("box_policy", h.boxPolicy());
     m.put("data_hash", h.provenance().dataHash());
     m.put("training_faces", h.provenance().trainingFaces());

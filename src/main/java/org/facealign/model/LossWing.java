@@ -36,9 +36,7 @@ public final class LossWing implements ILossFunction {
    * @param curvature epsilon: how sharply the logarithmic part bends near zero, output units
    */
   public LossWing(double width, double curvature) {
-    if (!(width > 0 && curvature > 0 && Double.isFinite(width) && Double.isFinite(curvature))) {
-      throw new IllegalArgumentException("wing width and curvature must be positive, got " + width + ", " + curvature);
-    }
+    check(width, curvature);
     this.width = width;
     this.curvature = curvature;
   }
@@ -48,6 +46,7 @@ public final class LossWing implements ILossFunction {
   }
 
   public void setWidth(double width) {
+    check(width, curvature);
     this.width = width;
   }
 
@@ -56,7 +55,14 @@ public final class LossWing implements ILossFunction {
   }
 
   public void setCurvature(double curvature) {
+    check(width, curvature);
     this.curvature = curvature;
+  }
+
+  private static void check(double width, double curvature) {
+    if (!(width > 0 && curvature > 0 && Double.isFinite(width) && Double.isFinite(curvature))) {
+      throw new IllegalArgumentException("wing width and curvature must be positive, got " + width + ", " + curvature);
+    }
   }
 
   /** The constant that joins the two pieces at |x| = w. */
@@ -66,7 +72,8 @@ public final class LossWing implements ILossFunction {
 
   /** Per-coordinate losses, masked. */
   private INDArray scoreArray(INDArray labels, INDArray preOutput, IActivation activation, INDArray mask) {
-    INDArray abs = Transforms.abs(activation.getActivation(preOutput.dup(), true).subi(labels), false);
+    INDArray abs = Transforms.abs(activation.getActivation(preOutput.dup(), true)
+        .subi(labels.castTo(preOutput.dataType())), false);
     INDArray inner = abs.lt(width).castTo(abs.dataType());
     INDArray log = Transforms.log(abs.div(curvature).addi(1), false).muli(width);
     INDArray lin = abs.sub(joint());
@@ -92,7 +99,7 @@ public final class LossWing implements ILossFunction {
 
   @Override
   public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activation, INDArray mask) {
-    INDArray diff = activation.getActivation(preOutput.dup(), true).subi(labels);
+    INDArray diff = activation.getActivation(preOutput.dup(), true).subi(labels.castTo(preOutput.dataType()));
     INDArray abs = Transforms.abs(diff, true);
     INDArray inner = abs.lt(width).castTo(abs.dataType());
     // d/dx: sign(x) w / (epsilon + |x|) inside, sign(x) outside

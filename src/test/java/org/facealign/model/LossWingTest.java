@@ -33,7 +33,10 @@ class LossWingTest {
     assertEquals(W * Math.log(1 + 0.05 / E), score(new double[][] {{0.05}}, new double[][] {{0}}, false), 1e-12);
     assertEquals(W * Math.log(1 + 0.05 / E), score(new double[][] {{-0.05}}, new double[][] {{0}}, false), 1e-12);
     assertEquals(0.4 - c, score(new double[][] {{0.4}}, new double[][] {{0}}, false), 1e-12);
-    assertEquals(W * Math.log(1 + W / E), W - c, 1e-12, "continuous at |x| = w");
+    // continuous at |x| = w: the code's two pieces either side of it
+    double below = score(new double[][] {{W - 1e-9}}, new double[][] {{0}}, false);
+    double above = score(new double[][] {{W + 1e-9}}, new double[][] {{0}}, false);
+    assertEquals(below, above, 1e-8, "continuous at |x| = w");
     // two rows: summed, or averaged over the rows
     double[][] out = {{0.05, -0.4}, {0.01, 0.2}};
     double[][] zero = {{0, 0}, {0, 0}};
@@ -81,6 +84,21 @@ class LossWingTest {
       }
     }
     assertTrue(outside > 3 && outside < rows * cols - 3, "both pieces checked: " + outside + " outside");
+  }
+
+  @Test
+  void aMaskedRowCountsForNothing() {
+    INDArray out = Nd4j.createFromArray(new double[][] {{0.05, -0.4}, {0.01, 0.2}});
+    INDArray labels = Nd4j.zeros(DataType.DOUBLE, 2, 2);
+    INDArray mask = Nd4j.createFromArray(new double[][] {{1}, {0}});
+    double masked = WING.computeScore(labels, out, new ActivationIdentity(), mask, false);
+    double firstRow = score(new double[][] {{0.05, -0.4}}, new double[][] {{0, 0}}, false);
+    assertEquals(firstRow, masked, 1e-12);
+    INDArray g = WING.computeGradient(labels, out, new ActivationIdentity(), mask);
+    assertEquals(0, g.getDouble(1, 0), 0.0);
+    assertEquals(0, g.getDouble(1, 1), 0.0);
+    assertEquals(W / (E + 0.05), g.getDouble(0, 0), 1e-12);
+    assertEquals(-1, g.getDouble(0, 1), 1e-12);
   }
 
   @Test

@@ -37,30 +37,8 @@ class DeepRegModelTest {
     return new Faces(images, boxes);
   }
 
-  private static LinearMap random(int out, int in, Random r, double scale) {
-    float[] w = new float[out * in];
-    float[] b = new float[out];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) (scale * r.nextGaussian());
-    }
-    for (int i = 0; i < out; i++) {
-      b[i] = (float) (0.01 * r.nextGaussian());
-    }
-    return new LinearMap(out, in, w, b);
-  }
-
   static DeepRegModel model(Variant v, ConfigFeatures f, long seed) {
-    Random r = new Random(seed);
-    double[] mean = new ShapeUnits(f).toUnits(SyntheticFaces.TEMPLATE.toBoxFrame(SyntheticFaces.TEMPLATE.extent())
-        .fromBoxFrame(new org.facealign.data.FaceBox(32, 32, 160, 160)));
-    List<LinearMap> stages = new ArrayList<>();
-    for (int t = 0; t < 3; t++) {
-      stages.add(random(136, f.descriptorLength() * 68, r, 1e-3));
-    }
-    LinearMap global = v.global() ? random(136, f.hogDimension(), r, 1e-4) : null;
-    Provenance p = new Provenance("data", 10, seed, "rev", "0.1.0", "2026-01-01T00:00:00Z", "cfg", "facealign {}");
-    return new DeepRegModel(new ModelHeader(v.kind(), LandmarkScheme.IBUG_68, "detector", 0.1, p),
-        new Cascade(f, global, mean, stages));
+    return DeepRegFixtures.randomModel(v, f, seed);
   }
 
   @Test
