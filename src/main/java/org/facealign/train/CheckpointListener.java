@@ -152,6 +152,28 @@ public final class CheckpointListener implements TrainingListener {
     for (int i = 0; i + keep < e.size(); i++) {
       storage.delete(Storage.resolve(dir, name(e.get(i))));
     }
+    removeLeftovers(storage, dir);
+  }
+
+  /** What a write cut short leaves in a checkpoint directory: a staged copy, or one set aside by a replacement. */
+  private static final Pattern LEFTOVER = Pattern.compile("\\.epoch-\\d+\\.(tmp|old)-.+");
+
+  /**
+   * Deletes the staged and set-aside copies that writes cut short (a killed training) left in {@code dir}: after a
+   * checkpoint has been written whole, no write of this training is under way, and {@link #readLatest} reads only
+   * whole checkpoints. Returns their names.
+   */
+  static List<String> removeLeftovers(Storage storage, String dir) throws IOException {
+    List<String> r = new ArrayList<>();
+    for (FileStatus s : storage.list(dir)) {
+      String name = s.getPath().getName();
+      if (LEFTOVER.matcher(name).matches()) {
+        storage.delete(Storage.resolve(dir, name));
+        r.add(name);
+      }
+    }
+    r.sort(null);
+    return r;
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -235,6 +236,20 @@ class TrainingStateTest {
    * best trained error (0.05702, epoch 8) is derived from the checkpoint's history, so the rate halves after epoch 11
    * with the trained-epoch rule, as without the interruption.
    */
+  @Test
+  void whatKilledWritesLeftIsRemovedAndNothingElse(@TempDir Path dir) throws Exception {
+    for (String d : List.of(".epoch-00003.tmp-1b2c", ".epoch-00002.old-9f", "epoch-00002", ".other.tmp-1", "notes")) {
+      java.nio.file.Files.createDirectories(dir.resolve(d));
+    }
+    java.nio.file.Files.writeString(dir.resolve(".epoch-00003.tmp-1b2c").resolve("graph.zip"), "half");
+    assertEquals(List.of(".epoch-00002.old-9f", ".epoch-00003.tmp-1b2c"),
+        CheckpointListener.removeLeftovers(Storage.local(), dir.toString()));
+    try (var l = java.nio.file.Files.list(dir)) {
+      assertEquals(List.of(".other.tmp-1", "epoch-00002", "notes"),
+          l.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
+
   @Test
   void aResumedStateKeepsTheBestTrainedError(@TempDir Path dir) throws Exception {
     GraphTrainer.Schedule s = schedule(true, 10);
