@@ -20,7 +20,7 @@ import org.facealign.data.Shape;
  * photograph, so the result is the one the whole photograph mirrored gives, up to the rounding of the window's offset
  * (tests check both network models to 1e-4 pixel), for a copy of at most nine box areas, not of the photograph.
  */
-public final class MirrorAveraged implements LandmarkModel {
+public final class MirrorAveraged implements BatchedLandmarkModel {
   /** How far beyond the box, in box sides, the mirrored window reaches on every side. */
   static final double MARGIN = 1.0;
   /** The window's corners lie on multiples of this many pixels of the mirrored photograph (2^6: six halvings). */
@@ -47,11 +47,6 @@ public final class MirrorAveraged implements LandmarkModel {
   @Override
   public ModelHeader header() {
     return model.header();
-  }
-
-  @Override
-  public Shape predict(GrayImage image, FaceBox box) {
-    return predictAll(List.of(image), List.of(box)).get(0);
   }
 
   /** The faces and their mirrors go through the model in one call, so a model that batches batches both. */

@@ -15,6 +15,7 @@ import org.facealign.feature.FaceNormaliser;
 import org.facealign.feature.HogFeature;
 import org.facealign.feature.NormalisedFace;
 import org.facealign.feature.ResponseMaps;
+import org.facealign.model.BatchedLandmarkModel;
 import org.facealign.model.LandmarkModel;
 import org.facealign.model.ModelCodec;
 import org.facealign.model.ModelHeader;
@@ -28,7 +29,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * the shape is mapped back to image pixels. Immutable; {@link #predict} is thread-safe (one feature
  * workspace per thread).
  */
-public final class DeepRegModel implements LandmarkModel {
+public final class DeepRegModel implements BatchedLandmarkModel {
   private final ModelHeader header;
   private final Variant variant;
   private final Cascade cascade;
@@ -58,12 +59,6 @@ public final class DeepRegModel implements LandmarkModel {
 
   public Cascade cascade() {
     return cascade;
-  }
-
-  /** {@link #predictAll} of one face: the same code path, so the two cannot drift apart. */
-  @Override
-  public Shape predict(GrayImage image, FaceBox box) {
-    return predictAll(List.of(image), List.of(box)).get(0);
   }
 
   /**

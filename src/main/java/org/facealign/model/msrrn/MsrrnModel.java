@@ -16,6 +16,7 @@ import org.facealign.data.Shape;
 import org.facealign.feature.ConfigFeatures;
 import org.facealign.feature.FaceNormaliser;
 import org.facealign.feature.NormalisedFace;
+import org.facealign.model.BatchedLandmarkModel;
 import org.facealign.model.LandmarkModel;
 import org.facealign.model.ModelCodec;
 import org.facealign.model.ModelFormatException;
@@ -37,7 +38,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * fallback each thread runs its own copy of the graph (DL4J graphs keep activations in the instance). The model file holds the graph's JSON configuration and its parameters,
  * so the network can be rebuilt by any DL4J of the same version, on the CPU or the CUDA backend.
  */
-public final class MsrrnModel implements LandmarkModel {
+public final class MsrrnModel implements BatchedLandmarkModel {
   /** The kind written into model headers. */
   public static final String KIND = "msrrn";
 
@@ -106,11 +107,6 @@ public final class MsrrnModel implements LandmarkModel {
   /** The graph (shared: do not change it, do not run it from several threads). */
   public ComputationGraph graph() {
     return graph;
-  }
-
-  @Override
-  public Shape predict(GrayImage image, FaceBox box) {
-    return predictAll(List.of(image), List.of(box)).get(0);
   }
 
   /**
