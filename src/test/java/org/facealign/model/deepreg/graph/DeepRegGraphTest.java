@@ -74,20 +74,31 @@ class DeepRegGraphTest {
   }
 
   @Test
-  void theJointLossIsTheMeanOverSamplesOfTheSquaredOrAbsoluteErrorsOfTheLastStage() {
+  void theJointLossIsTheMeanOverSamplesOfTheSquaredAbsoluteOrWingErrorsOfTheLastStage() {
     ConfigFeatures f = Samples.smallFeatures();
     List<TrainingSample> samples = Samples.faces(f, 6, 5L);
     Cascade c = Samples.randomCascade(f, 68, true, 0.01, 3L);
     MultiDataSet mds = DeepRegGraph.toMultiDataSet(samples, true, DataType.DOUBLE);
-    for (String loss : List.of("l2", "l1")) {
+    // Wing's w and epsilon are 10 and 2 pixels of a 64-pixel input: here the canvas, in units of the face size
+    double w = 10.0 / 64 * f.canvasSize() / f.faceSize();
+    double eps = 2.0 / 64 * f.canvasSize() / f.faceSize();
+    for (String loss : List.of("l2", "l1", "wing")) {
       ComputationGraph g = DeepRegGraph.build(c, noDropout().withLoss(loss), 1L, DataType.DOUBLE, true);
       INDArray err = g.outputSingle(false, mds.getFeatures()).sub(mds.getLabels(0));
       assertEquals(2 * 68, err.columns());
-      double expected = (loss.equals("l1") ? org.nd4j.linalg.ops.transforms.Transforms.abs(err) : err.mul(err))
-          .sumNumber().doubleValue() / samples.size();
+      double sum = 0;
+      for (double e : err.data().asDouble()) {
+        double a = Math.abs(e);
+        sum += switch (loss) {
+          case "l2" -> e * e;
+          case "l1" -> a;
+          default -> a < w ? w * Math.log(1 + a / eps) : a - (w - w * Math.log(1 + w / eps));
+        };
+      }
+      double expected = sum / samples.size();
       assertEquals(expected, g.score(mds), 1e-9 * expected, loss);
     }
-    assertThrows(IllegalArgumentException.class, () -> noDropout().withLoss("wing"));
+    assertThrows(IllegalArgumentException.class, () -> noDropout().withLoss("l3"));
   }
 
   @Test
