@@ -540,7 +540,7 @@ public final class FacealignConfig {
    * @param mirrorAverage average each face's landmarks with the model's on the mirrored face
    *     ({@link org.facealign.model.MirrorAveraged})
    */
-  public record Inference(boolean mirrorAverage) {
+  public record Inference(boolean mirrorAverage) implements java.io.Serializable {
     static Inference from(Config c) {
       return new Inference(c.getBoolean("mirror-average"));
     }

@@ -34,7 +34,6 @@ import org.facealign.eval.PairedDifference;
 import org.facealign.label.BoxConvention;
 import org.facealign.label.NativeThreads;
 import org.facealign.model.LandmarkModel;
-import org.facealign.model.MirrorAveraged;
 import org.facealign.model.ModelCache;
 import org.facealign.model.ModelStore;
 import org.slf4j.Logger;
@@ -216,10 +215,10 @@ public final class CalibrateJob {
       Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
       BoxPolicy policy = BoxPolicy.parse(model.header().boxPolicy(), model.header().boxMargin());
       String source = modelDir;
-      boolean mirrorAverage = cfg.inference().mirrorAverage();
+      FacealignConfig.Inference inference = cfg.inference();
       List<Errors> all = jsc.parallelize(validation, SparkSessions.partitions(spark, cfg, validation.size()))
           .map(e -> errors(e, storage.value(), limits, fitted, policy, threads,
-              MirrorAveraged.of(ModelCache.get(modelFiles.value(), source), mirrorAverage)))
+              inference.apply(ModelCache.get(modelFiles.value(), source))))
           .collect();
       ObjectNode v = out.putObject("validation");
       v.put("model", st.qualify(modelDir));

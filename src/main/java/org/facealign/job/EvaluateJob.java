@@ -25,7 +25,6 @@ import org.facealign.eval.FaceResult;
 import org.facealign.eval.Report;
 import org.facealign.eval.ReportDirectory;
 import org.facealign.model.LandmarkModel;
-import org.facealign.model.MirrorAveraged;
 import org.facealign.model.ModelCache;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -181,13 +180,13 @@ public final class EvaluateJob {
     Broadcast<Storage> storage = jsc.broadcast(st);
     FaceReader.Limits limits = cfg.data().limits();
     String source = modelDir;
-    boolean mirrorAverage = cfg.inference().mirrorAverage();
+    FacealignConfig.Inference inference = cfg.inference();
     List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
         .filter(col("subset").isin(tests.toArray()))
         .javaRDD()
         .map(PreparedFace::fromRow)
         .mapPartitions(it -> {
-          LandmarkModel m = MirrorAveraged.of(ModelCache.get(modelFiles.value(), source), mirrorAverage);
+          LandmarkModel m = inference.apply(ModelCache.get(modelFiles.value(), source));
           List<Outcome> out = new ArrayList<>();
           List<PreparedFace> chunk = new ArrayList<>(PREDICT_BATCH);
           while (it.hasNext()) {

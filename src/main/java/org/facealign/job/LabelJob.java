@@ -43,7 +43,6 @@ import org.facealign.label.LabelTally;
 import org.facealign.label.Labeler;
 import org.facealign.label.NativeThreads;
 import org.facealign.model.LandmarkModel;
-import org.facealign.model.MirrorAveraged;
 import org.facealign.model.ModelCache;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -300,10 +299,10 @@ public final class LabelJob {
       LongAccumulator done = progress.done;
       LongAccumulator failed = progress.failed;
       int threads = lc.nativeThreads();
-      boolean mirrorAverage = cfg.inference().mirrorAverage();
+      FacealignConfig.Inference inference = cfg.inference();
       JavaRDD<ImageLabel> labels = inputs.repartition(partitions).mapPartitions(it -> {
         NativeThreads.limit(threads);
-        LandmarkModel m = MirrorAveraged.of(ModelCache.get(model.value(), source), mirrorAverage);
+        LandmarkModel m = inference.apply(ModelCache.get(model.value(), source));
         Labeler labeler = new Labeler(m, storage.value(), settings, () -> CascadeDetector.forThread(settings.detect()))
             .skipping(skip.value()).skippingFailures(skipFailures.value());
         List<LabelInput> batch = new ArrayList<>();
