@@ -501,7 +501,8 @@ public final class NightlyJob {
     }
     // the model's own features, not only its configuration read again with this release's defaults (which a key
     // added since, such as features.map-stride, would take)
-    if (production instanceof DeepRegModel d && !d.cascade().features().equals(cfg.features())) {
+    if (production instanceof DeepRegModel d && !d.cascade().features().equals(cfg.features())
+        || production instanceof MsrrnModel m && !m.features().equals(cfg.features())) {
       return "the feature settings changed";
     }
     if (production instanceof DeepRegModel && then.deepreg().stages() != cfg.deepreg().stages()) {

@@ -3,10 +3,12 @@ package org.facealign.job;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.facealign.config.FacealignConfig;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.feature.ConfigFeatures;
@@ -15,8 +17,12 @@ import org.facealign.model.Provenance;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.DeepRegModel;
 import org.facealign.model.deepreg.LinearMap;
+import org.facealign.model.msrrn.MsrrnInputs;
+import org.facealign.model.msrrn.MsrrnModel;
+import org.facealign.model.msrrn.graph.MsrrnGraph;
 import org.facealign.registry.Gate;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The nightly job warm-starts a candidate only from a production model whose features are this configuration's: a
@@ -88,6 +94,31 @@ class NightlyCompatibilityTest {
     assertEquals(FeatureStore.featureHash(cfg),
         FeatureStore.featureHash(FacealignConfig.load("facealign { features.blur-sigma = 1.5 }", Map.of())));
     assertEquals("the feature settings changed", NightlyJob.incompatibility(model(blur), cfg));
+  }
+
+  @Test
+  void anMsrrnModelOfAnotherCanvasIsNotWarmStarted() {
+    FacealignConfig cfg = FacealignConfig.load("facealign { train.model = msrrn }", Map.of());
+    assertNull(NightlyJob.incompatibility(msrrn(cfg.features()), cfg));
+    // a model trained when the canvas's default was another: its configuration, read again with this release's
+    // defaults, names this release's canvas, and the feature store's key agrees with it
+    ConfigFeatures earlier = cfg.features().toBuilder().faceSize(160).build();
+    assertNotEquals(earlier.faceSize(), cfg.features().faceSize());
+    assertEquals("the feature settings changed", NightlyJob.incompatibility(msrrn(earlier), cfg));
+  }
+
+  /** An MSRRN model (of a small graph: the check reads only the configuration and the model's features). */
+  private static MsrrnModel msrrn(ConfigFeatures f) {
+    FacealignConfig small = FacealignConfig.load(null, Map.of("msrrn.rrn-hidden", "8", "msrrn.cnn-hidden", "8",
+        "msrrn.rrn-channels", "4", "msrrn.cnn-channels", "4"));
+    double[] mean = new double[2 * 68];
+    java.util.Arrays.fill(mean, 0.5);
+    int[] crops = new MsrrnInputs(f, small.augment(), small.msrrn().stages()).cropSizes();
+    ComputationGraph g = MsrrnGraph.build(small.msrrn(), 68, crops, mean, 1L, DataType.FLOAT);
+    Provenance p = new Provenance("data", 10, 1L, "rev", "0.1.0", "2026-01-01T00:00:00Z", "cfg",
+        "facealign { train.model = msrrn }");
+    return new MsrrnModel(new ModelHeader(MsrrnModel.KIND, LandmarkScheme.IBUG_68, "detector", 0.1, p), f,
+        java.util.Arrays.stream(crops).boxed().toList(), small.augment().cropMargin(), g);
   }
 
   @Test

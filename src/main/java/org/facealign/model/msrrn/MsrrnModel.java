@@ -94,6 +94,11 @@ public final class MsrrnModel implements BatchedLandmarkModel {
     return header;
   }
 
+  /** The feature settings whose canvas the crops are cut from. */
+  public ConfigFeatures features() {
+    return features;
+  }
+
   /** Recurrent stages T. */
   public int stages() {
     return cropSizes.size();
