@@ -226,8 +226,10 @@ final class BenchCommand implements Callable<Integer> {
             .map(org.facealign.data.FaceEntry::id).toList();
         java.util.Set<String> held = java.util.Set.of();
         if (validation) {
-          if (m.header().kind().equals("mean")) {
-            System.err.println("facealign bench predict: a mean-shape model holds no validation faces out");
+          try {
+            held = org.facealign.job.DeepRegJob.validationFaces(m.header(), trainIds);
+          } catch (IllegalArgumentException e) {
+            System.err.println("facealign bench predict: " + e.getMessage());
             return 1;
           }
           if (trainIds.size() != m.header().provenance().trainingFaces()) {
@@ -236,7 +238,6 @@ final class BenchCommand implements Callable<Integer> {
                 + trainedOn + " faces, the model trained on " + m.header().provenance().trainingFaces()
                 + "; its validation faces may not be these");
           }
-          held = org.facealign.job.DeepRegJob.validationFaces(m.header(), trainIds);
         }
         for (org.facealign.data.FaceEntry e : entries) {
           if (images.size() >= faces) {
