@@ -231,11 +231,6 @@ class TrainingStateTest {
     return CheckpointListener.readLatest(Storage.local(), dir.toString());
   }
 
-  /**
-   * A checkpoint taken after epoch 9 of the curve above and read back continues exactly as the run would have: the
-   * best trained error (0.05702, epoch 8) is derived from the checkpoint's history, so the rate halves after epoch 11
-   * with the trained-epoch rule, as without the interruption.
-   */
   @Test
   void whatKilledWritesLeftIsRemovedAndNothingElse(@TempDir Path dir) throws Exception {
     for (String d : List.of(".epoch-00003.tmp-1b2c", ".epoch-00002.old-9f", "epoch-00002", ".other.tmp-1", "notes")) {
@@ -250,6 +245,11 @@ class TrainingStateTest {
     }
   }
 
+  /**
+   * A checkpoint taken after epoch 9 of the curve above and read back continues exactly as the run would have: the
+   * best trained error (0.05702, epoch 8) is derived from the checkpoint's history, so the rate halves after epoch 11
+   * with the trained-epoch rule, as without the interruption.
+   */
   @Test
   void aResumedStateKeepsTheBestTrainedError(@TempDir Path dir) throws Exception {
     GraphTrainer.Schedule s = schedule(true, 10);

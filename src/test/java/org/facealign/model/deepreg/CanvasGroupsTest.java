@@ -45,7 +45,7 @@ class CanvasGroupsTest {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     List<TrainingSample> samples = DeepRegFixtures.samples(f, 8, 7);
     for (Variant v : Variant.values()) {
-      Cascade c = DeepRegModelTest.model(v, f, 13).cascade();
+      Cascade c = DeepRegFixtures.randomModel(v, f, 13).cascade();
       CanvasGroups<TrainingSample> groups = CanvasGroups.ofSamples(f, 5);
       Cascade.BatchWorkspace bws = c.batchWorkspace();
       Cascade.Workspace ws = c.workspace();

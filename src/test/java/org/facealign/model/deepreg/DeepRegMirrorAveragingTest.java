@@ -7,13 +7,13 @@ import org.junit.jupiter.api.Test;
 class DeepRegMirrorAveragingTest {
   @Test
   void deepRegAveragesWithTheWholePhotographMirrored() {
-    MirrorChecks.check(DeepRegModelTest.model(Variant.DEEPREG, DeepRegFixtures.smallFeatures(), 21),
+    MirrorChecks.check(DeepRegFixtures.randomModel(Variant.DEEPREG, DeepRegFixtures.smallFeatures(), 21),
         MirrorChecks.faces(3, 6));
   }
 
   @Test
   void deepRegLocalAveragesWithTheWholePhotographMirrored() {
-    MirrorChecks.check(DeepRegModelTest.model(Variant.DEEPREGLOCAL, DeepRegFixtures.smallFeatures(), 22),
+    MirrorChecks.check(DeepRegFixtures.randomModel(Variant.DEEPREGLOCAL, DeepRegFixtures.smallFeatures(), 22),
         MirrorChecks.faces(4, 3));
   }
 }

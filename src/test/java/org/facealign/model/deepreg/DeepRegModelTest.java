@@ -37,16 +37,12 @@ class DeepRegModelTest {
     return new Faces(images, boxes);
   }
 
-  static DeepRegModel model(Variant v, ConfigFeatures f, long seed) {
-    return DeepRegFixtures.randomModel(v, f, seed);
-  }
-
   @Test
   void saveLoadGivesIdenticalPredictions(@TempDir Path dir) throws Exception {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
     SyntheticFaces gen = new SyntheticFaces(3, SyntheticFaces.Options.defaults());
     for (Variant v : Variant.values()) {
-      DeepRegModel m = model(v, f, 5);
+      DeepRegModel m = DeepRegFixtures.randomModel(v, f, 5);
       String where = dir.resolve(v.kind()).toString();
       ModelStore.save(m, Storage.local(), where);
       LandmarkModel back = ModelStore.load(Storage.local(), where);
@@ -64,7 +60,7 @@ class DeepRegModelTest {
   @Test
   void aFactoredModelSavesLoadsAndPredictsAsItsFactorsDo(@TempDir Path dir) throws Exception {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
-    DeepRegModel m = model(Variant.DEEPREG, f, 9);
+    DeepRegModel m = DeepRegFixtures.randomModel(Variant.DEEPREG, f, 9);
     double[] identity = new double[136 * 136];
     for (int i = 0; i < 136; i++) {
       identity[i * 136 + i] = 1 + i * 1e-3;
@@ -94,7 +90,7 @@ class DeepRegModelTest {
   @Test
   void outputMomentsAreTheMeanOuterProductOfWhatEachLayerAdds() {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
-    Cascade c = model(Variant.DEEPREG, f, 10).cascade();
+    Cascade c = DeepRegFixtures.randomModel(Variant.DEEPREG, f, 10).cascade();
     Random r = new Random(11);
     OutputMoments a = new OutputMoments(c);
     OutputMoments b = new OutputMoments(c);
@@ -130,7 +126,7 @@ class DeepRegModelTest {
   @Test
   void trajectoryEndsAtThePredictionAndStartsAtTheMeanWithoutAGlobalLayer() {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
-    DeepRegModel m = model(Variant.DEEPREGLOCAL, f, 9);
+    DeepRegModel m = DeepRegFixtures.randomModel(Variant.DEEPREGLOCAL, f, 9);
     SyntheticFaces.SyntheticFace face = new SyntheticFaces(4, SyntheticFaces.Options.defaults()).next();
     List<Shape> t = m.trajectory(face.image(), face.detectorBox());
     assertEquals(4, t.size());
@@ -144,7 +140,7 @@ class DeepRegModelTest {
   @Test
   void aLocalModelWithAGlobalLayerIsRefused() {
     ConfigFeatures f = DeepRegFixtures.smallFeatures();
-    DeepRegModel withGlobal = model(Variant.DEEPREG, f, 1);
+    DeepRegModel withGlobal = DeepRegFixtures.randomModel(Variant.DEEPREG, f, 1);
     Provenance p = withGlobal.header().provenance();
     assertThrows(IllegalArgumentException.class, () -> new DeepRegModel(
         new ModelHeader("deepreglocal", LandmarkScheme.IBUG_68, "detector", 0.1, p), withGlobal.cascade()));
@@ -158,7 +154,7 @@ class DeepRegModelTest {
     List<org.facealign.data.GrayImage> images = faces.images();
     List<org.facealign.data.FaceBox> boxes = faces.boxes();
     for (Variant v : Variant.values()) {
-      DeepRegModel m = model(v, f, 21);
+      DeepRegModel m = DeepRegFixtures.randomModel(v, f, 21);
       List<Shape> all = m.predictAll(images, boxes);
       assertEquals(n, all.size());
       double moved = 0;
@@ -178,7 +174,7 @@ class DeepRegModelTest {
     List<org.facealign.data.GrayImage> images = faces.images();
     List<org.facealign.data.FaceBox> boxes = faces.boxes();
     for (Variant v : Variant.values()) {
-      DeepRegModel m = model(v, f, 23);
+      DeepRegModel m = DeepRegFixtures.randomModel(v, f, 23);
       PredictionSteps steps = new PredictionSteps(m.cascade(), 3); // groups of 3, 3 and 1
       java.util.Map<String, Double> ms = steps.measure(images, boxes, 2);
       List<Shape> all = m.predictAll(images, boxes);
