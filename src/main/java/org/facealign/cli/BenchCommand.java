@@ -209,7 +209,7 @@ final class BenchCommand implements Callable<Integer> {
       // one core: ND4J's own thread pools (OpenMP, BLAS) limited to one thread, as OMP_NUM_THREADS=1 would
       org.nd4j.linalg.factory.Nd4j.getExecutioner(); // loads the backend first
       org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
-      Storage st = Storage.of(new org.apache.hadoop.conf.Configuration());
+      Storage st = Main.ConfigOptions.storage(cfg);
       org.facealign.model.LandmarkModel single = org.facealign.model.ModelStore.load(st, model);
       org.facealign.model.LandmarkModel m = cfg.inference().apply(single);
       org.facealign.data.BoxPolicy policy = org.facealign.data.BoxPolicy.parse(m.header().boxPolicy(), m.header().boxMargin());
@@ -325,7 +325,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      Storage local = Storage.of(new org.apache.hadoop.conf.Configuration());
+      Storage local = Main.ConfigOptions.storage(null);
       org.facealign.model.LandmarkModel start = org.facealign.model.ModelStore.load(local, warm);
       String kind = start.header().kind();
       boolean deepreg = start instanceof org.facealign.model.deepreg.DeepRegModel;

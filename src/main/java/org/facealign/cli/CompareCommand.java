@@ -51,7 +51,7 @@ final class CompareCommand implements Callable<Integer> {
     if (samples < 100 || !(confidence > 0 && confidence < 1)) {
       throw new IllegalArgumentException("--samples must be at least 100 and --confidence in (0, 1)");
     }
-    Storage st = Storage.local();
+    Storage st = Main.ConfigOptions.storage(null);
     String fa = facesCsv(st, a);
     String fb = facesCsv(st, b);
     FacesCsv.Parsed pa = read(st, fa);

@@ -8,6 +8,7 @@ import org.facealign.config.FacealignConfig;
 import org.facealign.config.Secrets;
 import org.facealign.data.DataException;
 import org.facealign.data.Storage;
+import org.facealign.job.SparkSessions;
 import org.facealign.model.ModelFormatException;
 import org.facealign.model.Provenance;
 import picocli.CommandLine;
@@ -68,8 +69,16 @@ public final class Main implements Callable<Integer> {
     FacealignConfig load(Map<String, String> extra) {
       Map<String, String> all = new LinkedHashMap<>(overrides);
       all.putAll(extra);
-      String text = confFile == null ? null : Storage.local().readText(confFile);
+      String text = confFile == null ? null : storage(null).readText(confFile);
       return FacealignConfig.load(text, all);
+    }
+
+    /**
+     * Storage with the Hadoop settings a Spark job of this command line would have ({@link
+     * SparkSessions#hadoopConfiguration}), for the commands that start no Spark session.
+     */
+    static Storage storage(FacealignConfig cfg) {
+      return Storage.of(SparkSessions.hadoopConfiguration(cfg));
     }
   }
 

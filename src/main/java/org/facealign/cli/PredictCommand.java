@@ -68,7 +68,7 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     FacealignConfig cfg = config.load(Map.of());
-    Storage st = Storage.local();
+    Storage st = Main.ConfigOptions.storage(cfg);
     LandmarkModel m = cfg.inference().apply(ModelStore.load(st, model));
     List<FaceBox> boxes = null;
     if (box != null && box.box != null) {

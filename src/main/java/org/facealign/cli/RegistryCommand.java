@@ -7,9 +7,9 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.facealign.data.FileLock;
-import org.facealign.data.Storage;
 import org.facealign.registry.ModelRegistry;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -27,8 +27,9 @@ final class RegistryCommand implements Callable<Integer> {
     return 2;
   }
 
-  static ModelRegistry open(String dir) {
-    return new ModelRegistry(Storage.local(), dir);
+  /** The registry at {@code dir}, through the Hadoop settings the nightly job would have ({@code --conf}, -D). */
+  static ModelRegistry open(String dir, Main.ConfigOptions config) {
+    return new ModelRegistry(Main.ConfigOptions.storage(config.load(java.util.Map.of())), dir);
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "The versions, production marked, with their figures.")
@@ -36,9 +37,12 @@ final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--registry", required = true, paramLabel = "DIR")
     String registry;
 
+    @Mixin
+    Main.ConfigOptions config = new Main.ConfigOptions();
+
     @Override
     public Integer call() throws Exception {
-      ModelRegistry r = open(registry);
+      ModelRegistry r = open(registry, config);
       Optional<ModelRegistry.Pointer> p = r.production();
       for (String v : r.versions()) {
         JsonNode info = r.info(v);
@@ -58,12 +62,15 @@ final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--registry", required = true, paramLabel = "DIR")
     String registry;
 
+    @Mixin
+    Main.ConfigOptions config = new Main.ConfigOptions();
+
     @Parameters(paramLabel = "VERSION")
     String version;
 
     @Override
     public Integer call() throws Exception {
-      ModelRegistry r = open(registry);
+      ModelRegistry r = open(registry, config);
       ObjectNode n = (ObjectNode) r.info(version);
       var h = r.load(version).header();
       n.put("kind", h.kind());
@@ -82,6 +89,9 @@ final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--registry", required = true, paramLabel = "DIR")
     String registry;
 
+    @Mixin
+    Main.ConfigOptions config = new Main.ConfigOptions();
+
     @Parameters(paramLabel = "VERSION")
     String version;
 
@@ -93,7 +103,7 @@ final class RegistryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      ModelRegistry r = open(registry);
+      ModelRegistry r = open(registry, config);
       String unverified = ModelRegistry.unverified(r.info(version));
       if (unverified != null && !force) {
         System.err.println(version + ": " + unverified + "; not promoted (--force promotes it anyway)");
@@ -113,12 +123,15 @@ final class RegistryCommand implements Callable<Integer> {
     @Option(names = "--registry", required = true, paramLabel = "DIR")
     String registry;
 
+    @Mixin
+    Main.ConfigOptions config = new Main.ConfigOptions();
+
     @Option(names = "--reason", defaultValue = "rolled back by hand")
     String reason;
 
     @Override
     public Integer call() throws Exception {
-      ModelRegistry r = open(registry);
+      ModelRegistry r = open(registry, config);
       try (FileLock lock = r.lock("registry rollback", false)) {
         ModelRegistry.Pointer p = r.rollback(reason);
         r.appendHistory(line("rolled_back", reason, p));

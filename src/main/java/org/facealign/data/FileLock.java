@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -169,8 +170,23 @@ public final class FileLock implements AutoCloseable {
     if (!host().equals(h.path("host").asText()) || !h.path("pid").isNumber()) {
       return null;
     }
-    return ProcessHandle.of(h.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false);
+    Optional<ProcessHandle> p = ProcessHandle.of(h.path("pid").asLong()).filter(ProcessHandle::isAlive);
+    if (p.isEmpty()) {
+      return false;
+    }
+    // a process id is given again once its process is gone (after a reboot, or in a container whose driver always
+    // gets the same small one): a process that started after the lock was taken is not its holder
+    Optional<Instant> processStart = p.get().info().startInstant();
+    try {
+      Instant taken = Instant.parse(h.path("started").asText());
+      return processStart.isEmpty() || !processStart.get().isAfter(taken.plus(START_SLACK));
+    } catch (java.time.format.DateTimeParseException e) {
+      return true;
+    }
   }
+
+  /** How much later than a lock's time its holder's start may be reported (clocks' and the kernel's rounding). */
+  private static final Duration START_SLACK = Duration.ofSeconds(1);
 
   /** Whether the lock at {@code path} is held by a process that is running on this host. */
   static boolean runningHere(Storage storage, String path) {

@@ -145,6 +145,11 @@ public final class NightlyJob {
       Result r;
       try {
         r = new Night(spark, cfg, st, spec, reg, runId, h, hooks, lock).run();
+      } catch (FileLock.HeldException lost) {
+        // another run broke the lock and holds the registry now: this one writes nothing more, not even its history
+        LOG.error("nightly: the registry's lock was taken by another run; this run stops without writing: {}",
+            lost.getMessage());
+        throw lost;
       } catch (IOException | RuntimeException | Error e) {
         // an Error too (a missing class, the heap exhausted): the history says the night failed
         h.put("decision", FAILED);
@@ -219,8 +224,8 @@ public final class NightlyJob {
       LOG.info("nightly: {} training faces: {}; production: {}", now.size(), diff, prod.map(ModelRegistry.Pointer::version)
           .orElse("none"));
       if (now.size() == d.get("unreadable").asLong()) {
-        throw new IllegalArgumentException("no usable training faces in " + spec.data().data() + " (" + now.size()
-            + " unreadable)");
+        // a failure of the data (read permission revoked, files replaced), not of the command line: exit code 1
+        throw new DataException(spec.data().data(), "no usable training faces (" + now.size() + " unreadable)");
       }
       if (diff.isEmpty() && prod.isPresent() && !spec.force()) {
         return decide(NO_CHANGE, "the training data is unchanged since the last trained run (manifest " + now.hash()
@@ -258,12 +263,13 @@ public final class NightlyJob {
       Map<String, Map<String, Double>> cand = errors(prepared, candidateDir, Storage.resolve(work, "report"),
           unreadable);
       ObjectNode nme = h.putObject("ip_nme");
-      nme.set("candidate", means(cand));
       Gate.Decision decision;
       String notComparable = production == null ? null : notComparable(production, cfg);
       if (production == null) {
+        nme.set("candidate", means(cand));
         decision = new Gate.Decision(true, "first version: nothing in production to compare with", Map.of());
       } else if (notComparable != null) {
+        nme.set("candidate", means(cand));
         // production cannot be run on faces prepared for this configuration: the candidate waits for a person
         decision = new Gate.Decision(false, notComparable + ": the two cannot be compared on the same faces; compare "
             + "them by hand and promote the candidate with registry promote", Map.of());
@@ -271,10 +277,14 @@ public final class NightlyJob {
         hooks.beforeProductionEvaluation();
         Map<String, Map<String, Double>> prodErr = errors(prepared, reg.versionDir(prod.get().version()),
             Storage.resolve(work, "report-production"), unreadable);
-        nme.set("production", means(prodErr));
-        // a face either pass could not read is compared on neither side: its failure is not the candidate's
+        // a face either pass could not read is compared on neither side, nor counted in either mean: its failure is
+        // not the candidate's
         h.put("gate_unreadable_faces", unreadable.size());
-        decision = nc.gate(cfg.train().seed()).decide(paired(without(cand, unreadable), without(prodErr, unreadable)));
+        cand = without(cand, unreadable);
+        prodErr = without(prodErr, unreadable);
+        nme.set("candidate", means(cand));
+        nme.set("production", means(prodErr));
+        decision = nc.gate(cfg.train().seed()).decide(paired(cand, prodErr));
       }
       h.set("gate", PreparedSet.JSON.valueToTree(decision.subsets()));
 
@@ -296,13 +306,14 @@ public final class NightlyJob {
       if (infra != null) {
         // the data are not marked as trained on: the next night tries again; the version says why it is not to be used
         reg.annotate(version, ModelRegistry.INFRA_CHECK, ModelRegistry.INFRA_FAILED + infra);
+        housekeeping(INFRA_CHECK_FAILED, work);
         return decide(INFRA_CHECK_FAILED, "infra check: " + infra, version);
       }
       reg.annotate(version, ModelRegistry.INFRA_CHECK, ModelRegistry.INFRA_PASSED);
       if (!decision.promote()) {
         lock.verify();
         reg.writeManifest(now); // the same data would give the same candidate: wait for a change
-        pruneRuns(work);
+        housekeeping(REJECTED, work);
         return decide(REJECTED, decision.reason(), version);
       }
       hooks.beforeSwitch(version);
@@ -310,25 +321,41 @@ public final class NightlyJob {
       reg.switchTo(version, decision.reason());
       // production serves the candidate from here on: what follows is housekeeping, whose failure is reported with
       // the promotion rather than turning it into a failed night
-      afterSwitch("writing the training-data manifest (the next night trains on these data again)",
+      afterDecision(PROMOTED, "writing the training-data manifest (the next night trains on these data again)",
           () -> reg.writeManifest(now));
-      afterSwitch("deleting versions beyond nightly.keep-versions", () -> {
+      housekeeping(PROMOTED, work);
+      return decide(PROMOTED, decision.reason(), version);
+    }
+
+    /**
+     * What every night that published a version does last, whatever its decision: the versions beyond {@code
+     * keep-versions} and what crashed runs left are deleted, and the work directories of earlier runs (a night
+     * whose candidates are all refused publishes one each time, as one whose infra check fails does).
+     */
+    void housekeeping(String decision, String work) {
+      afterDecision(decision, "deleting versions beyond nightly.keep-versions", () -> {
+        lock.verify();
         List<String> deleted = reg.retain(nc.keepVersions());
         if (!deleted.isEmpty()) {
           h.set("versions_deleted", PreparedSet.JSON.valueToTree(deleted));
         }
       });
-      afterSwitch("deleting earlier runs' work directories", () -> pruneRuns(work));
-      return decide(PROMOTED, decision.reason(), version);
+      afterDecision(decision, "deleting earlier runs' work directories", () -> {
+        lock.verify();
+        pruneRuns(work);
+      });
     }
 
-    /** A step after the switch to a new production version: its failure is logged and listed, not thrown. */
-    void afterSwitch(String what, IoStep step) {
+    /**
+     * A step after the night's decision took effect (production switched, or the candidate published and refused):
+     * its failure is logged and listed in {@code housekeeping_failed}, not thrown, so the decision stands.
+     */
+    void afterDecision(String decision, String what, IoStep step) {
       try {
         hooks.afterSwitch(what);
         step.run();
       } catch (IOException | RuntimeException e) {
-        LOG.warn("nightly: promoted, but {} failed: {}", what, e.toString());
+        LOG.warn("nightly: {}, but {} failed: {}", decision, what, e.toString());
         h.withArray("housekeeping_failed").add(what + ": " + e);
       }
     }
@@ -378,9 +405,15 @@ public final class NightlyJob {
       Map<String, Map<String, Double>> out = new LinkedHashMap<>();
       for (String subset : nc.gatedSubsets()) {
         List<FaceResult> faces = r.subsets().get(subset);
-        if (faces == null || faces.isEmpty()) {
+        if (faces == null) {
           throw new IllegalArgumentException("gated subset '" + subset + "' has no evaluated faces in " + prepared
               + " (subsets: " + r.subsets().keySet() + "); set facealign.nightly.gated-subsets");
+        }
+        if (faces.isEmpty()) {
+          // the subset is there, but not one of its faces could be evaluated: the data's failure, exit code 1
+          throw new DataException(prepared, "not one face of the gated subset '" + subset + "' could be evaluated with "
+              + modelDir + " (" + r.failures().size() + " failures, the first: " + r.failures().stream().findFirst()
+                  .map(f -> f.faceId() + ": " + f.reason()).orElse("none") + ")");
         }
         Map<String, Double> m = new LinkedHashMap<>();
         faces.forEach(x -> m.put(x.faceId(), x.ipNme()));

@@ -1,5 +1,6 @@
 package org.facealign.job;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.facealign.config.FacealignConfig;
@@ -39,6 +40,29 @@ public final class SparkSessions {
     conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
     return SparkSession.builder().config(conf).getOrCreate();
   }
+
+  /**
+   * The Hadoop settings a job of the same command line would see, for the commands that start no Spark session
+   * (registry, predict, compare, bench predict, reading {@code --conf}): Hadoop's defaults, then each {@code
+   * spark.hadoop.*} setting that spark-submit (its {@code --conf}, {@code spark-defaults.conf}) or a {@code spark.*}
+   * system property gave, then those of {@code facealign.spark.conf} ({@code cfg}, if any) it did not give, each
+   * without its {@code spark.hadoop.} prefix, as Spark copies them into its own Hadoop configuration.
+   */
+  public static Configuration hadoopConfiguration(FacealignConfig cfg) {
+    SparkConf conf = new SparkConf(true);
+    if (cfg != null) {
+      cfg.sparkSettings().forEach(conf::setIfMissing);
+    }
+    Configuration hadoop = new Configuration();
+    for (scala.Tuple2<String, String> kv : conf.getAll()) {
+      if (kv._1().startsWith(HADOOP_PREFIX)) {
+        hadoop.set(kv._1().substring(HADOOP_PREFIX.length()), kv._2());
+      }
+    }
+    return hadoop;
+  }
+
+  private static final String HADOOP_PREFIX = "spark.hadoop.";
 
   /** Partitions for {@code items} units of per-face work. */
   public static int partitions(SparkSession spark, FacealignConfig cfg, long items) {

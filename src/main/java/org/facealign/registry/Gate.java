@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.facealign.data.DataException;
 import org.facealign.eval.PairedDifference;
 
 /**
@@ -137,7 +138,8 @@ public record Gate(double tolerance, int samples, double confidence, long seed) 
   private SubsetResult compare(String name, Paired p) {
     int n = p.candidate().length;
     if (n == 0) {
-      throw new IllegalArgumentException("gated subset " + name + " has no faces evaluated by both models");
+      // every face of it unreadable in one of the two passes (or unpredicted): the data's failure, not the command's
+      throw new DataException(name, "the gated subset has no faces evaluated by both models");
     }
     double[] d = new double[n];
     double mc = 0;

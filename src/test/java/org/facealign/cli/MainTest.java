@@ -3,11 +3,13 @@ package org.facealign.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.facealign.data.CheckThenWriteFileSystem;
 import org.facealign.data.ImageDecoder;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.PtsFormat;
@@ -18,6 +20,7 @@ import org.facealign.model.MeanShapeModel;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
 import org.facealign.model.Provenance;
+import org.facealign.registry.ModelRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +52,34 @@ class MainTest {
     Shape written = PtsFormat.parse(Files.readString(pts), pts.toString(), 68);
     assertEquals(10 + unit.x(30) * 100, written.x(30), 1e-5);
     assertEquals(20 + unit.y(30) * 120, written.y(30), 1e-5);
+  }
+
+  @Test
+  void theCommandsWithoutSparkReachTheFileSystemsSparkIsConfiguredFor(@TempDir Path dir) throws Exception {
+    // a registry with one version, on a file system of a scheme Hadoop does not know unless told
+    Provenance p = Provenance.now("h", 1, 1, "c", "facealign {}");
+    ModelStore.save(new MeanShapeModel(new ModelHeader("mean", LandmarkScheme.IBUG_68, "detector", 0.1, p),
+        SyntheticFaces.TEMPLATE, 1), Storage.local(), dir.resolve("model").toString());
+    ModelRegistry local = new ModelRegistry(Storage.local(), dir.resolve("registry").toString());
+    String version = local.publish(dir.resolve("model").toString(), new ObjectMapper().createObjectNode());
+    String registry = CheckThenWriteFileSystem.SCHEME + "://" + dir.resolve("registry");
+    String impl = "spark.hadoop.fs." + CheckThenWriteFileSystem.SCHEME + ".impl";
+    String noCache = "spark.hadoop.fs." + CheckThenWriteFileSystem.SCHEME + ".impl.disable.cache";
+    capture(() -> assertEquals(1, Main.run("registry", "list", "--registry", registry)));
+    // as spark-submit passes its --conf and spark-defaults.conf to the driver: spark.* system properties
+    System.setProperty(impl, CheckThenWriteFileSystem.class.getName());
+    System.setProperty(noCache, "true");
+    try {
+      String out = capture(() -> assertEquals(0, Main.run("registry", "list", "--registry", registry)));
+      assertTrue(out.contains(version) && out.contains("production: none"), out);
+    } finally {
+      System.clearProperty(impl);
+      System.clearProperty(noCache);
+    }
+    // as the configuration gives them (facealign.spark.conf, -D spark.X=V)
+    String out = capture(() -> assertEquals(0, Main.run("registry", "show", "--registry", registry, version,
+        "-D", impl + "=" + CheckThenWriteFileSystem.class.getName(), "-D", noCache + "=true")));
+    assertTrue(out.contains("\"kind\" : \"mean\""), out);
   }
 
   @Test

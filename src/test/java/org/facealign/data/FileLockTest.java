@@ -110,4 +110,31 @@ class FileLockTest {
     }
     assertEquals(List.of(), lines);
   }
+
+  @Test
+  void aLockWhoseProcessIdNowNamesALaterProcessIsStaleAndItsOwnHolderIsNot(@TempDir Path dir) throws Exception {
+    Storage st = Storage.local();
+    String path = dir.resolve("_lock").toString();
+    // this JVM's own lock: its holder runs here, so --break-lock refuses it
+    FileLock own = FileLock.acquire(st, path, "own", false);
+    assertTrue(FileLock.runningHere(st, path));
+    assertFalse(FileLock.stale(st, path));
+    FileLock.HeldException refused = assertThrows(FileLock.HeldException.class,
+        () -> FileLock.acquire(st, path, "breaker", true));
+    assertTrue(refused.getMessage().contains("still running on this host"), refused.getMessage());
+    own.close();
+
+    // a lock taken before a reboot, whose process id this JVM (started later) has been given since
+    java.time.Instant jvmStart = ProcessHandle.current().info().startInstant().orElseThrow();
+    String before = jvmStart.minus(java.time.Duration.ofHours(1)).toString();
+    Files.writeString(dir.resolve("_lock"), "{\"token\":\"t\",\"owner\":\"someone\",\"host\":\"" + FileLock.host()
+        + "\",\"pid\":" + ProcessHandle.current().pid() + ",\"started\":\"" + before + "\",\"purpose\":\"old\"}");
+    assertFalse(FileLock.runningHere(st, path));
+    assertTrue(FileLock.stale(st, path));
+    assertTrue(FileLock.describeHolder(st, path).contains("the lock is stale"), FileLock.describeHolder(st, path));
+    try (FileLock taken = FileLock.acquire(st, path, "after the reboot", true)) {
+      taken.verify();
+    }
+    assertFalse(Files.exists(dir.resolve("_lock")));
+  }
 }

@@ -153,8 +153,10 @@ class NightlyJobTest {
       assertEquals(production, reg.production().get().version(), "a failure before the switch leaves production");
       assertEquals("failed", last(reg).get("decision").asText());
 
-      // night 5b: another run breaks the lock while this one trains: this one stops before it writes the registry
+      // night 5b: another run breaks the lock while this one trains: this one stops before it writes the registry,
+      // its history line included
       int before = reg.versions().size();
+      int lines = reg.history().size();
       FileLock.HeldException broken = assertThrows(FileLock.HeldException.class, () -> NightlyJob.run(spark, cfg,
           Storage.local(), spec, new NightlyJob.Hooks() {
             @Override
@@ -165,6 +167,7 @@ class NightlyJobTest {
           }));
       assertTrue(broken.getMessage().contains("started elsewhere"), broken.getMessage());
       assertEquals(before, reg.versions().size(), "nothing published");
+      assertEquals(lines, reg.history().size(), "no history line written under another run's lock");
       assertEquals(production, reg.production().get().version());
       Files.delete(regDir.resolve(ModelRegistry.LOCK));
 
@@ -294,6 +297,46 @@ class NightlyJobTest {
     } finally {
       spark.stop();
     }
+  }
+
+  @Test
+  void refusedNightsKeepOnlyKeepVersionsAndDataThatCannotBeReadFailTheNight(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 30, "lfpw/testset", 10), 5L, SyntheticFaces.Options.defaults());
+    Path regDir = dir.resolve("registry");
+    ModelRegistry reg = new ModelRegistry(Storage.local(), regDir.toString());
+    assertEquals(0, nightly(data, regDir, "-D", "nightly.keep-versions=2"));
+    // another box policy: production cannot be run on the candidate's faces, so every candidate is refused, and
+    // each refused night still deletes what is beyond keep-versions (production and the one before it never go)
+    for (int night = 2; night <= 4; night++) {
+      assertEquals(3, nightly(data, regDir, "--force", "-D", "nightly.keep-versions=2", "-D",
+          "data.box-policy=landmarks"), last(reg).toString());
+      assertEquals("rejected", last(reg).get("decision").asText());
+    }
+    assertEquals(List.of("v000001", "v000004"), reg.versions());
+    assertEquals(List.of("v000003"), texts(last(reg).get("versions_deleted")), last(reg).toString());
+    try (var runs = Files.list(regDir.resolve("runs"))) {
+      assertEquals(2, runs.count(), "the work directories of the last keep-versions runs");
+    }
+    assertEquals("v000001", reg.production().get().version());
+
+    // every training annotation gone: the data's failure, exit code 1 (2 is for usage), and a failed night's line
+    try (var f = Files.list(data.resolve("afw"))) {
+      for (Path p : f.filter(p -> p.toString().endsWith(".pts")).toList()) {
+        Files.delete(p);
+      }
+    }
+    assertEquals(1, nightly(data, regDir, "-D", "nightly.keep-versions=2"));
+    JsonNode failed = last(reg);
+    assertEquals("failed", failed.get("decision").asText());
+    assertTrue(failed.get("reason").asText().contains("no usable training faces (30 unreadable)"), failed.toString());
+    assertFalse(Files.exists(regDir.resolve(ModelRegistry.LOCK)));
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
   }
 
   /** Replaces the model files of a published version with those of the same model moved 2 % of the box right. */
