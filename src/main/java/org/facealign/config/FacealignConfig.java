@@ -321,7 +321,8 @@ public final class FacealignConfig {
     try {
       return new org.facealign.label.ConfigLabel(c.getStringList("extensions"), c.getBoolean("recursive"),
           c.getString("path-column"), c.getStringList("box-columns"), c.getInt("chunk-images"),
-          c.getInt("images-per-task"), c.getInt("images-per-file"), c.getInt("predict-batch"), c.getDouble("crop-margin"),
+          c.getInt("images-per-task"), c.getInt("images-per-file"), c.getInt("predict-batch"),
+          c.getLong("batch-pixels"), c.getDouble("crop-margin"),
           c.getBoolean("ground-truth"), c.getInt("overlay-side"), c.getInt("progress-seconds"),
           c.getInt("native-threads"));
     } catch (IllegalArgumentException e) {

@@ -511,8 +511,9 @@ final class LabelInputs {
   }
 
   /**
-   * The rows of a Parquet table, numbered from 1 in the order Spark reads the table (the same for every listing of
-   * the same files), so that a row is named, and a row without a path identified, by its number.
+   * The rows of a Parquet table, each named by its file (relative to the table) and its place in that file, from 1
+   * (Parquet's row index, Spark's {@code _metadata.row_index}), so that a row is named, and a row without a path
+   * identified, alike in every listing, however the files are split into tasks (which follows the cluster's size).
    */
   private static JavaRDD<LabelInput> parquet(SparkSession spark, Storage st, ConfigLabel cfg, String table,
       boolean allowOutsideRoot) {
@@ -523,27 +524,45 @@ final class LabelInputs {
           + "' (set facealign.label.path-column); columns: " + String.join(", ", schema.fieldNames()));
     }
     boolean withBoxes = List.of(schema.fieldNames()).containsAll(cfg.boxColumns());
-    List<String> cols = new ArrayList<>(List.of(cfg.pathColumn()));
-    if (withBoxes) {
-      cols.addAll(cfg.boxColumns());
+    List<String> cols = new ArrayList<>();
+    for (String c : withBoxes ? concat(cfg.pathColumn(), cfg.boxColumns()) : List.of(cfg.pathColumn())) {
+      cols.add("CAST(`" + c + "` AS " + (c.equals(cfg.pathColumn()) ? "STRING" : "DOUBLE") + ") AS `" + c + "`");
     }
+    cols.add("_metadata.file_path");
+    cols.add("_metadata.row_index");
+    String root = new Path(st.qualify(table)).toUri().getPath();
     String parent = new Path(st.qualify(table)).getParent().toString();
     String name = table;
-    return df.selectExpr(cols.stream().map(c -> "CAST(`" + c + "` AS "
-            + (c.equals(cfg.pathColumn()) ? "STRING" : "DOUBLE") + ") AS `" + c + "`").toArray(String[]::new))
-        .javaRDD().zipWithIndex()
-        .map(t -> row(t._1(), t._2() + 1, withBoxes, parent, name, allowOutsideRoot));
+    return df.selectExpr(cols.toArray(String[]::new)).javaRDD()
+        .map(r -> row(r, withBoxes, name + fileWithin(root, r.getString(r.size() - 2)), parent, allowOutsideRoot));
+  }
+
+  private static List<String> concat(String first, List<String> rest) {
+    List<String> all = new ArrayList<>(List.of(first));
+    all.addAll(rest);
+    return all;
   }
 
   /**
-   * Row {@code number} of {@code table} as an input. A row without a path is a broken input named {@code TABLE (row
-   * N without a path)}.
+   * Where {@code file} (a URI from {@code _metadata.file_path}) lies within the table at {@code root} (a path): "/"
+   * and its path below the table's folder, or nothing for a table that is that one file.
    */
-  private static LabelInput row(Row r, long number, boolean withBoxes, String parent, String table,
-      boolean allowOutsideRoot) {
-    String where = table + ": row " + number;
+  static String fileWithin(String root, String file) {
+    String p = new Path(file).toUri().getPath();
+    String r = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    return p.equals(r) ? "" : p.startsWith(r + "/") ? p.substring(r.length()) : "/" + new Path(file).getName();
+  }
+
+  /**
+   * A row of a Parquet table as an input: its path, boxes, and last its file's URI and its row index in that file.
+   * {@code file} names the row's file; a row without a path is a broken input named {@code FILE (row N without a
+   * path)}.
+   */
+  private static LabelInput row(Row r, boolean withBoxes, String file, String parent, boolean allowOutsideRoot) {
+    long number = r.getLong(r.size() - 1) + 1;
+    String where = file + ": row " + number;
     if (r.isNullAt(0) || r.getString(0).isBlank()) {
-      return LabelInput.broken(table + " (row " + number + " without a path)", where + " has no image path");
+      return LabelInput.broken(file + " (row " + number + " without a path)", where + " has no image path");
     }
     double[] box = null;
     if (withBoxes && !r.isNullAt(1) && !r.isNullAt(2) && !r.isNullAt(3) && !r.isNullAt(4)) {

@@ -227,7 +227,10 @@ public final class LabelJob {
             run.files().put(k, st.filesUnder(LabelDataset.chunkDir(out, run.runId(), k)));
             run.done().put(k, t);
             LabelDataset.recordRun(st, out, run);
-            if (spec.incremental()) {
+            if (spec.incremental() && t.imagesIn == 0) {
+              LOG.info("label: chunk {} of {}: nothing new ({} images already labelled), no part", k + 1, chunks,
+                  t.skippedAlreadyLabelled);
+            } else if (spec.incremental()) {
               parts.add(publish(run, k));
               LabelDataset.commit(st, out, parts, modelId, summaryHeader(run, listing, n));
               LOG.info("label: chunk {} of {} committed ({} images)", k + 1, chunks, t.imagesIn);
@@ -273,7 +276,9 @@ public final class LabelJob {
       parts.forEach(p -> ids.add(p.id()));
       List<Integer> recovered = new ArrayList<>();
       for (int k : run.done().keySet()) {
-        if (!ids.contains(LabelDataset.partId(run.runId(), k))) {
+        // an incremental chunk with nothing new has no part (a part per chunk and run, most of them empty, would grow
+        // the dataset's list of parts, and every reader's, with each run over the same archive)
+        if (run.done().get(k).imagesIn > 0 && !ids.contains(LabelDataset.partId(run.runId(), k))) {
           parts.add(publish(run, k));
           recovered.add(k);
         }
@@ -418,10 +423,17 @@ public final class LabelJob {
       }
     }
 
-    /** The content hashes this model already labelled in the committed parts, as 64-bit prefixes. */
+    /**
+     * The content hashes this model already labelled in the committed parts, as 64-bit prefixes: images with faces,
+     * without, and those whose bytes fail (undecodable), not those whose failure the bytes do not decide ({@link
+     * Labeler#RETRIED_CODES}), which are labelled again.
+     */
     KnownHashes knownHashes(String out, List<LabelDataset.Part> committed) {
-      return modelImageRows(out, committed, col("content_sha256").isNotNull(), List.of("content_sha256"),
-          r -> KnownHashes.prefix(r.getString(0)));
+      org.apache.spark.sql.Column retried = col("status").equalTo(ImageLabel.FAILED)
+          .and(col("reason_code").isin(Labeler.RETRIED_CODES.toArray()));
+      org.apache.spark.sql.Column known = col("content_sha256").isNotNull()
+          .and(org.apache.spark.sql.functions.not(retried));
+      return modelImageRows(out, committed, known, List.of("content_sha256"), r -> KnownHashes.prefix(r.getString(0)));
     }
 
     /**

@@ -18,6 +18,8 @@ import java.util.Locale;
  * @param imagesPerTask images per Spark task (small tasks: even load, frequent progress, cheap retries)
  * @param imagesPerFile images per Parquet file written (the tasks' results are gathered into fewer, larger files)
  * @param predictBatch faces handed to the model at once ({@code LandmarkModel.predictAll})
+ * @param batchPixels pixels of face regions a task holds at once: a batch of images is aligned before it is whole
+ *     once its regions reach this many, so a task's memory does not grow with the photos' size
  * @param cropMargin the region kept around a face box for alignment, per side as a fraction of the box size
  *     (whole images are not kept in memory)
  * @param groundTruth compare with {@code .pts} files beside the images, where there are some
@@ -26,7 +28,8 @@ import java.util.Locale;
  * @param nativeThreads OpenCV and ND4J threads per executor JVM in labelling tasks (0: the libraries' defaults)
  */
 public record ConfigLabel(List<String> extensions, boolean recursive, String pathColumn, List<String> boxColumns,
-    int chunkImages, int imagesPerTask, int imagesPerFile, int predictBatch, double cropMargin, boolean groundTruth, int overlaySide,
+    int chunkImages, int imagesPerTask, int imagesPerFile, int predictBatch, long batchPixels, double cropMargin,
+    boolean groundTruth, int overlaySide,
     int progressSeconds, int nativeThreads) implements Serializable {
 
   public ConfigLabel {
@@ -43,6 +46,10 @@ public record ConfigLabel(List<String> extensions, boolean recursive, String pat
     }
     if (chunkImages < 1 || imagesPerTask < 1 || imagesPerFile < 1 || predictBatch < 1) {
       throw new IllegalArgumentException("chunk-images, images-per-task, images-per-file and predict-batch must be at least 1");
+    }
+    if (batchPixels < 1_000_000) {
+      throw new IllegalArgumentException("batch-pixels must be at least 1000000 (one photo's face region), got "
+          + batchPixels);
     }
     if (!(cropMargin >= 0.5 && cropMargin <= 5)) {
       throw new IllegalArgumentException("crop-margin must be in [0.5, 5], got " + cropMargin);

@@ -55,7 +55,8 @@ public final class Labeler {
      */
     public String rowSettings() {
       return "detect=" + detect.withBoxMaps(new java.util.TreeMap<>(detect.boxMaps())) + "; limits=" + limits
-          + "; predict-batch=" + label.predictBatch() + "; crop-margin=" + label.cropMargin()
+          + "; predict-batch=" + label.predictBatch() + "; batch-pixels=" + label.batchPixels()
+          + "; crop-margin=" + label.cropMargin()
           + "; ground-truth=" + label.groundTruth();
     }
   }
@@ -66,6 +67,19 @@ public final class Labeler {
   private static final int DETECT = 3;
   private static final int ALIGN = 4;
   private static final int TRUTH = 5;
+  /** The reason code of a decoder's fault or exhausted memory while decoding. */
+  public static final String UNEXPECTED = "unexpected";
+  /** The reason code of a detector's fault (or exhausted memory) while it searched an image. */
+  public static final String DETECTOR_ERROR = "detector_error";
+  /** The reason code of a model's fault while it predicted a face. */
+  public static final String PREDICT_ERROR = "predict_error";
+  /**
+   * The reason codes of failures after an image was read that its bytes do not decide (a library's fault, memory
+   * exhausted by the other images of a task): an incremental run labels such an image again.
+   */
+  public static final java.util.List<String> RETRIED_CODES = java.util.List.of(UNEXPECTED, DETECTOR_ERROR,
+      PREDICT_ERROR);
+
   /** IoU with the annotated face above which a found box counts as that face (as in {@code calibrate}). */
   public static final double FOUND_IOU = Detection.FOUND_IOU;
 
@@ -187,6 +201,20 @@ public final class Labeler {
       return stage != null || skipped;
     }
 
+    /** The pixels of the distinct face regions this image holds until it is aligned. */
+    long heldPixels() {
+      java.util.Set<GrayImage> regions = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      faces.forEach(f -> regions.add(f.crop.image()));
+      if (givenCrop != null) {
+        regions.add(givenCrop.image());
+      }
+      long n = 0;
+      for (GrayImage g : regions) {
+        n += (long) g.width() * g.height();
+      }
+      return n;
+    }
+
     void fail(String stage, String code, String reason) {
       this.stage = stage;
       this.code = code;
@@ -197,22 +225,39 @@ public final class Labeler {
   }
 
   private List<ImageLabel> labelBatch(List<LabelInput> inputs) {
+    List<ImageLabel> out = new ArrayList<>(inputs.size());
     List<Work> works = new ArrayList<>(inputs.size());
+    long held = 0;
     for (LabelInput in : inputs) {
       Work w = new Work(in);
       prepare(w);
       works.add(w);
+      held += w.heldPixels();
+      // the face regions of a batch are held until it is aligned: once they reach batch-pixels the batch is aligned
+      // as it is, so that a task's memory does not grow with the photos (a portrait's region is the whole photo)
+      if (held >= settings.label().batchPixels()) {
+        finish(works, out);
+        works.clear();
+        held = 0;
+      }
+    }
+    finish(works, out);
+    return out;
+  }
+
+  /** Aligns the prepared {@code works} and adds their labels to {@code out}. */
+  private void finish(List<Work> works, List<ImageLabel> out) {
+    if (works.isEmpty()) {
+      return;
     }
     align(works);
     if (settings.detect().rebox()) {
       rebox(works);
     }
     compareGivenBoxes(works);
-    List<ImageLabel> out = new ArrayList<>(works.size());
     for (Work w : works) {
       out.add(result(w));
     }
-    return out;
   }
 
   /** {@code w} fails before its content is read: skipped instead if the dataset already has this failure. */
@@ -264,7 +309,7 @@ public final class Labeler {
       w.fail("decode", e.code(), e.reason());
       return;
     } catch (RuntimeException | OutOfMemoryError e) {
-      w.fail("decode", "unexpected", describe(e));
+      w.fail("decode", UNEXPECTED, describe(e));
       return;
     } finally {
       w.nanos[DECODE] += System.nanoTime() - t;
@@ -272,19 +317,27 @@ public final class Labeler {
     bytes = null;
 
     t = System.nanoTime();
-    try {
-      if (in.boxes() != null) {
-        for (FaceBox b : in.boxes()) {
+    if (in.boxes() != null) {
+      for (FaceBox b : in.boxes()) {
+        try {
           w.faces.add(new FaceWork(null, b, crop(image, b)));
+        } catch (IllegalArgumentException e) {
+          // a given box so far out that its region cannot be formed (1e308 wide): the input's fault, not a detector's
+          w.fail("input", DataException.INVALID, "box " + b + " cannot be used: " + e.getMessage());
+          w.nanos[DETECT] += System.nanoTime() - t;
+          return;
         }
-      } else {
+      }
+    }
+    try {
+      if (in.boxes() == null) {
         for (Detection d : detector.get().detect(image)) {
           FaceBox b = convention.fromDetection(d);
           w.faces.add(new FaceWork(d, b, crop(image, b)));
         }
       }
     } catch (RuntimeException | OutOfMemoryError e) {
-      w.fail("detect", "detector_error", describe(e));
+      w.fail("detect", DETECTOR_ERROR, describe(e));
       return;
     } finally {
       w.nanos[DETECT] += System.nanoTime() - t;
@@ -378,7 +431,7 @@ public final class Labeler {
       if (shapes.get(i) instanceof Shape s) {
         faces.get(i).landmarks = s;
       } else {
-        w.fail("align", "predict_error", "face " + w.faces.indexOf(faces.get(i)) + ": " + shapes.get(i));
+        w.fail("align", PREDICT_ERROR, "face " + w.faces.indexOf(faces.get(i)) + ": " + shapes.get(i));
       }
     }
     share(owners, System.nanoTime() - t, ALIGN);

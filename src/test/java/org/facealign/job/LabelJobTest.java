@@ -37,9 +37,11 @@ import org.facealign.data.ImageKinds;
 import org.facealign.data.LandmarkScheme;
 import org.facealign.data.Storage;
 import org.facealign.data.SyntheticFaces;
+import org.facealign.label.ImageLabel;
 import org.facealign.label.LabelDataset;
 import org.facealign.label.LabelInput;
 import org.facealign.label.LabelTally;
+import org.facealign.label.Labeler;
 import org.facealign.model.MeanShapeModel;
 import org.facealign.model.ModelHeader;
 import org.facealign.model.ModelStore;
@@ -274,6 +276,10 @@ class LabelJobTest extends LocalSparkTest {
     assertEquals(0, again.at("/last_run/images_in").asInt());
     assertEquals(18, again.at("/last_run/skipped_already_labelled").asInt());
     assertEquals(18, rows(again, "images").count());
+    assertEquals(2, again.get("parts").size(), "a run with nothing new adds no part");
+    try (var p = Files.list(Path.of(out, "parts"))) {
+      assertEquals(2, p.count());
+    }
 
     JsonNode full = run(model, out, false, 0, data.toString());
     assertEquals(18, full.get("images_in").asInt());
@@ -356,6 +362,41 @@ class LabelJobTest extends LocalSparkTest {
   }
 
   @Test
+  void anIncrementalRunLabelsAgainAnImageWhoseFailureItsBytesDidNotDecide(@TempDir Path dir) throws Exception {
+    Path data = Files.createDirectories(dir.resolve("imgs"));
+    Files.write(data.resolve("one.jpg"), ImageKinds.jpeg(picture, false));
+    Files.write(data.resolve("two.jpg"), ImageKinds.jpeg(picture, true));
+    Files.writeString(data.resolve("bad.jpg"), "not an image");
+    String model = meanModel(dir);
+    String out = dir.resolve("labels").toString();
+    JsonNode first = run(model, out, true, 0, data.toString());
+    assertEquals(3, first.get("images_in").asInt(), first.toString());
+    // as if the detector had failed on two.jpg (a library's fault, the task's memory exhausted): its row says so
+    String images = first.get("images").get(0).asText();
+    Path moved = dir.resolve("images-before");
+    Files.move(Path.of(java.net.URI.create(images)), moved);
+    org.apache.spark.sql.Column two = org.apache.spark.sql.functions.col("path").endsWith("/two.jpg");
+    Dataset<Row> before = spark.read().parquet(moved.toString());
+    before.withColumn("status", org.apache.spark.sql.functions.when(two, ImageLabel.FAILED).otherwise(
+            org.apache.spark.sql.functions.col("status")))
+        .withColumn("failed_stage", org.apache.spark.sql.functions.when(two, "detect").otherwise(
+            org.apache.spark.sql.functions.col("failed_stage")))
+        .withColumn("reason_code", org.apache.spark.sql.functions.when(two, Labeler.DETECTOR_ERROR).otherwise(
+            org.apache.spark.sql.functions.col("reason_code")))
+        .coalesce(1).write().parquet(images);
+    JsonNode again = run(model, out, true, 0, data.toString());
+    assertEquals(1, again.at("/last_run/images_in").asInt(), "two.jpg alone, labelled again: " + again);
+    assertEquals(2, again.at("/last_run/skipped_already_labelled").asInt(), again.toString());
+    List<Row> rowsOfTwo = rows(again, "images").filter(two).collectAsList();
+    assertEquals(2, rowsOfTwo.size(), "the failed row stays beside the new one");
+    assertEquals(1, rowsOfTwo.stream().filter(r -> r.getString(r.fieldIndex("status")).equals(ImageLabel.FACES))
+        .count(), rowsOfTwo.toString());
+    // bad.jpg's failure is its bytes': not tried again
+    assertEquals(1, rows(again, "images").filter(org.apache.spark.sql.functions.col("path").endsWith("/bad.jpg"))
+        .count());
+  }
+
+  @Test
   void anIncrementalRunDoesNotAddAFailureTheDatasetAlreadyHas(@TempDir Path dir) throws Exception {
     Path data = Files.createDirectories(dir.resolve("imgs"));
     Files.write(data.resolve("one.jpg"), ImageKinds.jpeg(picture, false));
@@ -434,26 +475,60 @@ class LabelJobTest extends LocalSparkTest {
     assertEquals("faces null", reasons.get("img:1.jpg"));
     assertEquals("failed file not found", reasons.get("12:30:05.jpg"), "a file of that name, not there");
     assertEquals("failed file not found", reasons.get("x:y.jpg"));
-    assertEquals("failed " + table + ": row 3 has no image path", reasons.get("table.parquet (row 3 without a path)"));
-    assertEquals("failed " + table + ": row 4 has no image path", reasons.get("table.parquet (row 4 without a path)"));
+    // a row is named by its file within the table and its place in that file
+    for (int row : new int[] {3, 4}) {
+      String key = reasons.keySet().stream().filter(k -> k.endsWith(".parquet (row " + row + " without a path)"))
+          .findFirst().orElseThrow(() -> new AssertionError(reasons.toString()));
+      assertTrue(reasons.get(key).matches("failed \\Q" + table + "\\E/part-[^/]+\\.parquet: row " + row
+          + " has no image path"), reasons.get(key));
+    }
   }
 
   @Test
-  void rowsWithoutAPathAreNamedByTheirRowTheSameInEveryListing(@TempDir Path dir) throws Exception {
+  void rowsWithoutAPathAreNamedByTheirFileAndRowHoweverTheTableIsSplitIntoTasks(@TempDir Path dir) throws Exception {
     StructType schema = DataTypes.createStructType(List.of(
         DataTypes.createStructField("path", DataTypes.StringType, true)));
     String table = dir.resolve("table.parquet").toString();
-    List<Row> rows = new ArrayList<>();
-    for (int i = 0; i < 30; i++) {
-      rows.add(RowFactory.create(i % 10 == 3 ? null : i % 10 == 7 ? " " : "img" + i + ".jpg"));
+    // two files of many small row groups each: 3000 rows without a path at 38, 538, ..., 2538 and 2996, and 1000
+    // rows without one at 102 and 602 (names that do not compress, so that the files have many row groups; Spark
+    // reads small splits of them largest first, so the short last split of the large file after the small file's)
+    java.util.Random rnd = new java.util.Random(7);
+    for (int[] f : new int[][] {{3000, 37}, {1000, 101}}) {
+      List<Row> rows = new ArrayList<>();
+      for (int i = 0; i < f[0]; i++) {
+        String name = "images/" + Long.toHexString(rnd.nextLong()) + Long.toHexString(rnd.nextLong()) + ".jpg";
+        rows.add(RowFactory.create(i % 500 == f[1] || i == 2995 ? null : name));
+      }
+      spark.createDataFrame(rows, schema).coalesce(1).write().mode("append").option("parquet.block.size", 4096)
+          .parquet(table);
     }
-    spark.createDataFrame(rows, schema).repartition(3).write().parquet(table);
-    List<String> first = withoutPath(table);
-    assertEquals(6, first.size(), "each row without a path is an input of its own: " + first);
-    for (String p : first) {
-      assertTrue(p.matches(".*/table\\.parquet \\(row \\d+ without a path\\)"), p);
+    List<String> whole = withoutPath(table);
+    String split = spark.conf().get("spark.sql.files.maxPartitionBytes");
+    List<String> inTasks;
+    spark.conf().set("spark.sql.files.maxPartitionBytes", "4096");
+    try {
+      int tasks = spark.read().parquet(table).javaRDD().getNumPartitions();
+      assertTrue(tasks > 3, "the files are read in several tasks: " + tasks);
+      inTasks = withoutPath(table);
+    } finally {
+      spark.conf().set("spark.sql.files.maxPartitionBytes", split);
     }
-    assertEquals(first, withoutPath(table), "a second listing names them alike");
+    assertEquals(whole, inTasks, "named alike however the files are split");
+    Map<String, List<Integer>> byFile = new TreeMap<>();
+    for (String p : whole) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+          ".*/table\\.parquet/(part-[^/]+\\.parquet) \\(row (\\d+) without a path\\)").matcher(p);
+      assertTrue(m.matches(), p);
+      byFile.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(Integer.parseInt(m.group(2)));
+    }
+    List<List<Integer>> rowsPerFile = new ArrayList<>();
+    for (List<Integer> rows : byFile.values()) {
+      rows.sort(null);
+      rowsPerFile.add(rows);
+    }
+    rowsPerFile.sort(java.util.Comparator.comparing(List::size));
+    assertEquals(List.of(List.of(102, 602), List.of(38, 538, 1038, 1538, 2038, 2538, 2996)), rowsPerFile,
+        "each row without a path is an input of its own, named by its place in its file");
   }
 
   /** The inputs a listing of {@code table} makes of its rows without a path, sorted. */

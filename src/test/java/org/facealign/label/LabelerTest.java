@@ -50,7 +50,7 @@ class LabelerTest {
    * A model whose answer depends on the pixels: landmark i is the brightest pixel of cell i of a 9 x 8 grid over the
    * box. Any change of the pixels it sees, or of their coordinates, changes its answer.
    */
-  static final class BrightestPixelModel implements LandmarkModel {
+  static class BrightestPixelModel implements LandmarkModel {
     @Override
     public ModelHeader header() {
       return LabelerTest.header("brightest");
@@ -106,6 +106,55 @@ class LabelerTest {
       assertNull(l.faces().get(f).detectorStage());
     }
     assertEquals(Hashes.sha256(Files.readAllBytes(file)), l.sha256());
+  }
+
+  @Test
+  void aBatchIsAlignedEarlyOnceItsFaceRegionsReachBatchPixelsWithTheSameLabels(@TempDir Path dir) throws Exception {
+    // ten 640 x 480 photos, each with a box whose region (crop-margin 1) is the whole photo: 307200 pixels held each
+    Random rnd = new Random(5);
+    List<LabelInput> inputs = new ArrayList<>();
+    for (int k = 0; k < 10; k++) {
+      float[] px = new float[640 * 480];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = rnd.nextInt(256);
+      }
+      Path file = dir.resolve("portrait" + k + ".png");
+      Files.write(file, ImageDecoder.encode(GrayImage.wrap(640, 480, px), "png"));
+      inputs.add(LabelInput.named(file.toString(), List.of(new FaceBox(200 + k, 150, 440, 330))));
+    }
+    List<Integer> calls = new ArrayList<>();
+    LandmarkModel counting = new BrightestPixelModel() {
+      @Override
+      public List<Shape> predictAll(List<GrayImage> images, List<FaceBox> boxes) {
+        calls.add(images.size());
+        return super.predictAll(images, boxes);
+      }
+    };
+    Labeler.Settings small = new Labeler.Settings(CFG.detect(),
+        FacealignConfig.load(null, Map.of("label.batch-pixels", "1000000")).label(), SETTINGS.limits());
+    List<ImageLabel> early = new Labeler(counting, Storage.local(), small, () -> null).label(inputs);
+    // 4 regions (1228800 pixels) reach the million: batches of 4, 4 and 2 faces instead of one of 10
+    assertEquals(List.of(4, 4, 2), calls);
+    calls.clear();
+    List<ImageLabel> whole = new Labeler(counting, Storage.local(), SETTINGS, () -> null).label(inputs);
+    assertEquals(List.of(10), calls);
+    assertEquals(whole.size(), early.size());
+    for (int k = 0; k < whole.size(); k++) {
+      assertEquals(ImageLabel.FACES, early.get(k).status(), early.get(k).reason());
+      assertEquals(whole.get(k).faces().get(0).landmarks(), early.get(k).faces().get(0).landmarks(), "photo " + k);
+      assertEquals(whole.get(k).sha256(), early.get(k).sha256());
+    }
+  }
+
+  @Test
+  void aGivenBoxTooLargeToFormARegionIsTheInputsFailure(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("grey.png");
+    Files.write(file, ImageDecoder.encode(GrayImage.wrap(64, 48, new float[64 * 48]), "png"));
+    ImageLabel l = new Labeler(meanModel(), Storage.local(), SETTINGS, () -> null)
+        .label(List.of(LabelInput.named(file.toString(), List.of(new FaceBox(0, 0, 1e308, 1e308))))).get(0);
+    assertEquals(ImageLabel.FAILED, l.status());
+    assertEquals("input", l.stage(), l.reason());
+    assertTrue(l.reason().startsWith("box "), l.reason());
   }
 
   @Test
