@@ -251,8 +251,31 @@ public final class Storage implements Serializable {
   public void write(String path, byte[] bytes) throws IOException {
     Path p = new Path(path);
     FileSystem fs = fsOf(p);
-    try (FSDataOutputStream out = fs.create(p, true)) {
+    FSDataOutputStream out = fs.create(p, true);
+    try {
       out.write(bytes);
+    } catch (IOException | RuntimeException e) {
+      abandon(fs, out, e);
+      throw e;
+    }
+    out.close();
+  }
+
+  /**
+   * Ends {@code out}, whose write failed with {@code e}, without publishing it where closing would: an object store
+   * that publishes a file when its upload completes ({@link #publishesOnClose}) would publish what was buffered, a cut
+   * file where the whole one, or the old one, belongs. Its upload is aborted where the stream can be (S3A's can); a
+   * stream that cannot is left unclosed, so nothing is published. Elsewhere it is closed.
+   */
+  private static void abandon(FileSystem fs, FSDataOutputStream out, Exception e) {
+    try {
+      if (out.hasCapability(org.apache.hadoop.fs.StreamCapabilities.ABORTABLE_STREAM)) {
+        out.abort();
+      } else if (!publishesOnClose(fs)) {
+        out.close();
+      }
+    } catch (IOException | RuntimeException suppressed) {
+      e.addSuppressed(suppressed);
     }
   }
 

@@ -1,7 +1,6 @@
 package org.facealign.data;
 
 import java.io.IOException;
-import java.net.URI;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -11,9 +10,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FilterFileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.util.Progressable;
 
@@ -25,7 +22,7 @@ import org.apache.hadoop.util.Progressable;
  * refuses access does, {@link #unlistable} the listing of folders of that name, and {@link #failWritesAfter} every
  * write past that many bytes of a file (a writer that dies with its file half written, which the local disk shows).
  */
-public final class CheckThenWriteFileSystem extends FilterFileSystem {
+public final class CheckThenWriteFileSystem extends LocalDiskFileSystem {
   public static final String SCHEME = "checkthenwrite";
   /** When set, the creators of files wait here, each after its check, for the other. */
   public static volatile CyclicBarrier race;
@@ -36,39 +33,12 @@ public final class CheckThenWriteFileSystem extends FilterFileSystem {
   public static volatile long failWritesAfter = -1;
 
   public CheckThenWriteFileSystem() {
-    super(new RawLocalFileSystem());
+    super(SCHEME);
   }
 
   /** A Hadoop configuration that maps the scheme to this class. */
   public static Configuration configuration() {
-    Configuration c = new Configuration();
-    c.set("fs." + SCHEME + ".impl", CheckThenWriteFileSystem.class.getName());
-    c.setBoolean("fs." + SCHEME + ".impl.disable.cache", true);
-    return c;
-  }
-
-  @Override
-  public void initialize(URI name, Configuration conf) throws IOException {
-    fs.initialize(URI.create("file:///"), conf);
-    setConf(conf);
-  }
-
-  @Override
-  public URI getUri() {
-    return URI.create(SCHEME + ":///");
-  }
-
-  @Override
-  public String getScheme() {
-    return SCHEME;
-  }
-
-  private static Path local(Path p) {
-    return new Path("file", null, p.toUri().getPath());
-  }
-
-  private Path back(Path p) {
-    return new Path(SCHEME, null, p.toUri().getPath());
+    return configuration(SCHEME, CheckThenWriteFileSystem.class);
   }
 
   @Override

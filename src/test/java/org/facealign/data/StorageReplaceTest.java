@@ -1,8 +1,10 @@
 package org.facealign.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,6 +44,34 @@ class StorageReplaceTest {
     other.writeDurably(CheckThenWriteFileSystem.SCHEME + "://" + g, new byte[] {7, 7, 7});
     other.syncDirectory(CheckThenWriteFileSystem.SCHEME + "://" + g.getParent());
     assertEquals(3, Files.size(g));
+  }
+
+  @Test
+  void anAtomicWriteCutShortOnAStoreThatPublishesOnCloseLeavesTheOldFileWhole(@TempDir Path dir) throws IOException {
+    // an object store publishes a file when its upload completes: the write goes to the target itself, and a write
+    // that fails must not be completed (closing would publish the bytes buffered so far)
+    Storage store = Storage.of(PublishOnCloseFileSystem.configuration());
+    Path f = dir.resolve("production.json");
+    String uri = PublishOnCloseFileSystem.SCHEME + "://" + f;
+    byte[] old = "{\"version\":\"v000001\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    store.writeAtomically(uri, old);
+    assertArrayEquals(old, Files.readAllBytes(f));
+    byte[] big = new byte[1 << 16];
+    java.util.Arrays.fill(big, (byte) 'x');
+    PublishOnCloseFileSystem.failWritesAfter = 1000;
+    try {
+      for (boolean abortable : new boolean[] {true, false}) {
+        PublishOnCloseFileSystem.abortable = abortable;
+        IOException e = assertThrows(IOException.class, () -> store.writeAtomically(uri, big));
+        assertTrue(e.getMessage().contains("connection reset"), e.getMessage());
+        assertArrayEquals(old, Files.readAllBytes(f), "abortable " + abortable + ": the old file, whole");
+      }
+    } finally {
+      PublishOnCloseFileSystem.failWritesAfter = -1;
+      PublishOnCloseFileSystem.abortable = true;
+    }
+    store.writeAtomically(uri, big);
+    assertArrayEquals(big, Files.readAllBytes(f));
   }
 
   @Test
