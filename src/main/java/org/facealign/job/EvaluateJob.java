@@ -80,7 +80,11 @@ public final class EvaluateJob {
   public static Report run(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir, String modelDir,
       String outDir, List<String> compare) throws IOException {
     ReportDirectory.checkWritable(st, outDir); // before the work, not after it
+    // the summary is read once: a prepare committing meanwhile cannot mix its set with this one (the faces and
+    // failures it names stay until the commit after that one)
     PreparedSet.Summary summary = PreparedSet.readSummary(st, preparedDir);
+    String facesDir = PreparedSet.facesDir(summary, preparedDir);
+    List<Failure> prepareFailures = PreparedSet.readFailures(st, summary, preparedDir);
     Map<String, byte[]> files = ModelStore.readFiles(st, modelDir);
     LandmarkModel model = cfg.inference().apply(ModelStore.decode(files, modelDir));
     ModelHeader h = model.header();
@@ -88,14 +92,14 @@ public final class EvaluateJob {
 
     List<String> tests = summary.testSubsets();
     LandmarkScheme scheme = h.scheme();
-    List<Outcome> outcomes = predictAll(spark, cfg, st, preparedDir, tests, files, modelDir, scheme);
+    List<Outcome> outcomes = predictAll(spark, cfg, st, facesDir, tests, files, modelDir, scheme);
 
     Map<String, List<FaceResult>> bySubset = new LinkedHashMap<>();
     for (String s : tests) {
       bySubset.put(s, new ArrayList<>());
     }
     List<Failure> failures = new ArrayList<>();
-    for (Failure f : PreparedSet.readFailures(st, preparedDir)) {
+    for (Failure f : prepareFailures) {
       if (tests.contains(f.subset())) {
         failures.add(f);
       }
@@ -142,13 +146,13 @@ public final class EvaluateJob {
         .failures(failures)
         .model(modelDescription(h, modelDir, cfg.inference().mirrorAverage()))
         .config(cfg.render())
-        .section("prepare", prepareSection(summary, PreparedSet.readFailures(st, preparedDir)));
+        .section("prepare", prepareSection(summary, prepareFailures));
     addTraining(report, st, modelDir);
     // figures are named after subsets, whose names may be anything a list file is called ("hard set")
     Map<String, String> figureNames = Report.fileNameParts(withDerived(bySubset, summary).keySet());
-    addWorstFaces(report, spark, cfg, st, preparedDir, model, bySubset, figureNames);
+    addWorstFaces(report, spark, cfg, st, facesDir, model, bySubset, figureNames);
     if (!compare.isEmpty()) {
-      addComparison(report, spark, cfg, st, preparedDir, tests, modelDir, h, bySubset, compare, summary, figureNames);
+      addComparison(report, spark, cfg, st, facesDir, tests, modelDir, h, bySubset, compare, summary, figureNames);
     }
     Report built = report.build();
     Map<String, byte[]> out = new LinkedHashMap<>(built.render());
@@ -172,8 +176,11 @@ public final class EvaluateJob {
     return built;
   }
 
-  /** The predictions of the model whose files are {@code files} on the faces of the {@code tests} subsets. */
-  private static List<Outcome> predictAll(SparkSession spark, FacealignConfig cfg, Storage st, String preparedDir,
+  /**
+   * The predictions of the model whose files are {@code files} on the faces (in {@code facesDir}, a prepared set's)
+   * of the {@code tests} subsets.
+   */
+  private static List<Outcome> predictAll(SparkSession spark, FacealignConfig cfg, Storage st, String facesDir,
       List<String> tests, Map<String, byte[]> files, String modelDir, LandmarkScheme scheme) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<Map<String, byte[]>> modelFiles = jsc.broadcast(files);
@@ -181,7 +188,7 @@ public final class EvaluateJob {
     FaceReader.Limits limits = cfg.data().limits();
     String source = modelDir;
     FacealignConfig.Inference inference = cfg.inference();
-    List<Outcome> outcomes = spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
+    List<Outcome> outcomes = spark.read().parquet(facesDir)
         .filter(col("subset").isin(tests.toArray()))
         .javaRDD()
         .map(PreparedFace::fromRow)
@@ -211,7 +218,7 @@ public final class EvaluateJob {
    * predicted again on the driver, from the prepared set's rows.
    */
   static void addWorstFaces(Report.Builder report, SparkSession spark, FacealignConfig cfg, Storage st,
-      String preparedDir, LandmarkModel model, Map<String, List<FaceResult>> bySubset,
+      String facesDir, LandmarkModel model, Map<String, List<FaceResult>> bySubset,
       Map<String, String> figureNames) {
     int k = cfg.eval().worstFaces();
     if (k == 0) {
@@ -228,11 +235,12 @@ public final class EvaluateJob {
     if (ids.isEmpty()) {
       return;
     }
+    // by subset and id: two list files may give faces of the same id (the same relative path in two folders)
     Map<String, PreparedFace> faces = new java.util.HashMap<>();
-    for (org.apache.spark.sql.Row r : spark.read().parquet(PreparedSet.facesDir(st, preparedDir))
-        .filter(col("id").isin(ids.toArray())).collectAsList()) {
+    for (org.apache.spark.sql.Row r : spark.read().parquet(facesDir)
+        .filter(col("id").isin(ids.toArray()).and(col("subset").isin(bySubset.keySet().toArray()))).collectAsList()) {
       PreparedFace f = PreparedFace.fromRow(r);
-      faces.put(f.id(), f);
+      faces.put(f.subset() + "\n" + f.id(), f);
     }
     com.fasterxml.jackson.databind.node.ObjectNode section = PreparedSet.JSON.createObjectNode();
     for (Map.Entry<String, List<FaceResult>> e : worst.entrySet()) {
@@ -241,7 +249,7 @@ public final class EvaluateJob {
       List<String> captions = new ArrayList<>();
       com.fasterxml.jackson.databind.node.ArrayNode list = section.putArray(e.getKey());
       for (FaceResult r : e.getValue()) {
-        PreparedFace f = faces.get(r.faceId());
+        PreparedFace f = faces.get(r.subset() + "\n" + r.faceId());
         if (f == null) {
           continue;
         }
@@ -273,7 +281,7 @@ public final class EvaluateJob {
    * and the figures {@code ced-compare-SUBSET.png} (SUBSET as for {@link #addWorstFaces}).
    */
   private static void addComparison(Report.Builder report, SparkSession spark, FacealignConfig cfg, Storage st,
-      String preparedDir, List<String> tests, String modelDir, ModelHeader h, Map<String, List<FaceResult>> bySubset,
+      String facesDir, List<String> tests, String modelDir, ModelHeader h, Map<String, List<FaceResult>> bySubset,
       List<String> compare, PreparedSet.Summary summary, Map<String, String> figureNames) {
     Map<String, List<FaceResult>> own = withDerived(bySubset, summary);
     Map<String, Map<String, List<FaceResult>>> byModel = new LinkedHashMap<>();
@@ -287,7 +295,7 @@ public final class EvaluateJob {
       Map<String, List<FaceResult>> m = new LinkedHashMap<>();
       tests.forEach(t -> m.put(t, new ArrayList<>()));
       long failures = 0;
-      for (Outcome o : predictAll(spark, cfg, st, preparedDir, tests, files, dir, ch.scheme())) {
+      for (Outcome o : predictAll(spark, cfg, st, facesDir, tests, files, dir, ch.scheme())) {
         if (o.result() != null) {
           m.get(o.result().subset()).add(o.result());
         } else {

@@ -96,16 +96,31 @@ public final class PreparedSet {
 
   /**
    * Commits the set: {@code s} (naming the faces and failures written under names of their own) replaces {@code
-   * summary.json} in one rename, then whatever earlier runs left that {@code s} does not name is deleted.
+   * summary.json} in one rename, then whatever earlier runs left that neither {@code s} nor the summary it replaces
+   * names is deleted. The set it replaces stays whole until the next commit, so that a job reading it (an evaluation
+   * that found its summary a moment before) does not lose its files under it.
    */
   public static void commit(Storage st, String dir, Summary s) throws IOException {
+    Summary before = null;
+    if (st.exists(Storage.resolve(dir, "summary.json"))) {
+      try {
+        before = readSummary(st, dir);
+      } catch (IllegalArgumentException unreadable) {
+        // a summary of an older format, or damaged: nothing of it is kept
+      }
+    }
+    java.util.Set<String> keep = new java.util.HashSet<>(List.of(s.facesName(), s.failuresName()));
+    if (before != null) {
+      keep.add(before.facesName());
+      keep.add(before.failuresName());
+    }
     st.writeAtomically(Storage.resolve(dir, "summary.json"),
         org.facealign.config.Secrets.redactText(JSON.writeValueAsBytes(s)));
     for (org.apache.hadoop.fs.FileStatus f : st.list(dir)) {
       String name = f.getPath().getName();
       boolean part = name.equals("faces") || name.startsWith("faces-") || name.equals("failures.json")
           || (name.startsWith("failures-") && name.endsWith(".json"));
-      if (part && !name.equals(s.facesName()) && !name.equals(s.failuresName())) {
+      if (part && !keep.contains(name)) {
         st.delete(f.getPath().toString());
       }
     }
@@ -131,7 +146,12 @@ public final class PreparedSet {
 
   /** The failures of the complete prepared set in {@code dir}, found through its summary. */
   public static List<Failure> readFailures(Storage st, String dir) {
-    String path = Storage.resolve(dir, readSummary(st, dir).failuresName());
+    return readFailures(st, readSummary(st, dir), dir);
+  }
+
+  /** The failures that {@code summary}, the summary of the set in {@code dir}, commits. */
+  public static List<Failure> readFailures(Storage st, Summary summary, String dir) {
+    String path = Storage.resolve(dir, summary.failuresName());
     try {
       return JSON.readValue(st.readBytes(path, 1L << 30), new TypeReference<List<Failure>>() {});
     } catch (IOException e) {

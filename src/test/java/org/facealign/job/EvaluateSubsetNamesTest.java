@@ -80,4 +80,40 @@ class EvaluateSubsetNamesTest extends LocalSparkTest {
     assertTrue(html.contains("The 3 worst faces of hard set by inter-pupil NME"), "caption names the subset");
     assertTrue(html.contains("(worst-hard_set-2.png)"), "and the figure's file");
   }
+
+  @Test
+  void theWorstFacesAreTheTestSubsetsOwnWhenATrainingFaceHasTheSameId(@TempDir Path dir) throws Exception {
+    // two folders whose lists name the same relative paths: a training and a test face share each id
+    SyntheticFaces gen = new SyntheticFaces(23, SyntheticFaces.Options.defaults());
+    Path train = Files.createDirectories(dir.resolve("a"));
+    Path test = Files.createDirectories(dir.resolve("b"));
+    Files.createDirectories(train.resolve("img"));
+    Files.createDirectories(test.resolve("img"));
+    writeList(train, "train.txt", "f", 3, gen);
+    writeList(test, "test.txt", "f", 3, gen);
+    FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]"));
+    Storage st = Storage.local();
+    String prepared = dir.resolve("prepared").toString();
+    PrepareJob.run(spark, cfg, st, new PrepareJob.DataSpec(train.resolve("train.txt").toString(),
+        List.of(test.resolve("test.txt").toString())), prepared, null);
+    // the prepared rows in one file, the training faces after the test faces of the same ids
+    Path faces = Path.of(PreparedSet.facesDir(st, prepared));
+    Path sorted = dir.resolve("sorted");
+    spark.read().parquet(faces.toString()).orderBy("subset").coalesce(1).write().parquet(sorted.toString());
+    try (Stream<Path> f = Files.walk(faces)) {
+      for (Path p : f.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    Files.move(sorted, faces);
+    String model = dir.resolve("model").toString();
+    ModelStore.save(HostileInputTest.meanModel(), st, model);
+    Path out = dir.resolve("report");
+    EvaluateJob.run(spark, cfg, st, prepared, model, out.toString());
+    JsonNode worst = PreparedSet.JSON.readTree(out.resolve("report.json").toFile()).at("/worst_faces/test");
+    assertEquals(3, worst.size(), worst.toString());
+    for (JsonNode w : worst) {
+      assertTrue(w.get("image").asText().contains("/b/img/"), "the test face's image, not the training one's: " + w);
+    }
+  }
 }
