@@ -90,6 +90,9 @@ public final class DeepRegJob {
     return held.contains(s.faceId()) && !s.variant().startsWith(Augmenter.COPY_PREFIX);
   }
 
+  /** The column that names the store batch a row was read from. */
+  private static final String BATCH = "_store_batch";
+
   /**
    * The store rows of the prepared set's faces, as (subset, sample): the training faces (with their
    * augmentation variants) when {@code training}, else the test faces.
@@ -114,7 +117,25 @@ public final class DeepRegJob {
     Broadcast<Map<String, String>> wanted = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(subsetOf);
     ShapeUnits units = new ShapeUnits(cfg.features());
     var rows = spark.read().parquet(FeatureStore.batchDirs(dir, m))
-        .filter(col("role").equalTo(training ? "train" : "test"));
+        .filter(col("role").equalTo(training ? "train" : "test"))
+        .withColumn(BATCH, org.apache.spark.sql.functions.regexp_extract(col("_metadata.file_path"),
+            "/batches/([^/]+)/", 1));
+    // two runs sharing the store (a night and a prepare by hand) may both have computed a face that neither found
+    // there: its rows are then in two batches, and only those of one of them (the first by name) are used
+    Map<String, String> firstBatch = new HashMap<>(rows.select("face_key", BATCH).distinct().groupBy("face_key")
+        .agg(org.apache.spark.sql.functions.count(BATCH).as("n"), org.apache.spark.sql.functions.min(BATCH).as("b"))
+        .filter(col("n").gt(1)).javaRDD().mapToPair(r -> new Tuple2<>(r.getString(0), r.getString(2)))
+        .collectAsMap());
+    if (!firstBatch.isEmpty()) {
+      LOG.warn("prepare: {} faces are stored in more than one batch of {} (runs that computed them at the same "
+          + "time): each is read from one", firstBatch.size(), dir);
+      Broadcast<Map<String, String>> first = JavaSparkContext.fromSparkContext(spark.sparkContext())
+          .broadcast(firstBatch);
+      rows = rows.filter((org.apache.spark.api.java.function.FilterFunction<Row>) r -> {
+        String b = first.value().get(r.<String>getAs("face_key"));
+        return b == null || b.equals(r.<String>getAs(BATCH));
+      });
+    }
     // every prepared face must have its features: a store whose manifest lost a batch (another prepare rewrote it
     // meanwhile) would otherwise train on fewer faces without a word
     JavaRDD<String> found = rows.select("face_key").javaRDD().map(r -> r.getString(0))

@@ -124,12 +124,20 @@ public final class PrepareJob {
     JavaRDD<Outcome> outcomes = jsc.parallelize(entries, SparkSessions.partitions(spark, cfg, entries.size()))
         .mapPartitions(it -> {
           FeatureStore.Computer computer = known == null ? null : new FeatureStore.Computer(features, augment, scheme);
-          List<Outcome> out = new ArrayList<>();
-          while (it.hasNext()) {
-            out.add(load(it.next(), storage.value(), limits, scheme, policy, trainSubset, computer,
-                known == null ? null : known.value()));
-          }
-          return out.iterator();
+          // one face at a time, as the cache takes them (spilling to disk as it fills): a task's memory does not
+          // grow with its partition's faces and their computed rows
+          return new java.util.Iterator<Outcome>() {
+            @Override
+            public boolean hasNext() {
+              return it.hasNext();
+            }
+
+            @Override
+            public Outcome next() {
+              return load(it.next(), storage.value(), limits, scheme, policy, trainSubset, computer,
+                  known == null ? null : known.value());
+            }
+          };
         })
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
     // Everything but the rows, for the counts: a few kB per face, kept deserialised in memory.

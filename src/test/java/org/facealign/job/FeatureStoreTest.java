@@ -103,6 +103,36 @@ class FeatureStoreTest extends LocalSparkTest {
   }
 
   @Test
+  void aFaceTwoRunsStoredAtTheSameTimeIsReadFromOneBatch(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("data");
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 6, "lfpw/testset", 2), 25L, SyntheticFaces.Options.defaults());
+    Path store = dir.resolve("store");
+    FacealignConfig cfg = FacealignConfig.load(null, Map.of("spark.master", "local[2]"));
+    Storage st = Storage.local();
+    String prepared = dir.resolve("p").toString();
+    prepare(cfg, data, Path.of(prepared), store);
+    PreparedSet.Summary summary = PreparedSet.readSummary(st, prepared);
+    long train = DeepRegJob.storeSamples(spark, cfg, st, prepared, summary, true).count();
+    long test = DeepRegJob.storeSamples(spark, cfg, st, prepared, summary, false).count();
+    assertEquals(6 * 2, train, "each training face and its mirror");
+    assertEquals(2, test);
+    // a second run that found the same faces missing at the same moment stored them again, in a batch of its own
+    String dirOfStore = summary.features().dir();
+    FeatureStore.Manifest m = FeatureStore.readManifest(st, dirOfStore, FeatureStore.featureHash(cfg));
+    FeatureStore.Batch only = m.batches().get(0);
+    Path batches = Path.of(java.net.URI.create(st.qualify(dirOfStore))).resolve("batches");
+    try (var f = Files.walk(batches.resolve(only.id()))) {
+      for (Path p : f.toList()) {
+        Files.copy(p, batches.resolve("zz-" + only.id()).resolve(batches.resolve(only.id()).relativize(p)));
+      }
+    }
+    FeatureStore.recordBatch(st, dirOfStore, FeatureStore.featureHash(cfg),
+        new FeatureStore.Batch("zz-" + only.id(), only.faces(), only.rows(), "later"));
+    assertEquals(train, DeepRegJob.storeSamples(spark, cfg, st, prepared, summary, true).count(), "no face twice");
+    assertEquals(test, DeepRegJob.storeSamples(spark, cfg, st, prepared, summary, false).count());
+  }
+
+  @Test
   void aBatchIsAddedToTheManifestAsItIsNowNotAsARunFirstReadIt(@TempDir Path dir) throws Exception {
     Storage st = Storage.local();
     String store = dir.toString();
