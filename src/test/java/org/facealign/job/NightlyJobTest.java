@@ -231,7 +231,8 @@ class NightlyJobTest {
     assertEquals(List.of("common", "challenging"), NightlyJob.storedSubsets(List.of("full", "common"),
         Map.of("full", List.of("common", "challenging"))));
     Path data = dir.resolve("data");
-    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "lfpw/testset", 12), 3L, SyntheticFaces.Options.defaults());
+    SyntheticFaces.writeW300Layout(data, Map.of("afw", 40, "lfpw/testset", 12, "ibug", 3), 3L,
+        SyntheticFaces.Options.defaults());
     Path regDir = dir.resolve("registry");
     ModelRegistry reg = new ModelRegistry(Storage.local(), regDir.toString());
     // gated on 300-W's full set, a union no prepared face is stored under
@@ -294,6 +295,29 @@ class NightlyJobTest {
       JsonNode n4 = last(reg);
       assertEquals(1, n4.get("gate_unreadable_faces").asInt(), n4.toString());
       assertEquals("promoted", flaky.decision(), n4.toString());
+
+      // gated on common alone: a challenging face unreadable meanwhile is no face of the gate's
+      Path other;
+      try (var f = Files.list(data.resolve("ibug"))) {
+        other = f.filter(p -> p.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
+      }
+      Path awayToo = dir.resolve("away-too.jpg");
+      FacealignConfig common = cfg.with(Map.of("nightly.gated-subsets", "[common]"));
+      NightlyJob.run(spark, common, Storage.local(), spec, new NightlyJob.Hooks() {
+        @Override
+        public void afterTraining() throws java.io.IOException {
+          Files.move(image, away);
+          Files.move(other, awayToo);
+        }
+
+        @Override
+        public void beforeProductionEvaluation() throws java.io.IOException {
+          Files.move(away, image);
+          Files.move(awayToo, other);
+        }
+      });
+      JsonNode n5 = last(reg);
+      assertEquals(1, n5.get("gate_unreadable_faces").asInt(), n5.toString());
     } finally {
       spark.stop();
     }
