@@ -392,11 +392,19 @@ public final class Labeler {
     }
   }
 
+  /**
+   * Where a region kept for alignment may start: at multiples of this many pixels. A model brings a large face to its
+   * canvas by halving the image (2 x 2 blocks) as often as needed, on blocks that start at multiples of 2^halvings of
+   * the image it is given; a region starting on such a multiple is halved into the same pixels as the whole image,
+   * so its prediction is the whole image's. 64 covers faces up to about 16 000 pixels wide.
+   */
+  static final int CROP_ALIGN = 64;
+
   /** The region around {@code box} kept for alignment. */
   Crop crop(GrayImage image, FaceBox box) {
     FaceBox r = box.expand(settings.label().cropMargin());
-    int x0 = clamp((int) Math.floor(r.x0()), 0, image.width() - 1);
-    int y0 = clamp((int) Math.floor(r.y0()), 0, image.height() - 1);
+    int x0 = clamp((int) Math.floor(r.x0()), 0, image.width() - 1) / CROP_ALIGN * CROP_ALIGN;
+    int y0 = clamp((int) Math.floor(r.y0()), 0, image.height() - 1) / CROP_ALIGN * CROP_ALIGN;
     int x1 = clamp((int) Math.ceil(r.x1()) + 1, x0 + 1, image.width());
     int y1 = clamp((int) Math.ceil(r.y1()) + 1, y0 + 1, image.height());
     if (x0 == 0 && y0 == 0 && x1 == image.width() && y1 == image.height()) {

@@ -109,6 +109,37 @@ class LabelerTest {
   }
 
   @Test
+  void aLargeFaceIsPredictedFromItsRegionAsFromTheWholePhoto(@TempDir Path dir) throws Exception {
+    // a synthetic face 5 times larger, far from the photo's corner: the model halves the photo to bring the face to
+    // its canvas, which gives other pixels from a region starting on an odd pixel than from the whole photo
+    SyntheticFaces.SyntheticFace face = new SyntheticFaces(9, SyntheticFaces.Options.defaults()).next();
+    GrayImage small = face.image();
+    GrayImage big = org.facealign.data.ImageWarp.warp(small,
+        new org.facealign.data.SimilarityTransform(5, 0, 301, 403), small.width() * 5 + 700, small.height() * 5 + 800);
+    FaceBox d = face.detectorBox();
+    FaceBox box = new FaceBox(5 * d.x0() + 301, 5 * d.y0() + 403, 5 * d.x1() + 301, 5 * d.y1() + 403);
+    Path file = dir.resolve("large.png");
+    Files.write(file, ImageDecoder.encode(big, "png"));
+    GrayImage decoded = ImageDecoder.decode(Files.readAllBytes(file), "large", 1L << 30);
+    LandmarkModel m = org.facealign.model.deepreg.DeepRegFixtures.randomModel(
+        org.facealign.model.deepreg.Variant.DEEPREG, org.facealign.model.deepreg.DeepRegFixtures.smallFeatures(), 3);
+    Shape whole = m.predict(decoded, box);
+    assertTrue(box.x0() - 0.7 * box.width() > 1 && box.y0() - 0.7 * box.height() > 1, "regions inside the photo");
+    for (double margin : new double[] {0.5, 0.7}) {
+      Labeler.Settings s = new Labeler.Settings(CFG.detect(),
+          FacealignConfig.load(null, Map.of("label.crop-margin", Double.toString(margin))).label(), SETTINGS.limits());
+      ImageLabel l = new Labeler(m, Storage.local(), s, () -> null)
+          .label(List.of(LabelInput.named(file.toString(), List.of(box)))).get(0);
+      assertEquals(ImageLabel.FACES, l.status(), l.reason());
+      Shape fromRegion = l.faces().get(0).landmarks();
+      for (int i = 0; i < 68; i++) {
+        assertEquals(whole.x(i), fromRegion.x(i), 1e-6, "margin " + margin + ", landmark " + i);
+        assertEquals(whole.y(i), fromRegion.y(i), 1e-6, "margin " + margin + ", landmark " + i);
+      }
+    }
+  }
+
+  @Test
   void aBatchIsAlignedEarlyOnceItsFaceRegionsReachBatchPixelsWithTheSameLabels(@TempDir Path dir) throws Exception {
     // ten 640 x 480 photos, each with a box whose region (crop-margin 1) is the whole photo: 307200 pixels held each
     Random rnd = new Random(5);
