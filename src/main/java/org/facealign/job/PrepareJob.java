@@ -177,7 +177,6 @@ public final class PrepareJob {
           layout.testSubsets(), layout.derived(), cfg.data().boxPolicy(), cfg.data().boxMargin(),
           scheme.numPoints(), total, bySubset, failedByReason, layout.discovery().missingParts(), layout.discovery().notes(),
           cfg.hash(), null, facesName, failuresName);
-      st.writeAtomically(Storage.resolve(outDir, "config.conf"), cfg.render().getBytes(StandardCharsets.UTF_8));
       PreparedSet.writeFailures(st, outDir, failuresName, failures);
       if (opened != null) {
         long featureFailures = failures.stream().filter(f -> f.stage().equals(FEATURES_STAGE)).count();
@@ -188,6 +187,9 @@ public final class PrepareJob {
             featureFailures));
       }
       PreparedSet.commit(st, outDir, summary);
+      // after the commit: a run that fails before it leaves the set it would have replaced with that set's own
+      // configuration (the summary's config_hash tells which configuration a set was prepared with)
+      st.writeAtomically(Storage.resolve(outDir, "config.conf"), cfg.render().getBytes(StandardCharsets.UTF_8));
       LOG.info("prepare: {} -> {}", total, org.facealign.config.Secrets.redactText(outDir));
       for (Failure f : failures) {
         LOG.warn("prepare: {} failed: {}: {}", f.faceId(), org.facealign.config.Secrets.redactText(f.source()), org.facealign.config.Secrets.redactText(f.reason()));
