@@ -127,7 +127,7 @@ public final class DeepRegJob {
         .filter(col("n").gt(1)).javaRDD().mapToPair(r -> new Tuple2<>(r.getString(0), r.getString(2)))
         .collectAsMap());
     if (!firstBatch.isEmpty()) {
-      LOG.warn("prepare: {} faces are stored in more than one batch of {} (runs that computed them at the same "
+      LOG.warn("train: {} faces are stored in more than one batch of {} (runs that computed them at the same "
           + "time): each is read from one", firstBatch.size(), dir);
       Broadcast<Map<String, String>> first = JavaSparkContext.fromSparkContext(spark.sparkContext())
           .broadcast(firstBatch);
