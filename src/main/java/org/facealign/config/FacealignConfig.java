@@ -252,7 +252,8 @@ public final class FacealignConfig {
           c.getString("lr-plateau"), c.getString("pretrain-penalty"), c.getBoolean("joint-perturb"),
           c.getInt("global-folds"), c.getBoolean("rescale-starts"), c.getDouble("perturb-scale"), c.getString("updater"),
           c.getString("pretrain"), c.getInt("pretrain-epochs"), c.getDouble("pretrain-learning-rate"),
-          c.getString("lr-schedule"), c.getString("early-stop-plateau"), c.getString("loss"));
+          c.getString("lr-schedule"), c.getString("early-stop-plateau"), c.getString("loss"),
+          c.getDouble("joint-rotation"));
     } catch (IllegalArgumentException e) {
       throw bad(c, global ? "facealign.deepreg" : "facealign.deepreg(.local)", e.getMessage());
     }

@@ -13,6 +13,7 @@ import org.facealign.model.deepreg.CanvasGroups;
 import org.facealign.model.deepreg.Cascade;
 import org.facealign.model.deepreg.ConfigDeepReg;
 import org.facealign.model.deepreg.Perturbation;
+import org.facealign.model.deepreg.SampleRotation;
 import org.facealign.model.deepreg.ShapeUnits;
 import org.facealign.model.deepreg.TrainingSample;
 import org.facealign.model.deepreg.graph.DeepRegGraph;
@@ -98,14 +99,16 @@ public final class JointTrainer {
 
       @Override
       public GraphTrainer.Examples<TrainingSample> examples() {
+        SampleRotation turn = cfg.jointRotation() > 0
+            ? new SampleRotation(init.features(), cfg.jointRotation(), seed) : null;
         if (!cfg.jointPerturb()) {
-          return new SampleExamples(global, null, null);
+          return new SampleExamples(global, null, null, turn);
         }
         // the pre-trained s0 (global layer and mean shape only: a small closure) and draws with the held-out
         // faces' own spread (not widened by perturb-scale: the joint loss is that of faces as they come)
         Cascade s0 = init.truncated(0);
         return new SampleExamples(global, s0, new Perturbation(SequentialTrainer.residualStats(jsc, s0, train,
-            validation), seed));
+            validation), seed), turn);
       }
 
       @Override
@@ -125,17 +128,23 @@ public final class JointTrainer {
   /**
    * One sample, one example; with {@code deepreg.joint-perturb}, its {@link DeepRegGraph#SHIFT} a fresh draw of
    * {@code perturbation} about the pre-trained s0 every epoch ({@code start} and {@code perturbation} null
-   * without).
+   * without); with {@code deepreg.joint-rotation}, the sample first turned by {@code turn}'s angle of the epoch
+   * ({@code turn} null without), and s0 that of the turned sample.
    */
-  record SampleExamples(boolean global, Cascade start, Perturbation perturbation)
+  record SampleExamples(boolean global, Cascade start, Perturbation perturbation, SampleRotation turn)
       implements GraphTrainer.Examples<TrainingSample> {
+    SampleExamples(boolean global, Cascade start, Perturbation perturbation) {
+      this(global, start, perturbation, null);
+    }
+
     @Override
     public String name(TrainingSample s) {
       return s.name();
     }
 
     @Override
-    public MultiDataSet make(TrainingSample s, int epoch) {
+    public MultiDataSet make(TrainingSample stored, int epoch) {
+      TrainingSample s = turn == null ? stored : turn.turned(stored, epoch);
       if (perturbation == null) {
         return DeepRegGraph.toMultiDataSet(List.of(s), global, DataType.FLOAT);
       }
