@@ -14,8 +14,19 @@ FACEALIGN_OPENS="--add-modules=jdk.incubator.vector --add-opens=java.base/java.l
 # ND4J keeps arrays off the Java heap: cap them separately (javacpp reads these).
 FACEALIGN_ND4J_MEMORY="${FACEALIGN_ND4J_MEMORY:--Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=12G}"
 
-# Builds the job jar if it is missing or older than any source, resource or build file.
+# Builds the job jar if it is missing or older than any source, resource or build file. Runs started together
+# build once: the first holds target/.build.lock while it builds, the others wait for it and then find the jar new
+# (two Maven builds in one tree would compile over each other). Without flock(1) there is no lock.
 facealign_build_if_stale() {
+  if command -v flock >/dev/null 2>&1; then
+    mkdir -p "$FACEALIGN_HOME/target"
+    (flock 9 && facealign_build_if_stale_now) 9>>"$FACEALIGN_HOME/target/.build.lock"
+  else
+    facealign_build_if_stale_now
+  fi
+}
+
+facealign_build_if_stale_now() {
   local cp="$FACEALIGN_HOME/target/spark-classpath.txt"
   if [ ! -f "$FACEALIGN_JAR" ] || [ ! -f "$cp" ] \
      || [ -n "$(find "$FACEALIGN_HOME/src/main" "$FACEALIGN_HOME/pom.xml" -newer "$FACEALIGN_JAR" -print -quit)" ]; then
