@@ -151,10 +151,11 @@ class FacealignConfigTest {
     assertEquals(0.2, c.deepreg(false).ridge());
     assertEquals(new ConfigDeepReg(5, 5, 0.2, 0.1, 200, 0.5, 30, 1e-3, 0.9, 50, 0.5, 3, 10, 0, 5, "trained", "raw", true, 0, false, 0.5, "nesterovs", "closed-form", 30, 3e-3, "plateau",
         "trained", "l2", 15), c.deepreg(false));
-    FacealignConfig turned = FacealignConfig.load(null, Map.of("deepreg.joint-rotation", "0",
-        "deepreg.local.joint-rotation", "10"));
-    assertEquals(0, turned.deepreg(true).jointRotation());
+    // one joint-rotation for both kinds
+    FacealignConfig turned = FacealignConfig.load(null, Map.of("deepreg.joint-rotation", "10"));
+    assertEquals(10, turned.deepreg(true).jointRotation());
     assertEquals(10, turned.deepreg(false).jointRotation());
+    assertThrows(ConfigException.class, () -> FacealignConfig.load(null, Map.of("deepreg.local.joint-rotation", "10")));
     assertThrows(ConfigException.class, () -> FacealignConfig.load(null, Map.of("deepreg.joint-rotation", "60"))
         .deepreg());
     // only the keys reference.conf lists in the block may be set there
