@@ -96,7 +96,7 @@ import org.facealign.model.Losses;
  *     angle uniform in ± this many degrees about the canvas centre (canvas, HOG and target together), so that
  *     no epoch sees a face quite as another did; 0: the samples as stored. Validation faces are never turned.
  *     DeepRegLocal takes the same value. Chosen on the validation faces of each: at 15 their best joint IP-NME was
- *     5.38 % and 5.55 % at full rank, against 5.48 % and 5.62 % at 0 (README, "Joint training")
+ *     5.38 % and 5.55 % at full rank, against 5.48 % and 5.62 % at 0 (README, "Turned samples")
  *
  * <p>DeepRegLocal takes the keys of {@code deepreg.local} with their own values ({@link
  * org.facealign.config.FacealignConfig#deepreg(boolean)}): its s0, the mean shape, errs differently from the
