@@ -9,8 +9,17 @@
 # arguments choose a result format (-rf) or file (-rff) themselves.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-./mvnw -B -q -DskipTests test-compile dependency:build-classpath \
-  -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+build() {
+  ./mvnw -B -q -DskipTests test-compile dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+}
+# one build at a time in this tree, as submit/env.sh does for the runs
+if command -v flock >/dev/null 2>&1; then
+  mkdir -p target
+  (flock 9 && build) 9>>target/.build.lock
+else
+  build
+fi
 defaults=(-rf json -rff target/jmh.json)
 for a in "$@"; do
   case "$a" in

@@ -15,8 +15,9 @@ import org.facealign.feature.NormalisedFace;
 
 /**
  * The joint phase's rotations ({@code deepreg.joint-rotation}): a training sample turned in plane by an angle
- * uniform in ±{@code maxDegrees} about the canvas centre, its canvas resampled bilinearly (borders replicated,
- * as {@link org.facealign.augment.Augmenter} turns its copies), its target turned with it and its HOG computed
+ * uniform in ±{@code maxDegrees} about the canvas centre, its canvas resampled bilinearly (the corners the turn
+ * brings in from outside the canvas take its edge pixels, where {@link org.facealign.augment.Augmenter} turns its
+ * copies on the whole photograph), its target turned with it and its HOG computed
  * again from the turned canvas (before it is stored, as {@code prepare} computes it), so that the global layer's s0
  * is that of the turned face. The angle of sample
  * {@code name} in stream {@code k} (an epoch) comes from a generator seeded by (seed, name, k): independent of
