@@ -109,20 +109,7 @@ public record ConfigDeepReg(
     double perturbScale, String updater, String pretrain, int pretrainEpochs, double pretrainLearningRate,
     String lrSchedule, String earlyStopPlateau, String loss, double jointRotation) implements Serializable {
 
-  /** These settings without the joint phase's rotations, {@code jointRotation = 0}. */
-  public ConfigDeepReg(
-      int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
-      double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
-      int averagingFrequency, String lrPlateau, String pretrainPenalty, boolean jointPerturb, int globalFolds,
-      boolean rescaleStarts, double perturbScale, String updater, String pretrain, int pretrainEpochs,
-      double pretrainLearningRate, String lrSchedule, String earlyStopPlateau, String loss) {
-    this(stages, starts, ridge, globalRidge, validationFaces, dropout, epochs, learningRate, momentum, batch, lrDrop,
-        patience, earlyStop, workers, averagingFrequency, lrPlateau, pretrainPenalty, jointPerturb, globalFolds,
-        rescaleStarts, perturbScale, updater, pretrain, pretrainEpochs, pretrainLearningRate, lrSchedule,
-        earlyStopPlateau, loss, 0);
-  }
-
-  /** These settings with the squared-error loss, {@code loss = l2}. */
+  /** These settings with the squared-error loss, {@code loss = l2}, and no joint rotations. */
   public ConfigDeepReg(
       int stages, int starts, double ridge, double globalRidge, int validationFaces, double dropout, int epochs,
       double learningRate, double momentum, int batch, double lrDrop, int patience, int earlyStop, int workers,
@@ -132,7 +119,7 @@ public record ConfigDeepReg(
     this(stages, starts, ridge, globalRidge, validationFaces, dropout, epochs, learningRate, momentum, batch, lrDrop,
         patience, earlyStop, workers, averagingFrequency, lrPlateau, pretrainPenalty, jointPerturb, globalFolds,
         rescaleStarts, perturbScale, updater, pretrain, pretrainEpochs, pretrainLearningRate, lrSchedule,
-        earlyStopPlateau, "l2");
+        earlyStopPlateau, "l2", 0);
   }
 
   /** The defaults of {@code reference.conf}. */
