@@ -51,24 +51,10 @@ public final class ImageWarp {
     // with its origin on a multiple of 2^halvings so that the halved crop has exactly the pixels the
     // halved full image has there (the result does not depend on the crop; a test checks it).
     int step = 1 << halvings;
-    SimilarityTransform inv0 = srcToDst.inverse();
-    double minX = Double.MAX_VALUE;
-    double minY = Double.MAX_VALUE;
-    double maxX = -Double.MAX_VALUE;
-    double maxY = -Double.MAX_VALUE;
-    for (int corner = 0; corner < 4; corner++) {
-      double cx = (corner & 1) == 0 ? -0.5 : width - 0.5;
-      double cy = (corner & 2) == 0 ? -0.5 : height - 0.5;
-      double x = inv0.applyX(cx, cy);
-      double y = inv0.applyY(cx, cy);
-      minX = Math.min(minX, x);
-      minY = Math.min(minY, y);
-      maxX = Math.max(maxX, x);
-      maxY = Math.max(maxY, y);
-    }
+    double[] c = corners(srcToDst, width, height);
     int pad = 2 * step + 2;
-    int[] xs = span(minX - pad, maxX + pad, step, src.width());
-    int[] ys = span(minY - pad, maxY + pad, step, src.height());
+    int[] xs = span(c[0] - pad, c[2] + pad, step, src.width());
+    int[] ys = span(c[1] - pad, c[3] + pad, step, src.height());
     GrayImage s = src;
     SimilarityTransform t = srcToDst;
     if (halvings > 0) {
@@ -159,6 +145,48 @@ public final class ImageWarp {
       double f = fx[x];
       dst[x] = px[r + x0[x]] * (1 - f) + px[r + x1[x]] * f;
     }
+  }
+
+  /**
+   * The part of the source that {@link #warp} reads for a {@code width x height} output under {@code srcToDst}, in
+   * source pixel coordinates: no pixel outside a {@link FaceWindow} around it can change the output, whatever the
+   * source's size (the window reaches the source's border wherever this part does, which the replicated border pixels
+   * and the halvings' last blocks need). It is the
+   * bounding box of the output's footprint widened by the bilinear neighbours and the 2x2 blocks of the halvings
+   * (as many as the scale alone asks for; a small source may stop halving sooner, which reads less).
+   */
+  public static FaceBox footprint(SimilarityTransform srcToDst, int width, int height) {
+    double sc = srcToDst.scale();
+    if (!(sc > 0 && Double.isFinite(sc))) {
+      throw new IllegalArgumentException("a warp's scale must be positive and finite, got " + sc);
+    }
+    double step = 1;
+    for (; sc < 0.5; sc *= 2) {
+      step *= 2;
+    }
+    double[] c = corners(srcToDst, width, height);
+    double pad = 2 * step + 2;
+    return new FaceBox(c[0] - pad, c[1] - pad, c[2] + pad, c[3] + pad);
+  }
+
+  /** The bounding box {@code {minX, minY, maxX, maxY}}, in the source, of the output's outer pixel edges. */
+  private static double[] corners(SimilarityTransform srcToDst, int width, int height) {
+    SimilarityTransform inv = srcToDst.inverse();
+    double minX = Double.MAX_VALUE;
+    double minY = Double.MAX_VALUE;
+    double maxX = -Double.MAX_VALUE;
+    double maxY = -Double.MAX_VALUE;
+    for (int corner = 0; corner < 4; corner++) {
+      double cx = (corner & 1) == 0 ? -0.5 : width - 0.5;
+      double cy = (corner & 2) == 0 ? -0.5 : height - 0.5;
+      double x = inv.applyX(cx, cy);
+      double y = inv.applyY(cx, cy);
+      minX = Math.min(minX, x);
+      minY = Math.min(minY, y);
+      maxX = Math.max(maxX, x);
+      maxY = Math.max(maxY, y);
+    }
+    return new double[] {minX, minY, maxX, maxY};
   }
 
   /**

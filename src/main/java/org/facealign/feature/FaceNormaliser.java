@@ -43,6 +43,11 @@ public final class FaceNormaliser {
     return SimilarityTransform.boxToCanonical(box, faceSize, margin);
   }
 
+  /** The part of a photograph {@link #normalise} reads for {@code box} ({@link ImageWarp#footprint}). */
+  public FaceBox footprint(FaceBox box) {
+    return ImageWarp.footprint(toCanonical(box), canvasSize, canvasSize);
+  }
+
   /** The canvas of the face in {@code box}: box centre at the canvas centre, box mean side {@code faceSize}. */
   public NormalisedFace normalise(GrayImage image, FaceBox box) {
     return normalise(image, box, new float[canvasSize * canvasSize]);

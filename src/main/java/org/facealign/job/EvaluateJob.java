@@ -15,6 +15,7 @@ import org.facealign.config.FacealignConfig;
 import org.facealign.data.DataException;
 import org.facealign.data.FaceBox;
 import org.facealign.data.FaceReader;
+import org.facealign.data.FaceWindow;
 import org.facealign.data.Failure;
 import org.facealign.data.GrayImage;
 import org.facealign.data.ImageDecoder;
@@ -410,7 +411,8 @@ public final class EvaluateJob {
 
   /**
    * The outcomes of {@code faces}: those whose image decodes are predicted together ({@link
-   * LandmarkModel#predictAll}); a face that cannot be read, whose ground truth strays further from its image than
+   * LandmarkModel#predictAll}), each from the {@link FaceWindow} of its photograph that the model reads (so a batch
+   * holds one whole photograph at a time, not 32); a face that cannot be read, whose ground truth strays further from its image than
    * {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), or whose box does
    * not overlap its image ({@link FaceReader#checkBoxOnImage}; a set prepared before that check), is a failure naming
    * its file, and if the batch fails (or gives another number of shapes than it has faces) the failure
@@ -423,6 +425,7 @@ public final class EvaluateJob {
     List<PreparedFace> ok = new ArrayList<>(faces.size());
     List<GrayImage> images = new ArrayList<>(faces.size());
     List<FaceBox> boxes = new ArrayList<>(faces.size());
+    List<FaceWindow> windows = new ArrayList<>(faces.size());
     for (PreparedFace f : faces) {
       try {
         GrayImage img = ImageDecoder.decode(st.readBytes(f.imagePath(), limits.maxFileBytes()), f.imagePath(),
@@ -430,8 +433,11 @@ public final class EvaluateJob {
         FaceReader.checkNearImage(f.landmarks(), img.width(), img.height(), limits.pointMargin(),
             f.annotationPath() != null ? f.annotationPath() : f.imagePath());
         FaceReader.checkBoxOnImage(f.box(), img.width(), img.height(), f.imagePath(), f.imagePath());
-        images.add(img);
-        boxes.add(f.box());
+        // only the part the model reads is kept, so a batch holds its faces, not its photographs
+        FaceWindow w = FaceWindow.around(m.footprint(f.box()), img.width(), img.height());
+        images.add(w.cut(img));
+        boxes.add(w.toWindow(f.box()));
+        windows.add(w);
         ok.add(f);
       } catch (DataException e) {
         out.add(new Outcome(null, Failure.of(f.id(), f.subset(), "predict", e)));
@@ -457,7 +463,7 @@ public final class EvaluateJob {
     for (int i = 0; i < ok.size(); i++) {
       PreparedFace f = ok.get(i);
       try {
-        Shape pred = alone ? m.predict(images.get(i), boxes.get(i)) : shapes.get(i);
+        Shape pred = windows.get(i).fromWindow(alone ? m.predict(images.get(i), boxes.get(i)) : shapes.get(i));
         out.add(new Outcome(FaceResult.of(f.id(), f.subset(), f.imagePath(), pred, f.landmarks(), scheme), null, alone));
       } catch (RuntimeException e) {
         Outcome o = unexpected(f, e);

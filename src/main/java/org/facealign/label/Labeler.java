@@ -9,6 +9,7 @@ import org.facealign.data.BoxPolicy;
 import org.facealign.data.DataException;
 import org.facealign.data.FaceBox;
 import org.facealign.data.FaceReader;
+import org.facealign.data.FaceWindow;
 import org.facealign.data.GrayImage;
 import org.facealign.data.Hashes;
 import org.facealign.data.ImageDecoder;
@@ -143,14 +144,14 @@ public final class Labeler {
     return out;
   }
 
-  /** A region of an image kept for alignment: the crop and where its top-left pixel was. */
-  record Crop(GrayImage image, int ox, int oy) {
+  /** A region of an image kept for alignment: the crop and where in the image it was. */
+  record Crop(GrayImage image, FaceWindow window) {
     FaceBox toCrop(FaceBox b) {
-      return b.translate(-ox, -oy);
+      return window.toWindow(b);
     }
 
     Shape fromCrop(Shape s) {
-      return s.translate(ox, oy);
+      return window.fromWindow(s);
     }
   }
 
@@ -393,28 +394,17 @@ public final class Labeler {
   }
 
   /**
-   * Where a region kept for alignment may start: at multiples of this many pixels. A model brings a large face to its
-   * canvas by halving the image (2 x 2 blocks) as often as needed, on blocks that start at multiples of 2^halvings of
-   * the image it is given; a region starting on such a multiple is halved into the same pixels as the whole image,
-   * so its prediction is the whole image's. 64 covers faces up to about 16 000 pixels wide.
+   * The region around {@code box} kept for alignment: the box grown by {@code label.crop-margin} (room for the
+   * re-boxed face), and at least what the model reads for the box ({@link LandmarkModel#footprint}; a model that may
+   * read anywhere keeps the whole image), in a {@link FaceWindow}, so its prediction is the whole image's.
    */
-  static final int CROP_ALIGN = 64;
-
-  /** The region around {@code box} kept for alignment. */
   Crop crop(GrayImage image, FaceBox box) {
     FaceBox r = box.expand(settings.label().cropMargin());
-    int x0 = clamp((int) Math.floor(r.x0()), 0, image.width() - 1) / CROP_ALIGN * CROP_ALIGN;
-    int y0 = clamp((int) Math.floor(r.y0()), 0, image.height() - 1) / CROP_ALIGN * CROP_ALIGN;
-    int x1 = clamp((int) Math.ceil(r.x1()) + 1, x0 + 1, image.width());
-    int y1 = clamp((int) Math.ceil(r.y1()) + 1, y0 + 1, image.height());
-    if (x0 == 0 && y0 == 0 && x1 == image.width() && y1 == image.height()) {
-      return new Crop(image, 0, 0);
-    }
-    return new Crop(image.crop(x0, y0, x1 - x0, y1 - y0), x0, y0);
-  }
-
-  private static int clamp(int v, int lo, int hi) {
-    return Math.max(lo, Math.min(hi, v));
+    FaceBox reads = model.footprint(box);
+    FaceBox region = reads == null ? null : new FaceBox(Math.min(r.x0(), reads.x0()), Math.min(r.y0(), reads.y0()),
+        Math.max(r.x1(), reads.x1()), Math.max(r.y1(), reads.y1()));
+    FaceWindow w = FaceWindow.around(region, image.width(), image.height());
+    return new Crop(w.cut(image), w);
   }
 
   /** First predictions of every face of the batch. */

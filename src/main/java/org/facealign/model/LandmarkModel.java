@@ -23,6 +23,15 @@ public interface LandmarkModel {
   Shape predict(GrayImage image, FaceBox box);
 
   /**
+   * The part of a photograph the model reads to align the face in {@code box}, in the photograph's pixel coordinates:
+   * no pixel outside a {@link org.facealign.data.FaceWindow} around it can change the prediction. {@code null} (the default) when the model may read anywhere. A
+   * caller that keeps only that window gets the whole photograph's prediction, up to the rounding of its offset.
+   */
+  default FaceBox footprint(FaceBox box) {
+    return null;
+  }
+
+  /**
    * The landmarks of several faces, in order: face i is {@code boxes[i]} of {@code images[i]}. The same as
    * {@link #predict} on each face; a model may run the faces through its network together (a batch is several
    * times cheaper per face than single faces), in which case sums may round differently in the last bits.

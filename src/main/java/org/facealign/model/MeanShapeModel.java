@@ -61,6 +61,12 @@ public final class MeanShapeModel implements LandmarkModel, Serializable {
     return meanBoxFrame.fromBoxFrame(box);
   }
 
+  /** No pixel: the shape is placed by the box alone (the box itself stands for the empty part). */
+  @Override
+  public FaceBox footprint(FaceBox box) {
+    return box;
+  }
+
   /**
    * Sums box-frame shapes; mergeable, so Spark can aggregate it across partitions.
    * With {@code flip}, each shape's mirror (in the box frame: u' = 1 - u, points renumbered) is added too.

@@ -3,6 +3,7 @@ package org.facealign.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.facealign.data.FaceBox;
+import org.facealign.data.FaceWindow;
 import org.facealign.data.GrayImage;
 import org.facealign.data.Shape;
 
@@ -14,18 +15,13 @@ import org.facealign.data.Shape;
  * al., "Deep high-resolution representation learning for visual recognition", 2019); DeepReg's and MSRRN's papers do
  * not use it.
  *
- * <p>Only the part of the photograph around the box is mirrored: the box widened by {@link #MARGIN} of its side on
- * every side, its corners moved outwards onto multiples of {@link #ALIGN} pixels of the mirrored photograph. The
- * models read nothing beyond that margin and the warp's 2x2 halvings start on multiples of a power of two of the
- * photograph, so the result is the one the whole photograph mirrored gives, up to the rounding of the window's offset
- * (tests check both network models to 1e-4 pixel), for a copy of at most nine box areas, not of the photograph.
+ * <p>Only the part of the photograph the model reads for the mirrored box ({@link LandmarkModel#footprint}) is
+ * mirrored: a {@link FaceWindow} of the mirrored photograph, which starts on the multiples of a power of two the warp's
+ * halvings start on, so the result is the one the whole photograph mirrored gives, up to the rounding of the window's
+ * offset (tests check both network models to 1e-4 pixel), for a copy of about the canvas's part of the photograph.
+ * A model that may read anywhere gets the whole photograph mirrored.
  */
 public final class MirrorAveraged implements BatchedLandmarkModel {
-  /** How far beyond the box, in box sides, the mirrored window reaches on every side. */
-  static final double MARGIN = 1.0;
-  /** The window's corners lie on multiples of this many pixels of the mirrored photograph (2^6: six halvings). */
-  static final int ALIGN = 64;
-
   private final LandmarkModel model;
   private final int[] flipMap;
 
@@ -58,17 +54,18 @@ public final class MirrorAveraged implements BatchedLandmarkModel {
     List<FaceBox> allBoxes = new ArrayList<>(2 * n);
     allImages.addAll(images);
     allBoxes.addAll(boxes);
-    Window[] windows = new Window[n];
+    FaceWindow[] windows = new FaceWindow[n];
     for (int i = 0; i < n; i++) {
-      windows[i] = Window.around(images.get(i), boxes.get(i));
-      allImages.add(windows[i].mirrored(images.get(i)));
-      allBoxes.add(boxes.get(i).flipHorizontal(images.get(i).width()).translate(-windows[i].x0, -windows[i].y0));
+      GrayImage image = images.get(i);
+      FaceBox flipped = boxes.get(i).flipHorizontal(image.width());
+      windows[i] = FaceWindow.around(model.footprint(flipped), image.width(), image.height());
+      allImages.add(windows[i].cutMirrored(image));
+      allBoxes.add(windows[i].toWindow(flipped));
     }
     List<Shape> shapes = model.predictAll(allImages, allBoxes);
     List<Shape> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      Shape mirrored = shapes.get(n + i).translate(windows[i].x0, windows[i].y0)
-          .flipHorizontal(images.get(i).width(), flipMap);
+      Shape mirrored = windows[i].fromWindow(shapes.get(n + i)).flipHorizontal(images.get(i).width(), flipMap);
       out.add(average(shapes.get(i), mirrored));
     }
     return out;
@@ -85,34 +82,19 @@ public final class MirrorAveraged implements BatchedLandmarkModel {
   }
 
   /**
-   * The window of the mirrored photograph that is copied: top-left pixel {@code (x0, y0)} and size in that
-   * photograph's coordinates (x' = width - 1 - x).
+   * What the model reads for the face and, mirrored back, for its mirror: the mirror of the photograph's footprint
+   * does not depend on the photograph's width for a model whose footprint moves with its box (the canvas does), so
+   * the mirror is taken about an arbitrary axis.
    */
-  record Window(int x0, int y0, int width, int height) {
-    static Window around(GrayImage image, FaceBox box) {
-      FaceBox m = box.flipHorizontal(image.width()).expand(MARGIN);
-      int x0 = down(m.x0(), image.width());
-      int y0 = down(m.y0(), image.height());
-      int x1 = up(m.x1(), image.width());
-      int y1 = up(m.y1(), image.height());
-      return new Window(x0, y0, Math.max(1, x1 - x0), Math.max(1, y1 - y0));
+  @Override
+  public FaceBox footprint(FaceBox box) {
+    FaceBox direct = model.footprint(box);
+    FaceBox ofMirror = model.footprint(box.flipHorizontal(0));
+    if (direct == null || ofMirror == null) {
+      return null;
     }
-
-    /** The first pixel at or before {@code v} on a multiple of {@link #ALIGN}, inside [0, size). */
-    private static int down(double v, int size) {
-      double c = Math.max(0, Math.min(v, size - 1));
-      return (int) Math.floor(c / ALIGN) * ALIGN;
-    }
-
-    /** The end (exclusive) at or after pixel {@code v} on a multiple of {@link #ALIGN}, at most {@code size}. */
-    private static int up(double v, int size) {
-      double c = Math.max(0, Math.min(v, size - 1));
-      return (int) Math.min(size, (Math.floor(c / ALIGN) + 1) * ALIGN);
-    }
-
-    /** This window of {@code image} mirrored. */
-    GrayImage mirrored(GrayImage image) {
-      return image.flipHorizontal(x0, y0, width, height);
-    }
+    FaceBox back = ofMirror.flipHorizontal(0);
+    return new FaceBox(Math.min(direct.x0(), back.x0()), Math.min(direct.y0(), back.y0()),
+        Math.max(direct.x1(), back.x1()), Math.max(direct.y1(), back.y1()));
   }
 }

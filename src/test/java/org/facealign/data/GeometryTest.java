@@ -2,6 +2,7 @@ package org.facealign.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -122,6 +123,51 @@ class GeometryTest {
       t = new SimilarityTransform(t.a(), t.b(), size / 2.0 - t.applyX(cx, cy), size / 2.0 - t.applyY(cx, cy));
       assertArrayEquals(ImageWarp.warp(img, t, size, size, false).toArray(), ImageWarp.warp(img, t, size, size).toArray(),
           1e-4f, "case " + k + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size);
+    }
+  }
+
+  @Test
+  void noPixelOutsideTheFootprintChangesTheWarpAndAWindowAroundItGivesTheWholeImagesWarp() {
+    // random images and transforms as above: pixels outside the face window around the footprint replaced by others
+    // change no output bit; the footprint is no larger than the output's reach plus the bilinear and halving pad; and
+    // the window alone warps like the whole image, up to the rounding of its offset
+    Random r = new Random(11);
+    for (int k = 0; k < 60; k++) {
+      int w = 40 + r.nextInt(400);
+      int h = 40 + r.nextInt(400);
+      float[] px = new float[w * h];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = 255 * r.nextFloat();
+      }
+      GrayImage img = GrayImage.wrap(w, h, px);
+      double scale = Math.pow(2, -4 + 5 * r.nextDouble());
+      double cx = -0.3 * w + 1.6 * w * r.nextDouble();
+      double cy = -0.3 * h + 1.6 * h * r.nextDouble();
+      int size = 8 + r.nextInt(60);
+      SimilarityTransform t = SimilarityTransform.of(scale, k % 2 == 0 ? 0 : 2 * Math.PI * r.nextDouble(), 0, 0);
+      t = new SimilarityTransform(t.a(), t.b(), size / 2.0 - t.applyX(cx, cy), size / 2.0 - t.applyY(cx, cy));
+      FaceBox f = ImageWarp.footprint(t, size, size);
+      String where = "case " + k + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size;
+      double pad = 2 * Math.max(1, Math.pow(2, Math.ceil(-Math.log(2 * scale) / Math.log(2)))) + 2;
+      assertTrue(f.width() <= Math.sqrt(2) * size / scale + 2 * pad + 1e-9, where + " footprint " + f);
+      // every pixel outside the window around the footprint replaced (the window reaches the image's border wherever
+      // the footprint does, as the halved border blocks and the replicated border pixels need)
+      FaceWindow win = FaceWindow.around(f, w, h);
+      float[] other = px.clone();
+      int changed = 0;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          if (x < win.x0() || x >= win.x0() + win.width() || y < win.y0() || y >= win.y0() + win.height()) {
+            other[y * w + x] = 255 * r.nextFloat();
+            changed++;
+          }
+        }
+      }
+      float[] want = ImageWarp.warp(img, t, size, size).toArray();
+      assertArrayEquals(want, ImageWarp.warp(GrayImage.wrap(w, h, other), t, size, size).toArray(), 0f,
+          where + ", " + changed + " pixels changed");
+      SimilarityTransform fromWindow = t.after(new SimilarityTransform(1, 0, win.x0(), win.y0()));
+      assertArrayEquals(want, ImageWarp.warp(win.cut(img), fromWindow, size, size).toArray(), 1e-3f, where);
     }
   }
 

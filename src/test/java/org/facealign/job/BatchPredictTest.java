@@ -124,6 +124,65 @@ class BatchPredictTest {
     }
   }
 
+  /**
+   * Places fixed box-frame landmarks in the box it is given, reads the pixels within a quarter of the box's side
+   * around it, and records the size of every image it is handed.
+   */
+  record BoxFrame(Shape inBoxFrame, List<int[]> sizes) implements LandmarkModel {
+    @Override
+    public ModelHeader header() {
+      throw new UnsupportedOperationException("not needed here");
+    }
+
+    @Override
+    public FaceBox footprint(FaceBox box) {
+      return box.expand(0.25);
+    }
+
+    @Override
+    public Shape predict(GrayImage image, FaceBox box) {
+      sizes.add(new int[] {image.width(), image.height()});
+      return inBoxFrame.fromBoxFrame(box);
+    }
+  }
+
+  @Test
+  void eachFaceIsPredictedFromTheWindowItsModelReadsNotFromItsWholePhotograph(@TempDir Path dir) throws Exception {
+    SyntheticFaces gen = new SyntheticFaces(8L, SyntheticFaces.Options.defaults());
+    List<PreparedFace> faces = new ArrayList<>();
+    Shape inBoxFrame = null;
+    for (int i = 0; i < 3; i++) {
+      SyntheticFaces.SyntheticFace f = gen.next();
+      // the face placed at another spot of a larger photograph each time
+      int ox = 100 + 250 * i;
+      int oy = 300 - 100 * i;
+      GrayImage photo = org.facealign.data.ImageWarp.warp(f.image(),
+          new org.facealign.data.SimilarityTransform(1, 0, ox, oy), 1000, 700);
+      Path img = dir.resolve("p" + i + ".png");
+      Files.write(img, ImageDecoder.encode(photo, "png"));
+      FaceBox box = f.detectorBox().translate(ox, oy);
+      Shape truth = f.landmarks().translate(ox, oy);
+      if (inBoxFrame == null) {
+        inBoxFrame = truth.toBoxFrame(box);
+      }
+      faces.add(new PreparedFace("p" + i, "common", img.toString(), null, "h" + i, 1000, 700, box,
+          inBoxFrame.fromBoxFrame(box)));
+    }
+    List<int[]> sizes = new ArrayList<>();
+    List<EvaluateJob.Outcome> out = EvaluateJob.predict(faces, new BoxFrame(inBoxFrame, sizes), Storage.local(),
+        new org.facealign.data.FaceReader.Limits(1 << 24, 1L << 26), LandmarkScheme.IBUG_68);
+    assertEquals(3, out.size());
+    for (EvaluateJob.Outcome o : out) {
+      assertNull(o.failure());
+      // the landmarks come back to the photograph's coordinates
+      assertEquals(0, o.result().ipNme(), 1e-9, o.result().faceId());
+    }
+    assertEquals(3, sizes.size());
+    for (int[] wh : sizes) {
+      assertTrue(wh[0] * wh[1] < 1000 * 700 / 4, wh[0] + "x" + wh[1] + " of a 1000x700 photograph");
+    }
+  }
+
   /** A model whose batch prediction leaves out the last face. */
   record ShortBatches(LandmarkModel inner) implements LandmarkModel {
     @Override

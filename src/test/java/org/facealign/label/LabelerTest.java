@@ -140,6 +140,29 @@ class LabelerTest {
   }
 
   @Test
+  void theRegionKeptHoldsWhatTheModelReadsEvenBeyondTheCropMargin() {
+    // a canvas margin of 1.5 face sides: the model reads further than crop-margin 0.5 reaches
+    LandmarkModel wide = org.facealign.model.deepreg.DeepRegFixtures.randomModel(
+        org.facealign.model.deepreg.Variant.DEEPREG,
+        org.facealign.feature.ConfigFeatures.builder().siftCells(2).margin(1.5).build(), 3);
+    Labeler.Settings s = new Labeler.Settings(CFG.detect(),
+        FacealignConfig.load(null, Map.of("label.crop-margin", "0.5")).label(), SETTINGS.limits());
+    GrayImage photo = GrayImage.wrap(3000, 2000, new float[3000 * 2000]);
+    FaceBox box = new FaceBox(1400, 900, 1600, 1100);
+    org.facealign.data.FaceWindow kept = new Labeler(wide, Storage.local(), s, () -> null).crop(photo, box).window();
+    FaceBox reads = wide.footprint(box);
+    assertTrue(reads.x0() < box.x0() - 0.5 * box.width() - 200, "the model reads beyond the crop margin: " + reads);
+    assertTrue(kept.x0() <= reads.x0() && kept.y0() <= reads.y0() && kept.x0() + kept.width() > reads.x1()
+        && kept.y0() + kept.height() > reads.y1(), kept + " holds " + reads);
+    assertTrue(kept.width() < 3000 && kept.height() < 2000, kept.toString());
+    // with the default canvas the crop margin is the wider, and is kept as before
+    org.facealign.data.FaceWindow usual = new Labeler(org.facealign.model.deepreg.DeepRegFixtures.randomModel(
+        org.facealign.model.deepreg.Variant.DEEPREG, org.facealign.model.deepreg.DeepRegFixtures.smallFeatures(), 3),
+        Storage.local(), s, () -> null).crop(photo, box).window();
+    assertEquals(new org.facealign.data.FaceWindow(1280, 768, 1701 - 1280, 1201 - 768), usual);
+  }
+
+  @Test
   void aBatchIsAlignedEarlyOnceItsFaceRegionsReachBatchPixelsWithTheSameLabels(@TempDir Path dir) throws Exception {
     // ten 640 x 480 photos, each with a box whose region (crop-margin 1) is the whole photo: 307200 pixels held each
     Random rnd = new Random(5);

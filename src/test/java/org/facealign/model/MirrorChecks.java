@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.facealign.data.FaceBox;
+import org.facealign.data.FaceWindow;
 import org.facealign.data.GrayImage;
 import org.facealign.data.Shape;
 import org.facealign.data.SyntheticFaces;
@@ -45,8 +46,9 @@ public final class MirrorChecks {
   }
 
   /**
-   * Mirror averaging of {@code model} equals its definition with the whole photograph mirrored, one face per call and
-   * in one call; its predictions are mirror-symmetric (the averaged landmarks of the mirrored face are the mirrored
+   * The model's prediction from the {@link FaceWindow} around its footprint is its prediction from the whole
+   * photograph; mirror averaging of {@code model} equals its definition with the whole photograph mirrored, one face
+   * per call and in one call; its predictions are mirror-symmetric (the averaged landmarks of the mirrored face are the mirrored
    * averaged landmarks); and the mirrored prediction differs from the direct one, so the average is not trivially it.
    */
   public static void check(LandmarkModel model, Faces faces) {
@@ -67,6 +69,10 @@ public final class MirrorChecks {
       String where = "face " + i + " box " + box;
       assertArrayEquals(want.toArray(), averaged.predict(img, box).toArray(), TOL, where);
       assertArrayEquals(want.toArray(), all.get(i).toArray(), TOL, where + " in one call");
+      FaceWindow window = FaceWindow.around(model.footprint(box), w, img.height());
+      assertTrue(window.width() < w || window.height() < img.height() || box.width() > w / 3.0, where + " " + window);
+      assertArrayEquals(direct.toArray(),
+          window.fromWindow(model.predict(window.cut(img), window.toWindow(box))).toArray(), TOL, where + " windowed");
       Shape ofMirror = averaged.predict(img.flipHorizontal(), box.flipHorizontal(w));
       assertArrayEquals(want.flipHorizontal(w, flipMap).toArray(), ofMirror.toArray(), TOL, where + " mirrored");
       for (int k = 0; k < direct.numPoints(); k++) {

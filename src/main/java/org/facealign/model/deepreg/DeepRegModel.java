@@ -34,6 +34,7 @@ public final class DeepRegModel implements BatchedLandmarkModel {
   private final Variant variant;
   private final Cascade cascade;
   private final ThreadLocal<Scratch> scratch;
+  private final FaceNormaliser normaliser;
 
   public DeepRegModel(ModelHeader header, Cascade cascade) {
     this.header = header;
@@ -46,11 +47,18 @@ public final class DeepRegModel implements BatchedLandmarkModel {
       throw new IllegalArgumentException(variant.kind() + (variant.global() ? " needs" : " has no") + " global layer");
     }
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(cascade));
+    this.normaliser = new FaceNormaliser(cascade.features());
   }
 
   @Override
   public ModelHeader header() {
     return header;
+  }
+
+  /** The photograph under the canvas: every feature is computed from the canvas alone. */
+  @Override
+  public FaceBox footprint(FaceBox box) {
+    return normaliser.footprint(box);
   }
 
   public Variant variant() {

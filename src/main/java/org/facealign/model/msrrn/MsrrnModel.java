@@ -137,6 +137,12 @@ public final class MsrrnModel implements BatchedLandmarkModel {
     return out;
   }
 
+  /** The photograph under the canvas: the crops are cut from the canvas. */
+  @Override
+  public FaceBox footprint(FaceBox box) {
+    return normaliser.footprint(box);
+  }
+
   /** The shapes S0 (initialiser CNN) .. ST, in image pixels. */
   public List<Shape> trajectory(GrayImage image, FaceBox box) {
     NormalisedFace nf = normaliser.normalise(image, box);

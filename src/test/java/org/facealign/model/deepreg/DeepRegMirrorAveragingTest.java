@@ -16,4 +16,11 @@ class DeepRegMirrorAveragingTest {
     MirrorChecks.check(DeepRegFixtures.randomModel(Variant.DEEPREGLOCAL, DeepRegFixtures.smallFeatures(), 22),
         MirrorChecks.faces(4, 3));
   }
+
+  @Test
+  void aCanvasWithAWideMarginIsMirroredWhole() {
+    // a canvas margin of 1.5 face sides reaches further than any fixed window around the box would
+    MirrorChecks.check(DeepRegFixtures.randomModel(Variant.DEEPREG,
+        org.facealign.feature.ConfigFeatures.builder().siftCells(2).margin(1.5).build(), 23), MirrorChecks.faces(6, 3));
+  }
 }
