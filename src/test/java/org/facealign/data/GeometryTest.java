@@ -101,19 +101,18 @@ class GeometryTest {
     }
   }
 
-  @Test
-  void croppingTheSourceFirstChangesNoPixel() {
-    // Random images and transforms, shrinking up to 16x, outputs inside, across and outside the border:
-    // the crop-then-halve path must equal halving the whole image.
-    Random r = new Random(7);
-    for (int k = 0; k < 60; k++) {
+  /**
+   * A random image (40 to 440 pixels a side) and a transform shrinking up to 16x, rotated in odd cases, whose
+   * output of {@code size} pixels lies inside, across or outside the image's border.
+   */
+  private record WarpCase(GrayImage img, SimilarityTransform t, int size, String where) {
+    static WarpCase draw(Random r, int k) {
       int w = 40 + r.nextInt(400);
       int h = 40 + r.nextInt(400);
       float[] px = new float[w * h];
       for (int i = 0; i < px.length; i++) {
         px[i] = 255 * r.nextFloat();
       }
-      GrayImage img = GrayImage.wrap(w, h, px);
       double scale = Math.pow(2, -4 + 5 * r.nextDouble());
       double cx = -0.3 * w + 1.6 * w * r.nextDouble();
       double cy = -0.3 * h + 1.6 * h * r.nextDouble();
@@ -121,39 +120,41 @@ class GeometryTest {
       // maps (cx, cy) to the output centre, rotated
       SimilarityTransform t = SimilarityTransform.of(scale, k % 2 == 0 ? 0 : 2 * Math.PI * r.nextDouble(), 0, 0);
       t = new SimilarityTransform(t.a(), t.b(), size / 2.0 - t.applyX(cx, cy), size / 2.0 - t.applyY(cx, cy));
-      assertArrayEquals(ImageWarp.warp(img, t, size, size, false).toArray(), ImageWarp.warp(img, t, size, size).toArray(),
-          1e-4f, "case " + k + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size);
+      return new WarpCase(GrayImage.wrap(w, h, px), t, size,
+          "case " + k + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size);
+    }
+  }
+
+  @Test
+  void croppingTheSourceFirstChangesNoPixel() {
+    // the crop-then-halve path must equal halving the whole image
+    Random r = new Random(7);
+    for (int k = 0; k < 60; k++) {
+      WarpCase c = WarpCase.draw(r, k);
+      assertArrayEquals(ImageWarp.warp(c.img(), c.t(), c.size(), c.size(), false).toArray(),
+          ImageWarp.warp(c.img(), c.t(), c.size(), c.size()).toArray(), 1e-4f, c.where());
     }
   }
 
   @Test
   void noPixelOutsideTheFootprintChangesTheWarpAndAWindowAroundItGivesTheWholeImagesWarp() {
-    // random images and transforms as above: pixels outside the face window around the footprint replaced by others
-    // change no output bit; the footprint is no larger than the output's reach plus the bilinear and halving pad; and
-    // the window alone warps like the whole image, up to the rounding of its offset
+    // pixels outside the face window around the footprint replaced by others change no output bit; the footprint is
+    // no larger than the output's reach plus the bilinear and halving pad; and the window alone warps like the whole
+    // image, up to the rounding of its offset
     Random r = new Random(11);
     for (int k = 0; k < 60; k++) {
-      int w = 40 + r.nextInt(400);
-      int h = 40 + r.nextInt(400);
-      float[] px = new float[w * h];
-      for (int i = 0; i < px.length; i++) {
-        px[i] = 255 * r.nextFloat();
-      }
-      GrayImage img = GrayImage.wrap(w, h, px);
-      double scale = Math.pow(2, -4 + 5 * r.nextDouble());
-      double cx = -0.3 * w + 1.6 * w * r.nextDouble();
-      double cy = -0.3 * h + 1.6 * h * r.nextDouble();
-      int size = 8 + r.nextInt(60);
-      SimilarityTransform t = SimilarityTransform.of(scale, k % 2 == 0 ? 0 : 2 * Math.PI * r.nextDouble(), 0, 0);
-      t = new SimilarityTransform(t.a(), t.b(), size / 2.0 - t.applyX(cx, cy), size / 2.0 - t.applyY(cx, cy));
-      FaceBox f = ImageWarp.footprint(t, size, size);
-      String where = "case " + k + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size;
+      WarpCase c = WarpCase.draw(r, k);
+      int w = c.img().width();
+      int h = c.img().height();
+      int size = c.size();
+      double scale = c.t().scale();
+      FaceBox f = ImageWarp.footprint(c.t(), size, size);
       double pad = 2 * Math.max(1, Math.pow(2, Math.ceil(-Math.log(2 * scale) / Math.log(2)))) + 2;
-      assertTrue(f.width() <= Math.sqrt(2) * size / scale + 2 * pad + 1e-9, where + " footprint " + f);
+      assertTrue(f.width() <= Math.sqrt(2) * size / scale + 2 * pad + 1e-6, c.where() + " footprint " + f);
       // every pixel outside the window around the footprint replaced (the window reaches the image's border wherever
       // the footprint does, as the halved border blocks and the replicated border pixels need)
       FaceWindow win = FaceWindow.around(f, w, h);
-      float[] other = px.clone();
+      float[] other = c.img().toArray();
       int changed = 0;
       for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
@@ -163,11 +164,11 @@ class GeometryTest {
           }
         }
       }
-      float[] want = ImageWarp.warp(img, t, size, size).toArray();
-      assertArrayEquals(want, ImageWarp.warp(GrayImage.wrap(w, h, other), t, size, size).toArray(), 0f,
-          where + ", " + changed + " pixels changed");
-      SimilarityTransform fromWindow = t.after(new SimilarityTransform(1, 0, win.x0(), win.y0()));
-      assertArrayEquals(want, ImageWarp.warp(win.cut(img), fromWindow, size, size).toArray(), 1e-3f, where);
+      float[] want = ImageWarp.warp(c.img(), c.t(), size, size).toArray();
+      assertArrayEquals(want, ImageWarp.warp(GrayImage.wrap(w, h, other), c.t(), size, size).toArray(), 0f,
+          c.where() + ", " + changed + " pixels changed");
+      SimilarityTransform fromWindow = c.t().after(new SimilarityTransform(1, 0, win.x0(), win.y0()));
+      assertArrayEquals(want, ImageWarp.warp(win.cut(c.img()), fromWindow, size, size).toArray(), 1e-3f, c.where());
     }
   }
 
