@@ -412,10 +412,10 @@ public final class EvaluateJob {
   /**
    * The outcomes of {@code faces}: those whose image decodes are predicted together ({@link
    * LandmarkModel#predictAll}), each from the {@link FaceWindow} of its photograph that the model reads (so a batch
-   * holds one whole photograph at a time, not 32); a face that cannot be read, whose ground truth strays further from its image than
-   * {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), or whose box does
-   * not overlap its image ({@link FaceReader#checkBoxOnImage}; a set prepared before that check), is a failure naming
-   * its file, and if the batch fails (or gives another number of shapes than it has faces) the failure
+   * holds one whole photograph at a time, not 32); a face that cannot be read, whose ground truth strays further from
+   * its image than {@code limits.pointMargin()} allows (a set prepared before that check, or with a larger margin), or
+   * whose box does not overlap its image ({@link FaceReader#checkBoxOnImage}; a set prepared before that check), is a
+   * failure naming its file, and if the batch fails (or gives another number of shapes than it has faces) the failure
    * is logged with the batch's faces and its faces are retried one by one ({@link Outcome#alone()}), so that only the
    * faulty ones fail.
    */

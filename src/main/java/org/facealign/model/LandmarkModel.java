@@ -24,8 +24,9 @@ public interface LandmarkModel {
 
   /**
    * The part of a photograph the model reads to align the face in {@code box}, in the photograph's pixel coordinates:
-   * no pixel outside a {@link org.facealign.data.FaceWindow} around it can change the prediction. {@code null} (the default) when the model may read anywhere. A
-   * caller that keeps only that window gets the whole photograph's prediction, up to the rounding of its offset.
+   * no pixel outside a {@link org.facealign.data.FaceWindow} around it can change the prediction. {@code null} (the
+   * default) when the model may read anywhere. A caller that keeps only that window gets the whole photograph's
+   * prediction, up to the rounding of its offset.
    */
   default FaceBox footprint(FaceBox box) {
     return null;

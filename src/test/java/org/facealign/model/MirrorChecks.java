@@ -48,8 +48,9 @@ public final class MirrorChecks {
   /**
    * The model's prediction from the {@link FaceWindow} around its footprint is its prediction from the whole
    * photograph; mirror averaging of {@code model} equals its definition with the whole photograph mirrored, one face
-   * per call and in one call; its predictions are mirror-symmetric (the averaged landmarks of the mirrored face are the mirrored
-   * averaged landmarks); and the mirrored prediction differs from the direct one, so the average is not trivially it.
+   * per call and in one call; its predictions are mirror-symmetric (the averaged landmarks of the mirrored face are
+   * the mirrored averaged landmarks); and the mirrored prediction differs from the direct one, so the average is not
+   * trivially it.
    */
   public static void check(LandmarkModel model, Faces faces) {
     LandmarkModel averaged = MirrorAveraged.of(model, true);
