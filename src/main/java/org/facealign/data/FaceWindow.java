@@ -6,12 +6,18 @@ package org.facealign.data;
  * predicts on the whole photograph, up to the rounding of the offset in its transforms, when the window holds every
  * pixel the model reads for that box ({@code LandmarkModel.footprint}): the warp's 2x2 halvings start on multiples of
  * a power of two of the image they are given, and the window starts on multiples of {@link #ALIGN}, so they halve
- * the same pixels. Holding windows instead of photographs bounds the memory of a batch of faces by the faces' size,
- * not the photographs'.
+ * the same pixels. Its far edges lie on multiples of {@link #ALIGN} counted from the photograph's far edges, so the
+ * window mirrored halves the pixels the photograph mirrored does too (mirror averaging of a window is that of the
+ * photograph); and it is at least {@link #MIN_SIDE} pixels wide and high where the photograph is, so that it is halved
+ * as often as the photograph and holds the photograph's last whole blocks, which a warp reading beyond the border
+ * repeats. Holding windows instead of photographs bounds the memory of a batch of faces by the faces' size, not the
+ * photographs'.
  */
 public record FaceWindow(int x0, int y0, int width, int height) {
   /** Windows start on multiples of this many pixels: 2^6, six halvings, faces up to about 16 000 pixels wide. */
   public static final int ALIGN = 64;
+  /** The least side of a window in a photograph at least this large: two blocks of the sixth halving. */
+  public static final int MIN_SIDE = 2 * ALIGN;
 
   public FaceWindow {
     if (x0 < 0 || y0 < 0 || width < 1 || height < 1 || x0 % ALIGN != 0 || y0 % ALIGN != 0) {
@@ -22,8 +28,9 @@ public record FaceWindow(int x0, int y0, int width, int height) {
 
   /**
    * The window of a {@code imageWidth x imageHeight} photograph that holds {@code region} (pixel coordinates, as a
-   * box; {@code null}: the whole photograph): its start moved down onto multiples of {@link #ALIGN}, its end past the
-   * last pixel the region touches, both clamped to the photograph.
+   * box; {@code null}: the whole photograph): on each axis its start moved down onto a multiple of {@link #ALIGN},
+   * its end past the last pixel the region touches and then onto a multiple of {@link #ALIGN} from the photograph's
+   * end, at least {@link #MIN_SIDE} long, all within the photograph.
    */
   public static FaceWindow around(FaceBox region, int imageWidth, int imageHeight) {
     if (imageWidth < 1 || imageHeight < 1) {
@@ -32,23 +39,23 @@ public record FaceWindow(int x0, int y0, int width, int height) {
     if (region == null) {
       return new FaceWindow(0, 0, imageWidth, imageHeight);
     }
-    int x0 = start(region.x0(), imageWidth);
-    int y0 = start(region.y0(), imageHeight);
-    int x1 = end(region.x1(), x0, imageWidth);
-    int y1 = end(region.y1(), y0, imageHeight);
-    return new FaceWindow(x0, y0, x1 - x0, y1 - y0);
+    int[] x = span(region.x0(), region.x1(), imageWidth);
+    int[] y = span(region.y0(), region.y1(), imageHeight);
+    return new FaceWindow(x[0], y[0], x[1] - x[0], y[1] - y[0]);
   }
 
-  /** The first pixel at or before {@code v} on a multiple of {@link #ALIGN}, inside {@code [0, size)}. */
-  private static int start(double v, int size) {
-    double c = Math.max(0, Math.min(Math.floor(v), size - 1));
-    return (int) c / ALIGN * ALIGN;
-  }
-
-  /** The end (exclusive) one pixel past {@code ceil(v)}, after {@code from}, at most {@code size}. */
-  private static int end(double v, int from, int size) {
-    double c = Math.max(from + 1, Math.min(Math.ceil(v) + 1, size));
-    return (int) c;
+  /** The window's {@code [from, to)} on an axis of {@code size} pixels for the region's {@code [lo, hi]}. */
+  private static int[] span(double lo, double hi, int size) {
+    if (size <= MIN_SIDE) {
+      return new int[] {0, size};
+    }
+    // the start: at most MIN_SIDE before the end, on the grid
+    double first = Math.max(0, Math.min(Math.floor(lo), size - MIN_SIDE));
+    int from = (int) first / ALIGN * ALIGN;
+    // the end: past ceil(hi), at least MIN_SIDE after the start, on the grid counted from the end
+    double last = Math.min(size, Math.max(Math.ceil(hi) + 1, from + MIN_SIDE));
+    int back = (int) ((size - last) / ALIGN) * ALIGN;
+    return new int[] {from, size - back};
   }
 
   /** Whether the window is the whole of a {@code imageWidth x imageHeight} photograph. */

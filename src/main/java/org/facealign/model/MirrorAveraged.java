@@ -16,10 +16,11 @@ import org.facealign.data.Shape;
  * not use it.
  *
  * <p>Only the part of the photograph the model reads for the mirrored box ({@link LandmarkModel#footprint}) is
- * mirrored: a {@link FaceWindow} of the mirrored photograph, which starts on the multiples of a power of two the warp's
- * halvings start on, so the result is the one the whole photograph mirrored gives, up to the rounding of the window's
- * offset (tests check both network models to 1e-4 pixel), for a copy of about the canvas's part of the photograph.
- * A model that may read anywhere gets the whole photograph mirrored.
+ * mirrored: a {@link FaceWindow} of the mirrored photograph, whose edges lie on the multiples of a power of two the
+ * warp's halvings start on, counted from either side, so the result is the one the whole photograph mirrored gives,
+ * up to the rounding of the window's offset (tests check both network models to 1e-4 pixel), for a copy of about the
+ * canvas's part of the photograph; and given such a window of a photograph instead of the photograph, it gives the
+ * photograph's result too. A model that may read anywhere gets the whole photograph mirrored.
  */
 public final class MirrorAveraged implements BatchedLandmarkModel {
   private final LandmarkModel model;

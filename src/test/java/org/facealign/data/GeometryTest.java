@@ -109,19 +109,24 @@ class GeometryTest {
     static WarpCase draw(Random r, int k) {
       int w = 40 + r.nextInt(400);
       int h = 40 + r.nextInt(400);
-      float[] px = new float[w * h];
-      for (int i = 0; i < px.length; i++) {
-        px[i] = 255 * r.nextFloat();
-      }
       double scale = Math.pow(2, -4 + 5 * r.nextDouble());
       double cx = -0.3 * w + 1.6 * w * r.nextDouble();
       double cy = -0.3 * h + 1.6 * h * r.nextDouble();
       int size = 8 + r.nextInt(60);
-      // maps (cx, cy) to the output centre, rotated
-      SimilarityTransform t = SimilarityTransform.of(scale, k % 2 == 0 ? 0 : 2 * Math.PI * r.nextDouble(), 0, 0);
+      return of(r, w, h, scale, k % 2 == 0 ? 0 : 2 * Math.PI * r.nextDouble(), cx, cy, size, "case " + k);
+    }
+
+    /** A random {@code w x h} image and the transform taking (cx, cy) to the centre of a {@code size} output. */
+    static WarpCase of(Random r, int w, int h, double scale, double angle, double cx, double cy, int size,
+        String name) {
+      float[] px = new float[w * h];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = 255 * r.nextFloat();
+      }
+      SimilarityTransform t = SimilarityTransform.of(scale, angle, 0, 0);
       t = new SimilarityTransform(t.a(), t.b(), size / 2.0 - t.applyX(cx, cy), size / 2.0 - t.applyY(cx, cy));
       return new WarpCase(GrayImage.wrap(w, h, px), t, size,
-          "case " + k + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size);
+          name + " " + w + "x" + h + " scale " + scale + " c " + cx + "," + cy + " size " + size);
     }
   }
 
@@ -137,39 +142,54 @@ class GeometryTest {
   }
 
   @Test
-  void noPixelOutsideTheFootprintChangesTheWarpAndAWindowAroundItGivesTheWholeImagesWarp() {
-    // pixels outside the face window around the footprint replaced by others change no output bit; the footprint is
-    // no larger than the output's reach plus the bilinear and halving pad; and the window alone warps like the whole
-    // image, up to the rounding of its offset
+  void noPixelOutsideTheFootprintsWindowChangesTheWarpAndTheWindowAloneGivesTheWholeImagesWarp() {
     Random r = new Random(11);
     for (int k = 0; k < 60; k++) {
-      WarpCase c = WarpCase.draw(r, k);
-      int w = c.img().width();
-      int h = c.img().height();
-      int size = c.size();
-      double scale = c.t().scale();
-      FaceBox f = ImageWarp.footprint(c.t(), size, size);
-      double pad = 2 * Math.max(1, Math.pow(2, Math.ceil(-Math.log(2 * scale) / Math.log(2)))) + 2;
-      assertTrue(f.width() <= Math.sqrt(2) * size / scale + 2 * pad + 1e-6, c.where() + " footprint " + f);
-      // every pixel outside the window around the footprint replaced (the window reaches the image's border wherever
-      // the footprint does, as the halved border blocks and the replicated border pixels need)
-      FaceWindow win = FaceWindow.around(f, w, h);
-      float[] other = c.img().toArray();
-      int changed = 0;
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          if (x < win.x0() || x >= win.x0() + win.width() || y < win.y0() || y >= win.y0() + win.height()) {
-            other[y * w + x] = 255 * r.nextFloat();
-            changed++;
-          }
+      assertTheWindowHoldsWhatTheWarpReads(WarpCase.draw(r, k), r);
+    }
+    // outputs wholly beyond each border, shrunk 2 to 25 times: the warp repeats the image's last whole blocks
+    int k = 0;
+    for (int w : new int[] {129, 200, 1000}) {
+      for (double scale : new double[] {0.45, 0.2, 0.04}) {
+        double reach = 40 / scale;
+        double[][] centres = {{w + reach, 100}, {-reach, 100}, {w / 2.0, 300 + reach}, {w / 2.0, -reach}};
+        for (double[] c : centres) {
+          assertTheWindowHoldsWhatTheWarpReads(WarpCase.of(r, w, 300, scale, 0, c[0], c[1], 40, "beyond " + k++), r);
         }
       }
-      float[] want = ImageWarp.warp(c.img(), c.t(), size, size).toArray();
-      assertArrayEquals(want, ImageWarp.warp(GrayImage.wrap(w, h, other), c.t(), size, size).toArray(), 0f,
-          c.where() + ", " + changed + " pixels changed");
-      SimilarityTransform fromWindow = c.t().after(new SimilarityTransform(1, 0, win.x0(), win.y0()));
-      assertArrayEquals(want, ImageWarp.warp(win.cut(c.img()), fromWindow, size, size).toArray(), 1e-3f, c.where());
     }
+  }
+
+  /**
+   * Pixels outside the face window around the warp's footprint, replaced by others, change no output bit; the
+   * footprint is no larger than the output's reach plus the bilinear and halving pad; and the window alone warps like
+   * the whole image, up to the rounding of its offset.
+   */
+  private static void assertTheWindowHoldsWhatTheWarpReads(WarpCase c, Random r) {
+    int w = c.img().width();
+    int h = c.img().height();
+    int size = c.size();
+    double scale = c.t().scale();
+    FaceBox f = ImageWarp.footprint(c.t(), size, size);
+    double pad = 2 * Math.max(1, Math.pow(2, Math.ceil(-Math.log(2 * scale) / Math.log(2)))) + 2;
+    assertTrue(f.width() <= Math.sqrt(2) * size / scale + 2 * pad + 1e-6, c.where() + " footprint " + f);
+    FaceWindow win = FaceWindow.around(f, w, h);
+    float[] other = c.img().toArray();
+    int changed = 0;
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        if (x < win.x0() || x >= win.x0() + win.width() || y < win.y0() || y >= win.y0() + win.height()) {
+          other[y * w + x] = 255 * r.nextFloat();
+          changed++;
+        }
+      }
+    }
+    float[] want = ImageWarp.warp(c.img(), c.t(), size, size).toArray();
+    assertArrayEquals(want, ImageWarp.warp(GrayImage.wrap(w, h, other), c.t(), size, size).toArray(), 0f,
+        c.where() + ", " + changed + " pixels changed outside " + win);
+    SimilarityTransform fromWindow = c.t().after(new SimilarityTransform(1, 0, win.x0(), win.y0()));
+    assertArrayEquals(want, ImageWarp.warp(win.cut(c.img()), fromWindow, size, size).toArray(), 1e-3f,
+        c.where() + " from " + win);
   }
 
   @Test

@@ -128,7 +128,7 @@ class BatchPredictTest {
    * Places fixed box-frame landmarks in the box it is given, reads the pixels within a quarter of the box's side
    * around it, and records the size of every image it is handed.
    */
-  record BoxFrame(Shape inBoxFrame, List<int[]> sizes) implements LandmarkModel {
+  record BoxFrame(Shape inBoxFrame, List<int[]> sizes, boolean failBatches) implements LandmarkModel {
     @Override
     public ModelHeader header() {
       throw new UnsupportedOperationException("not needed here");
@@ -143,6 +143,14 @@ class BatchPredictTest {
     public Shape predict(GrayImage image, FaceBox box) {
       sizes.add(new int[] {image.width(), image.height()});
       return inBoxFrame.fromBoxFrame(box);
+    }
+
+    @Override
+    public List<Shape> predictAll(List<GrayImage> images, List<FaceBox> boxes) {
+      if (failBatches) {
+        throw new IllegalStateException("no batches");
+      }
+      return LandmarkModel.super.predictAll(images, boxes);
     }
   }
 
@@ -168,18 +176,24 @@ class BatchPredictTest {
       faces.add(new PreparedFace("p" + i, "common", img.toString(), null, "h" + i, 1000, 700, box,
           inBoxFrame.fromBoxFrame(box)));
     }
-    List<int[]> sizes = new ArrayList<>();
-    List<EvaluateJob.Outcome> out = EvaluateJob.predict(faces, new BoxFrame(inBoxFrame, sizes), Storage.local(),
-        new org.facealign.data.FaceReader.Limits(1 << 24, 1L << 26), LandmarkScheme.IBUG_68);
-    assertEquals(3, out.size());
-    for (EvaluateJob.Outcome o : out) {
-      assertNull(o.failure());
-      // the landmarks come back to the photograph's coordinates
-      assertEquals(0, o.result().ipNme(), 1e-9, o.result().faceId());
-    }
-    assertEquals(3, sizes.size());
-    for (int[] wh : sizes) {
-      assertTrue(wh[0] * wh[1] < 1000 * 700 / 4, wh[0] + "x" + wh[1] + " of a 1000x700 photograph");
+    for (boolean failBatches : new boolean[] {false, true}) {
+      List<int[]> sizes = new ArrayList<>();
+      List<EvaluateJob.Outcome> out;
+      try (LogCapture c = LogCapture.of(EvaluateJob.class, new ArrayList<>())) {
+        out = EvaluateJob.predict(faces, new BoxFrame(inBoxFrame, sizes, failBatches), Storage.local(),
+            new org.facealign.data.FaceReader.Limits(1 << 24, 1L << 26), LandmarkScheme.IBUG_68);
+      }
+      assertEquals(3, out.size());
+      for (EvaluateJob.Outcome o : out) {
+        assertNull(o.failure());
+        assertEquals(failBatches, o.alone());
+        // the landmarks come back to the photograph's coordinates, from the batch or predicted alone
+        assertEquals(0, o.result().ipNme(), 1e-9, o.result().faceId() + (failBatches ? " alone" : ""));
+      }
+      assertEquals(3, sizes.size());
+      for (int[] wh : sizes) {
+        assertTrue(wh[0] * wh[1] < 1000 * 700 / 3, wh[0] + "x" + wh[1] + " of a 1000x700 photograph");
+      }
     }
   }
 

@@ -148,18 +148,20 @@ class LabelerTest {
     Labeler.Settings s = new Labeler.Settings(CFG.detect(),
         FacealignConfig.load(null, Map.of("label.crop-margin", "0.5")).label(), SETTINGS.limits());
     GrayImage photo = GrayImage.wrap(3000, 2000, new float[3000 * 2000]);
-    FaceBox box = new FaceBox(1400, 900, 1600, 1100);
-    org.facealign.data.FaceWindow kept = new Labeler(wide, Storage.local(), s, () -> null).crop(photo, box).window();
-    FaceBox reads = wide.footprint(box);
-    assertTrue(reads.x0() < box.x0() - 0.5 * box.width() - 200, "the model reads beyond the crop margin: " + reads);
-    assertTrue(kept.x0() <= reads.x0() && kept.y0() <= reads.y0() && kept.x0() + kept.width() > reads.x1()
-        && kept.y0() + kept.height() > reads.y1(), kept + " holds " + reads);
+    FaceBox small = new FaceBox(1450, 950, 1550, 1050);
+    org.facealign.data.FaceWindow kept = new Labeler(wide, Storage.local(), s, () -> null).crop(photo, small).window();
+    FaceBox reads = wide.footprint(small);
+    assertTrue(reads.x0() < small.x0() - 0.5 * small.width() - 50, "the model reads beyond the crop margin: " + reads);
+    // and a re-boxed face, anywhere on the first canvas, reads within what the model reads for that canvas
+    FaceBox reboxed = wide.footprint(reads);
+    assertTrue(kept.x0() <= reboxed.x0() && kept.y0() <= reboxed.y0() && kept.x0() + kept.width() > reboxed.x1()
+        && kept.y0() + kept.height() > reboxed.y1(), kept + " holds " + reboxed);
     assertTrue(kept.width() < 3000 && kept.height() < 2000, kept.toString());
-    // with the default canvas the crop margin is the wider, and is kept as before
+    // with the default canvas and crop margin, the crop margin is the wider: the box grown by 1 on the 64 grid
     org.facealign.data.FaceWindow usual = new Labeler(org.facealign.model.deepreg.DeepRegFixtures.randomModel(
         org.facealign.model.deepreg.Variant.DEEPREG, org.facealign.model.deepreg.DeepRegFixtures.smallFeatures(), 3),
-        Storage.local(), s, () -> null).crop(photo, box).window();
-    assertEquals(new org.facealign.data.FaceWindow(1280, 768, 1701 - 1280, 1201 - 768), usual);
+        Storage.local(), SETTINGS, () -> null).crop(photo, new FaceBox(1400, 900, 1600, 1100)).window();
+    assertEquals(new org.facealign.data.FaceWindow(1152, 640, 1848 - 1152, 1360 - 640), usual);
   }
 
   @Test

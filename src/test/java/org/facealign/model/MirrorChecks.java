@@ -47,10 +47,10 @@ public final class MirrorChecks {
 
   /**
    * The model's prediction from the {@link FaceWindow} around its footprint is its prediction from the whole
-   * photograph; mirror averaging of {@code model} equals its definition with the whole photograph mirrored, one face
-   * per call and in one call; its predictions are mirror-symmetric (the averaged landmarks of the mirrored face are
-   * the mirrored averaged landmarks); and the mirrored prediction differs from the direct one, so the average is not
-   * trivially it.
+   * photograph, averaged or not; mirror averaging of {@code model} equals its definition with the whole photograph
+   * mirrored, one face per call and in one call; its predictions are mirror-symmetric (the averaged landmarks of the
+   * mirrored face are the mirrored averaged landmarks); and the mirrored prediction differs from the direct one, so
+   * the average is not trivially it.
    */
   public static void check(LandmarkModel model, Faces faces) {
     LandmarkModel averaged = MirrorAveraged.of(model, true);
@@ -74,6 +74,11 @@ public final class MirrorChecks {
       assertTrue(window.width() < w || window.height() < img.height() || box.width() > w / 3.0, where + " " + window);
       assertArrayEquals(direct.toArray(),
           window.fromWindow(model.predict(window.cut(img), window.toWindow(box))).toArray(), TOL, where + " windowed");
+      // mirror averaging of the window the averaged model reads is that of the whole photograph too
+      FaceWindow both = FaceWindow.around(averaged.footprint(box), w, img.height());
+      assertArrayEquals(want.toArray(),
+          both.fromWindow(averaged.predict(both.cut(img), both.toWindow(box))).toArray(), TOL,
+          where + " windowed, averaged");
       Shape ofMirror = averaged.predict(img.flipHorizontal(), box.flipHorizontal(w));
       assertArrayEquals(want.flipHorizontal(w, flipMap).toArray(), ofMirror.toArray(), TOL, where + " mirrored");
       for (int k = 0; k < direct.numPoints(); k++) {
