@@ -14,7 +14,10 @@ package org.facealign.data;
  * photographs'.
  */
 public record FaceWindow(int x0, int y0, int width, int height) {
-  /** Windows start on multiples of this many pixels: 2^6, six halvings, faces up to about 16 000 pixels wide. */
+  /**
+   * Windows start on multiples of this many pixels: 2^6, six halvings (at the default face size of 128, faces up to
+   * about 16 000 pixels wide; a warp that halves more often has no footprint and reads the whole photograph).
+   */
   public static final int ALIGN = 64;
   /** The least side of a window in a photograph at least this large: two blocks of the sixth halving. */
   public static final int MIN_SIDE = 2 * ALIGN;
@@ -30,7 +33,8 @@ public record FaceWindow(int x0, int y0, int width, int height) {
    * The window of a {@code imageWidth x imageHeight} photograph that holds {@code region} (pixel coordinates, as a
    * box; {@code null}: the whole photograph): on each axis its start moved down onto a multiple of {@link #ALIGN},
    * its end past the last pixel the region touches and then onto a multiple of {@link #ALIGN} from the photograph's
-   * end, at least {@link #MIN_SIDE} long, all within the photograph.
+   * end, at least {@link #MIN_SIDE} long, all within the photograph (an axis of {@link #MIN_SIDE} pixels or fewer is
+   * kept whole).
    */
   public static FaceWindow around(FaceBox region, int imageWidth, int imageHeight) {
     if (imageWidth < 1 || imageHeight < 1) {

@@ -151,7 +151,8 @@ public final class ImageWarp {
    * The part of the source that {@link #warp} reads for a {@code width x height} output under {@code srcToDst}, in
    * source pixel coordinates: no pixel outside a {@link FaceWindow} around it can change the output, whatever the
    * source's size (the window reaches the source's border wherever this part does, which the replicated border pixels
-   * and the halvings' last blocks need). It is the
+   * and the halvings' last blocks need); {@code null} when the warp halves the source more often than a window can
+   * reproduce ({@link FaceWindow#ALIGN}: more than six times), which then has to be read whole. It is the
    * bounding box of the output's footprint widened by the bilinear neighbours and the 2x2 blocks of the halvings
    * (as many as the scale alone asks for; a small source may stop halving sooner, which reads less).
    */
@@ -163,6 +164,9 @@ public final class ImageWarp {
     double step = 1;
     for (; sc < 0.5; sc *= 2) {
       step *= 2;
+    }
+    if (step > FaceWindow.ALIGN) {
+      return null;
     }
     double[] c = corners(srcToDst, width, height);
     double pad = 2 * step + 2;

@@ -43,7 +43,7 @@ public final class FaceNormaliser {
     return SimilarityTransform.boxToCanonical(box, faceSize, margin);
   }
 
-  /** The part of a photograph {@link #normalise} reads for {@code box} ({@link ImageWarp#footprint}). */
+  /** The part of a photograph {@link #normalise} reads for {@code box} ({@link ImageWarp#footprint}; null: all). */
   public FaceBox footprint(FaceBox box) {
     return ImageWarp.footprint(toCanonical(box), canvasSize, canvasSize);
   }

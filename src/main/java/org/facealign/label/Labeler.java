@@ -394,15 +394,15 @@ public final class Labeler {
   }
 
   /**
-   * The region around {@code box} kept for alignment: the box grown by {@code label.crop-margin} (room for the
-   * re-boxed face), and at least what the model reads for any box within what it reads for this one ({@link
-   * LandmarkModel#footprint} of the footprint: a re-boxed face lies on the first canvas), in a {@link FaceWindow}, so
-   * that both predictions are the whole image's; a model that may read anywhere keeps the whole image.
+   * The region around {@code box} kept for alignment: the box grown by {@code label.crop-margin}, and at least what
+   * the model reads for the box ({@link LandmarkModel#footprint}; a model that may read anywhere keeps the whole
+   * image), in a {@link FaceWindow}, so that the first prediction is the whole image's. A re-boxed face's prediction
+   * is the whole image's while what the model reads for its box lies in the region too, which the crop margin leaves
+   * room for (with the default canvas and crop margin, about three quarters of a box side of movement).
    */
   Crop crop(GrayImage image, FaceBox box) {
     FaceBox r = box.expand(settings.label().cropMargin());
-    FaceBox first = model.footprint(box);
-    FaceBox reads = first == null ? null : model.footprint(first);
+    FaceBox reads = model.footprint(box);
     FaceBox region = reads == null ? null : new FaceBox(Math.min(r.x0(), reads.x0()), Math.min(r.y0(), reads.y0()),
         Math.max(r.x1(), reads.x1()), Math.max(r.y1(), reads.y1()));
     FaceWindow w = FaceWindow.around(region, image.width(), image.height());

@@ -147,10 +147,11 @@ class GeometryTest {
     for (int k = 0; k < 60; k++) {
       assertTheWindowHoldsWhatTheWarpReads(WarpCase.draw(r, k), r);
     }
-    // outputs wholly beyond each border, shrunk 2 to 25 times: the warp repeats the image's last whole blocks
+    // outputs wholly beyond each border, shrunk 2 to 100 times (one to six halvings): the warp repeats the image's
+    // last whole blocks
     int k = 0;
     for (int w : new int[] {129, 200, 1000}) {
-      for (double scale : new double[] {0.45, 0.2, 0.04}) {
+      for (double scale : new double[] {0.45, 0.2, 0.04, 0.01}) {
         double reach = 40 / scale;
         double[][] centres = {{w + reach, 100}, {-reach, 100}, {w / 2.0, 300 + reach}, {w / 2.0, -reach}};
         for (double[] c : centres) {
@@ -158,6 +159,12 @@ class GeometryTest {
         }
       }
     }
+  }
+
+  @Test
+  void aWarpThatHalvesMoreThanSixTimesHasNoFootprint() {
+    assertTrue(ImageWarp.footprint(new SimilarityTransform(0.01, 0, 0, 0), 40, 40) != null, "six halvings");
+    assertEquals(null, ImageWarp.footprint(new SimilarityTransform(0.0078, 0, 0, 0), 40, 40), "seven halvings");
   }
 
   /**
