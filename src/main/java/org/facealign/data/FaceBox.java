@@ -64,6 +64,11 @@ public record FaceBox(double x0, double y0, double x1, double y1) implements Ser
     return new FaceBox(x0 * s, y0 * s, x1 * s, y1 * s);
   }
 
+  /** The smallest box holding this one and {@code o}. */
+  public FaceBox union(FaceBox o) {
+    return new FaceBox(Math.min(x0, o.x0), Math.min(y0, o.y0), Math.max(x1, o.x1), Math.max(y1, o.y1));
+  }
+
   /** The box moved by {@code (dx, dy)}. */
   public FaceBox translate(double dx, double dy) {
     return new FaceBox(x0 + dx, y0 + dy, x1 + dx, y1 + dy);

@@ -403,8 +403,7 @@ public final class Labeler {
   Crop crop(GrayImage image, FaceBox box) {
     FaceBox r = box.expand(settings.label().cropMargin());
     FaceBox reads = model.footprint(box);
-    FaceBox region = reads == null ? null : new FaceBox(Math.min(r.x0(), reads.x0()), Math.min(r.y0(), reads.y0()),
-        Math.max(r.x1(), reads.x1()), Math.max(r.y1(), reads.y1()));
+    FaceBox region = reads == null ? null : r.union(reads);
     FaceWindow w = FaceWindow.around(region, image.width(), image.height());
     return new Crop(w.cut(image), w);
   }

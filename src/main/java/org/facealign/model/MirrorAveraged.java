@@ -94,8 +94,6 @@ public final class MirrorAveraged implements BatchedLandmarkModel {
     if (direct == null || ofMirror == null) {
       return null;
     }
-    FaceBox back = ofMirror.flipHorizontal(0);
-    return new FaceBox(Math.min(direct.x0(), back.x0()), Math.min(direct.y0(), back.y0()),
-        Math.max(direct.x1(), back.x1()), Math.max(direct.y1(), back.y1()));
+    return direct.union(ofMirror.flipHorizontal(0));
   }
 }

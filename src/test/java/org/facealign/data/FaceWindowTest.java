@@ -46,6 +46,8 @@ class FaceWindowTest {
       assertTrue(y1 >= Math.min(ih, Math.ceil(region.y1()) + 1), where);
     }
     assertThrows(IllegalArgumentException.class, () -> new FaceWindow(10, 0, 5, 5));
+    // the regions callers widen to what a model reads
+    assertEquals(new FaceBox(0, 1, 5, 6), new FaceBox(0, 2, 3, 6).union(new FaceBox(1, 1, 5, 4)));
   }
 
   @Test
