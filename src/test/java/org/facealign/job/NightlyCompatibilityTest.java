@@ -78,8 +78,8 @@ class NightlyCompatibilityTest {
     assertEquals(4, warm.msrrn().epochs());
     assertFalse(warm.raw().getBoolean("facealign.deepreg.table1"));
     FacealignConfig cold = FacealignConfig.load("facealign { }", Map.of()).with(NightlyJob.trainingOverrides(false, 4));
-    assertEquals(40, cold.deepreg(false).epochs(), "deepreg.epochs");
-    assertEquals(30, cold.deepreg(true).epochs(), "deepreg.local.epochs");
+    assertEquals(30, cold.deepreg(false).epochs());
+    assertEquals(30, cold.deepreg(true).epochs());
   }
 
   @Test

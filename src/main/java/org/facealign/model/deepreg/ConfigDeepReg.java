@@ -15,11 +15,12 @@ import org.facealign.model.Losses;
  * @param validationFaces training faces held out for validation, with all their variants (paper: 200)
  * @param dropout probability of dropping an input of a layer during joint training (paper: 0.5); chosen on the
  *     validation faces for the joint phase among 0.25, 0.4, 0.5, 0.6 and 0.75 (README, "Joint training")
- * @param epochs maximum epochs of joint training; chosen on the validation faces: DeepReg's 40, whose turned
- *     samples (README, "Turned samples") took its full-rank IP-NME 0.042 point below 30 epochs' on average over four
- *     seeds (without them, 5.47 % by epoch 30 and no better by 40); DeepRegLocal's ({@code deepreg.local}) 30, with
- *     {@code lrPlateau = trained}: its best validation IP-NME 5.62 % by epoch 30, against 5.70 % in 15 epochs with
- *     {@code start}
+ * @param epochs maximum epochs of joint training; chosen on the validation faces with {@code lrPlateau = trained}
+ *     and {@code batch = 50}: DeepReg's best validation IP-NME 5.47 % by epoch 30, no better by epoch 40 (5.56 % by
+ *     40 at batch 100); DeepRegLocal's ({@code deepreg.local}) likewise 30, with {@code lrPlateau = trained}: its
+ *     best validation IP-NME 5.62 % by epoch 30, against 5.70 % in 15 epochs with {@code start}; with turned samples
+ *     DeepReg's 40 gain 0.042 point over four seeds, not taken: the pipeline exceeds its 30 minutes (README, "Forty
+ *     joint epochs")
  * @param learningRate initial SGD learning rate of joint training (paper: 1e-2, for its own loss scale; ours,
  *     the squared error summed over the 136 coordinates in face units, diverges at 1e-2); chosen on the
  *     validation faces with perturbed starts, among 1e-3, 3e-3 and 5e-3 (README, "Joint training");
